@@ -1,0 +1,221 @@
+"""The ``safepassage`` command line: a thin layer over the Python API.
+
+Exit codes: 0 success, 2 bad input or usage, 3 data unavailable. Errors are one line on
+stderr; progress goes to stderr too, so stdout carries only tables and JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__, settings
+from .errors import InputError, SafePassageError
+
+EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    pass
+
+
+def _point(text: str) -> tuple[float, float]:
+    from .sites import parse_point
+
+    try:
+        return parse_point(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def _add_source(p: argparse.ArgumentParser, *, destinations: bool = True) -> None:
+    g = p.add_argument_group("source (exactly one)")
+    g.add_argument("--site", metavar="NAME", help="CSP site name, e.g. \"Jordan Downs\"")
+    g.add_argument("--point", metavar="LAT,LON", type=_point,
+                   help="a point (the origin; with --osm-file, the origin in that file)")
+    g.add_argument("--osm-file", metavar="PATH", type=Path,
+                   help="local OpenStreetMap extract (.osm, .osm.bz2, .osm.gz, .osm.pbf)")
+    g.add_argument("--demo", action="store_true",
+                   help="the built-in downtown Los Angeles demo (no network needed)")
+    p.add_argument("--radius", metavar="M", type=_positive, default=settings.default_radius_m,
+                   help="search radius around the origin, metres")
+    if destinations:
+        p.add_argument("--destinations", metavar="FILE", type=Path,
+                       help="extra destinations: CSV (name,kind,lat,lon) or GeoJSON")
+    p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None,
+                   help=f"cache folder (default {settings.cache_folder})")
+    p.add_argument("--offline", action="store_true",
+                   help="never download; use only the cache, a file or the demo")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+
+def _source(args: argparse.Namespace) -> Any:
+    from .source import source_from_options
+
+    return source_from_options(site=args.site, point=args.point, osm_file=args.osm_file,
+                               demo=args.demo)
+
+
+def _steps(args: argparse.Namespace) -> Any:
+    from .progress import Steps
+
+    return Steps(show=not getattr(args, "quiet", False))
+
+
+# ---------------------------------------------------------------------------------------------
+# sites
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    """List the CSP sites."""
+    from .sites import load_sites
+
+    sites = load_sites()
+    if args.json:
+        print(json.dumps([s.to_dict() for s in sites], indent=2))
+        return EXIT_OK
+    rows = [("Site", "Slug", "Division", "Basic Car", "Reference address", "Point (approx.)")]
+    rows += [
+        (s.name, s.slug, s.lapd_division, s.lapd_basic_car, s.reference_address,
+         f"{s.lat:.4f},{s.lon:.4f}")
+        for s in sites
+    ]
+    print(_table(rows))
+    print(f"\n{len(sites)} Community Safety Partnership sites. Points are APPROXIMATE "
+          "(about ±300 m), estimated from housing-authority addresses; not surveyed.")
+    return EXIT_OK
+
+
+def _table(rows: Sequence[Sequence[Any]]) -> str:
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for j, r in enumerate(rows):
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# fetch
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Download and cache a site's network and destinations."""
+    from .graph import graph_summary
+    from .source import fetch, source_from_options
+
+    if not (args.site or args.point) or (args.site and args.point):
+        raise InputError("fetch needs exactly one of --site NAME or --point LAT,LON")
+    source = source_from_options(site=args.site, point=args.point)
+    steps = _steps(args)
+    G, dest, folder = fetch(source.site, args.radius, cache_dir=args.cache_dir,
+                            force=args.force, steps=steps)
+    s = graph_summary(G)
+    kinds = dest["kind"].value_counts().to_dict() if len(dest) else {}
+    print(f"{source.site.name}: {s['nodes']:,} nodes, {s['edges']:,} edges, "
+          f"{s['length_km']:.1f} km of walkable network; {len(dest)} OSM destinations "
+          f"{json.dumps(kinds)}")
+    dropped = s["dropped"]
+    if dropped:
+        print(f"dropped {dropped.get('nodes', 0)} nodes in {dropped.get('components', 0)} "
+              "pieces not connected to the main network")
+    print(f"cached in {folder}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# parser
+
+
+_EXAMPLES = {
+    "sites": "example:\n  safepassage sites\n  safepassage sites --json",
+    "fetch": "examples:\n  safepassage fetch --site \"Jordan Downs\"\n"
+             "  safepassage fetch --point 33.9455,-118.234 --radius 1500",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command."""
+    parser = _Parser(
+        prog="safepassage",
+        description="Safe Passages planner for LAPD Community Safety Partnership sites.",
+        epilog="examples:\n  safepassage demo\n  safepassage sites\n"
+               "  safepassage plan --site \"Jordan Downs\" --officers 6 --time-window dismissal",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"safepassage {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("sites", help="list the ten CSP sites", epilog=_EXAMPLES["sites"],
+                       formatter_class=_Formatter,
+                       description="List the Community Safety Partnership sites.")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_sites)
+
+    p = sub.add_parser("fetch", help="download and cache a site's network and destinations",
+                       epilog=_EXAMPLES["fetch"], formatter_class=_Formatter,
+                       description="Download the walkable street network and the destinations "
+                       "around a site from OpenStreetMap (Overpass API) once, and cache them; "
+                       "later commands then work offline.")
+    p.add_argument("--site", metavar="NAME", help="CSP site name")
+    p.add_argument("--point", metavar="LAT,LON", type=_point, help="any point")
+    p.add_argument("--radius", metavar="M", type=_positive, default=settings.default_radius_m,
+                   help="radius in metres")
+    p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None, help="cache folder")
+    p.add_argument("--force", action="store_true", help="download even if cached")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_fetch)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    if getattr(args, "cache_dir", None):
+        settings.cache_folder = Path(args.cache_dir)
+    try:
+        return int(args.func(args) or 0)
+    except SafePassageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

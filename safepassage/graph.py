@@ -1,0 +1,708 @@
+"""One prepared walking network, whatever the source: Overpass, a local file, or the cache.
+
+Every source ends in :func:`prepare_graph`, so later modules see the same kind of graph:
+
+* walkable ways only, with osmnx's walk semantics (no motorways, ``foot=no`` and
+  ``access=private`` honoured, see :func:`is_walkable`);
+* the tags safety needs kept as edge attributes, with the literal strings ``nan``/``None``
+  (how some extracts mark missing values) read as missing, i.e. the attribute is absent;
+* simplified without merging ways whose safety tags differ, so every edge carries one value
+  per tag;
+* the largest strongly connected part only (what was dropped is reported in
+  ``G.graph["dropped"]``);
+* projected to a local metric (UTM) CRS, every edge with a ``geometry``;
+* direction-dependent LADOT attributes (``control_type:forward`` ...) resolved per directed
+  edge into ``end_control``, ``end_xwalk`` and ``end_cross_aadt``: what a walker meets at the
+  end of the edge in the direction they walk it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import math
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import osmium
+import osmnx as ox
+
+from . import __version__, settings
+from .errors import DataUnavailableError, InputError
+from .io import atomic_dir, atomic_write_json
+from .sites import Site
+
+log = logging.getLogger(__name__)
+
+#: Way tags kept on edges (osmnx keeps only ``useful_tags_way``).
+WAY_TAGS: tuple[str, ...] = (
+    "highway", "name", "ref", "oneway", "access", "foot", "area", "lit", "sidewalk",
+    "sidewalk:left", "sidewalk:right", "sidewalk:both", "footway", "crossing", "service",
+    "maxspeed", "lanes", "surface", "bridge", "tunnel", "width", "junction", "landuse",
+    "aadt", "self_aadt", "busy", "unpaved_alley",
+    "control_type:forward", "control_type:backward", "xwalk:forward", "xwalk:backward",
+    "cross_aadt:forward", "cross_aadt:backward", "parallel_aadt:forward",
+    "parallel_aadt:backward",
+)
+
+#: Node tags kept on nodes: traffic signals, crossings and their kinds.
+NODE_TAGS: tuple[str, ...] = (
+    "highway", "crossing", "crossing_ref", "crossing:signals", "crossing:markings",
+    "traffic_signals", "junction", "ref", "railway", "kerb",
+)
+
+#: Edge attributes that stop simplification from merging two ways: they change the safety cost.
+SAFETY_ATTRS: tuple[str, ...] = (
+    "highway", "name", "lit", "sidewalk", "footway", "crossing", "service", "maxspeed", "lanes",
+    "aadt", "busy", "unpaved_alley", "reversed", "control_type:forward",
+    "control_type:backward", "xwalk:forward", "xwalk:backward", "cross_aadt:forward",
+    "cross_aadt:backward", "access", "foot", "surface",
+)
+
+#: Highway values osmnx's walk filter excludes.
+_NOT_WALKABLE = {
+    "abandoned", "bus_guideway", "construction", "cycleway", "no", "planned", "platform",
+    "proposed", "raceway", "razed", "rest_area", "services",
+}
+
+#: Values that mean "missing" in some extracts.
+MISSING = {"", "nan", "none", "null", "NaN", "None", "NULL"}
+
+#: Version of the cache layout and preparation; a cache written by another version is rebuilt.
+CACHE_FORMAT = 1
+
+_FILE_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml", ".osm.xml")
+
+
+def clean_value(value: Any) -> Any:
+    """Return ``None`` for the missing-value markers (``nan``, ``None``, empty), else the value."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str) and value.strip() in MISSING:
+        return None
+    return value
+
+
+def is_walkable(tags: Mapping[str, Any]) -> bool:
+    """Whether a way is walkable, with osmnx's walk-network semantics.
+
+    Mirrors osmnx's ``network_type="walk"`` Overpass filter: a ``highway`` way that is not an
+    area, not private, not a motorway (``motorway``, ``motorway_link``, ``motorroad``), not a
+    cycleway or a road under construction, not ``foot=no`` and not a private service road; and,
+    as osmnx does, not a street whose sidewalks are mapped as separate ways (those are walked).
+
+    Parameters
+    ----------
+    tags : Mapping
+        The way's tags; missing-value markers count as absent.
+
+    Returns
+    -------
+    bool
+    """
+    def get(key: str) -> str | None:
+        v = clean_value(tags.get(key))
+        return None if v is None else str(v)
+
+    hw = get("highway")
+    if hw is None or hw in _NOT_WALKABLE or "motor" in hw:
+        return False
+    if get("area") == "yes" or get("access") == "private" or get("foot") == "no":
+        return False
+    if get("service") == "private":
+        return False
+    return all(
+        get(k) != "separate"
+        for k in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
+    )
+
+
+def configure_osmnx() -> None:
+    """Make osmnx keep the tags safety needs; must run before any graph is loaded."""
+    way = list(dict.fromkeys([*ox.settings.useful_tags_way, *WAY_TAGS]))
+    node = list(dict.fromkeys([*ox.settings.useful_tags_node, *NODE_TAGS]))
+    ox.settings.useful_tags_way = way
+    ox.settings.useful_tags_node = node
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading raw graphs
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"OSM file not found: {path}")
+    if not path.is_file():
+        raise InputError(f"not a file: {path}")
+    name = path.name.lower()
+    if not name.endswith(_FILE_SUFFIXES):
+        raise InputError(
+            f"unsupported OSM file {path.name!r}: give .osm, .osm.bz2, .osm.gz or .osm.pbf"
+        )
+    if path.stat().st_size == 0:
+        raise InputError(f"OSM file is empty: {path}")
+
+
+def _within(lat: float, lon: float, clip: tuple[float, float, float] | None) -> bool:
+    if clip is None:
+        return True
+    clat, clon, radius = clip
+    dy = (lat - clat) * 111_320.0
+    dx = (lon - clon) * 111_320.0 * math.cos(math.radians(clat))
+    return dx * dx + dy * dy <= radius * radius
+
+
+def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None) -> int:
+    """Write the walkable ways of an OSM file (any format osmium reads) as OSM XML.
+
+    Returns the number of ways written. Tag values that mean "missing" are dropped, so osmnx
+    never sees them. With ``clip=(lat, lon, radius_m)`` only ways with a node within the radius
+    are kept.
+    """
+    keep_way_tags = set(WAY_TAGS)
+    keep_node_tags = set(NODE_TAGS)
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    needed: set[int] = set()
+    try:
+        fp = osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.NODE).with_locations()
+        for obj in fp:
+            if not obj.is_way():
+                continue
+            tags = {t.k: t.v for t in obj.tags if t.k in keep_way_tags}
+            tags = {k: v for k, v in tags.items() if clean_value(v) is not None}
+            if not is_walkable(tags):
+                continue
+            refs = [n.ref for n in obj.nodes]
+            if len(refs) < 2:
+                continue
+            if clip is not None and not any(
+                n.location.valid() and _within(n.location.lat, n.location.lon, clip)
+                for n in obj.nodes
+            ):
+                continue
+            ways.append((obj.id, refs, tags))
+            needed.update(refs)
+        nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
+        for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if obj.id in needed and obj.location.valid():
+                tags = {
+                    t.k: t.v for t in obj.tags
+                    if t.k in keep_node_tags and clean_value(t.v) is not None
+                }
+                nodes[obj.id] = (obj.location.lat, obj.location.lon, tags)
+    except RuntimeError as exc:
+        raise InputError(f"malformed OSM file {path.name}: {str(exc).splitlines()[0]}") from None
+    if not ways:
+        raise InputError(f"no walkable streets in OSM file {path.name}")
+    with osmium.SimpleWriter(str(out), overwrite=True) as w:
+        for nid in sorted(nodes):
+            lat, lon, tags = nodes[nid]
+            w.add_node(osmium.osm.mutable.Node(id=nid, location=(lon, lat), tags=tags, version=1))
+        for wid, refs, tags in ways:
+            present = [r for r in refs if r in nodes]
+            if len(present) >= 2:
+                w.add_way(osmium.osm.mutable.Way(id=wid, nodes=present, tags=tags, version=1))
+    return len(ways)
+
+
+def raw_graph_from_file(
+    path: str | Path, *, clip: tuple[float, float, float] | None = None
+) -> nx.MultiDiGraph:
+    """Read the walkable network of a local OSM file, unprepared.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+    clip : tuple, optional
+        ``(lat, lon, radius_m)``: keep only ways reaching within the radius of the point.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Unsimplified, unprojected, both directions of every way.
+    """
+    path = Path(path)
+    _check_file(path)
+    configure_osmnx()
+    with tempfile.TemporaryDirectory(prefix="safepassage-") as tmp:
+        xml = Path(tmp) / "walk.osm"
+        _walkable_xml(path, xml, clip)
+        G = ox.graph_from_xml(xml, bidirectional=True, simplify=False, retain_all=True)
+    if len(G) == 0:
+        raise InputError(f"no walkable streets in OSM file {path.name}")
+    return G
+
+
+def raw_graph_from_overpass(lat: float, lon: float, radius_m: float) -> nx.MultiDiGraph:
+    """Download the walkable network around a point from OpenStreetMap's Overpass API.
+
+    Uses ``osmnx.graph_from_point(..., network_type="walk")``, so ``ox.settings.overpass_url``,
+    ``requests_timeout`` and friends apply.
+
+    Raises
+    ------
+    DataUnavailableError
+        When Overpass cannot be reached, times out, refuses or answers nonsense.
+    """
+    configure_osmnx()
+    with overpass_errors():
+        G = ox.graph_from_point(
+            (lat, lon), dist=radius_m, dist_type="bbox", network_type="walk", simplify=False,
+            retain_all=True,
+        )
+    return G
+
+
+@contextlib.contextmanager
+def overpass_errors() -> Iterator[None]:
+    """Turn the ways an Overpass download fails into one clear :class:`DataUnavailableError`."""
+    import requests
+
+    url = ox.settings.overpass_url
+    try:
+        yield
+    except requests.exceptions.Timeout:
+        raise DataUnavailableError(
+            f"Overpass API at {url} timed out after {ox.settings.requests_timeout} s; try again "
+            "later, a smaller --radius, or a local extract with --osm-file"
+        ) from None
+    except requests.exceptions.ConnectionError:
+        raise DataUnavailableError(
+            f"cannot reach the Overpass API at {url} (no internet?)"
+        ) from None
+    except requests.exceptions.HTTPError as exc:
+        status = getattr(exc.response, "status_code", "?")
+        raise DataUnavailableError(f"Overpass API at {url} answered HTTP {status}") from None
+    except ox._errors.ResponseStatusCodeError as exc:
+        raise DataUnavailableError(
+            f"Overpass API at {url} refused the request: {str(exc).splitlines()[0][:200]}"
+        ) from None
+    except ox._errors.InsufficientResponseError as exc:
+        raise DataUnavailableError(
+            f"Overpass API at {url} returned no usable data: {str(exc).splitlines()[0][:200]}"
+        ) from None
+    except (ValueError, json.JSONDecodeError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise DataUnavailableError(
+            f"Overpass API at {url} answered with malformed data ({type(exc).__name__})"
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Preparation
+
+
+def _clean_attrs(G: nx.MultiDiGraph) -> None:
+    for _, data in G.nodes(data=True):
+        for k in [k for k, v in data.items() if k not in ("x", "y") and clean_value(v) is None]:
+            del data[k]
+    for _, _, data in G.edges(data=True):
+        for k in [k for k, v in data.items() if clean_value(v) is None]:
+            del data[k]
+
+
+def _number(value: Any) -> float | None:
+    value = clean_value(value)
+    if value is None:
+        return None
+    if isinstance(value, list):
+        nums = [n for n in (_number(v) for v in value) if n is not None]
+        return max(nums) if nums else None
+    text = str(value).strip().lower()
+    mph = "mph" in text
+    text = text.replace("mph", "").replace("km/h", "").replace("kmh", "").strip()
+    try:
+        num = float(text.split(";")[0])
+    except ValueError:
+        return None
+    if math.isnan(num):
+        return None
+    return num * 1.609344 if mph else num
+
+
+def _truthy(value: Any) -> bool | None:
+    value = clean_value(value)
+    if value is None:
+        return None
+    return str(value).strip().lower() in ("true", "yes", "1")
+
+
+def _first(value: Any) -> Any:
+    # Merged edges may carry lists; the safety attributes never differ within an edge, so any
+    # element will do, but names and ids keep their first value for display.
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _derive_edge_attrs(G: nx.MultiDiGraph) -> None:
+    """Normalise tag values into typed attributes the safety model reads."""
+    for _, _, data in G.edges(data=True):
+        for key in ("highway", "name", "lit", "service", "footway", "crossing", "surface"):
+            if key in data:
+                data[key] = _first(data[key])
+        rev = bool(_first(data.get("reversed", False)))
+        fwd, bwd = (":backward", ":forward") if rev else (":forward", ":backward")
+        control = clean_value(data.get("control_type" + fwd))
+        xwalk = clean_value(data.get("xwalk" + fwd))
+        cross = _number(data.get("cross_aadt" + fwd))
+        start_control = clean_value(data.get("control_type" + bwd))
+        if control is not None:
+            data["end_control"] = str(control)
+        if start_control is not None:
+            data["start_control"] = str(start_control)
+        if xwalk is not None:
+            data["end_xwalk"] = str(xwalk)
+        if cross is not None:
+            data["end_cross_aadt"] = cross
+        aadt = _number(data.get("aadt", data.get("self_aadt")))
+        if aadt is not None:
+            data["aadt"] = aadt
+        else:
+            data.pop("aadt", None)
+        lanes = _number(data.get("lanes"))
+        if lanes is not None:
+            data["lanes"] = lanes
+        else:
+            data.pop("lanes", None)
+        speed = _number(data.get("maxspeed"))
+        if speed is not None:
+            data["maxspeed_kmh"] = speed
+        busy = _truthy(data.get("busy"))
+        if busy is not None:
+            data["busy"] = busy
+        else:
+            data.pop("busy", None)
+
+
+@dataclass
+class Provenance:
+    """Where a network came from, stored with it and shown in every plan.
+
+    Attributes
+    ----------
+    source : str
+        "overpass", "file", "demo" or "cache".
+    detail : str
+        The Overpass URL or the file name.
+    query : dict
+        The area asked for: point and radius.
+    retrieved : str
+        ISO time of the download or read.
+    osmnx_version, safepassage_version : str
+    """
+
+    source: str
+    detail: str
+    query: dict[str, Any] = field(default_factory=dict)
+    retrieved: str = ""
+    osmnx_version: str = ox.__version__
+    safepassage_version: str = __version__
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dictionary for JSON."""
+        return dict(self.__dict__)
+
+
+def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiDiGraph:
+    """Turn a raw osmnx walking graph into the network every later step expects.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Unsimplified, unprojected graph from :func:`raw_graph_from_file` or
+        :func:`raw_graph_from_overpass`.
+    to_crs : optional
+        Target CRS; default the local UTM zone.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        See the module docstring. ``G.graph["dropped"]`` says what was removed.
+    """
+    G = G.copy()
+    _clean_attrs(G)
+    non_walk = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if not is_walkable(d)]
+    G.remove_edges_from(non_walk)
+    G.remove_nodes_from([n for n in list(G) if G.degree(n) == 0])
+    if len(G) == 0:
+        raise InputError("the network has no walkable streets")
+    raw_nodes, raw_edges = len(G), G.number_of_edges()
+    if not G.graph.get("simplified"):
+        G = ox.simplify_graph(
+            G,
+            node_attrs_include=["highway", "crossing", "traffic_signals"],
+            edge_attrs_differ=[a for a in SAFETY_ATTRS],
+        )
+    n_comp = nx.number_strongly_connected_components(G)
+    before_nodes, before_edges = len(G), G.number_of_edges()
+    G = ox.truncate.largest_component(G, strongly=True)
+    G.graph["dropped"] = {
+        "non_walkable_edges": len(non_walk),
+        "components": n_comp - 1,
+        "nodes": before_nodes - len(G),
+        "edges": before_edges - G.number_of_edges(),
+    }
+    G.graph["raw_size"] = {"nodes": raw_nodes, "edges": raw_edges}
+    G = ox.project_graph(G, to_crs=to_crs)
+    _ensure_geometry(G)
+    _derive_edge_attrs(G)
+    return G
+
+
+def _ensure_geometry(G: nx.MultiDiGraph) -> None:
+    from shapely.geometry import LineString
+
+    for u, v, data in G.edges(data=True):
+        if "geometry" not in data:
+            data["geometry"] = LineString(
+                [(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])]
+            )
+
+
+def graph_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """Size, what was dropped, and where it came from: for logs and ``plan.json``."""
+    return {
+        "nodes": len(G),
+        "edges": G.number_of_edges(),
+        "length_km": round(sum(d["length"] for *_, d in G.edges(data=True)) / 2000.0, 2),
+        "crs": str(G.graph.get("crs")),
+        "dropped": G.graph.get("dropped", {}),
+        "provenance": G.graph.get("provenance", {}),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Cache
+
+
+_EDGE_DTYPES: dict[str, Callable[[str], Any]] = {
+    "aadt": float, "lanes": float, "maxspeed_kmh": float, "end_cross_aadt": float,
+    "busy": lambda s: s == "True",
+}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class CacheError(Exception):
+    """A cache entry is missing, from another version, or corrupt (internal)."""
+
+
+def cache_dir_for(slug: str, cache_dir: str | Path | None = None) -> Path:
+    """The cache folder of one site or point: ``<cache>/<slug>/``."""
+    return Path(cache_dir or settings.cache_folder) / slug
+
+
+def save_cache(
+    folder: str | Path,
+    G: nx.MultiDiGraph,
+    provenance: Provenance,
+    extra_files: Mapping[str, Callable[[Path], None]] | None = None,
+) -> Path:
+    """Write a prepared network (and extra files) to a cache folder, atomically.
+
+    Parameters
+    ----------
+    folder : str or Path
+        ``<cache>/<slug>``; replaced whole only once everything is written.
+    G : networkx.MultiDiGraph
+        The prepared network.
+    provenance : Provenance
+        Where it came from.
+    extra_files : mapping, optional
+        File name -> function writing that file at the given path (destinations, say).
+
+    Returns
+    -------
+    Path
+        The folder.
+    """
+    folder = Path(folder)
+    with atomic_dir(folder) as tmp:
+        H = G.copy()
+        for key in ("provenance", "dropped", "raw_size"):
+            H.graph.pop(key, None)
+        ox.save_graphml(H, tmp / "network.graphml")
+        for name, writer in (extra_files or {}).items():
+            writer(tmp / name)
+        files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+        meta = {
+            "format": CACHE_FORMAT,
+            "provenance": provenance.to_dict(),
+            "dropped": G.graph.get("dropped", {}),
+            "raw_size": G.graph.get("raw_size", {}),
+            "files": files,
+        }
+        atomic_write_json(tmp / "provenance.json", meta)
+    return folder
+
+
+def read_cache_meta(folder: str | Path) -> dict[str, Any]:
+    """Read and verify a cache folder's ``provenance.json`` and checksums.
+
+    Raises
+    ------
+    CacheError
+        When the entry is missing, from another cache format, or any file's checksum differs
+        (a half-written or edited file).
+    """
+    folder = Path(folder)
+    meta_path = folder / "provenance.json"
+    if not meta_path.exists():
+        raise CacheError(f"no cache entry in {folder}")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        files = meta["files"]
+        fmt = meta["format"]
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise CacheError(f"corrupt cache entry {meta_path} ({type(exc).__name__})") from None
+    if fmt != CACHE_FORMAT:
+        raise CacheError(f"cache entry {folder} is format {fmt}, this version reads {CACHE_FORMAT}")
+    for name, digest in files.items():
+        p = folder / name
+        if not p.exists() or _sha256(p) != digest:
+            raise CacheError(f"corrupt cache entry: {p} is missing or does not match its checksum")
+    return meta
+
+
+def load_cache(folder: str | Path) -> nx.MultiDiGraph:
+    """Load a verified cached network.
+
+    Raises
+    ------
+    CacheError
+        See :func:`read_cache_meta`; also when the GraphML cannot be parsed.
+    """
+    folder = Path(folder)
+    meta = read_cache_meta(folder)
+    try:
+        G = ox.load_graphml(folder / "network.graphml", edge_dtypes=_EDGE_DTYPES)
+    except Exception as exc:  # any parse failure means the entry is unusable
+        raise CacheError(f"corrupt cache entry {folder}: {type(exc).__name__}") from None
+    G.graph["provenance"] = {**meta["provenance"], "cache": str(folder)}
+    G.graph["dropped"] = meta.get("dropped", {})
+    G.graph["raw_size"] = meta.get("raw_size", {})
+    return G
+
+
+# ---------------------------------------------------------------------------------------------
+# Nearest nodes
+
+
+def nearest_node(
+    G: nx.MultiDiGraph, lat: float, lon: float, max_m: float | None = None
+) -> tuple[int, float]:
+    """The network node nearest a WGS84 point, and its distance in metres.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        A prepared (projected) network.
+    lat, lon : float
+        The point.
+    max_m : float, optional
+        Raise :class:`InputError` when the nearest node is farther than this.
+
+    Returns
+    -------
+    tuple
+        ``(node, distance_m)``.
+    """
+    x, y = project_points(G, [lon], [lat])
+    node, dist = ox.distance.nearest_nodes(G, x[0], y[0], return_dist=True)
+    if max_m is not None and dist > max_m:
+        raise InputError(
+            f"point {lat:.5f},{lon:.5f} is {dist:,.0f} m from the nearest walkable street in "
+            f"this network (more than {max_m:,.0f} m): check the coordinates or the radius"
+        )
+    return int(node), float(dist)
+
+
+def project_points(G: nx.MultiDiGraph, lons: Any, lats: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 longitudes/latitudes into the graph's CRS."""
+    from pyproj import Transformer
+
+    t = Transformer.from_crs("EPSG:4326", G.graph["crs"], always_xy=True)
+    x, y = t.transform(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    return np.atleast_1d(x), np.atleast_1d(y)
+
+
+# ---------------------------------------------------------------------------------------------
+# One entry point per source
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def graph_from_file(
+    path: str | Path, *, point: tuple[float, float] | None = None, radius_m: float | None = None
+) -> nx.MultiDiGraph:
+    """Prepared walking network from a local OSM file.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+    point : tuple, optional
+        ``(lat, lon)`` origin; with ``radius_m`` the file is clipped around it.
+    radius_m : float, optional
+        Keep ways within this distance of ``point``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+    """
+    path = Path(path)
+    clip = (point[0], point[1], radius_m) if point is not None and radius_m else None
+    G = prepare_graph(raw_graph_from_file(path, clip=clip))
+    G.graph["provenance"] = Provenance(
+        source="file", detail=path.name,
+        query={"point": list(point) if point else None, "radius_m": radius_m}, retrieved=_now(),
+    ).to_dict()
+    return G
+
+
+def graph_from_point(lat: float, lon: float, radius_m: float) -> nx.MultiDiGraph:
+    """Prepared walking network downloaded from Overpass around a point (no caching).
+
+    See :func:`fetch` for the cached variant most callers want.
+    """
+    G = prepare_graph(raw_graph_from_overpass(lat, lon, radius_m))
+    G.graph["provenance"] = Provenance(
+        source="overpass", detail=ox.settings.overpass_url,
+        query={"point": [lat, lon], "radius_m": radius_m}, retrieved=_now(),
+    ).to_dict()
+    return G
+
+
+def cached_radius(folder: str | Path) -> float | None:
+    """The radius a verified cache entry was fetched with, or ``None`` if unusable."""
+    try:
+        meta = read_cache_meta(folder)
+    except CacheError:
+        return None
+    radius = meta.get("provenance", {}).get("query", {}).get("radius_m")
+    return float(radius) if radius is not None else None
+
+
+def site_cache_ok(site: Site, radius_m: float, cache_dir: str | Path | None = None) -> bool:
+    """True if the cache holds a verified entry for ``site`` covering ``radius_m``."""
+    r = cached_radius(cache_dir_for(site.slug, cache_dir))
+    return r is not None and r + 1e-6 >= radius_m

@@ -1,0 +1,203 @@
+"""The ten Community Safety Partnership sites and how users name them.
+
+The catalogue lives in ``geodata/csp_sites.geojson``. Its points are approximate (about ±300 m,
+estimated from housing-authority addresses), and every place that shows a site point says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import settings
+from .errors import InputError
+
+DEMO_SLUG = "demo-downtown-la"
+
+
+@dataclass(frozen=True)
+class Site:
+    """One place to plan around: a CSP site, the demo area or a user's point.
+
+    Attributes
+    ----------
+    name : str
+        Display name ("Jordan Downs").
+    slug : str
+        File-system name ("jordan-downs"); output goes to ``maps/<slug>/``.
+    lat, lon : float
+        The origin point (WGS84).
+    reference_address : str
+        Street address the point was estimated from.
+    lapd_division : str
+        LAPD geographic Area ("Southeast").
+    lapd_basic_car : str
+        LAPD Basic Car patrol area ("18A26").
+    accuracy : str
+        How good the point is; CSP points are approximate.
+    approximate : bool
+        True when ``lat``/``lon`` are estimated rather than surveyed.
+    """
+
+    name: str
+    slug: str
+    lat: float
+    lon: float
+    reference_address: str = ""
+    lapd_division: str = ""
+    lapd_basic_car: str = ""
+    accuracy: str = ""
+    approximate: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain dictionary for JSON output."""
+        return asdict(self)
+
+
+def slugify(text: str) -> str:
+    """Lower-case, hyphen-separated slug ("Pueblo Del Rio" -> "pueblo-del-rio")."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _key(text: str) -> str:
+    # Forgiving comparison: case, spaces, hyphens and punctuation do not matter.
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path) -> tuple[Site, ...]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    sites = []
+    for f in data["features"]:
+        p = f["properties"]
+        lon, lat = f["geometry"]["coordinates"][:2]
+        sites.append(
+            Site(
+                name=p["name"],
+                slug=p.get("slug") or slugify(p["name"]),
+                lat=float(lat),
+                lon=float(lon),
+                reference_address=p.get("reference_address", ""),
+                lapd_division=p.get("lapd_division", ""),
+                lapd_basic_car=p.get("lapd_basic_car", ""),
+                accuracy=p.get("accuracy", ""),
+                approximate=bool(p.get("approximate", True)),
+            )
+        )
+    return tuple(sites)
+
+
+def load_sites(path: str | Path | None = None) -> list[Site]:
+    """Return the CSP site catalogue.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A GeoJSON catalogue; defaults to ``geodata/csp_sites.geojson``.
+
+    Returns
+    -------
+    list of Site
+    """
+    path = Path(path) if path else settings.geodata_folder / "csp_sites.geojson"
+    return list(_load(path.resolve()))
+
+
+def find_site(name: str, sites: list[Site] | None = None) -> Site:
+    """Look a site up by name or slug, forgiving case, spacing and punctuation.
+
+    Parameters
+    ----------
+    name : str
+        "Jordan Downs", "jordan downs", "Jordan-Downs" and "jordan_downs" all match.
+    sites : list of Site, optional
+        Catalogue to search; defaults to :func:`load_sites`.
+
+    Returns
+    -------
+    Site
+
+    Raises
+    ------
+    InputError
+        If no site matches; the message lists the closest names.
+    """
+    sites = load_sites() if sites is None else sites
+    wanted = _key(name)
+    for s in sites:
+        if wanted and wanted in (_key(s.name), _key(s.slug)):
+            return s
+    # A unique prefix or word match ("nickerson", "san fernando") is accepted too.
+    partial = [s for s in sites if wanted and _key(s.name).startswith(wanted)]
+    if len(partial) == 1:
+        return partial[0]
+    names = [s.name for s in sites]
+    close = difflib.get_close_matches(name.strip().title(), names, n=3, cutoff=0.4)
+    if not close:
+        close = [s.name for s in partial][:3]
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise InputError(
+        f"unknown site {name!r}.{hint} Run 'safepassage sites' for the list of the "
+        f"{len(sites)} CSP sites."
+    )
+
+
+def point_site(lat: float, lon: float, name: str | None = None) -> Site:
+    """A site for a user's point, after checking the coordinates.
+
+    Parameters
+    ----------
+    lat, lon : float
+        WGS84 latitude and longitude in degrees.
+    name : str, optional
+        Display name; defaults to the coordinates.
+
+    Returns
+    -------
+    Site
+    """
+    check_lat_lon(lat, lon)
+    label = name or f"Point {lat:.5f}, {lon:.5f}"
+    slug = slugify(name) if name else f"point_{lat:.5f}_{lon:.5f}"
+    return Site(name=label, slug=slug, lat=lat, lon=lon, accuracy="as given by the user")
+
+
+def check_lat_lon(lat: float, lon: float) -> None:
+    """Raise :class:`InputError` unless ``lat``/``lon`` are finite WGS84 degrees."""
+    if not (-90.0 <= lat <= 90.0) or not (-180.0 <= lon <= 180.0):
+        raise InputError(
+            f"bad coordinates {lat}, {lon}: latitude must be within ±90 and longitude within "
+            "±180 (give LAT,LON, e.g. 33.9455,-118.234)"
+        )
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """Parse "LAT,LON" into floats, with a clear error for anything else.
+
+    Parameters
+    ----------
+    text : str
+        For example "33.9455,-118.234".
+
+    Returns
+    -------
+    tuple of float
+        ``(lat, lon)``.
+    """
+    parts = [p.strip() for p in text.replace(";", ",").split(",")]
+    if len(parts) != 2:
+        raise InputError(f"bad point {text!r}: give LAT,LON, e.g. 33.9455,-118.234")
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise InputError(
+            f"bad point {text!r}: give LAT,LON as numbers, e.g. 33.9455,-118.234"
+        ) from None
+    if lat != lat or lon != lon:  # NaN
+        raise InputError(f"bad point {text!r}: coordinates must be numbers")
+    check_lat_lon(lat, lon)
+    return lat, lon
