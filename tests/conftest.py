@@ -60,3 +60,25 @@ def overpass_server(tmp_path: Path) -> Iterator[Callable[..., OverpassEmulator]]
 
 
 # --- end overpass emulator fixtures ---
+
+
+# --- browser fixtures ---
+# Appended after other sections, hence the E402 exemption.
+import pytest  # noqa: E402
+
+try:  # tests/ is on sys.path (no __init__.py) ...
+    from browser import find_chromium
+except ImportError:  # ... unless it becomes a package one day
+    from tests.browser import find_chromium
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a headless Chromium binary; skips the test where none is installed."""
+    path = find_chromium()
+    if path is None:
+        pytest.skip("headless Chromium not installed: apt-get install -y chromium")
+    return path
+
+
+# --- end browser fixtures ---
