@@ -77,7 +77,7 @@ _NOT_WALKABLE = {
 MISSING = {"", "nan", "none", "null", "NaN", "None", "NULL"}
 
 #: Version of the cache layout and preparation; a cache written by another version is rebuilt.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 _FILE_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml", ".osm.xml")
 
@@ -125,6 +125,19 @@ def is_walkable(tags: Mapping[str, Any]) -> bool:
         get(k) != "separate"
         for k in ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
     )
+
+
+#: Highway values of roads that traffic uses, walkable or not (crossing them is a hazard).
+ROAD_CLASSES = {
+    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
+    "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential",
+    "living_street", "service", "road", "busway",
+}
+
+
+def _is_hidden_road(tags: Mapping[str, Any]) -> bool:
+    hw = clean_value(tags.get("highway"))
+    return hw is not None and str(hw) in ROAD_CLASSES and clean_value(tags.get("area")) != "yes"
 
 
 def configure_osmnx() -> None:
@@ -180,7 +193,10 @@ def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None
                 continue
             tags = {t.k: t.v for t in obj.tags if t.k in keep_way_tags}
             tags = {k: v for k, v in tags.items() if clean_value(v) is not None}
-            if not is_walkable(tags):
+            # Roads people may not walk (motorway ramps, streets with separately mapped
+            # sidewalks) are kept for now: walkers still cross them. prepare_graph() records
+            # them at the nodes they share with walkable ways and then removes them.
+            if not (is_walkable(tags) or _is_hidden_road(tags)):
                 continue
             refs = [n.ref for n in obj.nodes]
             if len(refs) < 2:
@@ -257,9 +273,13 @@ def raw_graph_from_overpass(lat: float, lon: float, radius_m: float) -> nx.Multi
     """
     configure_osmnx()
     with overpass_errors():
+        # network_type="walk" makes every way two-way; the filter asks for every road, not only
+        # walkable ones, because crossing a road nobody may walk along (a motorway ramp, a
+        # street with separately mapped sidewalks) is still a hazard. prepare_graph() keeps
+        # those as crossing information only.
         G = ox.graph_from_point(
             (lat, lon), dist=radius_m, dist_type="bbox", network_type="walk", simplify=False,
-            retain_all=True,
+            retain_all=True, custom_filter='["highway"]["area"!~"yes"]',
         )
     return G
 
@@ -270,6 +290,11 @@ def overpass_errors() -> Iterator[None]:
     import requests
 
     url = ox.settings.overpass_url
+    saved = ox.settings.requests_kwargs
+    # osmnx answers HTTP 429/504 by sleeping and retrying for ever; a user at a terminal wants
+    # an answer, so any error status is raised at once (the /status probe always answers 200).
+    hooks = {"response": lambda r, *a, **k: r.raise_for_status()}
+    ox.settings.requests_kwargs = {**saved, "hooks": hooks}
     try:
         yield
     except requests.exceptions.Timeout:
@@ -283,7 +308,11 @@ def overpass_errors() -> Iterator[None]:
         ) from None
     except requests.exceptions.HTTPError as exc:
         status = getattr(exc.response, "status_code", "?")
-        raise DataUnavailableError(f"Overpass API at {url} answered HTTP {status}") from None
+        why = {429: " (too many requests: try again in a few minutes)",
+               504: " (server busy or query too large: try again later or a smaller --radius)"}
+        raise DataUnavailableError(
+            f"Overpass API at {url} answered HTTP {status}{why.get(status, '')}"
+        ) from None
     except ox._errors.ResponseStatusCodeError as exc:
         raise DataUnavailableError(
             f"Overpass API at {url} refused the request: {str(exc).splitlines()[0][:200]}"
@@ -298,6 +327,8 @@ def overpass_errors() -> Iterator[None]:
         raise DataUnavailableError(
             f"Overpass API at {url} answered with malformed data ({type(exc).__name__})"
         ) from None
+    finally:
+        ox.settings.requests_kwargs = saved
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,7 +463,9 @@ def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiD
     """
     G = G.copy()
     _clean_attrs(G)
+    G.remove_edges_from(list(nx.selfloop_edges(G, keys=True)))
     non_walk = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if not is_walkable(d)]
+    _record_hidden_arms(G, non_walk)
     G.remove_edges_from(non_walk)
     G.remove_nodes_from([n for n in list(G) if G.degree(n) == 0])
     if len(G) == 0:
@@ -441,7 +474,7 @@ def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiD
     if not G.graph.get("simplified"):
         G = ox.simplify_graph(
             G,
-            node_attrs_include=["highway", "crossing", "traffic_signals"],
+            node_attrs_include=["highway", "crossing", "traffic_signals", "hidden_arms"],
             edge_attrs_differ=[a for a in SAFETY_ATTRS],
         )
     n_comp = nx.number_strongly_connected_components(G)
@@ -458,6 +491,50 @@ def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiD
     _ensure_geometry(G)
     _derive_edge_attrs(G)
     return G
+
+
+def _record_hidden_arms(G: nx.MultiDiGraph, hidden: list[tuple[Any, Any, Any]]) -> None:
+    """Note, on walkable nodes, the roads through them that nobody may walk along.
+
+    Stored as the JSON node attribute ``hidden_arms``: a list of
+    ``{"bearing", "highway", "name", "aadt", "lanes", "maxspeed", "control", "xwalk"}`` with
+    the bearing from the node along the road. The crossing model treats them like any road arm.
+    """
+    walkable_nodes = {
+        n for u, v, d in G.edges(data=True) if is_walkable(d) for n in (u, v)
+    }
+    arms: dict[Any, list[dict[str, Any]]] = {}
+    for u, v, k in hidden:
+        if u not in walkable_nodes:
+            continue
+        d = G.edges[u, v, k]
+        if not _is_hidden_road(d):
+            continue
+        geom = d.get("geometry")
+        if geom is not None:
+            (x0, y0), (x1, y1) = geom.coords[0], geom.coords[1]
+        else:
+            x0, y0 = G.nodes[u]["x"], G.nodes[u]["y"]
+            x1, y1 = G.nodes[v]["x"], G.nodes[v]["y"]
+        bearing = float(ox.bearing.calculate_bearing(y0, x0, y1, x1))
+        # What traffic approaching u along this road meets at u: the reverse edge's end.
+        rev = bool(_first(d.get("reversed", False)))
+        bwd = ":forward" if rev else ":backward"
+        arms.setdefault(u, []).append({
+            "bearing": round(bearing, 1),
+            "highway": str(_first(d.get("highway"))),
+            "name": None if d.get("name") is None else str(_first(d.get("name"))),
+            "aadt": _number(d.get("aadt", d.get("self_aadt"))),
+            "lanes": _number(d.get("lanes")),
+            "maxspeed": _number(d.get("maxspeed")),
+            "control": clean_value(d.get("control_type" + bwd)),
+            "xwalk": clean_value(d.get("xwalk" + bwd)),
+            "busy": _truthy(d.get("busy")),
+        })
+    for n, a in arms.items():
+        # Both directions of a two-way road give the same arm; keep one per bearing.
+        unique = {(x["bearing"], x["highway"], x["name"]): x for x in a}
+        G.nodes[n]["hidden_arms"] = json.dumps(list(unique.values()), sort_keys=True)
 
 
 def _ensure_geometry(G: nx.MultiDiGraph) -> None:

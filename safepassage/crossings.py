@@ -1,0 +1,331 @@
+"""Street crossings: where a walk crosses a road, with what control, and what it costs.
+
+A walker on a street is on one of its two sidewalks. At a node, the roads meeting there
+(walkable streets and roads nobody may walk along, such as motorway ramps) divide the space
+around the node into *corners*; a walker arriving on the right-hand sidewalk of an edge stands
+at one corner, and leaving on the left-hand sidewalk of another edge starts from another. Going
+from one corner to the other crosses the road arms in between, on whichever way round is
+cheaper. So crossings are charged on turns (edge in → edge out, and side in → side out), never
+on nodes: stepping onto an arterial's sidewalk is not a crossing, walking from a side street
+across the arterial is, and so is arriving on the arterial's south sidewalk and leaving on a
+side street to the north.
+
+Footways, paths and steps have no sides: they sit in one corner. A mapped crossing (a footway
+across a road) therefore crosses that road's arms at the crossing node.
+
+Each crossed arm costs a fixed metres-equivalent from the profile's ``[crossing]`` section:
+
+* arterials (trunk, primary, secondary, tertiary, LADOT ``busy``, motorway ramps): ``signal``,
+  ``stop``, ``crosswalk`` or ``none`` by the control, times the class weight
+  (``weight_trunk`` ...), and for unsignalised ones times
+  ``1 + aadt_scale × (aadt − 20,000) / 40,000`` (capped at 2) where LADOT traffic is known;
+* minor streets (residential, service, ...): ``minor_signal`` or ``minor``;
+
+all times ``1 + night × dark`` for the share of the window in darkness.
+
+The control of a crossing comes from, in order: a traffic signal at the node
+(``highway=traffic_signals``, ``crossing=traffic_signals``, ``crossing:signals=yes``) or
+LADOT's ``control_type`` of that road's approach (``signal``); a stop sign (``highway=stop``,
+LADOT ``stop``); a marked crossing (``crossing=marked|zebra|uncontrolled``,
+``crossing:markings``, LADOT ``xwalk``); otherwise none.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .safety import ARTERIALS, EdgeRisk, Profile, is_arterial
+
+#: Sides of a road edge: right and left of the direction of travel; footways have one.
+RIGHT, LEFT, CENTRE = 0, 1, 2
+
+CONTROLS = ("signal", "stop", "crosswalk", "none")
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One road leaving a node.
+
+    Attributes
+    ----------
+    bearing : float
+        Compass bearing from the node along the road, degrees.
+    name : str or None
+        Street name.
+    highway : str
+        OSM highway class.
+    arterial : bool
+    control : str
+        "signal", "stop", "crosswalk" or "none" for crossing this arm at this node.
+    cost : float
+        Metres-equivalent charged for crossing it.
+    """
+
+    bearing: float
+    name: str | None
+    highway: str
+    arterial: bool
+    control: str
+    cost: float
+
+
+@dataclass
+class NodeArms:
+    """The road arms of one node, clockwise by bearing, and prefix sums of their costs."""
+
+    arms: list[Arm]
+    bearings: list[float]
+    prefix: np.ndarray
+
+    @property
+    def k(self) -> int:
+        """Number of road arms (and of corners, when at least two)."""
+        return len(self.arms)
+
+    def corner_of_bearing(self, bearing: float) -> int:
+        """The corner a side-less way (footway) leaving at ``bearing`` lies in."""
+        if self.k < 2:
+            return 0
+        return (bisect_right(self.bearings, bearing) - 1) % self.k
+
+    def crossing(self, c1: int, c2: int) -> tuple[float, list[int]]:
+        """Cost and arms crossed going from corner ``c1`` to corner ``c2``, the cheaper way."""
+        k = self.k
+        if k < 2 or c1 == c2:
+            return 0.0, []
+        total = float(self.prefix[k])
+        # clockwise from corner c1 crosses arms c1+1 ... c2
+        a, b = c1 + 1, c2 + 1
+        cw = float(self.prefix[b] - self.prefix[a]) if b >= a else total - float(
+            self.prefix[a] - self.prefix[b])
+        ccw = total - cw
+        if cw <= ccw:
+            return cw, [(c1 + 1 + i) % k for i in range((c2 - c1) % k)]
+        return ccw, [(c1 - i) % k for i in range((c1 - c2) % k)]
+
+
+def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
+    return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
+
+
+def _leaving_bearing(coords: list[tuple[float, float]]) -> float:
+    # Look a little way along the edge (up to 15 m) so a tiny kink at the node does not decide.
+    x0, y0 = coords[0]
+    for x, y in coords[1:]:
+        if math.hypot(x - x0, y - y0) >= 15.0:
+            return _bearing(x0, y0, x, y)
+    x1, y1 = coords[-1]
+    if (x1, y1) == (x0, y0) and len(coords) > 1:
+        x1, y1 = coords[1]
+    return _bearing(x0, y0, x1, y1)
+
+
+def node_signal(data: Mapping[str, Any]) -> bool:
+    """Whether OSM node tags put a traffic signal at the node."""
+    return (
+        data.get("highway") == "traffic_signals"
+        or data.get("crossing") == "traffic_signals"
+        or data.get("crossing:signals") in ("yes", "separate")
+        or data.get("traffic_signals") not in (None, "no")
+    )
+
+
+def node_crosswalk(data: Mapping[str, Any]) -> bool:
+    """Whether OSM node tags mark a crosswalk at the node."""
+    crossing = data.get("crossing")
+    markings = data.get("crossing:markings")
+    if crossing in ("unmarked", "no", "informal"):
+        return False
+    return (
+        crossing in ("marked", "zebra", "uncontrolled", "yes", "traffic_signals")
+        or (markings is not None and markings != "no")
+        or (data.get("highway") == "crossing" and crossing is None)
+    )
+
+
+def arm_control(node: Mapping[str, Any], approach: Mapping[str, Any] | None) -> str:
+    """Control for crossing one arm at a node.
+
+    Parameters
+    ----------
+    node : Mapping
+        The node's tags.
+    approach : Mapping, optional
+        Attributes of the edge arriving at the node along that arm (LADOT's ``end_control``,
+        ``end_xwalk``), or of a hidden road arm (``control``, ``xwalk``).
+    """
+    ap = approach or {}
+    ctl = ap.get("end_control", ap.get("control"))
+    if node_signal(node) or ctl == "signal":
+        return "signal"
+    if node.get("highway") == "stop" or ctl == "stop":
+        return "stop"
+    if node_crosswalk(node) or ap.get("end_xwalk", ap.get("xwalk")) is not None:
+        return "crosswalk"
+    return "none"
+
+
+def arm_cost(
+    highway: str, arterial: bool, control: str, aadt: float | None, profile: Profile,
+    dark: float,
+) -> float:
+    """Metres-equivalent for crossing a road arm (see the module docstring)."""
+    c = profile["crossing"]
+    night = 1.0 + c["night"] * dark
+    if not arterial:
+        return (c["minor_signal"] if control == "signal" else c["minor"]) * night
+    cls = ARTERIALS.get(highway, "secondary")
+    weight = c.get(f"weight_{cls}", 1.0)
+    base = c[control] * weight
+    if control != "signal" and aadt is not None and aadt > 20_000:
+        base *= min(2.0, 1.0 + c["aadt_scale"] * (aadt - 20_000) / 40_000)
+    return base * night
+
+
+class CrossingModel:
+    """Arms, corners and crossing costs for every node of a network.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Prepared network.
+    risk : EdgeRisk
+        Its edge risk (fixes the edge order and the profile / window).
+
+    Attributes
+    ----------
+    nodes : dict
+        Node -> :class:`NodeArms`.
+    road : numpy.ndarray
+        Per edge (in ``risk.edges`` order): True when the edge has two sides.
+    tail_pos, head_pos : numpy.ndarray
+        Per edge: where ``tail_arm`` / ``head_arm`` is True, the index of its arm among the
+        road arms at its tail / head node; otherwise the corner it lies in.
+    tail_arm, head_arm : numpy.ndarray
+        Whether the edge is a road arm at its tail / head node (it then has two sides there).
+    """
+
+    def __init__(self, G: nx.MultiDiGraph, risk: EdgeRisk) -> None:
+        self.G = G
+        self.risk = risk
+        profile, dark = risk.profile, risk.window.dark_fraction
+        edges = risk.edges
+        index = risk.index
+        m = len(edges)
+        self.road = risk.table["road"].to_numpy(dtype=bool).copy()
+        self.tail_pos = np.zeros(m, dtype=np.int64)
+        self.head_pos = np.zeros(m, dtype=np.int64)
+        self.tail_arm = self.road.copy()
+        self.head_arm = np.zeros(m, dtype=bool)
+        self.nodes: dict[Any, NodeArms] = {}
+        geoms = [G.edges[e]["geometry"] for e in edges]
+        out_by_node: dict[Any, list[int]] = {}
+        for i, (u, _, _) in enumerate(edges):
+            out_by_node.setdefault(u, []).append(i)
+        for n, ndata in G.nodes(data=True):
+            outs = out_by_node.get(n, [])
+            # one arm per out-edge; the in-edge along the same arm is its reverse
+            entries = [(_leaving_bearing(list(geoms[i].coords)), i) for i in outs]
+            road_arms: list[tuple[float, Arm, int]] = []
+            for bearing, i in entries:
+                if not self.road[i]:
+                    continue
+                u, v, k = edges[i]
+                data = G.edges[u, v, k]
+                rev = _reverse_edge(G, u, v, k)
+                approach = G.edges[rev] if rev is not None else None
+                control = arm_control(ndata, approach)
+                art = is_arterial(data)
+                cost = arm_cost(str(data.get("highway")), art, control, data.get("aadt"),
+                                profile, dark)
+                road_arms.append((bearing, Arm(bearing, _name(data), str(data.get("highway")),
+                                               art, control, cost), i))
+            for h in json.loads(ndata.get("hidden_arms", "[]") or "[]"):
+                hd = {"highway": h.get("highway"), "busy": h.get("busy")}
+                art = is_arterial(hd) or (h.get("aadt") or 0) >= 10_000
+                control = arm_control(ndata, h)
+                cost = arm_cost(str(h.get("highway")), art, control, h.get("aadt"), profile,
+                                dark)
+                road_arms.append((float(h["bearing"]), Arm(float(h["bearing"]), h.get("name"),
+                                                           str(h.get("highway")), art, control,
+                                                           cost), -1))
+            road_arms.sort(key=lambda t: (t[0], t[2]))
+            arms = [a for _, a, _ in road_arms]
+            bearings = [b for b, _, _ in road_arms]
+            prefix = np.concatenate([[0.0], np.cumsum([a.cost for a in arms])])
+            na = NodeArms(arms, bearings, prefix)
+            self.nodes[n] = na
+            arm_index = {i: j for j, (_, _, i) in enumerate(road_arms) if i >= 0}
+            have_rev = set()
+            for bearing, i in entries:
+                self.tail_pos[i] = arm_index[i] if self.road[i] else na.corner_of_bearing(bearing)
+                # the reverse edge arrives at n along this same arm
+                rev = _reverse_edge(G, *edges[i])
+                if rev is not None and rev in index:
+                    r = index[rev]
+                    self.head_pos[r] = self.tail_pos[i]
+                    self.head_arm[r] = bool(self.road[i])
+                    have_rev.add(r)
+            # an in-edge with no reverse (a one-way footway) arrives by its own bearing
+            for u, _, k in G.in_edges(n, keys=True):
+                r = index.get((u, n, k))
+                if r is not None and r not in have_rev:
+                    coords = list(geoms[r].coords)[::-1]
+                    self.head_pos[r] = na.corner_of_bearing(_leaving_bearing(coords))
+
+    # -- positions -------------------------------------------------------------------------
+
+    def sides(self, e: int) -> tuple[int, ...]:
+        """The sides a walker can be on along edge ``e``."""
+        return (RIGHT, LEFT) if self.road[e] else (CENTRE,)
+
+    def arrive_corner(self, e: int, side: int) -> int:
+        """Corner at the head node of edge ``e`` when arriving on ``side``."""
+        if not self.head_arm[e]:
+            return int(self.head_pos[e])
+        k = self.nodes[self.risk.edges[e][1]].k
+        j = int(self.head_pos[e])
+        return (j - 1) % k if side == RIGHT else j
+
+    def depart_corner(self, e: int, side: int) -> int:
+        """Corner at the tail node of edge ``e`` when leaving on ``side``."""
+        if not self.tail_arm[e]:
+            return int(self.tail_pos[e])
+        k = self.nodes[self.risk.edges[e][0]].k
+        j = int(self.tail_pos[e])
+        return j if side == RIGHT else (j - 1) % k
+
+    def transition(self, e1: int, s1: int, e2: int, s2: int) -> tuple[float, list[Arm]]:
+        """Cost and arms crossed when going from edge ``e1`` (side ``s1``) to ``e2`` (``s2``)."""
+        n = self.risk.edges[e2][0]
+        na = self.nodes[n]
+        cost, arms = na.crossing(self.arrive_corner(e1, s1), self.depart_corner(e2, s2))
+        return cost, [na.arms[a] for a in arms]
+
+
+def _name(data: Mapping[str, Any]) -> str | None:
+    name = data.get("name")
+    if isinstance(name, list):
+        name = name[0] if name else None
+    return None if name is None else str(name)
+
+
+def _reverse_edge(G: nx.MultiDiGraph, u: Any, v: Any, k: Any) -> tuple[Any, Any, Any] | None:
+    """The edge going the other way along the same way (same geometry reversed)."""
+    if not G.has_edge(v, u):
+        return None
+    options = G[v][u]
+    if k in options and len(options) == 1:
+        return (v, u, k)
+    length = G.edges[u, v, k]["length"]
+    best = min(options, key=lambda kk: (abs(options[kk]["length"] - length), kk))
+    return (v, u, best)
+

@@ -1,0 +1,740 @@
+"""What makes a walk dangerous: profiles, time windows, risk zones, incidents and edge risk.
+
+The cost of walking an edge is its length times a product of factors, each at least 1::
+
+    cost = length × way × arterial × traffic × lighting × sidewalk × zone × incidents
+    risk = cost − length          (metres-equivalent of danger, never negative)
+
+plus a fixed crossing cost charged on turns (see :mod:`safepassage.crossings`). Each factor is
+documented where it is computed, with the tags it reads and the profile key that sets it:
+
+``way``
+    Kind of way (``highway``, ``service``, ``footway``): footways, sidewalks, pedestrian and
+    living streets 1.0; paths, residential streets, other streets, service roads, parking
+    aisles, alleys, driveways and steps above 1 (``[way]``).
+``arterial``
+    Walking along a busy road: ``highway`` trunk / primary / secondary / tertiary (and links),
+    or LADOT ``busy=True`` (``[arterial]``).
+``traffic``
+    Volume and speed on such roads: LADOT ``aadt`` above 10,000 vehicles a day, ``lanes``
+    beyond two, ``maxspeed`` above 40 km/h (``[arterial] aadt_per_10k``, ``per_lane_over_2``,
+    ``per_kmh_over_40``).
+``lighting``
+    ``lit=no`` costs ``1 + use_lit × (unlit − 1) × dark`` where ``dark`` is the share of the time
+    window in darkness; ``lit=yes`` and unknown are neutral (``[lighting]``, after Valhalla's
+    ``use_lit``).
+``sidewalk``
+    A street side tagged without a sidewalk (``sidewalk=no|none|left|right``,
+    ``sidewalk:left|right=no``) costs ``[way] no_sidewalk`` on that side only.
+``zone``
+    Share of the edge inside a soft penalty polygon (``[zones] penalty`` or the feature's own
+    ``factor``); edges touching a hard avoid polygon are removed.
+``incidents``
+    ``1 + weight × density × (1 + night × dark)`` where density sums each incident's weight
+    times a quartic kernel of its distance to the edge, bandwidth ``[incidents] bandwidth_m``;
+    only incidents inside the time window count.
+
+Every factor of every edge is kept in :attr:`EdgeRisk.table`, so a planner can see why a route
+goes where it goes (:meth:`EdgeRisk.explain`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import Point
+
+from .errors import InputError
+
+# ---------------------------------------------------------------------------------------------
+# Profiles
+
+#: Built-in profile names (TOML files in ``safepassage/profiles``).
+BUILTIN_PROFILES = ("default", "child", "night")
+
+#: Keys allowed in a profile, by section, with their kinds ("factor" must be ≥ 1).
+PROFILE_SCHEMA: dict[str, dict[str, str]] = {
+    "walk": {"speed_m_per_min": "positive", "max_detour_pct": "nonneg"},
+    "way": {k: "factor" for k in (
+        "footway", "path", "residential", "street", "service", "parking_aisle", "alley",
+        "driveway", "steps", "no_sidewalk")},
+    "arterial": {
+        "trunk": "factor", "primary": "factor", "secondary": "factor", "tertiary": "factor",
+        "busy": "factor", "aadt_per_10k": "nonneg", "aadt_cap": "nonneg",
+        "per_lane_over_2": "nonneg", "per_kmh_over_40": "nonneg",
+    },
+    "crossing": {k: "nonneg" for k in (
+        "signal", "stop", "crosswalk", "none", "minor", "minor_signal", "weight_trunk",
+        "weight_primary", "weight_secondary", "weight_tertiary", "aadt_scale", "night")},
+    "lighting": {"use_lit": "unit", "unlit": "factor"},
+    "incidents": {"bandwidth_m": "positive", "weight": "nonneg", "night": "nonneg",
+                  "hot_spot": "positive"},
+    "zones": {"penalty": "factor"},
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A safety profile: every weight of the cost model.
+
+    Attributes
+    ----------
+    name : str
+    description : str
+    values : dict
+        ``{section: {key: float}}``, complete (defaults filled in).
+    source : str
+        Where it came from: "built-in default" or a file path.
+    """
+
+    name: str
+    description: str
+    values: Mapping[str, Mapping[str, float]]
+    source: str = "built-in"
+
+    def __getitem__(self, section: str) -> Mapping[str, float]:
+        return self.values[section]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dictionary for ``plan.json``."""
+        return {"name": self.name, "description": self.description, "source": self.source,
+                "values": {s: dict(v) for s, v in self.values.items()}}
+
+
+def _read_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"profile {where}: not valid TOML ({exc})") from None
+
+
+def _validate(data: Mapping[str, Any], where: str) -> dict[str, dict[str, float]]:
+    unknown = [k for k in data if k not in PROFILE_SCHEMA and k not in ("name", "description")]
+    for section, body in data.items():
+        if section in PROFILE_SCHEMA:
+            if not isinstance(body, Mapping):
+                raise InputError(f"profile {where}: [{section}] must be a table")
+            unknown += [f"{section}.{k}" for k in body if k not in PROFILE_SCHEMA[section]]
+    if unknown:
+        raise InputError(f"profile {where}: unknown key(s) {', '.join(sorted(unknown))}")
+    out: dict[str, dict[str, float]] = {}
+    for section, kinds in PROFILE_SCHEMA.items():
+        body = data.get(section, {})
+        out[section] = {}
+        for key, value in body.items():
+            name = f"{section}.{key}"
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InputError(f"profile {where}: {name} must be a number, got {value!r}")
+            v = float(value)
+            kind = kinds[key]
+            if not math.isfinite(v):
+                raise InputError(f"profile {where}: {name} must be finite")
+            if kind == "factor" and v < 1.0:
+                raise InputError(f"profile {where}: {name} = {v:g} is a factor and must be ≥ 1 "
+                                 "(1 means no extra risk)")
+            if kind == "positive" and v <= 0:
+                raise InputError(f"profile {where}: {name} must be > 0")
+            if kind == "nonneg" and v < 0:
+                raise InputError(f"profile {where}: {name} must be ≥ 0")
+            if kind == "unit" and not 0.0 <= v <= 1.0:
+                raise InputError(f"profile {where}: {name} must be between 0 and 1")
+            out[section][key] = v
+    return out
+
+
+def _builtin_text(name: str) -> str:
+    return resources.files("safepassage.profiles").joinpath(f"{name}.toml").read_text("utf-8")
+
+
+def load_profile(name_or_path: str | Path | None = None) -> Profile:
+    """Load a built-in profile by name or a user's TOML file.
+
+    A profile only needs the keys it changes: everything else comes from the built-in
+    ``default`` profile.
+
+    Parameters
+    ----------
+    name_or_path : str or Path, optional
+        "default" (when None), "child", "night", or a path to a TOML file.
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    InputError
+        For an unknown name, a missing or malformed file, unknown keys (named in the message)
+        or out-of-range values.
+    """
+    base = _validate(_read_toml(_builtin_text("default"), "default"), "default")
+    name = str(name_or_path) if name_or_path is not None else "default"
+    if name in BUILTIN_PROFILES:
+        data = _read_toml(_builtin_text(name), name)
+        source = f"built-in {name}"
+    else:
+        path = Path(name)
+        if path.suffix.lower() != ".toml" and not path.exists():
+            raise InputError(f"unknown profile {name!r}: use one of "
+                             f"{', '.join(BUILTIN_PROFILES)} or a .toml file")
+        if not path.exists():
+            raise InputError(f"profile file not found: {path}")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"profile {path.name}: not a UTF-8 text file") from None
+        data = _read_toml(text, path.name)
+        source = str(path)
+    values = _validate(data, Path(name).name)
+    merged = {s: {**base[s], **values.get(s, {})} for s in PROFILE_SCHEMA}
+    return Profile(
+        name=str(data.get("name", Path(name).stem)),
+        description=str(data.get("description", "")),
+        values=merged,
+        source=source,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Time windows
+
+#: Named windows: school arrival, school dismissal, evening.
+WINDOWS: dict[str, tuple[int, int]] = {
+    "arrival": (7 * 60, 8 * 60 + 30),
+    "dismissal": (14 * 60, 16 * 60),
+    "evening": (18 * 60, 22 * 60),
+}
+
+#: Darkness, conservatively for the whole year in Los Angeles: from the end of civil twilight
+#: on the shortest days (about 17:15) to its start (about 06:30).
+DARK_FROM, DARK_UNTIL = 17 * 60 + 15, 6 * 60 + 30
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A daily time window, minutes after midnight; may wrap past midnight.
+
+    Attributes
+    ----------
+    name : str
+        "arrival", "dismissal", "evening", "all-day" or the "HH:MM-HH:MM" text.
+    start, end : int
+        Minutes after midnight; ``end`` may be smaller than ``start`` (wraps).
+    """
+
+    name: str
+    start: int
+    end: int
+
+    @property
+    def minutes(self) -> int:
+        """Length of the window in minutes."""
+        return (self.end - self.start) % 1440 or 1440
+
+    def contains(self, minute: int) -> bool:
+        """Whether a minute of the day lies in the window."""
+        if self.minutes == 1440:
+            return True
+        return (minute - self.start) % 1440 < self.minutes
+
+    @property
+    def dark_fraction(self) -> float:
+        """Share of the window in darkness (see :data:`DARK_FROM`, :data:`DARK_UNTIL`)."""
+        dark = sum(
+            1 for m in range(self.start, self.start + self.minutes)
+            if (m % 1440) >= DARK_FROM or (m % 1440) < DARK_UNTIL
+        )
+        return dark / self.minutes
+
+    def label(self) -> str:
+        """"dismissal (14:00-16:00)"."""
+        span = f"{_hhmm(self.start)}-{_hhmm(self.end)}"
+        return span if self.name == span else f"{self.name} ({span})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dictionary for JSON."""
+        return {"name": self.name, "start": _hhmm(self.start), "end": _hhmm(self.end),
+                "dark_fraction": round(self.dark_fraction, 3)}
+
+
+def _hhmm(minute: int) -> str:
+    minute %= 1440
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _parse_hhmm(text: str, where: str) -> int:
+    try:
+        hh, mm = text.strip().split(":")
+        h, m = int(hh), int(mm)
+    except ValueError:
+        raise InputError(f"bad time {text!r} in {where}: use HH:MM") from None
+    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+        raise InputError(f"bad time {text!r} in {where}: hours 00-24, minutes 00-59")
+    return h * 60 + m
+
+
+def parse_window(text: str | None) -> TimeWindow:
+    """Parse a time window: a name (arrival, dismissal, evening, all-day) or "HH:MM-HH:MM".
+
+    Raises
+    ------
+    InputError
+        With the accepted forms.
+    """
+    if text is None or str(text).strip().lower() in ("", "all", "all-day", "allday", "day"):
+        return TimeWindow("all-day", 0, 1440)
+    t = str(text).strip().lower()
+    if t in WINDOWS:
+        return TimeWindow(t, *WINDOWS[t])
+    if "-" not in t:
+        raise InputError(f"bad time window {text!r}: use arrival, dismissal, evening, all-day "
+                         "or HH:MM-HH:MM")
+    a, b = t.split("-", 1)
+    start, end = _parse_hhmm(a, text), _parse_hhmm(b, text)
+    if start == end:
+        raise InputError(f"bad time window {text!r}: start and end are the same")
+    return TimeWindow(f"{_hhmm(start)}-{_hhmm(end)}", start, end % 1440 if end == 1440 else end)
+
+
+# ---------------------------------------------------------------------------------------------
+# Risk zones and incidents
+
+
+@dataclass
+class RiskZones:
+    """Hard avoid polygons and soft penalty polygons, EPSG:4326.
+
+    Attributes
+    ----------
+    avoid : geopandas.GeoDataFrame
+        Routes never enter these.
+    penalize : geopandas.GeoDataFrame
+        Routes may enter at a cost; column ``factor`` (≥ 1) per polygon.
+    """
+
+    avoid: gpd.GeoDataFrame = field(default_factory=lambda: _empty_polys())
+    penalize: gpd.GeoDataFrame = field(default_factory=lambda: _empty_polys())
+
+
+def _empty_polys() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"name": [], "factor": []}, geometry=[], crs="EPSG:4326")
+
+
+def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.GeoDataFrame:
+    """Read risk-zone polygons from GeoJSON.
+
+    Parameters
+    ----------
+    path : str or Path
+        A FeatureCollection of Polygon/MultiPolygon features; optional properties ``name`` and
+        ``factor`` (≥ 1, for penalty zones).
+    default_factor : float, optional
+        ``factor`` for features without one.
+
+    Raises
+    ------
+    InputError
+        For a missing file, malformed GeoJSON, non-polygon or out-of-range geometry, or a
+        factor below 1.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"zone file not found: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.name}: malformed GeoJSON ({type(exc).__name__})") from None
+    feats = data.get("features") if isinstance(data, dict) else None
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        feats = [data]
+    if not isinstance(feats, list):
+        raise InputError(f"{path.name}: not a GeoJSON FeatureCollection")
+    rows = []
+    for i, f in enumerate(feats, start=1):
+        where = f"{path.name} feature {i}"
+        try:
+            geom = shapely.geometry.shape(f["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+            raise InputError(f"{where}: missing or invalid geometry") from None
+        if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+            raise InputError(f"{where}: zones must be polygons, got {geom.geom_type}")
+        minx, miny, maxx, maxy = geom.bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise InputError(f"{where}: coordinates out of range (GeoJSON is lon,lat in WGS84)")
+        if not geom.is_valid:
+            geom = shapely.make_valid(geom)
+        props = f.get("properties") or {}
+        factor = props.get("factor", default_factor)
+        if factor is not None:
+            try:
+                factor = float(factor)
+            except (TypeError, ValueError):
+                raise InputError(f"{where}: factor must be a number") from None
+            if factor < 1:
+                raise InputError(f"{where}: factor {factor:g} must be ≥ 1")
+        rows.append({"name": str(props.get("name") or f"zone {i}"), "factor": factor,
+                     "geometry": geom})
+    if not rows:
+        return _empty_polys()
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def read_incidents(path: str | Path) -> pd.DataFrame:
+    """Read incident points from CSV: ``lat,lon`` and optional ``datetime,category,weight``.
+
+    ``datetime`` is ISO 8601 ("2026-03-04T15:20" or "2026-03-04 15:20"); ``weight`` defaults to
+    1 and must be ≥ 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``lat, lon, minute`` (minute of day or -1 when unknown), ``category``,
+        ``weight``.
+
+    Raises
+    ------
+    InputError
+        Naming the line and the problem.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"incidents file not found: {path}")
+    rows = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+            if "lat" not in fields or "lon" not in fields:
+                raise InputError(f"{path.name}: needs a header with lat,lon "
+                                 "(and optionally datetime,category,weight)")
+            for i, raw in enumerate(reader, start=2):
+                r = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+                where = f"{path.name} line {i}"
+                try:
+                    lat, lon = float(r["lat"]), float(r["lon"])
+                except ValueError:
+                    raise InputError(f"{where}: lat/lon must be numbers") from None
+                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                    raise InputError(f"{where}: coordinates {lat}, {lon} out of range")
+                minute = -1
+                if r.get("datetime"):
+                    try:
+                        when = dt.datetime.fromisoformat(r["datetime"])
+                    except ValueError:
+                        raise InputError(f"{where}: datetime {r['datetime']!r} is not ISO 8601 "
+                                         "(e.g. 2026-03-04T15:20)") from None
+                    minute = when.hour * 60 + when.minute
+                weight = 1.0
+                if r.get("weight"):
+                    try:
+                        weight = float(r["weight"])
+                    except ValueError:
+                        raise InputError(f"{where}: weight must be a number") from None
+                    if not (weight >= 0 and math.isfinite(weight)):
+                        raise InputError(f"{where}: weight must be ≥ 0")
+                rows.append({"lat": lat, "lon": lon, "minute": minute,
+                             "category": r.get("category", ""), "weight": weight})
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name}: not a UTF-8 text CSV file") from None
+    except csv.Error as exc:
+        raise InputError(f"{path.name}: malformed CSV ({exc})") from None
+    return pd.DataFrame(rows, columns=["lat", "lon", "minute", "category", "weight"])
+
+
+def incidents_in_window(incidents: pd.DataFrame, window: TimeWindow) -> pd.DataFrame:
+    """Incidents whose time of day lies in the window; undated incidents always count."""
+    if len(incidents) == 0:
+        return incidents
+    m = incidents["minute"].to_numpy()
+    keep = np.array([mm < 0 or window.contains(int(mm)) for mm in m], dtype=bool)
+    return incidents[keep]
+
+
+# ---------------------------------------------------------------------------------------------
+# Edge risk
+
+#: Highway values of arterial roads, and their factor key in ``[arterial]``.
+ARTERIALS = {
+    "trunk": "trunk", "trunk_link": "trunk", "primary": "primary", "primary_link": "primary",
+    "secondary": "secondary", "secondary_link": "secondary", "tertiary": "tertiary",
+    "tertiary_link": "tertiary", "motorway": "trunk", "motorway_link": "trunk",
+}
+
+#: Ways with no motor traffic: the preferred kind, factor ``[way] footway``.
+FOOT_WAYS = {"footway", "pedestrian", "living_street", "corridor", "elevator", "platform",
+             "crossing", "sidewalk"}
+PATH_WAYS = {"path", "track", "bridleway", "cycleway"}
+#: Ways with motor traffic: they have two sides and crossing them is a hazard. Living streets
+#: are walked like footways but still crossed like streets.
+ROAD_WAYS = {"residential", "unclassified", "road", "service", "busway", "living_street",
+             *ARTERIALS}
+
+FACTORS = ("way", "arterial", "traffic", "lighting", "sidewalk", "zone", "incidents")
+
+
+def way_kind(data: Mapping[str, Any]) -> str:
+    """The ``[way]`` key for an edge: footway, path, residential, street, service, alley, ..."""
+    hw = str(data.get("highway") or "")
+    service = str(data.get("service") or "")
+    if hw == "steps":
+        return "steps"
+    if hw in FOOT_WAYS:
+        return "footway"
+    if hw in PATH_WAYS:
+        return "path"
+    if hw == "residential":
+        return "residential"
+    if hw == "service" or str(data.get("unpaved_alley")) == "True":
+        if service == "alley" or str(data.get("unpaved_alley")) == "True":
+            return "alley"
+        if service == "driveway":
+            return "driveway"
+        if service == "parking_aisle":
+            return "parking_aisle"
+        return "service"
+    return "street"
+
+
+def is_road(data: Mapping[str, Any]) -> bool:
+    """Whether an edge carries motor traffic (so it has two sides and can be crossed)."""
+    return str(data.get("highway") or "") in ROAD_WAYS
+
+
+def is_arterial(data: Mapping[str, Any]) -> bool:
+    """Whether an edge is an arterial: trunk/primary/secondary/tertiary, or LADOT busy."""
+    return str(data.get("highway") or "") in ARTERIALS or data.get("busy") is True
+
+
+def _missing_sidewalk_sides(data: Mapping[str, Any]) -> tuple[bool, bool]:
+    """(right missing, left missing) relative to the edge's direction of travel."""
+    sw = str(data.get("sidewalk") or "")
+    left = str(data.get("sidewalk:left") or "")
+    right = str(data.get("sidewalk:right") or "")
+    both = str(data.get("sidewalk:both") or "")
+    miss_r = sw in ("no", "none", "left") or right == "no" or both == "no"
+    miss_l = sw in ("no", "none", "right") or left == "no" or both == "no"
+    # sidewalk:left/right are relative to the OSM way; a reversed edge walks it backwards
+    if str(data.get("reversed")) == "True":
+        miss_r, miss_l = miss_l, miss_r
+    return miss_r, miss_l
+
+
+@dataclass
+class EdgeRisk:
+    """Risk of every directed edge of a network under a profile and time window.
+
+    Attributes
+    ----------
+    edges : list of tuple
+        ``(u, v, key)`` in the order of the table's rows.
+    table : pandas.DataFrame
+        One row per edge: ``length``, every factor of :data:`FACTORS` (the ``sidewalk`` factor
+        per side as ``sidewalk_right``/``sidewalk_left``), ``factor_right``/``factor_left``,
+        ``risk_right``/``risk_left`` (metres-equivalent), ``road``, ``arterial``, ``unlit``,
+        ``alley``, ``zone_m``, ``hot_spot``, ``avoid``, ``kind``.
+    profile : Profile
+    window : TimeWindow
+    """
+
+    edges: list[tuple[Any, Any, Any]]
+    table: pd.DataFrame
+    profile: Profile
+    window: TimeWindow
+    index: dict[tuple[Any, Any, Any], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.index:
+            self.index = {e: i for i, e in enumerate(self.edges)}
+
+    def explain(self, u: Any, v: Any, key: Any = 0) -> dict[str, Any]:
+        """Every factor of one edge and its share of the edge's risk.
+
+        The shares split the risk ``length × (factor − 1)`` in proportion to the logarithm of
+        each factor, so they add up to the risk exactly.
+        """
+        row = self.table.iloc[self.index[(u, v, key)]]
+        return explain_row(row)
+
+
+def explain_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Factors and their risk shares for one row of :attr:`EdgeRisk.table` (right side)."""
+    factors = {f: float(row[f]) for f in FACTORS if f != "sidewalk"}
+    factors["sidewalk"] = float(row["sidewalk_right"])
+    total = float(row["factor_right"])
+    risk = float(row["risk_right"])
+    logs = {k: math.log(v) for k, v in factors.items()}
+    s = sum(logs.values())
+    shares = {k: (risk * lv / s if s > 0 else 0.0) for k, lv in logs.items()}
+    return {"length_m": float(row["length"]), "kind": row["kind"], "factors": factors,
+            "factor": total, "risk": risk, "risk_by_factor": shares}
+
+
+def edge_risk(
+    G: nx.MultiDiGraph,
+    profile: Profile | None = None,
+    window: TimeWindow | None = None,
+    *,
+    zones: RiskZones | None = None,
+    incidents: pd.DataFrame | None = None,
+) -> EdgeRisk:
+    """Compute every edge's factors, cost and risk.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Prepared, projected network.
+    profile : Profile, optional
+        Default: the built-in default profile.
+    window : TimeWindow, optional
+        Default: all day.
+    zones : RiskZones, optional
+        Avoid and penalty polygons.
+    incidents : pandas.DataFrame, optional
+        From :func:`read_incidents`; filtered to the window here.
+
+    Returns
+    -------
+    EdgeRisk
+    """
+    profile = profile or load_profile()
+    window = window or parse_window(None)
+    dark = window.dark_fraction
+    way, art, light = profile["way"], profile["arterial"], profile["lighting"]
+    edges = list(G.edges(keys=True))
+    datas = [G.edges[e] for e in edges]
+    n = len(edges)
+    length = np.array([float(d["length"]) for d in datas])
+    kind = [way_kind(d) for d in datas]
+    f_way = np.array([way[k] for k in kind])
+    road = np.array([is_road(d) for d in datas], dtype=bool)
+    arterial = np.array([is_arterial(d) for d in datas], dtype=bool)
+
+    f_art = np.ones(n)
+    f_traffic = np.ones(n)
+    for i, d in enumerate(datas):
+        hw = str(d.get("highway") or "")
+        if hw in ARTERIALS:
+            f_art[i] = art[ARTERIALS[hw]]
+        elif d.get("busy") is True:
+            f_art[i] = art["busy"]
+        if arterial[i]:
+            extra = 0.0
+            aadt = d.get("aadt")
+            if aadt is not None and aadt > 10_000:
+                extra += min(art["aadt_cap"], art["aadt_per_10k"] * (aadt - 10_000) / 10_000)
+            lanes = d.get("lanes")
+            if lanes is not None and lanes > 2:
+                extra += art["per_lane_over_2"] * (lanes - 2)
+            speed = d.get("maxspeed_kmh")
+            if speed is not None and speed > 40:
+                extra += art["per_kmh_over_40"] * (speed - 40)
+            f_traffic[i] = 1.0 + extra
+
+    unlit = np.array([str(d.get("lit") or "") in ("no", "disused") for d in datas])
+    f_light = np.where(unlit, 1.0 + light["use_lit"] * (light["unlit"] - 1.0) * dark, 1.0)
+
+    miss = np.array([_missing_sidewalk_sides(d) if road[i] else (False, False)
+                     for i, d in enumerate(datas)], dtype=bool).reshape(n, 2)
+    f_sw_r = np.where(miss[:, 0], way["no_sidewalk"], 1.0)
+    f_sw_l = np.where(miss[:, 1], way["no_sidewalk"], 1.0)
+
+    geoms = gpd.GeoSeries([d["geometry"] for d in datas], crs=G.graph["crs"])
+    zones = zones or RiskZones()
+    avoid = np.zeros(n, dtype=bool)
+    zone_m = np.zeros(n)
+    f_zone = np.ones(n)
+    if len(zones.avoid):
+        poly = zones.avoid.to_crs(G.graph["crs"]).geometry.union_all()
+        avoid = shapely.intersects(geoms.to_numpy(), poly)
+    if len(zones.penalize):
+        pz = zones.penalize.to_crs(G.graph["crs"])
+        for geom, factor in zip(pz.geometry, pz["factor"], strict=True):
+            fac = profile["zones"]["penalty"] if factor is None or pd.isna(factor) else factor
+            inside = shapely.length(shapely.intersection(geoms.to_numpy(), geom))
+            share = np.divide(inside, np.maximum(shapely.length(geoms.to_numpy()), 1e-9))
+            zone_m += np.minimum(inside, length)
+            f_zone *= 1.0 + (fac - 1.0) * np.clip(share, 0.0, 1.0)
+        zone_m = np.minimum(zone_m, length)
+
+    density = np.zeros(n)
+    if incidents is not None and len(incidents):
+        density = _incident_density(G, geoms, incidents_in_window(incidents, window),
+                                    profile["incidents"]["bandwidth_m"])
+    inc = profile["incidents"]
+    f_inc = 1.0 + inc["weight"] * density * (1.0 + inc["night"] * dark)
+    hot = density >= inc["hot_spot"]
+
+    common = f_way * f_art * f_traffic * f_light * f_zone * f_inc
+    factor_r, factor_l = common * f_sw_r, common * f_sw_l
+    table = pd.DataFrame({
+        "length": length, "kind": kind, "way": f_way, "arterial": f_art, "traffic": f_traffic,
+        "lighting": f_light, "sidewalk_right": f_sw_r, "sidewalk_left": f_sw_l,
+        "zone": f_zone, "incidents": f_inc, "factor_right": factor_r, "factor_left": factor_l,
+        "risk_right": length * (factor_r - 1.0), "risk_left": length * (factor_l - 1.0),
+        "road": road, "is_arterial": arterial, "unlit": unlit, "alley": np.isin(
+            kind, ["alley", "driveway", "service", "parking_aisle"]),
+        "zone_m": zone_m, "incident_density": density, "hot_spot": hot, "avoid": avoid,
+    })
+    return EdgeRisk(edges=edges, table=table, profile=profile, window=window)
+
+
+def _incident_density(
+    G: nx.MultiDiGraph, geoms: gpd.GeoSeries, incidents: pd.DataFrame, bandwidth: float
+) -> np.ndarray:
+    """Sum of incident weights times a quartic kernel of their distance to each edge."""
+    density = np.zeros(len(geoms))
+    if len(incidents) == 0:
+        return density
+    pts = gpd.GeoSeries(
+        [Point(lon, lat) for lat, lon in zip(incidents["lat"], incidents["lon"], strict=True)],
+        crs="EPSG:4326",
+    ).to_crs(G.graph["crs"]).to_numpy()
+    weights = incidents["weight"].to_numpy(dtype=float)
+    tree = shapely.STRtree(geoms.to_numpy())
+    pi, ei = tree.query(pts, predicate="dwithin", distance=bandwidth)
+    if len(pi) == 0:
+        return density
+    d = shapely.distance(pts[pi], geoms.to_numpy()[ei])
+    k = np.clip(1.0 - (d / bandwidth) ** 2, 0.0, None) ** 2
+    np.add.at(density, ei, weights[pi] * k)
+    return density
+
+
+def load_zones(
+    avoid: str | Path | None = None, penalize: str | Path | None = None,
+    profile: Profile | None = None,
+) -> RiskZones:
+    """Read the command line's ``--avoid`` and ``--penalize`` files into :class:`RiskZones`."""
+    zones = RiskZones()
+    if avoid:
+        zones.avoid = read_zones(avoid)
+    if penalize:
+        default = (profile or load_profile())["zones"]["penalty"]
+        zones.penalize = read_zones(penalize, default_factor=default)
+    return zones
+
+
+def summarize_profile(profile: Profile) -> Sequence[str]:
+    """Lines describing a profile's main weights, for ``--help`` style output."""
+    c, w = profile["crossing"], profile["way"]
+    return [
+        f"profile {profile.name}: {profile.description}",
+        f"  arterial crossing: signal {c['signal']:g} m, stop {c['stop']:g} m, "
+        f"crosswalk {c['crosswalk']:g} m, none {c['none']:g} m",
+        f"  alley ×{w['alley']:g}, service ×{w['service']:g}, steps ×{w['steps']:g}; "
+        f"max detour {profile['walk']['max_detour_pct']:g} %",
+    ]
