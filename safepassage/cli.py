@@ -148,6 +148,76 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# routes
+
+
+def _add_route_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("safety")
+    g.add_argument("--profile", metavar="NAME|FILE", default=None,
+                   help="safety profile: default, child, night, or a TOML file "
+                   "(default: 'default', or 'night' for an evening window)")
+    g.add_argument("--time-window", metavar="W", default=None,
+                   help="arrival (07:00-08:30), dismissal (14:00-16:00), evening (18:00-22:00), "
+                   "all-day, or HH:MM-HH:MM")
+    g.add_argument("--incidents", metavar="CSV", type=Path,
+                   help="incident points: lat,lon[,datetime,category,weight]")
+    g.add_argument("--avoid", metavar="GEOJSON", type=Path, help="polygons routes never enter")
+    g.add_argument("--penalize", metavar="GEOJSON", type=Path,
+                   help="polygons routes enter at a cost (property 'factor', default 3)")
+    g.add_argument("--max-detour", metavar="PCT", type=float, default=None,
+                   help="safest route at most this much longer than the shortest "
+                   "(default: the profile's, 25 %%)")
+    g.add_argument("--entrances", metavar="FILE", type=Path,
+                   help="site entrances (CSV lat,lon or GeoJSON points) or outline (polygon)")
+
+
+def _route_settings(args: argparse.Namespace) -> Any:
+    from .pipeline import RouteSettings
+
+    return RouteSettings.from_options(
+        profile=args.profile, time_window=args.time_window, avoid=args.avoid,
+        penalize=args.penalize, incidents=args.incidents, max_detour_pct=args.max_detour,
+    )
+
+
+def _load_area(args: argparse.Namespace, steps: Any) -> Any:
+    from .source import load_area
+
+    return load_area(_source(args), args.radius, destinations_file=args.destinations,
+                     cache_dir=args.cache_dir, allow_download=not args.offline, steps=steps)
+
+
+def _out_dir(args: argparse.Namespace, slug: str) -> Path:
+    return Path(args.out) if args.out else settings.maps_folder / slug
+
+
+def cmd_routes(args: argparse.Namespace) -> int:
+    """Compute safe routes and write routes.geojson and routes.gpx."""
+    from .pipeline import compute_routes, read_entrances, routes_frame, summary_rows, write_routes
+
+    route_settings = _route_settings(args)  # check every option before any slow work
+    steps = _steps(args)
+    area = _load_area(args, steps)
+    origins = read_entrances(args.entrances, area) if args.entrances else None
+    with steps(f"routes to {int(area.destinations['usable'].sum())} destinations"):
+        plan = compute_routes(area, route_settings, origin_nodes=origins)
+    with steps("directions"):
+        frame = routes_frame(area, plan, units=args.units)
+    out = _out_dir(args, area.site.slug)
+    paths = write_routes(out, area, frame)
+    print(_table(summary_rows(plan)))
+    ok = len(plan.ok)
+    print(f"\n{area.site.name}: {ok} of {len(plan.routes)} destinations routed "
+          f"(profile {route_settings.profile.name}, {route_settings.window.label()}, max detour "
+          f"{plan.max_detour_pct:g} %).")
+    for note in area.notes:
+        print(f"note: {note}")
+    for name, path in paths.items():
+        print(f"wrote {path}" if name else "")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
 # parser
 
 
@@ -155,6 +225,10 @@ _EXAMPLES = {
     "sites": "example:\n  safepassage sites\n  safepassage sites --json",
     "fetch": "examples:\n  safepassage fetch --site \"Jordan Downs\"\n"
              "  safepassage fetch --point 33.9455,-118.234 --radius 1500",
+    "routes": "examples:\n  safepassage routes --demo\n"
+              "  safepassage routes --site \"Jordan Downs\" --time-window arrival --profile child\n"
+              "  safepassage routes --osm-file city.osm.pbf --point 33.9455,-118.234 "
+              "--avoid closed.geojson --incidents incidents.csv --out maps/jd",
 }
 
 
@@ -189,6 +263,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="download even if cached")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("routes", help="safe and shortest walking routes to every destination",
+                       epilog=_EXAMPLES["routes"], formatter_class=_Formatter,
+                       description="Compute, from the site to every school, park, library and "
+                       "transit stop around it, the safest walking route within the detour cap "
+                       "and the shortest one, with what the safe route buys, directions in "
+                       "English and Spanish, routes.geojson and routes.gpx.")
+    _add_source(p)
+    _add_route_options(p)
+    p.add_argument("--units", choices=["imperial", "metric"], default="imperial",
+                   help="distances in directions")
+    p.add_argument("--out", metavar="DIR", type=Path, default=None,
+                   help="output folder (default maps/<site-slug>/)")
+    p.set_defaults(func=cmd_routes)
 
     return parser
 

@@ -25,8 +25,10 @@ all times ``1 + night × dark`` for the share of the window in darkness.
 
 The control of a crossing comes from, in order: a traffic signal at the node
 (``highway=traffic_signals``, ``crossing=traffic_signals``, ``crossing:signals=yes``) or
-LADOT's ``control_type`` of that road's approach (``signal``); a stop sign (``highway=stop``,
-LADOT ``stop``); a marked crossing (``crossing=marked|zebra|uncontrolled``,
+LADOT's ``control_type`` of that road's approach (``signal``), or a signalised intersection
+within :data:`SIGNAL_REACH_M` along the road (a crosswalk mapped a few metres from the
+intersection's node is still the intersection's signalised crosswalk); a stop sign
+(``highway=stop``, LADOT ``stop``); a marked crossing (``crossing=marked|zebra|uncontrolled``,
 ``crossing:markings``, LADOT ``xwalk``); otherwise none.
 """
 
@@ -43,11 +45,15 @@ import networkx as nx
 import numpy as np
 
 from .safety import ARTERIALS, EdgeRisk, Profile, is_arterial
+from .safety import ROAD_WAYS as ROADS
 
 #: Sides of a road edge: right and left of the direction of travel; footways have one.
 RIGHT, LEFT, CENTRE = 0, 1, 2
 
 CONTROLS = ("signal", "stop", "crosswalk", "none")
+
+#: A crossing this close (metres along the road) to a signalised intersection is signalised.
+SIGNAL_REACH_M = 30.0
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,20 @@ def node_crosswalk(data: Mapping[str, Any]) -> bool:
     )
 
 
-def arm_control(node: Mapping[str, Any], approach: Mapping[str, Any] | None) -> str:
+def signal_nodes(G: nx.MultiDiGraph) -> set[Any]:
+    """Signalised nodes, and nodes within :data:`SIGNAL_REACH_M` of one along a road."""
+    signals = {n for n, d in G.nodes(data=True) if node_signal(d)}
+    signals |= {v for _, v, d in G.edges(data=True) if d.get("end_control") == "signal"}
+    near = set(signals)
+    for u, v, d in G.edges(data=True):
+        if v in signals and d["length"] <= SIGNAL_REACH_M and str(d.get("highway")) in ROADS:
+            near.add(u)
+    return near
+
+
+def arm_control(
+    node: Mapping[str, Any], approach: Mapping[str, Any] | None, signalised: bool = False
+) -> str:
     """Control for crossing one arm at a node.
 
     Parameters
@@ -161,10 +180,12 @@ def arm_control(node: Mapping[str, Any], approach: Mapping[str, Any] | None) -> 
     approach : Mapping, optional
         Attributes of the edge arriving at the node along that arm (LADOT's ``end_control``,
         ``end_xwalk``), or of a hidden road arm (``control``, ``xwalk``).
+    signalised : bool
+        The node is at or next to a signalised intersection (:func:`signal_nodes`).
     """
     ap = approach or {}
     ctl = ap.get("end_control", ap.get("control"))
-    if node_signal(node) or ctl == "signal":
+    if signalised or node_signal(node) or ctl == "signal":
         return "signal"
     if node.get("highway") == "stop" or ctl == "stop":
         return "stop"
@@ -227,6 +248,7 @@ class CrossingModel:
         self.head_arm = np.zeros(m, dtype=bool)
         self.nodes: dict[Any, NodeArms] = {}
         geoms = [G.edges[e]["geometry"] for e in edges]
+        signalised = signal_nodes(G)
         out_by_node: dict[Any, list[int]] = {}
         for i, (u, _, _) in enumerate(edges):
             out_by_node.setdefault(u, []).append(i)
@@ -242,7 +264,7 @@ class CrossingModel:
                 data = G.edges[u, v, k]
                 rev = _reverse_edge(G, u, v, k)
                 approach = G.edges[rev] if rev is not None else None
-                control = arm_control(ndata, approach)
+                control = arm_control(ndata, approach, n in signalised)
                 art = is_arterial(data)
                 cost = arm_cost(str(data.get("highway")), art, control, data.get("aadt"),
                                 profile, dark)
@@ -251,7 +273,7 @@ class CrossingModel:
             for h in json.loads(ndata.get("hidden_arms", "[]") or "[]"):
                 hd = {"highway": h.get("highway"), "busy": h.get("busy")}
                 art = is_arterial(hd) or (h.get("aadt") or 0) >= 10_000
-                control = arm_control(ndata, h)
+                control = arm_control(ndata, h, n in signalised)
                 cost = arm_cost(str(h.get("highway")), art, control, h.get("aadt"), profile,
                                 dark)
                 road_arms.append((float(h["bearing"]), Arm(float(h["bearing"]), h.get("name"),

@@ -13,7 +13,9 @@ Every source ends in :func:`prepare_graph`, so later modules see the same kind o
 * projected to a local metric (UTM) CRS, every edge with a ``geometry``;
 * direction-dependent LADOT attributes (``control_type:forward`` ...) resolved per directed
   edge into ``end_control``, ``end_xwalk`` and ``end_cross_aadt``: what a walker meets at the
-  end of the edge in the direction they walk it.
+  end of the edge in the direction they walk it;
+* unnamed footways that run alongside a named street (separately mapped sidewalks) get that
+  street's name as ``street_name``, so directions can say "walk north on Grand Avenue".
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ _NOT_WALKABLE = {
 MISSING = {"", "nan", "none", "null", "NaN", "None", "NULL"}
 
 #: Version of the cache layout and preparation; a cache written by another version is rebuilt.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 _FILE_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml", ".osm.xml")
 
@@ -289,6 +291,8 @@ def overpass_errors() -> Iterator[None]:
     """Turn the ways an Overpass download fails into one clear :class:`DataUnavailableError`."""
     import requests
 
+    if settings.overpass_url:
+        ox.settings.overpass_url = settings.overpass_url
     url = ox.settings.overpass_url
     saved = ox.settings.requests_kwargs
     # osmnx answers HTTP 429/504 by sleeping and retrying for ever; a user at a terminal wants
@@ -490,7 +494,46 @@ def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiD
     G = ox.project_graph(G, to_crs=to_crs)
     _ensure_geometry(G)
     _derive_edge_attrs(G)
+    _name_sidewalks(G)
     return G
+
+
+#: A footway this close to a named street, and this close to parallel, is its sidewalk.
+SIDEWALK_MAX_M, SIDEWALK_MAX_DEG = 25.0, 20.0
+
+
+def _axis(line: Any) -> float:
+    (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+    return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 180.0
+
+
+def _name_sidewalks(G: nx.MultiDiGraph) -> None:
+    import shapely
+
+    roads = [(d["geometry"], str(d["name"])) for _, _, d in G.edges(data=True)
+             if d.get("name") and str(d.get("highway")) in ROAD_CLASSES]
+    if not roads:
+        return
+    tree = shapely.STRtree([g for g, _ in roads])
+    for _, _, d in G.edges(data=True):
+        if d.get("name") or str(d.get("highway")) not in ("footway", "path", "pedestrian"):
+            continue
+        geom = d["geometry"]
+        if geom.length < 5.0:
+            continue
+        mid = geom.interpolate(0.5, normalized=True)
+        axis = _axis(geom)
+        best: tuple[float, str] | None = None
+        for j in tree.query(mid, predicate="dwithin", distance=SIDEWALK_MAX_M):
+            road, name = roads[int(j)]
+            diff = abs(_axis(road) - axis) % 180.0
+            if min(diff, 180.0 - diff) > SIDEWALK_MAX_DEG:
+                continue
+            dist = road.distance(mid)
+            if best is None or dist < best[0]:
+                best = (dist, name)
+        if best is not None:
+            d["street_name"] = best[1]
 
 
 def _record_hidden_arms(G: nx.MultiDiGraph, hidden: list[tuple[Any, Any, Any]]) -> None:

@@ -17,6 +17,12 @@ from pathlib import Path
 from typing import Any
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically.
 
@@ -36,6 +42,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private; give it the permissions a plain open() would
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -82,3 +90,53 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     tmp.replace(path)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def write_geojson(gdf: Any, path: str | Path) -> Path:
+    """Write a GeoDataFrame as GeoJSON (WGS84) atomically.
+
+    Lists and dictionaries in columns are kept as JSON arrays and objects (geopandas' GeoJSON
+    driver would turn them into strings).
+    """
+    frame = gdf.to_crs("EPSG:4326") if gdf.crs is not None else gdf
+    text = frame.to_json(na="null", show_bbox=False, drop_id=True, to_wgs84=False)
+    data = json.loads(text)
+    data["name"] = Path(path).stem
+    return atomic_write_json(path, data)
+
+
+def write_gpx(
+    path: str | Path,
+    tracks: list[tuple[str, str, list[tuple[float, float]]]],
+    waypoints: list[tuple[str, str, float, float]] = (),  # type: ignore[assignment]
+    *,
+    name: str = "Safe Passages",
+) -> Path:
+    """Write routes for phones as GPX 1.1 atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        Target file.
+    tracks : list of tuple
+        ``(name, description, [(lat, lon), ...])`` per route.
+    waypoints : list of tuple
+        ``(name, description, lat, lon)`` per point of interest.
+    name : str
+        The file's title.
+    """
+    import gpxpy.gpx
+
+    gpx = gpxpy.gpx.GPX()
+    gpx.name = name
+    gpx.creator = "safepassage"
+    for wname, desc, lat, lon in waypoints:
+        gpx.waypoints.append(gpxpy.gpx.GPXWaypoint(lat, lon, name=wname, description=desc))
+    for tname, desc, points in tracks:
+        track = gpxpy.gpx.GPXTrack(name=tname, description=desc)
+        seg = gpxpy.gpx.GPXTrackSegment(
+            [gpxpy.gpx.GPXTrackPoint(lat, lon) for lat, lon in points]
+        )
+        track.segments.append(seg)
+        gpx.tracks.append(track)
+    return atomic_write_text(path, gpx.to_xml())

@@ -25,7 +25,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -619,7 +618,8 @@ def route_legs(G: nx.MultiDiGraph, sg: StateGraph, route: Route) -> list[Leg]:
     for i, e in enumerate(route.edges):
         data = G.edges[sg.risk.edges[e]]
         start, end = _edge_bearings(data["geometry"])
-        name = data.get("name")
+        # a separately mapped sidewalk carries its street's name as street_name
+        name = data.get("name") or data.get("street_name")
         if isinstance(name, list):
             name = name[0] if name else None
         crossings = tuple(
@@ -636,27 +636,3 @@ def route_legs(G: nx.MultiDiGraph, sg: StateGraph, route: Route) -> list[Leg]:
 def side_of(state_side: int) -> str:
     """"right", "left" or "centre" for a state's side."""
     return {RIGHT: "right", LEFT: "left", CENTRE: "centre"}[state_side]
-
-
-def routes_frame(G: nx.MultiDiGraph, plan: RoutePlan) -> gpd.GeoDataFrame:
-    """Every route as a row with its metrics, WGS84 geometry (no directions)."""
-    rows = []
-    sg = plan.state_graph
-    for dr in plan.routes:
-        d = dr.destination
-        base = {"dest_id": d.get("dest_id"), "destination": d.get("name"),
-                "kind": d.get("kind"), "status": dr.status, "reason": dr.reason}
-        if dr.status != "ok":
-            rows.append({**base, "role": None, "geometry": None})
-            continue
-        cmp = dr.comparison()
-        for r in [dr.safest, dr.shortest, *dr.alternatives]:
-            assert r is not None
-            rows.append({
-                **base, "role": r.role, **cmp,
-                "route_length_m": round(r.length_m, 1), "route_risk": round(r.risk, 1),
-                **{f"route_{k}": v for k, v in r.metrics.items()},
-                "geometry": route_geometry(G, sg, r.edges),
-            })
-    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=G.graph["crs"])
-    return gdf.to_crs("EPSG:4326")

@@ -262,6 +262,8 @@ class TimeWindow:
 
     def label(self) -> str:
         """"dismissal (14:00-16:00)"."""
+        if self.minutes == 1440:
+            return "all day"
         span = f"{_hhmm(self.start)}-{_hhmm(self.end)}"
         return span if self.name == span else f"{self.name} ({span})"
 

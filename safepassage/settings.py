@@ -40,6 +40,9 @@ cache_folder: Path = _default_cache()
 #: Folder for rendered output (``maps/<site-slug>/``).
 maps_folder: Path = Path(os.environ.get("SAFEPASSAGE_MAPS", "maps"))
 
+#: Overpass API endpoint for downloads (osmnx's default unless SAFEPASSAGE_OVERPASS_URL is set).
+overpass_url: str | None = os.environ.get("SAFEPASSAGE_OVERPASS_URL") or None
+
 #: Default search radius around a site or point, in metres.
 default_radius_m: float = 1200.0
 
