@@ -79,7 +79,7 @@ _NOT_WALKABLE = {
 MISSING = {"", "nan", "none", "null", "NaN", "None", "NULL"}
 
 #: Version of the cache layout and preparation; a cache written by another version is rebuilt.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 _FILE_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml", ".osm.xml")
 
@@ -491,6 +491,8 @@ def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiD
         "edges": before_edges - G.number_of_edges(),
     }
     G.graph["raw_size"] = {"nodes": raw_nodes, "edges": raw_edges}
+    for _, d in G.nodes(data=True):  # keep WGS84 positions for maps and GPX
+        d["lon"], d["lat"] = float(d["x"]), float(d["y"])
     G = ox.project_graph(G, to_crs=to_crs)
     _ensure_geometry(G)
     _derive_edge_attrs(G)

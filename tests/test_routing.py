@@ -1,0 +1,235 @@
+"""Safe routes: properties that must hold on real extracts."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Point
+
+from safepassage.crossings import Arm, NodeArms
+from safepassage.directions import build_directions
+from safepassage.pipeline import RouteSettings, compute_routes, routes_frame
+from safepassage.routing import (
+    LAMBDAS,
+    build_state_graph,
+    route_geometry,
+    route_legs,
+    safe_routes,
+    shortest_path_tree,
+)
+from safepassage.safety import RiskZones, edge_risk, load_profile, parse_window, read_zones
+
+
+@pytest.fixture(scope="module")
+def demo_plan(demo_area):
+    return compute_routes(demo_area)
+
+
+# -- the crossing model -----------------------------------------------------------------------
+
+
+def _arms(*specs: tuple[float, float]) -> NodeArms:
+    arms = [Arm(b, f"road {b:g}", "primary", True, "none", c) for b, c in specs]
+    return NodeArms(arms, [a.bearing for a in arms], np.concatenate([[0], np.cumsum([c for _, c in specs])]))
+
+
+def test_crossing_goes_the_cheaper_way_round():
+    # a four-way intersection: N (cost 100), E (10), S (100), W (10); corners NE=0, SE=1, SW=2, NW=3
+    node = _arms((0, 100), (90, 10), (180, 100), (270, 10))
+    assert node.crossing(0, 0) == (0.0, [])
+    cost, arms = node.crossing(1, 2)  # SE -> SW crosses the south arm
+    assert cost == 100 and arms == [2]
+    cost, arms = node.crossing(0, 2)  # NE -> SW: across E then S (110) or N then W (110)
+    assert cost == 110 and len(arms) == 2
+    cost, arms = node.crossing(1, 0)  # SE -> NE crosses the east arm only
+    assert cost == 10 and arms == [1]
+
+
+def test_a_single_road_arm_has_no_sides_to_cross():
+    node = _arms((45, 300))
+    assert node.k == 1 and node.crossing(0, 0) == (0.0, [])
+
+
+# -- routes -----------------------------------------------------------------------------------
+
+
+def test_every_usable_destination_is_routed_or_reported(demo_plan, demo_area):
+    usable = int(demo_area.destinations["usable"].sum())
+    assert len(demo_plan.routes) == len(demo_area.destinations)
+    assert len(demo_plan.ok) == usable
+    for dr in demo_plan.routes:
+        assert dr.status in ("ok", "unreachable", "at origin")
+        if dr.status != "ok":
+            assert dr.reason
+
+
+def test_safest_never_riskier_than_shortest_and_within_cap(demo_plan):
+    cap = demo_plan.max_detour_pct
+    for dr in demo_plan.ok:
+        s, sh = dr.safest, dr.shortest
+        assert s.risk <= sh.risk + 1e-9
+        assert s.length_m <= sh.length_m * (1 + cap / 100) + 1e-6
+        for alt in dr.alternatives:
+            assert alt.length_m >= sh.length_m - 1e-6
+
+
+def test_safe_routes_buy_fewer_unsignalised_arterial_crossings(demo_plan):
+    safe = sum(dr.safest.metrics["unsignalised_arterial_crossings"] for dr in demo_plan.ok)
+    short = sum(dr.shortest.metrics["unsignalised_arterial_crossings"] for dr in demo_plan.ok)
+    assert short > 0, "downtown shortest routes cross arterials without signals"
+    assert safe < short
+    reductions = [dr.comparison()["risk_reduction_pct"] for dr in demo_plan.ok]
+    assert np.mean(reductions) > 20
+
+
+def test_detour_cap_is_honoured_when_tight(demo_area):
+    plan = compute_routes(demo_area, RouteSettings(max_detour_pct=0.0))
+    for dr in plan.ok:
+        assert dr.safest.length_m <= dr.shortest.length_m + 1e-6
+
+
+def test_shortest_lengths_equal_networkx(demo_plan, demo_area):
+    G = demo_area.G
+    lengths = nx.single_source_dijkstra_path_length(G, demo_area.origin_node, weight="length")
+    for dr in demo_plan.ok:
+        assert math.isclose(dr.shortest.length_m, lengths[dr.destination["node"]], rel_tol=1e-9)
+
+
+def test_batched_trees_equal_networkx(demo_area):
+    risk = edge_risk(demo_area.G)
+    sg = build_state_graph(demo_area.G, risk)
+    sources = sg.sources([demo_area.origin_node])
+    for lam in (LAMBDAS[0], 1.0, 16.0):
+        fast = shortest_path_tree(sg, sources, lam, backend="scipy")
+        ref = shortest_path_tree(sg, sources, lam, backend="networkx")
+        finite = np.isfinite(ref.dist)
+        assert np.array_equal(np.isfinite(fast.dist), finite)
+        assert np.allclose(fast.dist[finite], ref.dist[finite], rtol=1e-12, atol=1e-9)
+
+
+def test_same_input_same_output(demo_area):
+    a = routes_frame(demo_area, compute_routes(demo_area))
+    b = routes_frame(demo_area, compute_routes(demo_area))
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    assert all(x.equals(y) for x, y in zip(a.geometry, b.geometry, strict=True) if x is not None)
+
+
+def test_directions_account_for_the_whole_route(demo_plan, demo_area):
+    sg = demo_plan.state_graph
+    for dr in demo_plan.ok[:12]:
+        legs = route_legs(demo_area.G, sg, dr.safest)
+        steps = build_directions(legs, origin="site", destination=dr.destination["name"])
+        assert math.isclose(math.fsum(s.distance_m for s in steps), dr.safest.length_m,
+                            rel_tol=1e-9)
+        # every crossing of an arterial on the route is narrated
+        narrated = [s for s in steps if s.action == "cross" and s.crossing.arterial]
+        assert len(narrated) == dr.safest.metrics["arterial_crossings"]
+
+
+def _box(lon: float, lat: float, half: float) -> dict:
+    ring = [[lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half],
+            [lon - half, lat + half], [lon - half, lat - half]]
+    return {"type": "Feature", "properties": {"name": "closed"},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+def test_no_route_enters_an_avoid_polygon(demo_area, demo_plan, tmp_path: Path):
+    G = demo_area.G
+    dr = max(demo_plan.ok, key=lambda d: d.safest.length_m)
+    line = route_geometry(G, demo_plan.state_graph, dr.safest.edges)
+    mid = line.interpolate(0.5, normalized=True)
+    lonlat = _to_lonlat(G, mid)
+    path = tmp_path / "avoid.geojson"
+    path.write_text(json.dumps(_box(*lonlat, 0.0002)))
+    zones = RiskZones(avoid=read_zones(path))
+    plan = compute_routes(demo_area, RouteSettings(zones=zones))
+    poly = zones.avoid.to_crs(G.graph["crs"]).geometry.union_all()
+    for d in plan.ok:
+        for r in (d.safest, d.shortest, *d.alternatives):
+            assert not route_geometry(G, plan.state_graph, r.edges).intersects(poly)
+
+
+def test_avoid_polygon_cutting_off_a_destination_is_reported(demo_area, tmp_path: Path):
+    dest = demo_area.destinations[demo_area.destinations["name"] == "Pershing Square"].iloc[0]
+    d = demo_area.G.nodes[dest["node"]]
+    path = tmp_path / "avoid.geojson"
+    path.write_text(json.dumps(_box(d["lon"], d["lat"], 0.0006)))
+    plan = compute_routes(demo_area, RouteSettings(zones=RiskZones(avoid=read_zones(path))))
+    pershing = next(r for r in plan.routes if r.destination["name"] == "Pershing Square")
+    assert pershing.status == "unreachable"
+    assert "avoid" in pershing.reason
+
+
+def test_adding_risk_to_an_edge_never_makes_it_more_attractive(demo_area, demo_plan):
+    G = demo_area.G
+    base = edge_risk(G)
+    sg0 = demo_plan.state_graph
+    dr = max(demo_plan.ok, key=lambda d: d.safest.length_m)
+    on_route = set(dr.safest.edges)
+    off_route = [i for i in range(len(base.edges)) if i not in on_route][::97][:5]
+    for target in [*list(on_route)[:3], *off_route]:
+        risk = edge_risk(G)
+        bump = risk.table["length"].to_numpy()[target] * 5.0
+        risk.table.loc[target, ["risk_right", "risk_left"]] += bump
+        plan = safe_routes(G, risk, [demo_area.origin_node], demo_area.destinations)
+        new = next(r for r in plan.ok if r.destination["dest_id"] == dr.destination["dest_id"])
+        if target not in on_route:
+            assert target not in new.safest.edges
+        else:
+            # either the route moved off the edge or it kept the same edges
+            assert target not in new.safest.edges or new.safest.edges == dr.safest.edges
+    assert sg0 is demo_plan.state_graph
+
+
+def test_night_routes_prefer_lit_streets(helsinki_area):
+    day = compute_routes(helsinki_area, RouteSettings(profile=load_profile("night"),
+                                                      window=parse_window("dismissal")))
+    night = compute_routes(helsinki_area, RouteSettings(profile=load_profile("night"),
+                                                        window=parse_window("evening")))
+    assert len(night.ok) >= 5
+    for d in night.ok:
+        assert d.safest.metrics["unlit_m"] <= d.shortest.metrics["unlit_m"] + 1e-6
+    assert sum(d.safest.metrics["unlit_m"] for d in night.ok) <= sum(
+        d.safest.metrics["unlit_m"] for d in day.ok) + 1e-6
+
+
+def test_several_entrances_route_from_the_nearest(demo_area, demo_plan):
+    G = demo_area.G
+    second = demo_plan.ok[0].destination["node"]
+    plan = compute_routes(demo_area, origin_nodes=[demo_area.origin_node, second])
+    first = next(r for r in plan.routes if r.destination["node"] == second)
+    assert first.status == "at origin"
+    for dr in plan.ok:
+        old = next(r for r in demo_plan.ok if r.destination["dest_id"] == dr.destination["dest_id"])
+        assert dr.shortest.length_m <= old.shortest.length_m + 1e-6
+    assert G.has_node(second)
+
+
+@pytest.fixture(scope="module")
+def helsinki_area(helsinki_pbf, tmp_path_factory):
+    from safepassage.source import load_area, source_from_options
+
+    lat, lon = 60.1675, 24.9380  # central Helsinki, inside the bundled extract
+    src = source_from_options(osm_file=helsinki_pbf, point=(lat, lon))
+    return load_area(src, 700, include_metro=False,
+                     cache_dir=tmp_path_factory.mktemp("hcache"))
+
+
+def _to_lonlat(G, point: Point) -> tuple[float, float]:
+    from pyproj import Transformer
+
+    t = Transformer.from_crs(G.graph["crs"], "EPSG:4326", always_xy=True)
+    return t.transform(point.x, point.y)
+
+
+def test_route_geometry_is_continuous(demo_plan, demo_area):
+    for dr in demo_plan.ok[:10]:
+        line = route_geometry(demo_area.G, demo_plan.state_graph, dr.safest.edges)
+        assert math.isclose(line.length, dr.safest.length_m, rel_tol=0.02)
+        assert shapely.is_valid(line)
