@@ -36,7 +36,8 @@ def demo_plan(demo_area):
 
 def _arms(*specs: tuple[float, float]) -> NodeArms:
     arms = [Arm(b, f"road {b:g}", "primary", True, "none", c) for b, c in specs]
-    return NodeArms(arms, [a.bearing for a in arms], np.concatenate([[0], np.cumsum([c for _, c in specs])]))
+    prefix = np.concatenate([[0], np.cumsum([c for _, c in specs])])
+    return NodeArms(arms, [a.bearing for a in arms], prefix)
 
 
 def test_crossing_goes_the_cheaper_way_round():
