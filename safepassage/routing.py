@@ -113,6 +113,22 @@ class StateGraph:
         return self.crossings.transition(int(self.state_edge[a]), int(self.state_side[a]),
                                          int(self.state_edge[b]), int(self.state_side[b]))
 
+    def states_risk(self, states: Sequence[int]) -> float:
+        """Risk of walking a sequence of states: their edges' risk plus the crossings between.
+
+        For a path taken from a tree this equals :meth:`path_risk` of its edges: sides do not
+        change length, so a tree's choice of sides along its path is the least risky one.
+        """
+        s = np.asarray(states, dtype=np.int64)
+        if len(s) == 0:
+            return 0.0
+        rows, cols = s[:-1], s[1:]
+        pos = np.empty(len(rows), dtype=np.int64)
+        for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+            lo, hi = self.indptr[r], self.indptr[r + 1]
+            pos[i] = lo + np.searchsorted(self.indices[lo:hi], c)
+        return float(self.arc_risk[pos].sum() + self.state_risk[s[-1]])
+
     def path_risk(self, edges: Sequence[int]) -> tuple[float, list[int]]:
         """Least risk of walking a sequence of edges, choosing sidewalk sides; and the states.
 
@@ -477,12 +493,10 @@ def route_crossings(sg: StateGraph, states: Sequence[int]) -> list[tuple[int, li
     return out
 
 
-def _make_route(sg: StateGraph, role: str, edges: list[int], walk_speed: float) -> Route:
-    risk, states = sg.path_risk(edges)
-    length = float(sg.risk.table["length"].to_numpy()[edges].sum()) if edges else 0.0
-    r = Route(role, edges, states, length, risk)
-    r.metrics = route_metrics(sg, edges, states, walk_speed)
-    return r
+def _candidate(sg: StateGraph, states: list[int]) -> Route:
+    edges = [int(sg.state_edge[s]) for s in states]
+    length = float(sg.state_len[states].sum()) if states else 0.0
+    return Route("alternative", edges, states, length, sg.states_risk(states))
 
 
 def safe_routes(
@@ -550,10 +564,9 @@ def safe_routes(
             if not math.isfinite(total):
                 continue
             states = trace(tree, last)
-            edges = [int(sg.state_edge[s]) for s in states]
-            key = tuple(edges)
+            key = tuple(int(sg.state_edge[s]) for s in states)
             if key not in candidates:
-                candidates[key] = _make_route(sg, "alternative", edges, speed)
+                candidates[key] = _candidate(sg, states)
             if base is None:
                 base = candidates[key]
         if base is None:
@@ -574,15 +587,17 @@ def safe_routes(
         pareto.sort(key=lambda r: r.length_m)
         out.append(DestinationRoutes(
             d, "ok", None,
-            safest=_with_role(safest, "safest"),
-            shortest=_with_role(shortest, "shortest"),
-            alternatives=[_with_role(r, "alternative") for r in pareto[:alternatives]],
+            safest=_finish(sg, safest, "safest", speed),
+            shortest=_finish(sg, shortest, "shortest", speed),
+            alternatives=[_finish(sg, r, "alternative", speed) for r in pareto[:alternatives]],
         ))
     return RoutePlan(out, list(origin_nodes), cap, sg, speed)
 
 
-def _with_role(route: Route, role: str) -> Route:
-    return Route(role, route.edges, route.states, route.length_m, route.risk, route.metrics)
+def _finish(sg: StateGraph, route: Route, role: str, walk_speed: float) -> Route:
+    # exposure metrics are worked out only for the routes that are kept
+    metrics = route_metrics(sg, route.edges, route.states, walk_speed)
+    return Route(role, route.edges, route.states, route.length_m, route.risk, metrics)
 
 
 # ---------------------------------------------------------------------------------------------

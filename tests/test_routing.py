@@ -234,3 +234,11 @@ def test_route_geometry_is_continuous(demo_plan, demo_area):
         line = route_geometry(demo_area.G, demo_plan.state_graph, dr.safest.edges)
         assert math.isclose(line.length, dr.safest.length_m, rel_tol=0.02)
         assert shapely.is_valid(line)
+
+
+def test_tree_paths_walk_the_least_risky_sides(demo_plan):
+    sg = demo_plan.state_graph
+    for dr in demo_plan.ok:
+        for r in (dr.safest, dr.shortest, *dr.alternatives):
+            best, _ = sg.path_risk(r.edges)
+            assert math.isclose(best, r.risk, rel_tol=1e-9, abs_tol=1e-6)
