@@ -295,11 +295,19 @@ def overpass_errors() -> Iterator[None]:
         ox.settings.overpass_url = settings.overpass_url
     url = ox.settings.overpass_url
     saved = ox.settings.requests_kwargs
+    saved_cache = ox.settings.use_cache
     # osmnx answers HTTP 429/504 by sleeping and retrying for ever; a user at a terminal wants
     # an answer, so any error status is raised at once (the /status probe always answers 200).
     hooks = {"response": lambda r, *a, **k: r.raise_for_status()}
     ox.settings.requests_kwargs = {**saved, "hooks": hooks}
+    # Our own cache keeps downloads (verified, per site); osmnx's would litter ./cache.
+    ox.settings.use_cache = False
     try:
+        if ox.settings.overpass_rate_limit:
+            # osmnx sleeps 60 s when its /status probe cannot connect, then fails anyway; ask
+            # the same page first so an unreachable server is reported at once.
+            requests.get(url.rstrip("/") + "/status", timeout=ox.settings.requests_timeout,
+                         **ox.settings.requests_kwargs)
         yield
     except requests.exceptions.Timeout:
         raise DataUnavailableError(
@@ -333,6 +341,7 @@ def overpass_errors() -> Iterator[None]:
         ) from None
     finally:
         ox.settings.requests_kwargs = saved
+        ox.settings.use_cache = saved_cache
 
 
 # ---------------------------------------------------------------------------------------------
