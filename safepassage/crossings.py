@@ -212,7 +212,10 @@ def arm_cost(
 
 
 class CrossingModel:
-    """Arms, corners and crossing costs for every node of a network.
+    """Arms, corners and crossing costs for every node of a network, as arrays.
+
+    Built with numpy so that a city of hundreds of thousands of nodes takes seconds; per-node
+    :class:`NodeArms` (for narrating a route's crossings) are made on demand.
 
     Parameters
     ----------
@@ -223,87 +226,166 @@ class CrossingModel:
 
     Attributes
     ----------
-    nodes : dict
-        Node -> :class:`NodeArms`.
     road : numpy.ndarray
         Per edge (in ``risk.edges`` order): True when the edge has two sides.
+    rev : numpy.ndarray
+        Per edge: the index of the edge going the other way along the same way, or -1.
+    tail_node, head_node : numpy.ndarray
+        Per edge: positions of its nodes in ``nodes``.
     tail_pos, head_pos : numpy.ndarray
         Per edge: where ``tail_arm`` / ``head_arm`` is True, the index of its arm among the
         road arms at its tail / head node; otherwise the corner it lies in.
     tail_arm, head_arm : numpy.ndarray
         Whether the edge is a road arm at its tail / head node (it then has two sides there).
+    arm_start, arm_count : numpy.ndarray
+        Per node: where its road arms start in the arm table, and how many there are.
+    arm_cum : numpy.ndarray
+        Prefix sums of the arm table's crossing costs (length = arms + 1).
+    arms : list of Arm
+        The arm table, grouped by node and sorted clockwise by bearing within a node.
     """
 
     def __init__(self, G: nx.MultiDiGraph, risk: EdgeRisk) -> None:
+        import shapely
+
         self.G = G
         self.risk = risk
         profile, dark = risk.profile, risk.window.dark_fraction
         edges = risk.edges
         index = risk.index
         m = len(edges)
+        self.nodes_list = list(G.nodes)
+        node_pos = {n: i for i, n in enumerate(self.nodes_list)}
+        self.node_pos = node_pos
+        nn = len(self.nodes_list)
         self.road = risk.table["road"].to_numpy(dtype=bool).copy()
-        self.tail_pos = np.zeros(m, dtype=np.int64)
-        self.head_pos = np.zeros(m, dtype=np.int64)
-        self.tail_arm = self.road.copy()
-        self.head_arm = np.zeros(m, dtype=bool)
-        self.nodes: dict[Any, NodeArms] = {}
-        geoms = [G.edges[e]["geometry"] for e in edges]
+        self.tail_node = np.fromiter((node_pos[u] for u, _, _ in edges), np.int64, m)
+        self.head_node = np.fromiter((node_pos[v] for _, v, _ in edges), np.int64, m)
+        rev = np.full(m, -1, dtype=np.int64)
+        for i, (u, v, k) in enumerate(edges):
+            r = _reverse_edge(G, u, v, k)
+            if r is not None:
+                rev[i] = index.get(r, -1)
+        self.rev = rev
+
+        # leaving bearings: towards the point 15 m along the edge (or its end if shorter)
+        geoms = np.array([G.edges[e]["geometry"] for e in edges], dtype=object)
+        lengths = shapely.length(geoms)
+        look = np.minimum(15.0, lengths)
+        p0 = shapely.get_coordinates(shapely.get_point(geoms, 0))
+        p1 = shapely.get_coordinates(shapely.line_interpolate_point(geoms, look))
+        q0 = shapely.get_coordinates(shapely.get_point(geoms, -1))
+        q1 = shapely.get_coordinates(shapely.line_interpolate_point(geoms, lengths - look))
+        tail_bearing = np.degrees(np.arctan2(p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1])) % 360.0
+        head_bearing = np.degrees(np.arctan2(q1[:, 0] - q0[:, 0], q1[:, 1] - q0[:, 1])) % 360.0
+
+        # the arm table: one arm per road out-edge, plus roads nobody may walk (hidden arms)
         signalised = signal_nodes(G)
-        out_by_node: dict[Any, list[int]] = {}
-        for i, (u, _, _) in enumerate(edges):
-            out_by_node.setdefault(u, []).append(i)
-        for n, ndata in G.nodes(data=True):
-            outs = out_by_node.get(n, [])
-            # one arm per out-edge; the in-edge along the same arm is its reverse
-            entries = [(_leaving_bearing(list(geoms[i].coords)), i) for i in outs]
-            road_arms: list[tuple[float, Arm, int]] = []
-            for bearing, i in entries:
-                if not self.road[i]:
-                    continue
-                u, v, k = edges[i]
-                data = G.edges[u, v, k]
-                rev = _reverse_edge(G, u, v, k)
-                approach = G.edges[rev] if rev is not None else None
-                control = arm_control(ndata, approach, n in signalised)
-                art = is_arterial(data)
-                cost = arm_cost(str(data.get("highway")), art, control, data.get("aadt"),
-                                profile, dark)
-                road_arms.append((bearing, Arm(bearing, _name(data), str(data.get("highway")),
-                                               art, control, cost), i))
-            for h in json.loads(ndata.get("hidden_arms", "[]") or "[]"):
+        arm_node: list[int] = []
+        arm_bearing: list[float] = []
+        arm_edge: list[int] = []
+        arm_info: list[Arm] = []
+        ndata = G.nodes
+        for i in np.flatnonzero(self.road):
+            u, v, k = edges[i]
+            data = G.edges[u, v, k]
+            approach = G.edges[edges[rev[i]]] if rev[i] >= 0 else None
+            control = arm_control(ndata[u], approach, u in signalised)
+            art = is_arterial(data)
+            cost = arm_cost(str(data.get("highway")), art, control, data.get("aadt"), profile,
+                            dark)
+            b = float(tail_bearing[i])
+            arm_node.append(int(self.tail_node[i]))
+            arm_bearing.append(b)
+            arm_edge.append(int(i))
+            arm_info.append(Arm(b, _name(data), str(data.get("highway")), art, control, cost))
+        for n, nd in G.nodes(data=True):
+            hidden = nd.get("hidden_arms")
+            if not hidden:
+                continue
+            for h in json.loads(hidden):
                 hd = {"highway": h.get("highway"), "busy": h.get("busy")}
                 art = is_arterial(hd) or (h.get("aadt") or 0) >= 10_000
-                control = arm_control(ndata, h, n in signalised)
+                control = arm_control(nd, h, n in signalised)
                 cost = arm_cost(str(h.get("highway")), art, control, h.get("aadt"), profile,
                                 dark)
-                road_arms.append((float(h["bearing"]), Arm(float(h["bearing"]), h.get("name"),
-                                                           str(h.get("highway")), art, control,
-                                                           cost), -1))
-            road_arms.sort(key=lambda t: (t[0], t[2]))
-            arms = [a for _, a, _ in road_arms]
-            bearings = [b for b, _, _ in road_arms]
-            prefix = np.concatenate([[0.0], np.cumsum([a.cost for a in arms])])
-            na = NodeArms(arms, bearings, prefix)
-            self.nodes[n] = na
-            arm_index = {i: j for j, (_, _, i) in enumerate(road_arms) if i >= 0}
-            have_rev = set()
-            for bearing, i in entries:
-                self.tail_pos[i] = arm_index[i] if self.road[i] else na.corner_of_bearing(bearing)
-                # the reverse edge arrives at n along this same arm
-                rev = _reverse_edge(G, *edges[i])
-                if rev is not None and rev in index:
-                    r = index[rev]
-                    self.head_pos[r] = self.tail_pos[i]
-                    self.head_arm[r] = bool(self.road[i])
-                    have_rev.add(r)
-            # an in-edge with no reverse (a one-way footway) arrives by its own bearing
-            for u, _, k in G.in_edges(n, keys=True):
-                r = index.get((u, n, k))
-                if r is not None and r not in have_rev:
-                    coords = list(geoms[r].coords)[::-1]
-                    self.head_pos[r] = na.corner_of_bearing(_leaving_bearing(coords))
+                arm_node.append(node_pos[n])
+                arm_bearing.append(float(h["bearing"]))
+                arm_edge.append(-1)
+                arm_info.append(Arm(float(h["bearing"]), h.get("name"), str(h.get("highway")),
+                                    art, control, cost))
+        a_node = np.array(arm_node, dtype=np.int64)
+        a_bear = np.array(arm_bearing, dtype=float)
+        a_edge = np.array(arm_edge, dtype=np.int64)
+        order = np.lexsort((a_edge, a_bear, a_node))
+        a_node, a_bear, a_edge = a_node[order], a_bear[order], a_edge[order]
+        self.arms = [arm_info[j] for j in order]
+        cost = np.array([a.cost for a in self.arms], dtype=float)
+        self.arm_cum = np.concatenate([[0.0], np.cumsum(cost)])
+        self.arm_count = np.bincount(a_node, minlength=nn).astype(np.int64)
+        self.arm_start = np.concatenate([[0], np.cumsum(self.arm_count)[:-1]]).astype(np.int64)
+        self._arm_key = a_node * 1000.0 + a_bear
+        rank = np.arange(len(a_node)) - self.arm_start[a_node]
+
+        self.tail_arm = self.road.copy()
+        self.head_arm = np.zeros(m, dtype=bool)
+        self.tail_pos = np.zeros(m, dtype=np.int64)
+        self.head_pos = np.zeros(m, dtype=np.int64)
+        walk_arm = a_edge >= 0
+        self.tail_pos[a_edge[walk_arm]] = rank[walk_arm]
+        foot = ~self.road
+        self.tail_pos[foot] = self.corner_of_bearing(self.tail_node[foot], tail_bearing[foot])
+        # an edge arrives along the arm its reverse leaves by; without a reverse (a one-way
+        # footway) it arrives by its own bearing, side-less
+        has_rev = rev >= 0
+        self.head_pos[rev[has_rev]] = self.tail_pos[has_rev]
+        self.head_arm[rev[has_rev]] = self.road[has_rev]
+        lone = np.ones(m, dtype=bool)
+        lone[rev[has_rev]] = False
+        self.head_pos[lone] = self.corner_of_bearing(self.head_node[lone], head_bearing[lone])
 
     # -- positions -------------------------------------------------------------------------
+
+    def corner_of_bearing(self, nodes: np.ndarray, bearings: np.ndarray) -> np.ndarray:
+        """Corners that side-less ways leaving ``nodes`` at ``bearings`` lie in."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        k = self.arm_count[nodes]
+        count = np.searchsorted(self._arm_key, nodes * 1000.0 + np.asarray(bearings),
+                                side="right") - self.arm_start[nodes]
+        return np.where(k >= 2, (count - 1) % np.maximum(k, 1), 0)
+
+    def arrive_corners(self, e: np.ndarray, side: np.ndarray) -> np.ndarray:
+        """Corners at the head nodes of edges ``e`` when arriving on ``side`` (vectorised)."""
+        k = np.maximum(self.arm_count[self.head_node[e]], 1)
+        j = self.head_pos[e]
+        sided = np.where(side == RIGHT, (j - 1) % k, j)
+        return np.where(self.head_arm[e], sided, j)
+
+    def depart_corners(self, e: np.ndarray, side: np.ndarray) -> np.ndarray:
+        """Corners at the tail nodes of edges ``e`` when leaving on ``side`` (vectorised)."""
+        k = np.maximum(self.arm_count[self.tail_node[e]], 1)
+        j = self.tail_pos[e]
+        sided = np.where(side == RIGHT, j, (j - 1) % k)
+        return np.where(self.tail_arm[e], sided, j)
+
+    def crossing_costs(self, nodes: np.ndarray, c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
+        """Cost of going from corner ``c1`` to ``c2`` at each node, the cheaper way round."""
+        k = self.arm_count[nodes]
+        start = self.arm_start[nodes]
+        total = self.arm_cum[start + k] - self.arm_cum[start]
+        a = np.minimum(c1 + 1, k)
+        b = np.minimum(c2 + 1, k)
+        cw = self.arm_cum[start + b] - self.arm_cum[start + a] + np.where(c2 < c1, total, 0.0)
+        cost = np.minimum(cw, total - cw)
+        return np.where((k >= 2) & (c1 != c2), np.maximum(cost, 0.0), 0.0)
+
+    def node_arms(self, node: Any) -> NodeArms:
+        """The road arms of one network node, clockwise."""
+        n = self.node_pos[node]
+        s, k = int(self.arm_start[n]), int(self.arm_count[n])
+        arms = self.arms[s:s + k]
+        prefix = self.arm_cum[s:s + k + 1] - self.arm_cum[s]
+        return NodeArms(arms, [a.bearing for a in arms], prefix)
 
     def sides(self, e: int) -> tuple[int, ...]:
         """The sides a walker can be on along edge ``e``."""
@@ -311,24 +393,15 @@ class CrossingModel:
 
     def arrive_corner(self, e: int, side: int) -> int:
         """Corner at the head node of edge ``e`` when arriving on ``side``."""
-        if not self.head_arm[e]:
-            return int(self.head_pos[e])
-        k = self.nodes[self.risk.edges[e][1]].k
-        j = int(self.head_pos[e])
-        return (j - 1) % k if side == RIGHT else j
+        return int(self.arrive_corners(np.array([e]), np.array([side]))[0])
 
     def depart_corner(self, e: int, side: int) -> int:
         """Corner at the tail node of edge ``e`` when leaving on ``side``."""
-        if not self.tail_arm[e]:
-            return int(self.tail_pos[e])
-        k = self.nodes[self.risk.edges[e][0]].k
-        j = int(self.tail_pos[e])
-        return j if side == RIGHT else (j - 1) % k
+        return int(self.depart_corners(np.array([e]), np.array([side]))[0])
 
     def transition(self, e1: int, s1: int, e2: int, s2: int) -> tuple[float, list[Arm]]:
         """Cost and arms crossed when going from edge ``e1`` (side ``s1``) to ``e2`` (``s2``)."""
-        n = self.risk.edges[e2][0]
-        na = self.nodes[n]
+        na = self.node_arms(self.risk.edges[e2][0])
         cost, arms = na.crossing(self.arrive_corner(e1, s1), self.depart_corner(e2, s2))
         return cost, [na.arms[a] for a in arms]
 
