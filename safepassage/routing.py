@@ -454,11 +454,20 @@ def route_metrics(sg: StateGraph, edges: Sequence[int], states: Sequence[int],
 
 def route_crossings(sg: StateGraph, states: Sequence[int]) -> list[tuple[int, list[Arm]]]:
     """Crossings along a route: (position in the route, arms crossed) at each turn."""
+    if len(states) < 2:
+        return []
+    cm = sg.crossings
+    s = np.asarray(states, dtype=np.int64)
+    e, side = sg.state_edge[s], sg.state_side[s]
+    c1 = cm.arrive_corners(e[:-1], side[:-1])
+    c2 = cm.depart_corners(e[1:], side[1:])
+    nodes = cm.head_node[e[:-1]]
+    # only turns that move between corners of a node with two or more road arms cross anything
     out = []
-    for i in range(1, len(states)):
-        _, arms = sg.transition(states[i - 1], states[i])
-        if arms:
-            out.append((i, arms))
+    for i in np.flatnonzero((cm.arm_count[nodes] >= 2) & (c1 != c2)).tolist():
+        na = cm.node_arms(cm.nodes_list[nodes[i]])
+        _, arms = na.crossing(int(c1[i]), int(c2[i]))
+        out.append((i + 1, [na.arms[a] for a in arms]))
     return out
 
 
