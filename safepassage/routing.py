@@ -85,6 +85,7 @@ class StateGraph:
     head_states: list[np.ndarray]
     tail_states: list[np.ndarray]
     _matrices: dict[float, csr_matrix] = field(default_factory=dict, repr=False)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def n_states(self) -> int:
@@ -122,12 +123,21 @@ class StateGraph:
         s = np.asarray(states, dtype=np.int64)
         if len(s) == 0:
             return 0.0
-        rows, cols = s[:-1], s[1:]
-        pos = np.empty(len(rows), dtype=np.int64)
-        for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
-            lo, hi = self.indptr[r], self.indptr[r + 1]
-            pos[i] = lo + np.searchsorted(self.indices[lo:hi], c)
-        return float(self.arc_risk[pos].sum() + self.state_risk[s[-1]])
+        return float(self.state_risk[s].sum() + self.turn_costs(s).sum())
+
+    def turn_costs(self, states: np.ndarray) -> np.ndarray:
+        """Crossing cost of each turn along a sequence of states (one fewer than states)."""
+        cm = self.crossings
+        e, side = self.state_edge[states], self.state_side[states]
+        c1 = cm.arrive_corners(e[:-1], side[:-1])
+        c2 = cm.depart_corners(e[1:], side[1:])
+        return cm.crossing_costs(cm.head_node[e[:-1]], c1, c2)
+
+    def column(self, name: str) -> np.ndarray:
+        """A column of the edge-risk table as a cached numpy array."""
+        if name not in self._columns:
+            self._columns[name] = self.risk.table[name].to_numpy()
+        return self._columns[name]
 
     def path_risk(self, edges: Sequence[int]) -> tuple[float, list[int]]:
         """Least risk of walking a sequence of edges, choosing sidewalk sides; and the states.
@@ -433,11 +443,9 @@ def route_metrics(sg: StateGraph, edges: Sequence[int], states: Sequence[int],
     ``risk_zone_m`` counts metres inside penalty polygons, and whole edges inside incident hot
     spots.
     """
-    t = sg.risk.table
     idx = np.asarray(edges, dtype=np.int64)
-    length = t["length"].to_numpy()[idx] if len(idx) else np.zeros(0)
-    zone = np.where(t["hot_spot"].to_numpy()[idx], length, t["zone_m"].to_numpy()[idx]) \
-        if len(idx) else np.zeros(0)
+    length = sg.column("length")[idx]
+    zone = np.where(sg.column("hot_spot")[idx], length, sg.column("zone_m")[idx])
     crossings = route_crossings(sg, states)
     arts = [a for _, arms in crossings for a in arms if a.arterial]
     return {
@@ -445,10 +453,10 @@ def route_metrics(sg: StateGraph, edges: Sequence[int], states: Sequence[int],
         "unsignalised_arterial_crossings": sum(1 for a in arts if a.control != "signal"),
         "arterial_crossings": len(arts),
         "street_crossings": sum(len(arms) for _, arms in crossings),
-        "arterial_m": round(float(length[t["is_arterial"].to_numpy()[idx]].sum()), 1),
-        "unlit_m": round(float(length[t["unlit"].to_numpy()[idx]].sum()), 1),
+        "arterial_m": round(float(length[sg.column("is_arterial")[idx]].sum()), 1),
+        "unlit_m": round(float(length[sg.column("unlit")[idx]].sum()), 1),
         "risk_zone_m": round(float(zone.sum()), 1),
-        "alley_m": round(float(length[t["alley"].to_numpy()[idx]].sum()), 1),
+        "alley_m": round(float(length[sg.column("alley")[idx]].sum()), 1),
     }
 
 
