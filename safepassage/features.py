@@ -167,7 +167,9 @@ def features_from_overpass(lat: float, lon: float, radius_m: float) -> gpd.GeoDa
     with overpass_errors():
         try:
             feats = ox.features_from_point((lat, lon), tags=OSM_TAGS, dist=radius_m)
-        except ox._errors.InsufficientResponseError:
+        except ox._errors.InsufficientResponseError as exc:
+            if exc.__cause__ is not None:  # an unparseable answer, not an empty area
+                raise
             return empty_destinations()
     return destinations_from_osm(feats)
 
@@ -416,23 +418,30 @@ def merge_duplicates(dest: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         out = dest.copy()
         out["merged_ids"] = [[] for _ in range(len(out))]
         return out
+    from scipy.spatial import cKDTree
+
     d = dest.reset_index(drop=True)
     utm = d.estimate_utm_crs()
     pts = d.to_crs(utm).geometry.representative_point()
     xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
-    keys = [_name_key(str(n)) for n in d["name"]]
+    # "Unnamed park" is a placeholder (see _osm_name), not a name two places can share.
+    keys = ["" if str(n).startswith("Unnamed ") else _name_key(str(n)) for n in d["name"]]
     rank = [
         (0 if g.geom_type != "Point" else 1, 1 if a else 0, i)
         for i, (g, a) in enumerate(zip(d.geometry, d["approximate"], strict=True))
     ]
     order = sorted(range(len(d)), key=lambda i: rank[i])
-    parent: dict[int, int] = {}
+    kinds = d["kind"].astype(str).tolist()
+    ids = d["dest_id"].astype(str).tolist()
+    position = {i: p for p, i in enumerate(order)}
+    # only rows within the larger merge distance can be the same place
+    near = cKDTree(xy).query_ball_point(xy, max(SAME_NAME_MERGE_M, SAME_SPOT_MERGE_M))
     merged: dict[int, list[str]] = {}
-    kept: list[int] = []
+    kept: set[int] = set()
     for i in order:
         target = None
-        for j in kept:
-            if d.at[i, "kind"] != d.at[j, "kind"]:
+        for j in sorted((j for j in near[i] if j in kept), key=position.__getitem__):
+            if kinds[i] != kinds[j]:
                 continue
             dist = float(np.hypot(*(xy[i] - xy[j])))
             if dist <= SAME_SPOT_MERGE_M or (
@@ -441,11 +450,10 @@ def merge_duplicates(dest: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 target = j
                 break
         if target is None:
-            kept.append(i)
+            kept.add(i)
             merged[i] = []
         else:
-            parent[i] = target
-            merged[target].append(str(d.at[i, "dest_id"]))
+            merged[target].append(ids[i])
     out = d.loc[sorted(kept)].copy()
     out["merged_ids"] = [merged[i] for i in out.index]
     return out.reset_index(drop=True)

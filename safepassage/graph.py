@@ -221,7 +221,8 @@ def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None
     except RuntimeError as exc:
         raise InputError(f"malformed OSM file {path.name}: {str(exc).splitlines()[0]}") from None
     if not ways:
-        raise InputError(f"no walkable streets in OSM file {path.name}")
+        where = "" if clip is None else f" within {clip[2]:,.0f} m of {clip[0]:.5f},{clip[1]:.5f}"
+        raise InputError(f"no walkable streets{where} in OSM file {path.name}")
     with osmium.SimpleWriter(str(out), overwrite=True) as w:
         for nid in sorted(nodes):
             lat, lon, tags = nodes[nid]
@@ -513,9 +514,13 @@ def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiD
 SIDEWALK_MAX_M, SIDEWALK_MAX_DEG = 25.0, 20.0
 
 
-def _axis(line: Any) -> float:
-    (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
-    return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 180.0
+def _axes(lines: np.ndarray) -> np.ndarray:
+    """Undirected orientation (0-180 degrees) of each line, end to end."""
+    import shapely
+
+    a = shapely.get_coordinates(shapely.get_point(lines, 0))
+    b = shapely.get_coordinates(shapely.get_point(lines, -1))
+    return np.degrees(np.arctan2(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])) % 180.0
 
 
 def _name_sidewalks(G: nx.MultiDiGraph) -> None:
@@ -523,28 +528,26 @@ def _name_sidewalks(G: nx.MultiDiGraph) -> None:
 
     roads = [(d["geometry"], str(d["name"])) for _, _, d in G.edges(data=True)
              if d.get("name") and str(d.get("highway")) in ROAD_CLASSES]
-    if not roads:
+    walks = [d for _, _, d in G.edges(data=True)
+             if not d.get("name") and str(d.get("highway")) in ("footway", "path", "pedestrian")
+             and d["geometry"].length >= 5.0]
+    if not roads or not walks:
         return
-    tree = shapely.STRtree([g for g, _ in roads])
-    for _, _, d in G.edges(data=True):
-        if d.get("name") or str(d.get("highway")) not in ("footway", "path", "pedestrian"):
-            continue
-        geom = d["geometry"]
-        if geom.length < 5.0:
-            continue
-        mid = geom.interpolate(0.5, normalized=True)
-        axis = _axis(geom)
-        best: tuple[float, str] | None = None
-        for j in tree.query(mid, predicate="dwithin", distance=SIDEWALK_MAX_M):
-            road, name = roads[int(j)]
-            diff = abs(_axis(road) - axis) % 180.0
-            if min(diff, 180.0 - diff) > SIDEWALK_MAX_DEG:
-                continue
-            dist = road.distance(mid)
-            if best is None or dist < best[0]:
-                best = (dist, name)
-        if best is not None:
-            d["street_name"] = best[1]
+    road_geoms = np.array([g for g, _ in roads], dtype=object)
+    walk_geoms = np.array([d["geometry"] for d in walks], dtype=object)
+    mids = shapely.line_interpolate_point(walk_geoms, 0.5, normalized=True)
+    wi, ri = shapely.STRtree(road_geoms).query(mids, predicate="dwithin",
+                                               distance=SIDEWALK_MAX_M)
+    diff = np.abs(_axes(road_geoms)[ri] - _axes(walk_geoms)[wi]) % 180.0
+    parallel = np.minimum(diff, 180.0 - diff) <= SIDEWALK_MAX_DEG
+    wi, ri = wi[parallel], ri[parallel]
+    dist = shapely.distance(road_geoms[ri], mids[wi])
+    # nearest parallel street per footway: sort by (footway, distance), keep the first
+    order = np.lexsort((dist, wi))
+    wi, ri = wi[order], ri[order]
+    first = np.concatenate([[True], wi[1:] != wi[:-1]]) if len(wi) else np.zeros(0, bool)
+    for w, r in zip(wi[first].tolist(), ri[first].tolist(), strict=True):
+        walks[w]["street_name"] = roads[r][1]
 
 
 def _record_hidden_arms(G: nx.MultiDiGraph, hidden: list[tuple[Any, Any, Any]]) -> None:
@@ -617,6 +620,7 @@ def graph_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
 # Cache
 
 
+_NODE_DTYPES: dict[str, Callable[[str], Any]] = {"lon": float, "lat": float}
 _EDGE_DTYPES: dict[str, Callable[[str], Any]] = {
     "aadt": float, "lanes": float, "maxspeed_kmh": float, "end_cross_aadt": float,
     "busy": lambda s: s == "True",
@@ -723,7 +727,8 @@ def load_cache(folder: str | Path) -> nx.MultiDiGraph:
     folder = Path(folder)
     meta = read_cache_meta(folder)
     try:
-        G = ox.load_graphml(folder / "network.graphml", edge_dtypes=_EDGE_DTYPES)
+        G = ox.load_graphml(folder / "network.graphml", node_dtypes=_NODE_DTYPES,
+                            edge_dtypes=_EDGE_DTYPES)
     except Exception as exc:  # any parse failure means the entry is unusable
         raise CacheError(f"corrupt cache entry {folder}: {type(exc).__name__}") from None
     G.graph["provenance"] = {**meta["provenance"], "cache": str(folder)}
