@@ -218,6 +218,135 @@ def cmd_routes(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# coverage
+
+#: Officers on duty when neither --officers, the plan file nor --target says.
+_COVERAGE_DEFAULT_OFFICERS = 6
+
+_COVERAGE_EPILOG = (
+    "examples:\n"
+    "  safepassage coverage --demo --officers 4 --time-window dismissal\n"
+    "  safepassage coverage --site \"Jordan Downs\" --plan plan.yaml --out maps/jd-plan\n"
+    "  safepassage coverage --demo --target 90 --time-window arrival,dismissal,evening\n"
+    "  safepassage coverage --compare maps/jd-3-officers maps/jd-5-officers\n"
+    "\n"
+    "plan file (YAML or JSON, every key optional):\n"
+    "  officers: {arrival: 4, dismissal: 6, evening: 3}   # or one number\n"
+    "  windows: [arrival, dismissal, evening]\n"
+    "  radius_m: 250\n"
+    "  locked: [{post: \"S Grand Ave & W 5th St\"}, {name: Gate, lat: 34.0546, lon: -118.2506}]\n"
+    "  banned: [{lat: 34.05, lon: -118.25, radius_m: 40}, closed_block.geojson]\n"
+    "  extra_posts: [{name: Library steps, lat: 34.0505, lon: -118.255}]\n"
+    "  target_coverage: 0.9      # fewest officers covering 90 % instead of 'officers'\n"
+    "  backup: true              # or {factor: 0.5, top_share: 0.2}\n"
+    "  profile: child\n"
+    "  max_detour_pct: 25"
+)
+
+
+def _coverage_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def _coverage_target(text: str) -> float:
+    try:
+        value = float(text.strip().rstrip("%").strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a percentage: {text!r}") from None
+    value = value / 100.0 if value > 1 else value
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100 %: {text!r}")
+    return value
+
+
+def _coverage_windows(args: argparse.Namespace, plan: Any) -> list[str] | None:
+    from .safety import parse_window
+
+    if args.time_window:
+        windows = [w.strip() for w in str(args.time_window).split(",") if w.strip()]
+        return [parse_window(w).name for w in windows] or None
+    return plan.planned_windows() if plan is not None else None
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Post officers along the Safe Passage corridor; write posts.geojson and coverage.json."""
+    from .coverage import (
+        compare_plans,
+        format_comparison,
+        plan_shifts,
+        summary_text,
+        write_coverage,
+    )
+
+    given = [args.site, args.point, args.osm_file, args.demo]
+    if args.compare:
+        if any(given) or args.plan:
+            raise InputError("--compare takes two coverage.json files (or folders holding one) "
+                             "and no source or plan options")
+        print(format_comparison(compare_plans(*args.compare)))
+        return EXIT_OK
+
+    from .pipeline import RouteSettings, read_entrances
+    from .planfile import load_plan
+
+    # Check every option and the plan file before any slow work: a bad plan writes nothing.
+    plan = load_plan(args.plan) if args.plan else None
+    if plan is not None and plan.site and not any(given):
+        args.site = plan.site
+    windows = _coverage_windows(args, plan)
+    profile = args.profile or (plan.profile if plan else None)
+    max_detour = args.max_detour if args.max_detour is not None else (
+        plan.max_detour_pct if plan else None)
+    route_settings = RouteSettings.from_options(
+        profile=profile, avoid=args.avoid, penalize=args.penalize, incidents=args.incidents,
+        max_detour_pct=max_detour,
+    )
+    target = args.target if args.target is not None else (
+        plan.target_coverage if plan else None)
+    officers: Any
+    if args.officers is not None:
+        officers = args.officers
+    elif plan is not None and plan.officers is not None:
+        officers = plan.officers
+    else:
+        officers = None if target is not None else _COVERAGE_DEFAULT_OFFICERS
+    if windows is None:
+        windows = list(officers) if isinstance(officers, dict) else ["dismissal"]
+    radius = args.radius_post or (plan.radius_m if plan else None)
+    backup = True if args.backup else (plan.backup if plan else None)
+    _source(args)
+
+    steps = _steps(args)
+    area = _load_area(args, steps)
+    origins = read_entrances(args.entrances, area) if args.entrances else [area.origin_node]
+    with steps(f"officer coverage ({', '.join(windows)})"):
+        shifts = plan_shifts(
+            area.G, origins, area.destinations, officers, windows=windows, profile=profile,
+            radius_m=radius, locked=plan.locked if plan else (),
+            banned=plan.banned if plan else (), extra_posts=plan.extra_posts if plan else (),
+            method=args.method, backup=backup, target_coverage=target,
+            max_detour_pct=max_detour, zones=route_settings.zones,
+            incidents=route_settings.incidents, time_limit=args.time_limit,
+        )
+    out = _out_dir(args, area.site.slug)
+    paths = write_coverage(out, shifts, site=area.site, source=area.source.describe(),
+                           timing=steps.rounded())
+    print(f"{area.site.name}:")
+    print(summary_text(shifts))
+    for note in area.notes:
+        print(f"note: {note}")
+    for path in paths:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
 # parser
 
 
@@ -277,6 +406,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", type=Path, default=None,
                    help="output folder (default maps/<site-slug>/)")
     p.set_defaults(func=cmd_routes)
+
+    # coverage (issue #4)
+    p = sub.add_parser("coverage", help="where to post officers along the Safe Passage routes",
+                       epilog=_COVERAGE_EPILOG, formatter_class=_Formatter,
+                       description="Weigh the walking demand on the safe routes (by destination "
+                       "kind and time window), then choose officer posts so the most demand is "
+                       "within a short walk of an officer (maximal covering, solved exactly "
+                       "with CBC or greedily with a proven gap), or the fewest officers for a "
+                       "target coverage. Writes posts.geojson and coverage.json; --compare "
+                       "shows what changed between two runs.")
+    _add_source(p)
+    _add_route_options(p)
+    g = p.add_argument_group("officers")
+    g.add_argument("--officers", metavar="N", type=_coverage_count, default=None,
+                   help=f"officers on duty in each window (default: the plan file's, else "
+                   f"{_COVERAGE_DEFAULT_OFFICERS}); --time-window also takes a list, "
+                   "e.g. arrival,dismissal,evening")
+    g.add_argument("--plan", metavar="FILE", type=Path, default=None,
+                   help="plan file (YAML or JSON): officers per window, radius, locked and "
+                   "banned posts, extra posts, profile (see below)")
+    g.add_argument("--radius-post", metavar="M", type=_positive, default=None,
+                   help=f"walking radius one officer covers, metres (default "
+                   f"{settings.post_radius_m:g})")
+    g.add_argument("--target", metavar="PCT", type=_coverage_target, default=None,
+                   help="instead of a fixed number, the fewest officers covering this share "
+                   "of the demand (e.g. 90)")
+    g.add_argument("--method", choices=["auto", "exact", "greedy"], default="auto",
+                   help="exact integer programme (CBC), greedy, or exact with greedy fallback")
+    g.add_argument("--backup", action="store_true",
+                   help="reward covering the busiest stretches with two officers")
+    g.add_argument("--time-limit", metavar="S", type=_positive, default=60.0,
+                   help="seconds the exact solver may spend per window")
+    g.add_argument("--compare", nargs=2, metavar=("A", "B"), type=Path, default=None,
+                   help="compare two earlier runs (coverage.json files or their folders) and "
+                   "exit")
+    p.add_argument("--out", metavar="DIR", type=Path, default=None,
+                   help="output folder (default maps/<site-slug>/)")
+    p.set_defaults(func=cmd_coverage)
 
     return parser
 

@@ -1,0 +1,2133 @@
+"""Officer coverage: walking demand on the Safe Passage corridor and where to post officers.
+
+The steps, each a function of its own:
+
+1. :func:`corridor_demand` — every destination's *safest* route adds the destination's weight
+   (by kind and time window, :data:`DEFAULT_WEIGHTS`) to each street segment it walks. Both
+   directions of a street are one segment, so demand from both directions adds up. The
+   segments with demand are the Safe Passage *corridor*.
+2. :func:`coverage_problem` — candidate posts (intersections on or within ``near_m`` of walking
+   of the corridor, the destinations' nodes, and points a planner adds) with display names
+   such as "Grand Avenue & 5th Street", and the coverage matrix: a post covers a segment when
+   the segment's midpoint is within the walking radius (``settings.post_radius_m``). Distances
+   come from bounded, batched Dijkstra searches on the undirected street graph.
+3. :func:`plan_posts` — maximal covering (MCLP) for ``p`` officers, or the fewest officers for a
+   target share (LSCP), with locked posts, banned places and backup coverage, solved by
+   :mod:`safepassage.locate` (CBC, with a greedy fallback that reports its gap to the bound).
+   The result is a :class:`CoveragePlan`.
+4. :func:`plan_shifts` — the same per time window (arrival, dismissal, evening) with routes and
+   demand recomputed for each window, officers and officer-hours per window
+   (:class:`ShiftPlan`); :func:`allocate_officers` shares a pool of officers between sites.
+5. :func:`write_coverage` (``posts.geojson``, ``coverage.json``), :func:`summary_text` and
+   :func:`compare_plans`.
+
+What is optimised is the demand-weighted length of the corridor: a segment's *weight* is its
+demand times its length in metres ("demand-metres"); "covered %" is the share of the total
+weight within an officer's walking radius.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from pyproj import Transformer
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString, Point, shape
+from shapely.geometry.base import BaseGeometry
+
+from . import settings
+from .errors import InputError
+from .io import atomic_dir, atomic_write_bytes
+from .locate import MaximalCovering, SetCovering, allocate_pool, coverage_curve
+from .routing import RoutePlan, safe_routes
+from .safety import WINDOWS, Profile, RiskZones, TimeWindow, edge_risk, load_profile, parse_window
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "SHIFT_WINDOWS",
+    "CoveragePlan",
+    "CoverageProblem",
+    "PoolPlan",
+    "ShiftPlan",
+    "allocate_officers",
+    "compare_plans",
+    "corridor_demand",
+    "coverage_json",
+    "coverage_problem",
+    "format_comparison",
+    "kind_weight",
+    "plan_posts",
+    "plan_shifts",
+    "posts_geojson",
+    "read_coverage_json",
+    "summary_text",
+    "write_coverage",
+]
+
+Method = Literal["auto", "exact", "greedy"]
+
+#: Relative walking demand one destination adds to its route, by kind and time window.
+#:
+#: The numbers are relative weights (think "walkers per destination"), not counts. Schools and
+#: kindergartens weigh most at arrival and dismissal; parks, playgrounds and recreation centres
+#: in the evening (and after school); transit the same all day; libraries moderately;
+#: businesses low. ``"all-day"`` is used for the all-day window. A custom ``HH:MM-HH:MM``
+#: window takes the weights of the named window it overlaps most, or the all-day weights when
+#: it overlaps none. Kinds missing from the table weigh as ``"other"``. Override any of it with
+#: the ``weights`` argument of :func:`corridor_demand`: ``{"school": 12}`` (every window) or
+#: ``{"park": {"evening": 8}}``.
+DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
+    "school": {"arrival": 10.0, "dismissal": 10.0, "evening": 1.0, "all-day": 5.0},
+    "kindergarten": {"arrival": 8.0, "dismissal": 8.0, "evening": 0.5, "all-day": 4.0},
+    "park": {"arrival": 1.0, "dismissal": 4.0, "evening": 6.0, "all-day": 3.0},
+    "playground": {"arrival": 1.0, "dismissal": 5.0, "evening": 6.0, "all-day": 3.0},
+    "recreation": {"arrival": 1.0, "dismissal": 4.0, "evening": 6.0, "all-day": 3.0},
+    "library": {"arrival": 1.0, "dismissal": 3.0, "evening": 2.0, "all-day": 2.0},
+    "transit": {"arrival": 4.0, "dismissal": 4.0, "evening": 4.0, "all-day": 4.0},
+    "business": {"arrival": 1.0, "dismissal": 1.0, "evening": 1.0, "all-day": 1.0},
+    "other": {"arrival": 1.0, "dismissal": 1.0, "evening": 1.0, "all-day": 1.0},
+}
+
+#: The shift windows :func:`plan_shifts` uses by default.
+SHIFT_WINDOWS: tuple[str, ...] = ("arrival", "dismissal", "evening")
+
+#: Default distance (metres of walking) from the corridor within which intersections are
+#: candidate posts.
+NEAR_CORRIDOR_M = 50.0
+
+#: A locked post given as a point snaps to the nearest candidate within this many metres.
+LOCK_SNAP_M = 150.0
+
+#: Default radius of a banned point, metres.
+BAN_RADIUS_M = 30.0
+
+#: Default backup-coverage option: the busiest ``top_share`` of the corridor's weight earns
+#: ``factor`` × its weight again when two officers cover it.
+BACKUP_DEFAULT: dict[str, float] = {"factor": 0.5, "top_share": 0.2}
+
+#: Road classes ranked for naming intersections (the bigger street first).
+_RANK = {"trunk": 0, "primary": 1, "secondary": 2, "tertiary": 3, "unclassified": 4,
+         "residential": 5, "living_street": 6, "service": 7, "pedestrian": 8}
+
+#: How unnamed ways are described.
+_WAY_WORDS = {"footway": "footpath", "path": "path", "steps": "steps", "pedestrian":
+              "pedestrian way", "service": "service road", "track": "track", "corridor":
+              "passage", "cycleway": "path", "living_street": "street", "residential": "street"}
+
+_COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+
+
+# ---------------------------------------------------------------------------------------------
+# Weights
+
+
+def _check_weight(value: Any, where: str) -> float:
+    if isinstance(value, bool):
+        raise InputError(f"{where} must be a number ≥ 0, got {value!r}")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{where} must be a number ≥ 0, got {value!r}") from None
+    if not (out >= 0 and math.isfinite(out)):
+        raise InputError(f"{where} must be a number ≥ 0, got {value!r}")
+    return out
+
+
+def weight_table(
+    weights: Mapping[str, float | Mapping[str, float]] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Merge user weights onto :data:`DEFAULT_WEIGHTS`.
+
+    Parameters
+    ----------
+    weights : mapping, optional
+        ``{kind: number}`` (every window) or ``{kind: {window: number}}``; window names are
+        "arrival", "dismissal", "evening", "all-day".
+
+    Returns
+    -------
+    dict
+        ``{kind: {window: weight}}``, complete.
+
+    Raises
+    ------
+    InputError
+        For negative or non-numeric weights and unknown window names.
+    """
+    table = {k: dict(v) for k, v in DEFAULT_WEIGHTS.items()}
+    for kind, value in (weights or {}).items():
+        row = table.setdefault(str(kind), dict(DEFAULT_WEIGHTS["other"]))
+        if isinstance(value, Mapping):
+            for win, w in value.items():
+                if win not in row:
+                    raise InputError(f"weights.{kind}: unknown window {win!r}; use "
+                                     f"{', '.join(DEFAULT_WEIGHTS['other'])}")
+                row[win] = _check_weight(w, f"weights.{kind}.{win}")
+        else:
+            w = _check_weight(value, f"weights.{kind}")
+            for win in row:
+                row[win] = w
+    return table
+
+
+def _overlap(a: TimeWindow, start: int, end: int) -> int:
+    b = TimeWindow("b", start, end)
+    return sum(1 for m in range(a.start, a.start + a.minutes) if b.contains(m % 1440))
+
+
+def _window_key(window: TimeWindow) -> str:
+    """Which column of the weight table a window uses (see :data:`DEFAULT_WEIGHTS`)."""
+    if window.name in WINDOWS or window.name == "all-day":
+        return window.name
+    if window.minutes >= 1440:
+        return "all-day"
+    best, best_m = "all-day", 0
+    for name, (s, e) in WINDOWS.items():
+        m = _overlap(window, s, e)
+        if m > best_m:
+            best, best_m = name, m
+    return best
+
+
+def kind_weight(
+    kind: str | None,
+    window: TimeWindow,
+    weights: Mapping[str, float | Mapping[str, float]] | None = None,
+) -> float:
+    """The walking-demand weight of one destination of ``kind`` in ``window``.
+
+    Parameters
+    ----------
+    kind : str
+        Destination kind ("school", "park", "transit", ...).
+    window : TimeWindow
+        The time window.
+    weights : mapping, optional
+        Overrides, as in :func:`weight_table`.
+
+    Returns
+    -------
+    float
+    """
+    table = weight_table(weights)
+    row = table.get(str(kind) if kind else "other", table["other"])
+    return float(row[_window_key(window)])
+
+
+# ---------------------------------------------------------------------------------------------
+# The street network, as segments (both directions of a street are one segment)
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return value[0] if value else None
+    return value
+
+
+def _street(data: Mapping[str, Any]) -> str | None:
+    """The street an edge belongs to: its name, or the street a sidewalk runs along."""
+    name = _first(data.get("name")) or _first(data.get("street_name"))
+    if name is None or (isinstance(name, float) and math.isnan(name)):
+        return None
+    text = str(name).strip()
+    return text or None
+
+
+@dataclass
+class _Network:
+    """Per-graph tables shared by every window (built once, cached per graph)."""
+
+    nodes: list[Any]
+    node_pos: dict[Any, int]
+    x: np.ndarray
+    y: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    seg_u: np.ndarray
+    seg_v: np.ndarray
+    seg_len: np.ndarray
+    seg_id: list[str]
+    seg_edges: list[list[tuple[Any, Any, Any]]]
+    seg_street: list[str | None]
+    seg_highway: list[str]
+    seg_geom: list[LineString]
+    seg_of_edge: dict[tuple[Any, Any, Any], int]
+    adj: sp.csr_matrix
+    degree: np.ndarray
+    node_names: list[tuple[str, ...]]
+    crs: Any
+    size: tuple[int, int] = (0, 0)
+
+
+_NETWORKS: weakref.WeakKeyDictionary[nx.MultiDiGraph, _Network] = weakref.WeakKeyDictionary()
+
+
+def _same_reversed(a: LineString, b: LineString) -> bool:
+    return bool(a.equals_exact(b.reverse(), 0.01))
+
+
+def _network(G: nx.MultiDiGraph) -> _Network:
+    """Build (or fetch from the cache) the segment tables of a graph."""
+    size = (G.number_of_nodes(), G.number_of_edges())
+    cached = _NETWORKS.get(G)
+    if cached is not None and cached.size == size:
+        return cached
+    nodes = list(G.nodes)
+    node_pos = {n: i for i, n in enumerate(nodes)}
+    x = np.array([float(G.nodes[n]["x"]) for n in nodes])
+    y = np.array([float(G.nodes[n]["y"]) for n in nodes])
+    to_wgs = Transformer.from_crs(G.graph["crs"], "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform(x, y) if len(nodes) else (np.zeros(0), np.zeros(0))
+
+    seg_of_edge: dict[tuple[Any, Any, Any], int] = {}
+    seg_u: list[int] = []
+    seg_v: list[int] = []
+    seg_len: list[float] = []
+    seg_id: list[str] = []
+    seg_edges: list[list[tuple[Any, Any, Any]]] = []
+    seg_street: list[str | None] = []
+    seg_highway: list[str] = []
+    seg_geom: list[LineString] = []
+    used_ids: set[str] = set()
+    for u, v, k, data in G.edges(keys=True, data=True):
+        if (u, v, k) in seg_of_edge:
+            continue
+        s = len(seg_u)
+        members = [(u, v, k)]
+        seg_of_edge[(u, v, k)] = s
+        geom = data.get("geometry")
+        if geom is None:
+            geom = LineString([(G.nodes[u]["x"], G.nodes[u]["y"]),
+                               (G.nodes[v]["x"], G.nodes[v]["y"])])
+        if u != v and G.has_edge(v, u):
+            options = [kk for kk in G[v][u] if (v, u, kk) not in seg_of_edge]
+            match = None
+            for kk in options:
+                g2 = G[v][u][kk].get("geometry")
+                if g2 is not None and _same_reversed(geom, g2):
+                    match = kk
+                    break
+            if match is None and options:
+                length = float(data.get("length", geom.length))
+                kk = min(options, key=lambda o: (abs(float(G[v][u][o]["length"]) - length), o))
+                if abs(float(G[v][u][kk]["length"]) - length) < 0.5:
+                    match = kk
+            if match is not None:
+                members.append((v, u, match))
+                seg_of_edge[(v, u, match)] = s
+        a, b = (u, v) if str(u) <= str(v) else (v, u)
+        sid = f"{a}-{b}-{k}"
+        n_dup = 1
+        while sid in used_ids:
+            n_dup += 1
+            sid = f"{a}-{b}-{k}.{n_dup}"
+        used_ids.add(sid)
+        seg_u.append(node_pos[u])
+        seg_v.append(node_pos[v])
+        seg_len.append(float(data.get("length", geom.length)))
+        seg_id.append(sid)
+        seg_edges.append(members)
+        seg_street.append(_street(data))
+        seg_highway.append(str(_first(data.get("highway")) or "footway"))
+        seg_geom.append(geom)
+    su = np.array(seg_u, dtype=np.int64)
+    sv = np.array(seg_v, dtype=np.int64)
+    sl = np.array(seg_len, dtype=float)
+
+    # Undirected node graph, one entry per node pair with the shortest length.
+    n = len(nodes)
+    lo, hi = np.minimum(su, sv), np.maximum(su, sv)
+    keep = lo != hi
+    lo, hi, ln = lo[keep], hi[keep], np.maximum(sl[keep], 1e-6)
+    order = np.lexsort((ln, hi, lo))
+    lo, hi, ln = lo[order], hi[order], ln[order]
+    first = np.ones(lo.size, dtype=bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    lo, hi, ln = lo[first], hi[first], ln[first]
+    adj = sp.csr_matrix((ln, (lo, hi)), shape=(n, n))
+    degree = np.bincount(np.concatenate([lo, hi]), minlength=n)
+
+    # Street names met at every node, bigger streets first (a street's rank is its biggest
+    # class anywhere, so every corner of an intersection lists the streets in the same order).
+    street_rank: dict[str, int] = {}
+    for s in range(len(seg_u)):
+        street = seg_street[s]
+        if street is not None:
+            street_rank[street] = min(_RANK.get(seg_highway[s], 9), street_rank.get(street, 99))
+    names: list[dict[str, int]] = [{} for _ in nodes]
+    for s in range(len(seg_u)):
+        street = seg_street[s]
+        if street is None:
+            continue
+        for p in (seg_u[s], seg_v[s]):
+            names[p][street] = street_rank[street]
+    for p, n_ in enumerate(nodes):
+        hidden = G.nodes[n_].get("hidden_arms")
+        if not hidden or hidden == "[]":
+            continue
+        try:
+            arms = json.loads(hidden) if isinstance(hidden, str) else list(hidden)
+        except (TypeError, ValueError):
+            continue
+        for arm in arms:
+            nm = arm.get("name") if isinstance(arm, Mapping) else None
+            if nm:
+                rank = min(_RANK.get(str(arm.get("highway")), 9), street_rank.get(str(nm), 99))
+                names[p][str(nm)] = rank
+    node_names = [tuple(sorted(d, key=lambda s_: (d[s_], s_))) for d in names]
+    net = _Network(
+        nodes=nodes, node_pos=node_pos, x=x, y=y, lat=np.asarray(lat), lon=np.asarray(lon),
+        seg_u=su, seg_v=sv, seg_len=sl, seg_id=seg_id, seg_edges=seg_edges,
+        seg_street=seg_street, seg_highway=seg_highway, seg_geom=seg_geom,
+        seg_of_edge=seg_of_edge, adj=adj, degree=degree, node_names=node_names,
+        crs=G.graph["crs"], size=size,
+    )
+    _NETWORKS[G] = net
+    return net
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Corridor demand
+
+
+def _route_destinations(plan: RoutePlan) -> list[dict[str, Any]]:
+    return [dr.destination for dr in plan.routes if dr.status == "ok" and dr.safest is not None]
+
+
+def _describe_unnamed(
+    net: _Network, segs: np.ndarray, dest_xy: np.ndarray, dest_names: list[str]
+) -> list[str]:
+    """Descriptions for unnamed segments: "footpath near Pershing Square"."""
+    named = np.array([s is not None for s in net.seg_street])
+    named_idx = np.flatnonzero(named)
+    named_tree = shapely.STRtree([net.seg_geom[i] for i in named_idx]) if named_idx.size else None
+    out = []
+    for s in segs:
+        word = _WAY_WORDS.get(net.seg_highway[s], "walkway")
+        mid = net.seg_geom[s].interpolate(0.5, normalized=True)
+        if len(dest_names):
+            d = np.hypot(dest_xy[:, 0] - mid.x, dest_xy[:, 1] - mid.y)
+            j = int(np.argmin(d))
+            if d[j] <= 200.0:
+                out.append(f"{word} near {dest_names[j]}")
+                continue
+        if named_tree is not None:
+            j = named_tree.query_nearest(mid, max_distance=100.0)
+            if len(j):
+                out.append(f"{word} near {net.seg_street[named_idx[int(j[0])]]}")
+                continue
+        out.append(f"unnamed {word}")
+    return out
+
+
+def _dest_xy(net: _Network, dests: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    pts = []
+    for d in dests:
+        node = d.get("node")
+        if node in net.node_pos:
+            p = net.node_pos[node]
+            pts.append((net.x[p], net.y[p]))
+        else:
+            pts.append((math.nan, math.nan))
+    return np.array(pts, dtype=float).reshape(-1, 2)
+
+
+def corridor_demand(
+    G: nx.MultiDiGraph,
+    plan: RoutePlan,
+    window: TimeWindow | str | None,
+    weights: Mapping[str, float | Mapping[str, float]] | None = None,
+) -> gpd.GeoDataFrame:
+    """Walking demand on the Safe Passage corridor.
+
+    Every destination with a route adds its weight (:func:`kind_weight` of its kind in
+    ``window``) to each segment its *safest* route walks, once per time the route walks it.
+    Both directions of a street are one segment (same end nodes and the same line reversed), so
+    demand from both directions adds up.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        The prepared network the plan was routed on.
+    plan : RoutePlan
+        From :func:`safepassage.routing.safe_routes`.
+    window : TimeWindow or str or None
+        The time window the weights are for (a name such as "dismissal", or all day).
+    weights : mapping, optional
+        Overrides of :data:`DEFAULT_WEIGHTS` (see :func:`weight_table`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per corridor segment (demand > 0), in the network's projected CRS, sorted by
+        segment id: ``segment_id``, ``u``, ``v``, ``keys`` (the directed edges ``(u, v, key)``
+        of the segment), ``name`` (the street, or a description of an unnamed way such as
+        "footpath near Pershing Square"), ``street`` (the street name or None), ``highway``,
+        ``length_m``, ``demand`` (sum of weights), ``routes`` (number of route traversals),
+        ``weight`` (``demand × length_m``), ``geometry``.
+    """
+    tw = window if isinstance(window, TimeWindow) else parse_window(window)
+    table = weight_table(weights)
+    key = _window_key(tw)
+    net = _network(G)
+    edges = plan.state_graph.risk.edges
+    n_seg = len(net.seg_u)
+    demand = np.zeros(n_seg)
+    count = np.zeros(n_seg, dtype=np.int64)
+    for dr in plan.routes:
+        if dr.status != "ok" or dr.safest is None:
+            continue
+        kind = dr.destination.get("kind")
+        w = table.get(str(kind), table["other"])[key]
+        if w <= 0:
+            continue
+        for e in dr.safest.edges:
+            s = net.seg_of_edge[edges[e]]
+            demand[s] += w
+            count[s] += 1
+    segs = np.flatnonzero(demand > 0)
+    dests = _route_destinations(plan)
+    names = [str(d.get("name")) for d in dests]
+    xy = _dest_xy(net, dests)
+    unnamed = [s for s in segs if net.seg_street[s] is None]
+    described = dict(zip(unnamed, _describe_unnamed(net, np.array(unnamed, dtype=np.int64),
+                                                     xy, names), strict=True))
+    frame = gpd.GeoDataFrame(
+        {
+            "segment_id": [net.seg_id[s] for s in segs],
+            "u": [net.nodes[net.seg_u[s]] for s in segs],
+            "v": [net.nodes[net.seg_v[s]] for s in segs],
+            "keys": [list(net.seg_edges[s]) for s in segs],
+            "name": [net.seg_street[s] or described[s] for s in segs],
+            "street": [net.seg_street[s] for s in segs],
+            "highway": [net.seg_highway[s] for s in segs],
+            "length_m": net.seg_len[segs],
+            "demand": demand[segs],
+            "routes": count[segs],
+            "weight": demand[segs] * net.seg_len[segs],
+            "_seg": segs,
+        },
+        geometry=[net.seg_geom[s] for s in segs],
+        crs=net.crs,
+    )
+    return frame.sort_values("segment_id", kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Candidate posts and the coverage matrix
+
+
+def _norm_name(text: str) -> str:
+    t = text.lower().replace(" and ", " & ")
+    t = re.sub(r"\s*\(.*?\)\s*", " ", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def _intersection_name(names: tuple[str, ...]) -> str:
+    return " & ".join(names[:2])
+
+
+def _candidate_names(
+    net: _Network, pos: np.ndarray, dest_xy: np.ndarray, dest_names: list[str]
+) -> list[str]:
+    """Display names: the nearest intersection's streets, else "near <street>" and so on."""
+    crossing = np.array([len(nm) >= 2 for nm in net.node_names])
+    cross_idx = np.flatnonzero(crossing)
+    one_idx = np.flatnonzero(np.array([len(nm) >= 1 for nm in net.node_names]))
+    cross_xy = np.column_stack([net.x[cross_idx], net.y[cross_idx]])
+    one_xy = np.column_stack([net.x[one_idx], net.y[one_idx]])
+    out = []
+    for p in pos:
+        own = net.node_names[p]
+        if len(own) >= 2:
+            out.append(_intersection_name(own))
+            continue
+        if cross_idx.size:
+            d = np.hypot(cross_xy[:, 0] - net.x[p], cross_xy[:, 1] - net.y[p])
+            j = int(np.argmin(d))
+            if d[j] <= 40.0:
+                out.append(_intersection_name(net.node_names[cross_idx[j]]))
+                continue
+        street = own[0] if own else None
+        if street is None and one_idx.size:
+            d = np.hypot(one_xy[:, 0] - net.x[p], one_xy[:, 1] - net.y[p])
+            j = int(np.argmin(d))
+            if d[j] <= 60.0:
+                street = net.node_names[one_idx[j]][0]
+        if street is not None:
+            out.append(_near_cross(net, p, street, cross_idx, cross_xy))
+            continue
+        if len(dest_names):
+            d = np.hypot(dest_xy[:, 0] - net.x[p], dest_xy[:, 1] - net.y[p])
+            j = int(np.nanargmin(d)) if np.isfinite(d).any() else -1
+            if j >= 0 and d[j] <= 300.0:
+                out.append(f"footpath near {dest_names[j]}")
+                continue
+        out.append(f"walkway at {net.lat[p]:.5f}, {net.lon[p]:.5f}")
+    return out
+
+
+def _near_cross(
+    net: _Network, p: int, street: str, cross_idx: np.ndarray, cross_xy: np.ndarray
+) -> str:
+    """"Figueroa Street, 170 m south of West 7th Street": where along its street a post is."""
+    if cross_idx.size:
+        d = np.hypot(cross_xy[:, 0] - net.x[p], cross_xy[:, 1] - net.y[p])
+        order = np.argsort(d, kind="stable")[:60]
+        for j in order:  # the nearest intersection along the same street
+            if d[j] > 400.0:
+                break
+            names = net.node_names[cross_idx[j]]
+            others = [n for n in names if n != street]
+            if street in names and others:
+                dx, dy = net.x[p] - cross_xy[j, 0], net.y[p] - cross_xy[j, 1]
+                way = ("north", "east", "south", "west")[
+                    round((math.degrees(math.atan2(dx, dy)) % 360.0) / 90.0) % 4]
+                return f"{street}, {10 * round(d[j] / 10):.0f} m {way} of {others[0]}"
+        for j in order:
+            if d[j] > 150.0:
+                break
+            others = [n for n in net.node_names[cross_idx[j]] if n != street]
+            if others:
+                return f"{street} near {others[0]}"
+    return f"near {street}"
+
+
+def _disambiguate(names: list[str], xs: np.ndarray, ys: np.ndarray) -> list[str]:
+    """Add the corner ("NE corner") to posts that share a name, then a number if needed."""
+    out = list(names)
+    groups: dict[str, list[int]] = {}
+    for i, nm in enumerate(names):
+        groups.setdefault(nm, []).append(i)
+    for nm, idx in groups.items():
+        if len(idx) < 2:
+            continue
+        cx, cy = float(np.mean(xs[idx])), float(np.mean(ys[idx]))
+        spread = float(np.max(np.hypot(xs[idx] - cx, ys[idx] - cy)))
+        if " & " not in nm or spread > 60.0:
+            for k, i in enumerate(idx[1:], start=2):
+                out[i] = f"{nm} #{k}"
+            continue
+        for i in idx:
+            dx, dy = float(xs[i]) - cx, float(ys[i]) - cy
+            if math.hypot(dx, dy) < 4.0:
+                continue
+            octant = round((math.degrees(math.atan2(dx, dy)) % 360.0) / 45.0) % 8
+            out[i] = f"{nm} ({_COMPASS[octant]} corner)"
+        seen: dict[str, int] = {}
+        for i in idx:
+            seen[out[i]] = seen.get(out[i], 0) + 1
+            if seen[out[i]] > 1:
+                out[i] = f"{out[i]} #{seen[out[i]]}"
+    return out
+
+
+def _point_xy(G: nx.MultiDiGraph, lat: float, lon: float) -> tuple[float, float]:
+    t = Transformer.from_crs("EPSG:4326", G.graph["crs"], always_xy=True)
+    x, y = t.transform(float(lon), float(lat))
+    return float(x), float(y)
+
+
+def _spec_latlon(spec: Any, where: str) -> tuple[float, float] | None:
+    if isinstance(spec, Mapping) and "lat" in spec and "lon" in spec:
+        try:
+            return float(spec["lat"]), float(spec["lon"])
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: lat and lon must be numbers, got {spec!r}") from None
+    if (isinstance(spec, tuple | list) and len(spec) in (2, 3)
+            and all(isinstance(v, int | float) for v in spec)):
+        return float(spec[0]), float(spec[1])
+    return None
+
+
+def _covers_from_distances(
+    net: _Network, cand_pos: np.ndarray, segs: np.ndarray, radius: float
+) -> tuple[sp.csr_array, sp.csr_array]:
+    """Bounded batched Dijkstra from every candidate; midpoint distance of every segment."""
+    n_nodes = len(net.nodes)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    su, sv, half = net.seg_u[segs], net.seg_v[segs], net.seg_len[segs] / 2.0
+    batch = max(1, int(4_000_000 // max(n_nodes, 1)))
+    for start in range(0, cand_pos.size, batch):
+        idx = cand_pos[start:start + batch]
+        dist = dijkstra(net.adj, directed=False, indices=idx, limit=radius)
+        dist = np.atleast_2d(dist)
+        mid = np.minimum(dist[:, su], dist[:, sv]) + half[None, :]
+        r, c = np.nonzero(mid <= radius)
+        rows.append(r + start)
+        cols.append(c)
+        vals.append(mid[r, c])
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    d = np.concatenate(vals) if vals else np.zeros(0)
+    shape = (int(cand_pos.size), int(segs.size))
+    covers = sp.csr_array((np.ones(r.size, dtype=bool), (r, c)), shape=shape)
+    # distances + 1 mm so that a stored entry is never an implicit zero
+    distance = sp.csr_array((d + 1e-3, (r, c)), shape=shape)
+    return covers, distance
+
+
+@dataclass
+class CoverageProblem:
+    """A site's corridor, its candidate posts and which post covers which segment.
+
+    Build it with :func:`coverage_problem`; solve it with :func:`plan_posts`.
+
+    Attributes
+    ----------
+    segments : geopandas.GeoDataFrame
+        The corridor (see :func:`corridor_demand`), projected; row ``i`` is column ``i`` of
+        ``covers``.
+    candidates : geopandas.GeoDataFrame
+        Candidate posts, WGS84 points: ``candidate`` (row number), ``node``, ``name``,
+        ``source`` ("intersection", "destination", "extra"), ``destination`` (name of the
+        destination at that node, if any), ``lat``, ``lon``, ``x``, ``y`` (projected).
+    covers : scipy.sparse.csr_array
+        Boolean, candidates × segments: the segment's midpoint is within ``radius_m`` of
+        walking of the candidate.
+    distance : scipy.sparse.csr_array
+        Walking distance (m) from each candidate to each segment midpoint it covers.
+    weights : numpy.ndarray
+        Demand-weighted length per segment (what is optimised).
+    window : TimeWindow
+    radius_m : float
+    near_m : float
+        Intersections within this walk of the corridor are candidates.
+    notes : list of str
+    build_seconds : float
+    """
+
+    segments: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    covers: sp.csr_array
+    distance: sp.csr_array
+    weights: np.ndarray
+    window: TimeWindow
+    radius_m: float
+    near_m: float
+    crs: Any
+    notes: list[str] = field(default_factory=list)
+    build_seconds: float = 0.0
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of the segment weights (demand × length)."""
+        return float(self.weights.sum())
+
+    @property
+    def n_candidates(self) -> int:
+        """Number of candidate posts."""
+        return int(self.covers.shape[0])
+
+    @property
+    def n_segments(self) -> int:
+        """Number of corridor segments."""
+        return int(self.covers.shape[1])
+
+    def find(self, spec: Any, *, snap_m: float = LOCK_SNAP_M, where: str = "post") -> int:
+        """The candidate a planner means.
+
+        Parameters
+        ----------
+        spec : int, str, tuple or mapping
+            A candidate index; a name ("Grand Avenue & 5th Street", case and "and"/"&"
+            insensitive; a name shared by several corners picks the one covering the most
+            demand); ``(lat, lon)``; ``{"lat", "lon"}``; or ``{"post": name}``.
+        snap_m : float
+            A point snaps to the nearest candidate within this distance.
+        where : str
+            Names the item in error messages ("locked[2]").
+
+        Returns
+        -------
+        int
+            Candidate index.
+
+        Raises
+        ------
+        InputError
+            For an unknown name, or a point with no candidate within ``snap_m``.
+        """
+        cands = self.candidates
+        if isinstance(spec, bool):
+            raise InputError(f"{where}: not a post: {spec!r}")
+        if isinstance(spec, int | np.integer):
+            if not 0 <= int(spec) < len(cands):
+                raise InputError(f"{where}: no candidate post number {spec}")
+            return int(spec)
+        if isinstance(spec, Mapping) and "post" in spec:
+            spec = spec["post"]
+        if isinstance(spec, str):
+            return self._find_name(spec, where)
+        latlon = _spec_latlon(spec, where)
+        if latlon is None:
+            raise InputError(f"{where}: give a post name, or lat and lon, got {spec!r}")
+        if len(cands) == 0:
+            raise InputError(f"{where}: there are no candidate posts")
+        to_xy = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        px, py = to_xy.transform(latlon[1], latlon[0])
+        d = np.hypot(cands["x"].to_numpy() - px, cands["y"].to_numpy() - py)
+        j = int(np.argmin(d))
+        if d[j] > snap_m:
+            raise InputError(f"{where}: {latlon[0]:.6f},{latlon[1]:.6f} is {d[j]:,.0f} m from "
+                             f"the nearest candidate post (limit {snap_m:,.0f} m)")
+        return j
+
+    def _find_name(self, name: str, where: str) -> int:
+        key = _norm_name(name)
+        names = [_norm_name(str(n)) for n in self.candidates["name"]]
+        full = [str(n).lower().strip() for n in self.candidates["name"]]
+        hits = [i for i, n in enumerate(full) if n == name.lower().strip()]
+        if not hits:
+            hits = [i for i, n in enumerate(names) if n == key]
+        if not hits:
+            parts = {p.strip() for p in key.split("&")}
+            if len(parts) >= 2:
+                hits = [i for i, n in enumerate(names)
+                        if {p.strip() for p in n.split("&")} == parts]
+        if not hits:
+            import difflib
+
+            close = difflib.get_close_matches(name, [str(n) for n in self.candidates["name"]],
+                                              n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise InputError(f"{where}: no candidate post named {name!r}{hint}")
+        if len(hits) == 1:
+            return hits[0]
+        reach = self.covers[hits].astype(np.float64) @ self.weights
+        return int(hits[int(np.argmax(reach))])
+
+
+def coverage_problem(
+    G: nx.MultiDiGraph,
+    plan: RoutePlan,
+    window: TimeWindow | str | None = None,
+    *,
+    radius_m: float | None = None,
+    weights: Mapping[str, float | Mapping[str, float]] | None = None,
+    extra_posts: Iterable[Mapping[str, Any]] = (),
+    near_m: float = NEAR_CORRIDOR_M,
+    max_snap_m: float | None = None,
+) -> CoverageProblem:
+    """Corridor, candidate posts and coverage matrix for one site and time window.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Prepared network the plan was routed on.
+    plan : RoutePlan
+        Routes for the window.
+    window : TimeWindow or str, optional
+        Time window of the demand weights (default all day).
+    radius_m : float, optional
+        Walking radius an officer covers (default ``settings.post_radius_m``).
+    weights : mapping, optional
+        Overrides of :data:`DEFAULT_WEIGHTS`.
+    extra_posts : iterable of mapping
+        Points a planner adds as candidates: ``{"name", "lat", "lon"}``; each snaps to its
+        nearest network node.
+    near_m : float
+        Intersections (nodes where three or more ways meet) within this walk of the corridor
+        are candidates.
+    max_snap_m : float, optional
+        An extra post farther than this from the network is an error (default
+        ``settings.max_snap_m``).
+
+    Returns
+    -------
+    CoverageProblem
+    """
+    t0 = time.perf_counter()
+    tw = window if isinstance(window, TimeWindow) else parse_window(window)
+    radius = float(settings.post_radius_m if radius_m is None else radius_m)
+    if not (radius > 0 and math.isfinite(radius)):
+        raise InputError(f"the post radius must be a positive number of metres, got {radius_m!r}")
+    max_snap = float(settings.max_snap_m if max_snap_m is None else max_snap_m)
+    net = _network(G)
+    segments = corridor_demand(G, plan, tw, weights)
+    segs = segments["_seg"].to_numpy(dtype=np.int64)
+    notes: list[str] = []
+    if len(segments) == 0:
+        notes.append("no walking demand in this window: no route has a destination with "
+                     "positive weight")
+
+    # intersections near the corridor
+    corridor_nodes = np.unique(np.concatenate([net.seg_u[segs], net.seg_v[segs]]))
+    if corridor_nodes.size:
+        near = dijkstra(net.adj, directed=False, indices=corridor_nodes, limit=near_m,
+                        min_only=True)
+        inter = np.flatnonzero((net.degree >= 3) & (near <= near_m))
+    else:
+        inter = np.zeros(0, dtype=np.int64)
+    pos: list[int] = [int(p) for p in inter]
+    source = ["intersection"] * len(pos)
+    at_pos = {p: i for i, p in enumerate(pos)}
+    dest_of: dict[int, str] = {}
+    dests = _route_destinations(plan)
+    for d in dests:
+        p = net.node_pos.get(d.get("node"))
+        if p is None:
+            continue
+        dest_of.setdefault(p, str(d.get("name")))
+        if p not in at_pos:
+            at_pos[p] = len(pos)
+            pos.append(p)
+            source.append("destination")
+    dest_names = [str(d.get("name")) for d in dests]
+    dest_xy = _dest_xy(net, dests)
+    base = np.array(pos, dtype=np.int64)
+    names = _candidate_names(net, base, dest_xy, dest_names)
+    for i, p in enumerate(pos):
+        if source[i] == "destination" and len(net.node_names[p]) < 2:
+            names[i] = f"at {dest_of[p]}"
+    names = _disambiguate(names, net.x[base], net.y[base])
+    lat = list(net.lat[base])
+    lon = list(net.lon[base])
+    for j, extra in enumerate(extra_posts):
+        where = f"extra_posts[{j}]"
+        latlon = _spec_latlon(extra, where)
+        if latlon is None:
+            raise InputError(f"{where}: needs lat and lon, got {extra!r}")
+        px, py = _point_xy(G, *latlon)
+        d = np.hypot(net.x - px, net.y - py)
+        p = int(np.argmin(d))
+        if d[p] > max_snap:
+            raise InputError(f"{where}: {latlon[0]:.6f},{latlon[1]:.6f} is {d[p]:,.0f} m from "
+                             f"the nearest walkable street (limit {max_snap:,.0f} m)")
+        label = str(extra.get("name") or "") if isinstance(extra, Mapping) else ""
+        if p in at_pos:
+            i = at_pos[p]
+            if label:
+                names[i] = label
+            source[i] = "extra"
+            lat[i], lon[i] = latlon
+            continue
+        at_pos[p] = len(pos)
+        pos.append(p)
+        source.append("extra")
+        names.append(label or _candidate_names(net, np.array([p]), dest_xy, dest_names)[0])
+        lat.append(latlon[0])
+        lon.append(latlon[1])
+    cand_pos = np.array(pos, dtype=np.int64)
+    covers, distance = _covers_from_distances(net, cand_pos, segs, radius)
+    candidates = gpd.GeoDataFrame(
+        {
+            "candidate": np.arange(cand_pos.size),
+            "node": [net.nodes[p] for p in cand_pos],
+            "name": names,
+            "source": source,
+            "destination": [dest_of.get(int(p)) for p in cand_pos],
+            "lat": np.round(np.asarray(lat, dtype=float), 6),
+            "lon": np.round(np.asarray(lon, dtype=float), 6),
+            "x": net.x[cand_pos],
+            "y": net.y[cand_pos],
+        },
+        geometry=[Point(a, b) for a, b in zip(lon, lat, strict=True)],
+        crs="EPSG:4326",
+    )
+    unreachable = np.asarray(covers.sum(axis=0)).ravel() == 0
+    if unreachable.any():
+        notes.append(f"{int(unreachable.sum())} corridor segments "
+                     f"({segments['length_m'].to_numpy()[unreachable].sum():,.0f} m) are beyond "
+                     f"{radius:,.0f} m of every candidate post")
+    return CoverageProblem(
+        segments=segments.drop(columns="_seg"),
+        candidates=candidates,
+        covers=covers,
+        distance=distance,
+        weights=segments["weight"].to_numpy(dtype=float),
+        window=tw,
+        radius_m=radius,
+        near_m=float(near_m),
+        crs=net.crs,
+        notes=notes,
+        build_seconds=time.perf_counter() - t0,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Optimisation
+
+
+def _banned_candidates(problem: CoverageProblem, banned: Iterable[Any]) -> tuple[np.ndarray,
+                                                                                  list[str]]:
+    """Candidates inside banned places: points with a radius, or polygons (WGS84)."""
+    cands = problem.candidates
+    if len(cands) == 0:
+        return np.zeros(0, dtype=np.intp), []
+    pts = shapely.points(cands["x"].to_numpy(), cands["y"].to_numpy())
+    to_xy = Transformer.from_crs("EPSG:4326", problem.crs, always_xy=True)
+    hit = np.zeros(len(cands), dtype=bool)
+    labels: list[str] = []
+    for j, spec in enumerate(banned):
+        where = f"banned[{j}]"
+        if isinstance(spec, int | np.integer) and not isinstance(spec, bool):
+            hit[problem.find(int(spec), where=where)] = True
+            labels.append(str(cands["name"].iloc[int(spec)]))
+            continue
+        geom: BaseGeometry | None = None
+        radius = BAN_RADIUS_M
+        label = ""
+        if isinstance(spec, BaseGeometry):
+            geom, radius = spec, 0.0
+        elif isinstance(spec, Mapping):
+            radius = float(spec.get("radius_m", BAN_RADIUS_M if "lat" in spec else 0.0))
+            label = str(spec.get("name") or "")
+            if "geometry" in spec:
+                geom = spec["geometry"]
+                if not isinstance(geom, BaseGeometry):
+                    geom = shape(geom)
+            elif "post" in spec:
+                i = problem.find(spec["post"], where=where)
+                hit[i] = True
+                labels.append(label or str(cands["name"].iloc[i]))
+                continue
+        elif isinstance(spec, str):
+            i = problem.find(spec, where=where)
+            hit[i] = True
+            labels.append(str(cands["name"].iloc[i]))
+            continue
+        if geom is None:
+            latlon = _spec_latlon(spec, where)
+            if latlon is None:
+                raise InputError(f"{where}: give lat, lon (and radius_m), a polygon, or a post "
+                                 f"name; got {spec!r}")
+            geom = Point(latlon[1], latlon[0])
+            if len(spec) == 3 and not isinstance(spec, Mapping):
+                radius = float(spec[2])
+            label = label or f"{latlon[0]:.5f},{latlon[1]:.5f}"
+        projected = shapely.transform(geom, to_xy.transform, interleaved=False)
+        if radius > 0:
+            projected = projected.buffer(radius)
+        hit |= shapely.covers(projected, pts) if projected.area > 0 else shapely.dwithin(
+            projected, pts, 1e-6)
+        labels.append(label or geom.geom_type.lower())
+    return np.flatnonzero(hit).astype(np.intp), labels
+
+
+def _backup_spec(
+    problem: CoverageProblem, backup: bool | Mapping[str, Any] | None
+) -> tuple[dict[str, Any] | None, np.ndarray]:
+    if backup is None or backup is False:
+        return None, np.zeros(problem.n_segments, dtype=bool)
+    opts = dict(BACKUP_DEFAULT)
+    if isinstance(backup, Mapping):
+        unknown = set(backup) - set(BACKUP_DEFAULT)
+        if unknown:
+            raise InputError(f"backup: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                             "use factor, top_share")
+        opts.update({k: float(v) for k, v in backup.items()})
+    if not 0 < opts["top_share"] <= 1:
+        raise InputError(f"backup.top_share must be in (0, 1], got {opts['top_share']}")
+    if not 0 < opts["factor"] <= 1:
+        raise InputError(f"backup.factor must be in (0, 1], got {opts['factor']}")
+    w = problem.weights
+    demand = problem.segments["demand"].to_numpy(dtype=float)
+    order = np.argsort(-demand, kind="stable")
+    cum = np.cumsum(w[order])
+    total = float(w.sum())
+    n_top = int(np.searchsorted(cum, opts["top_share"] * total * (1 - 1e-12)) + 1) if total else 0
+    busy = np.zeros(w.size, dtype=bool)
+    busy[order[:n_top]] = True
+    return {"weights": np.where(busy, w, 0.0), "factor": opts["factor"]}, busy
+
+
+def _stretches(problem: CoverageProblem, mask: np.ndarray) -> pd.DataFrame:
+    """Merge the masked corridor segments into stretches by street name and adjacency."""
+    segs = problem.segments
+    idx = np.flatnonzero(mask)
+    cols = ["name", "length_m", "demand", "weight", "segments", "lat", "lon"]
+    if idx.size == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    parent = {int(i): int(i) for i in idx}
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    by_node: dict[tuple[str, Any], int] = {}
+    names = segs["name"].to_numpy()
+    us, vs = segs["u"].to_numpy(), segs["v"].to_numpy()
+    for i in idx:
+        for n in (us[i], vs[i]):
+            key = (str(names[i]), n)
+            if key in by_node:
+                parent[find(int(i))] = find(by_node[key])
+            else:
+                by_node[key] = int(i)
+    groups: dict[int, list[int]] = {}
+    for i in idx:
+        groups.setdefault(find(int(i)), []).append(int(i))
+    to_wgs = Transformer.from_crs(problem.crs, "EPSG:4326", always_xy=True)
+    rows = []
+    length = segs["length_m"].to_numpy(dtype=float)
+    weight = problem.weights
+    geoms = segs.geometry.to_numpy()
+    ids = segs["segment_id"].to_numpy()
+    for members in groups.values():
+        m = np.array(members)
+        ln = float(length[m].sum())
+        wt = float(weight[m].sum())
+        longest = m[int(np.argmax(length[m]))]
+        mid = geoms[longest].interpolate(0.5, normalized=True)
+        lon, lat = to_wgs.transform(mid.x, mid.y)
+        rows.append({"name": str(names[m[0]]), "length_m": round(ln, 1),
+                     "demand": round(wt / ln, 3) if ln > 0 else 0.0, "weight": wt,
+                     "segments": [str(ids[i]) for i in sorted(m)],
+                     "lat": round(float(lat), 6), "lon": round(float(lon), 6)})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["weight", "name"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class CoveragePlan:
+    """Where to post officers for one site and time window, and what that covers.
+
+    Attributes
+    ----------
+    problem : CoverageProblem
+    window : TimeWindow
+    mode : str
+        "mclp" (given officers, most coverage) or "lscp" (fewest officers for a target).
+    officers : int
+        Number of posts.
+    officers_requested : int or None
+        The number asked for (MCLP).
+    target_coverage : float or None
+        Target share (LSCP).
+    selected : numpy.ndarray
+        Chosen candidate indices.
+    posts : geopandas.GeoDataFrame
+        One row per post, WGS84 points: ``post_id`` ("P1", ... by covered demand),
+        ``candidate``, ``node``, ``lat``, ``lon``, ``name``, ``window``, ``demand_covered``
+        (weight of the segments credited to this post: each covered segment is credited to
+        its nearest post, so the column sums to ``covered_weight``), ``covered_pct`` (that as a
+        share of the total), ``segments`` (ids of the credited segments), ``segments_in_reach``
+        (all segments within the radius), ``locked``, ``source``.
+    covered : numpy.ndarray
+        Boolean per corridor segment.
+    times_covered : numpy.ndarray
+        Posts covering each segment.
+    covered_weight, total_weight : float
+        Demand-weighted length covered, and in all.
+    covered_pct : float
+        ``100 × covered_weight / total_weight``.
+    covered_length_m, total_length_m : float
+        Corridor metres covered, and in all.
+    method : str
+        "exact" or "greedy" (what produced the posts).
+    status : str
+        Solver status.
+    gap_pct : float
+        MCLP: distance of the objective from the proven upper bound, % (0 = optimal).
+        LSCP: ``100 × (officers − lower_bound) / officers``.
+    upper_bound : float
+        MCLP: proven upper bound on the objective (weight units).
+    upper_bound_pct : float
+        ``upper_bound`` as a share of the total weight, %.
+    lower_bound : int or None
+        LSCP: proven lower bound on the number of officers.
+    bound_kind : str
+    fallback_reason : str or None
+    backup : dict or None
+        The backup option used (``factor``, ``top_share``) and ``busiest_pct_covered_twice``.
+    uncovered : pandas.DataFrame
+        Stretches of the corridor no post covers, merged by street name and adjacency, sorted
+        by demand × length: ``name``, ``length_m``, ``demand``, ``weight``, ``segments``,
+        ``lat``, ``lon``.
+    locked, banned : numpy.ndarray
+        Candidate indices.
+    banned_places : list of str
+    notes : list of str
+    solve_seconds : float
+    model : MaximalCovering or SetCovering
+    """
+
+    problem: CoverageProblem
+    window: TimeWindow
+    mode: str
+    officers: int
+    officers_requested: int | None
+    target_coverage: float | None
+    selected: np.ndarray
+    posts: gpd.GeoDataFrame
+    covered: np.ndarray
+    times_covered: np.ndarray
+    covered_weight: float
+    total_weight: float
+    covered_pct: float
+    covered_length_m: float
+    total_length_m: float
+    method: str
+    status: str
+    gap_pct: float
+    upper_bound: float
+    upper_bound_pct: float
+    lower_bound: int | None
+    bound_kind: str
+    fallback_reason: str | None
+    backup: dict[str, Any] | None
+    uncovered: pd.DataFrame
+    locked: np.ndarray
+    banned: np.ndarray
+    banned_places: list[str]
+    notes: list[str]
+    solve_seconds: float
+    model: Any = field(repr=False, default=None)
+
+    @property
+    def hours(self) -> float:
+        """Length of the window in hours."""
+        return self.window.minutes / 60.0
+
+    @property
+    def officer_hours(self) -> float:
+        """Officers × window hours."""
+        return self.officers * self.hours
+
+    def summary(self) -> str:
+        """One line: "dismissal: 4 officers cover 71.3 % (exact, optimal)"."""
+        quality = "optimal" if self.gap_pct == 0 else (
+            f"gap {self.gap_pct:.2f} %" if math.isfinite(self.gap_pct) else "no bound")
+        return (f"{self.window.label()}: {self.officers} officers cover "
+                f"{self.covered_pct:.1f} % of the walking demand ({self.method}, {quality})")
+
+
+def _posts_table(problem: CoverageProblem, selected: np.ndarray, locked: np.ndarray,
+                 covered: np.ndarray) -> gpd.GeoDataFrame:
+    cands = problem.candidates
+    w = problem.weights
+    total = float(w.sum())
+    n = selected.size
+    credit = np.full(problem.n_segments, -1, dtype=np.int64)
+    if n and problem.n_segments:
+        dist = problem.distance[selected].toarray()
+        dist[dist == 0] = np.inf
+        best = np.argmin(dist, axis=0)
+        reached = np.isfinite(dist[best, np.arange(problem.n_segments)])
+        credit[reached] = best[reached]
+    ids = problem.segments["segment_id"].to_numpy()
+    rows = []
+    for j, c in enumerate(selected):
+        mine = np.flatnonzero(credit == j)
+        reach = problem.covers[[int(c)]].indices
+        dw = float(w[mine].sum())
+        rows.append({
+            "candidate": int(c),
+            "node": cands["node"].iloc[c],
+            "lat": float(cands["lat"].iloc[c]),
+            "lon": float(cands["lon"].iloc[c]),
+            "name": str(cands["name"].iloc[c]),
+            "window": problem.window.name,
+            "demand_covered": dw,
+            "covered_pct": 100.0 * dw / total if total > 0 else 0.0,
+            "segments": [str(ids[i]) for i in mine],
+            "segments_in_reach": int(reach.size),
+            "locked": bool(np.isin(c, locked)),
+            "source": str(cands["source"].iloc[c]),
+        })
+    cols = ["post_id", "candidate", "node", "lat", "lon", "name", "window", "demand_covered",
+            "covered_pct", "segments", "segments_in_reach", "locked", "source"]
+    frame = pd.DataFrame(rows, columns=cols[1:])
+    if len(frame):
+        frame = frame.sort_values(["demand_covered", "candidate"], ascending=[False, True],
+                                  kind="stable").reset_index(drop=True)
+    frame.insert(0, "post_id", [f"P{i + 1}" for i in range(len(frame))])
+    return gpd.GeoDataFrame(
+        frame, geometry=[Point(a, b) for a, b in zip(frame["lon"], frame["lat"], strict=True)],
+        crs="EPSG:4326",
+    )
+
+
+def plan_posts(
+    problem: CoverageProblem,
+    officers: int | None = None,
+    *,
+    locked: Iterable[Any] = (),
+    banned: Iterable[Any] = (),
+    method: Method = "auto",
+    backup: bool | Mapping[str, Any] | None = None,
+    target_coverage: float | None = None,
+    time_limit: float = 60.0,
+    snap_m: float = LOCK_SNAP_M,
+) -> CoveragePlan:
+    """Choose officer posts.
+
+    With ``officers`` (MCLP): the posts covering the most demand-weighted corridor length.
+    With ``target_coverage`` (LSCP): the fewest posts covering that share of the total weight.
+
+    Parameters
+    ----------
+    problem : CoverageProblem
+        From :func:`coverage_problem`.
+    officers : int, optional
+        Number of officers (MCLP). Required unless ``target_coverage`` is given.
+    locked : iterable
+        Posts that must be kept: candidate indices, names ("Grand Avenue & 5th Street"),
+        ``(lat, lon)`` or ``{"lat", "lon"}`` (snapped to the nearest candidate within
+        ``snap_m``), or ``{"post": name}``.
+    banned : iterable
+        Places no officer is posted: ``{"lat", "lon", "radius_m"}`` (default radius
+        :data:`BAN_RADIUS_M`), ``(lat, lon[, radius_m])``, a WGS84 shapely geometry or
+        ``{"geometry": geometry or GeoJSON mapping, "radius_m": buffer}``, or a post name /
+        ``{"post": name}``. Candidates inside are never chosen.
+    method : {"auto", "exact", "greedy"}
+        See :meth:`safepassage.locate.MaximalCovering.solve`; "auto" is exact with CBC with a
+        greedy fallback.
+    backup : bool or mapping, optional
+        Reward covering the busiest segments twice: ``True`` for :data:`BACKUP_DEFAULT` or
+        ``{"factor": 0.5, "top_share": 0.2}`` (MCLP only).
+    target_coverage : float, optional
+        Share in (0, 1] of the total weight to cover with the fewest officers (LSCP).
+    time_limit : float
+        Seconds the exact solver may spend.
+    snap_m : float
+        Snap distance for locked points.
+
+    Returns
+    -------
+    CoveragePlan
+
+    Raises
+    ------
+    InputError
+        For bad officer counts, unknown post names, far-off locked points, a locked post that
+        is also banned, or fewer officers than locked posts.
+    """
+    t0 = time.perf_counter()
+    cands = problem.candidates
+    lock_idx = np.unique(np.array(
+        [problem.find(s, snap_m=snap_m, where=f"locked[{j}]") for j, s in enumerate(locked)],
+        dtype=np.intp))
+    ban_idx, ban_labels = _banned_candidates(problem, banned)
+    both = np.intersect1d(lock_idx, ban_idx)
+    if both.size:
+        raise InputError(f"locked post {cands['name'].iloc[int(both[0])]!r} lies in a banned "
+                         "place; unlock it or change the ban")
+    notes = list(problem.notes)
+    backup_spec, busy = _backup_spec(problem, backup)
+    w = problem.weights
+    if target_coverage is not None:
+        try:
+            target = float(target_coverage)
+        except (TypeError, ValueError):
+            raise InputError(f"target coverage must be a share between 0 and 1, got "
+                             f"{target_coverage!r}") from None
+        if not 0 < target <= 1:
+            raise InputError(f"target coverage must be a share in (0, 1] (0.9 for 90 %), got "
+                             f"{target_coverage!r}")
+        if officers is not None:
+            notes.append(f"aiming at {100 * target:.0f} % coverage: the officer count "
+                         f"({officers}) is not used")
+        if backup_spec is not None:
+            notes.append("backup coverage is not used when aiming at a target coverage")
+            backup_spec, busy = None, np.zeros_like(busy)
+        model: Any = SetCovering.from_coverage(
+            problem.covers, w, target, locked=lock_idx, banned=ban_idx, basis="total",
+            name=f"lscp_{problem.window.name}",
+        ).solve(method, time_limit=time_limit)
+        mode = "lscp"
+        lower = int(model.lower_bound)
+        gap_pct = 100.0 * (model.p - lower) / model.p if model.p else 0.0
+        upper, upper_pct, bound_kind, requested = math.nan, math.nan, "lscp", None
+    else:
+        if officers is None:
+            raise InputError("give the number of officers, or a target coverage")
+        if isinstance(officers, bool) or not isinstance(officers, int | np.integer):
+            raise InputError(f"officers must be a whole number ≥ 0, got {officers!r}")
+        if officers < 0:
+            raise InputError(f"officers must be a whole number ≥ 0, got {officers}")
+        if officers < lock_idx.size:
+            raise InputError(f"{lock_idx.size} posts are locked but only {officers} officers "
+                             f"are on duty in the {problem.window.name} window")
+        model = MaximalCovering.from_coverage(
+            problem.covers, w, int(officers), locked=lock_idx, banned=ban_idx,
+            backup=backup_spec, name=f"mclp_{problem.window.name}",
+        ).solve(method, time_limit=time_limit)
+        mode, lower, target, requested = "mclp", None, None, int(officers)
+        gap_pct = 100.0 * model.gap if math.isfinite(model.gap) else math.nan
+        upper = float(model.upper_bound)
+        total = float(w.sum())
+        upper_pct = 100.0 * min(upper, total) / total if total > 0 else 100.0
+        bound_kind = model.bound_kind
+    notes.extend(model.notes)
+    if model.fallback_reason:
+        notes.append(f"exact solver unavailable, greedy used: {model.fallback_reason}")
+    selected = np.asarray(model.selected, dtype=np.intp)
+    covered = np.asarray(model.covered, dtype=bool)
+    total = float(w.sum())
+    length = problem.segments["length_m"].to_numpy(dtype=float)
+    backup_info = None
+    if backup_spec is not None:
+        bw = backup_spec["weights"]
+        twice = np.asarray(model.times_covered) >= 2
+        backup_info = {
+            "factor": float(backup_spec["factor"]),
+            "top_share": float((bw.sum() / total) if total else 0.0),
+            "busiest_segments": int(busy.sum()),
+            "busiest_pct_covered_twice": round(
+                100.0 * float(bw[twice].sum()) / float(bw.sum()), 2) if bw.sum() > 0 else 0.0,
+        }
+    return CoveragePlan(
+        problem=problem,
+        window=problem.window,
+        mode=mode,
+        officers=int(selected.size),
+        officers_requested=requested,
+        target_coverage=target,
+        selected=selected,
+        posts=_posts_table(problem, selected, lock_idx, covered),
+        covered=covered,
+        times_covered=np.asarray(model.times_covered),
+        covered_weight=float(model.covered_weight),
+        total_weight=total,
+        covered_pct=100.0 * float(model.covered_weight) / total if total > 0 else 100.0,
+        covered_length_m=float(length[covered].sum()),
+        total_length_m=float(length.sum()),
+        method=str(model.method),
+        status=str(model.status),
+        gap_pct=float(gap_pct),
+        upper_bound=upper,
+        upper_bound_pct=upper_pct,
+        lower_bound=lower,
+        bound_kind=bound_kind,
+        fallback_reason=model.fallback_reason,
+        backup=backup_info,
+        uncovered=_stretches(problem, ~covered),
+        locked=lock_idx,
+        banned=ban_idx,
+        banned_places=ban_labels,
+        notes=notes,
+        solve_seconds=time.perf_counter() - t0,
+        model=model,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Shifts and the shared pool
+
+
+@dataclass
+class ShiftPlan:
+    """Posts per time window, and the officer-hours they take.
+
+    Attributes
+    ----------
+    plans : dict of str to CoveragePlan
+        One per window, in order.
+    windows : list of TimeWindow
+    table : pandas.DataFrame
+        One row per window: ``window``, ``start``, ``end``, ``hours``, ``officers``, ``posts``
+        (names, by covered demand), ``officer_hours``, ``covered_pct``, ``method``, ``gap_pct``.
+    officer_hours : float
+        Total over the windows.
+    covered_weight, total_weight : float
+        Summed over the windows.
+    covered_pct : float
+        ``100 × covered_weight / total_weight`` over all windows.
+    radius_m : float
+    profile : str
+        The profile name(s) used.
+    profiles : dict of str to str
+        Profile name per window.
+    route_plans : dict of str to RoutePlan
+    timing : dict of str to float
+        Seconds per step.
+    notes : list of str
+    weights : dict
+        The weight table used (kind -> window -> weight).
+    """
+
+    plans: dict[str, CoveragePlan]
+    windows: list[TimeWindow]
+    table: pd.DataFrame
+    officer_hours: float
+    covered_weight: float
+    total_weight: float
+    covered_pct: float
+    radius_m: float
+    profile: str
+    profiles: dict[str, str] = field(default_factory=dict)
+    route_plans: dict[str, RoutePlan] = field(repr=False, default_factory=dict)
+    timing: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    weights: dict[str, dict[str, float]] = field(default_factory=weight_table)
+
+
+def _officers_for(officers: int | Mapping[str, int] | None, window: str) -> int | None:
+    if officers is None or isinstance(officers, int | np.integer):
+        return None if officers is None else int(officers)
+    if window in officers:
+        return int(officers[window])
+    raise InputError(f"no officer count for the {window} window (officers gives "
+                     f"{', '.join(map(str, officers)) or 'none'})")
+
+
+def _shift_table(plans: Mapping[str, CoveragePlan]) -> pd.DataFrame:
+    rows = []
+    for name, cp in plans.items():
+        tw = cp.window
+        rows.append({
+            "window": name, "start": tw.to_dict()["start"], "end": tw.to_dict()["end"],
+            "hours": round(cp.hours, 2), "officers": cp.officers,
+            "posts": list(cp.posts["name"]), "officer_hours": round(cp.officer_hours, 2),
+            "covered_pct": round(cp.covered_pct, 2), "method": cp.method,
+            "gap_pct": round(cp.gap_pct, 2) if math.isfinite(cp.gap_pct) else None,
+        })
+    return pd.DataFrame(rows, columns=["window", "start", "end", "hours", "officers", "posts",
+                                       "officer_hours", "covered_pct", "method", "gap_pct"])
+
+
+def _profile_for(profile: Profile | str | Path | None, window: TimeWindow) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    if profile is None and window.name != "all-day" and window.dark_fraction >= 0.5:
+        return load_profile("night")
+    return load_profile(profile)
+
+
+def plan_shifts(
+    G: nx.MultiDiGraph,
+    origin_nodes: Sequence[Any],
+    destinations: pd.DataFrame,
+    officers: int | Mapping[str, int] | None,
+    *,
+    windows: Sequence[str | TimeWindow] | None = None,
+    profile: Profile | str | Path | None = None,
+    radius_m: float | None = None,
+    weights: Mapping[str, float | Mapping[str, float]] | None = None,
+    locked: Sequence[Any] = (),
+    banned: Sequence[Any] = (),
+    extra_posts: Sequence[Mapping[str, Any]] = (),
+    method: Method = "auto",
+    backup: bool | Mapping[str, Any] | None = None,
+    target_coverage: float | None = None,
+    max_detour_pct: float | None = None,
+    zones: RiskZones | None = None,
+    incidents: pd.DataFrame | None = None,
+    time_limit: float = 60.0,
+    near_m: float = NEAR_CORRIDOR_M,
+) -> ShiftPlan:
+    """Posts and officer-hours for each time window.
+
+    For every window the edge risk and the routes are recomputed (lighting and incident
+    factors depend on the window), then the corridor demand with that window's weights, then
+    the posts with that window's officers.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Prepared network.
+    origin_nodes : sequence
+        Where routes start (the site's node, or several entrances).
+    destinations : pandas.DataFrame
+        Snapped destinations (``Area.destinations``).
+    officers : int or mapping of str to int or None
+        Officers on duty: the same in every window, or per window name. ``None`` only with
+        ``target_coverage``.
+    windows : sequence of str or TimeWindow, optional
+        Default: the keys of ``officers`` when it is a mapping, else :data:`SHIFT_WINDOWS`.
+    profile : Profile or str or Path, optional
+        Safety profile. Default: "night" for a window mostly in darkness (the evening),
+        "default" otherwise (as ``safepassage routes`` does).
+    radius_m, weights, extra_posts, near_m
+        See :func:`coverage_problem`.
+    locked, banned, method, backup, target_coverage, time_limit
+        See :func:`plan_posts`. Locked points are added as candidates where they are, so they
+        are kept exactly.
+    max_detour_pct : float, optional
+        Detour cap of the safest route (default: the profile's).
+    zones, incidents
+        See :func:`safepassage.safety.edge_risk`.
+
+    Returns
+    -------
+    ShiftPlan
+    """
+    if windows is None:
+        windows = list(officers) if isinstance(officers, Mapping) else list(SHIFT_WINDOWS)
+    tws = [w if isinstance(w, TimeWindow) else parse_window(w) for w in windows]
+    if not tws:
+        raise InputError("no time windows given")
+    names = [tw.name for tw in tws]
+    if len(set(names)) != len(names):
+        raise InputError(f"time windows repeat: {', '.join(names)}")
+    if isinstance(officers, Mapping):
+        unknown = [k for k in officers if k not in names]
+        if unknown:
+            raise InputError(f"officers are given for window(s) not planned: "
+                             f"{', '.join(unknown)} (windows: {', '.join(names)})")
+    lock_points = [
+        {"name": str(s.get("name") or f"locked post {j + 1}"), "lat": s["lat"], "lon": s["lon"]}
+        for j, s in enumerate(locked)
+        if isinstance(s, Mapping) and "lat" in s and "lon" in s and "post" not in s
+    ]
+    extra = [*extra_posts, *lock_points]
+    timing: dict[str, float] = {}
+    plans: dict[str, CoveragePlan] = {}
+    route_plans: dict[str, RoutePlan] = {}
+    profiles: dict[str, str] = {}
+    for tw in tws:
+        p = _officers_for(officers, tw.name)
+        if p is None and target_coverage is None:
+            raise InputError("give the number of officers, or a target coverage")
+        t0 = time.perf_counter()
+        prof = _profile_for(profile, tw)
+        profiles[tw.name] = prof.name
+        risk = edge_risk(G, prof, tw, zones=zones, incidents=incidents)
+        rp = safe_routes(G, risk, list(origin_nodes), destinations,
+                         max_detour_pct=max_detour_pct)
+        t1 = time.perf_counter()
+        problem = coverage_problem(G, rp, tw, radius_m=radius_m, weights=weights,
+                                   extra_posts=extra, near_m=near_m)
+        t2 = time.perf_counter()
+        cp = plan_posts(problem, p, locked=locked, banned=banned, method=method,
+                        backup=backup, target_coverage=target_coverage, time_limit=time_limit,
+                        snap_m=max(LOCK_SNAP_M, settings.max_snap_m))
+        t3 = time.perf_counter()
+        timing[f"{tw.name}: routes"] = round(t1 - t0, 3)
+        timing[f"{tw.name}: corridor and coverage matrix"] = round(t2 - t1, 3)
+        timing[f"{tw.name}: optimise"] = round(t3 - t2, 3)
+        plans[tw.name] = cp
+        route_plans[tw.name] = rp
+    covered = sum(cp.covered_weight for cp in plans.values())
+    total = sum(cp.total_weight for cp in plans.values())
+    first = next(iter(plans.values()))
+    return ShiftPlan(
+        plans=plans,
+        windows=tws,
+        table=_shift_table(plans),
+        officer_hours=float(sum(cp.officer_hours for cp in plans.values())),
+        covered_weight=float(covered),
+        total_weight=float(total),
+        covered_pct=100.0 * covered / total if total > 0 else 100.0,
+        radius_m=first.problem.radius_m,
+        profile=", ".join(dict.fromkeys(profiles.values())),
+        profiles=profiles,
+        route_plans=route_plans,
+        timing=timing,
+        weights=weight_table(weights),
+    )
+
+
+@dataclass
+class PoolPlan:
+    """A shared pool of officers split between sites (CERT style).
+
+    Attributes
+    ----------
+    officers : dict of str to int
+        Officers per site (summing to at most the pool).
+    pool : int
+        Size of the pool.
+    curves : dict of str to numpy.ndarray
+        Covered weight per site for 0..pool officers.
+    plans : dict of str to CoveragePlan
+        Each site's posts with its share.
+    covered_weight, total_weight : float
+        Summed over the sites.
+    covered_pct : float
+    """
+
+    officers: dict[str, int]
+    pool: int
+    curves: dict[str, np.ndarray]
+    plans: dict[str, CoveragePlan]
+    covered_weight: float
+    total_weight: float
+    covered_pct: float
+
+    def table(self) -> pd.DataFrame:
+        """One row per site: officers, covered %, covered and total weight."""
+        return pd.DataFrame([
+            {"site": k, "officers": self.officers[k],
+             "covered_pct": round(cp.covered_pct, 2), "covered_weight": cp.covered_weight,
+             "total_weight": cp.total_weight}
+            for k, cp in self.plans.items()
+        ])
+
+
+def allocate_officers(
+    sites: Mapping[str, CoverageProblem] | Sequence[tuple[str, CoverageProblem]],
+    n_officers: int,
+    *,
+    method: Method = "auto",
+    minimum: Mapping[str, int] | None = None,
+    time_limit: float = 60.0,
+) -> PoolPlan:
+    """Split a pool of officers between sites to cover the most demand in total.
+
+    Each site's coverage curve (covered weight for 0..N officers,
+    :func:`safepassage.locate.coverage_curve`) feeds an exact dynamic programme
+    (:func:`safepassage.locate.allocate_pool`); then each site is planned with its share.
+    Weights are comparable between sites when they use the same weight table.
+
+    Parameters
+    ----------
+    sites : mapping or sequence of (name, CoverageProblem)
+        The sites.
+    n_officers : int
+        Size of the pool.
+    method : {"auto", "exact", "greedy"}
+        How each curve point and each site's final plan are solved.
+    minimum : mapping of str to int, optional
+        Officers a site must get at least.
+    time_limit : float
+        Exact-solver time limit per solve.
+
+    Returns
+    -------
+    PoolPlan
+    """
+    items = list(sites.items()) if isinstance(sites, Mapping) else list(sites)
+    names = [k for k, _ in items]
+    if len(set(names)) != len(names):
+        raise InputError(f"site names repeat: {', '.join(names)}")
+    if isinstance(n_officers, bool) or not isinstance(n_officers, int | np.integer) \
+            or n_officers < 0:
+        raise InputError(f"the pool must be a whole number of officers ≥ 0, got {n_officers!r}")
+    curves = {
+        k: coverage_curve(prob.covers, prob.weights, int(n_officers), method=method,
+                          time_limit=time_limit)
+        for k, prob in items
+    }
+    split = allocate_pool(curves, int(n_officers), minimum=minimum)
+    plans = {k: plan_posts(prob, split[k], method=method, time_limit=time_limit)
+             for k, prob in items}
+    covered = sum(cp.covered_weight for cp in plans.values())
+    total = sum(cp.total_weight for cp in plans.values())
+    return PoolPlan(officers=split, pool=int(n_officers), curves=curves, plans=plans,
+                    covered_weight=float(covered), total_weight=float(total),
+                    covered_pct=100.0 * covered / total if total > 0 else 100.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Output
+
+
+def _r(value: float, nd: int = 2) -> float | None:
+    return round(float(value), nd) if math.isfinite(float(value)) else None
+
+
+def _plan_dict(cp: CoveragePlan) -> dict[str, Any]:
+    return {
+        "window": cp.window.to_dict(),
+        "hours": round(cp.hours, 2),
+        "mode": cp.mode,
+        "officers": cp.officers,
+        "officers_requested": cp.officers_requested,
+        "target_coverage": cp.target_coverage,
+        "officer_hours": round(cp.officer_hours, 2),
+        "covered_pct": round(cp.covered_pct, 2),
+        "covered_weight": round(cp.covered_weight, 1),
+        "total_weight": round(cp.total_weight, 1),
+        "covered_length_m": round(cp.covered_length_m, 1),
+        "corridor_length_m": round(cp.total_length_m, 1),
+        "method": cp.method,
+        "status": cp.status,
+        "gap_pct": _r(cp.gap_pct),
+        "upper_bound": _r(cp.upper_bound, 1),
+        "upper_bound_pct": _r(cp.upper_bound_pct),
+        "lower_bound": cp.lower_bound,
+        "bound_kind": cp.bound_kind,
+        "fallback_reason": cp.fallback_reason,
+        "backup": cp.backup,
+        "candidates": cp.problem.n_candidates,
+        "corridor_segments": cp.problem.n_segments,
+        "locked": [str(cp.problem.candidates["name"].iloc[i]) for i in cp.locked],
+        "banned_places": cp.banned_places,
+        "banned_candidates": int(cp.banned.size),
+        "posts": [
+            {"id": r.post_id, "name": r.name, "lat": r.lat, "lon": r.lon,
+             "node": _jsonable(r.node), "window": r.window,
+             "demand_covered": round(float(r.demand_covered), 1),
+             "covered_pct": round(float(r.covered_pct), 2), "locked": bool(r.locked),
+             "source": r.source, "segments": list(r.segments)}
+            for r in cp.posts.itertuples()
+        ],
+        "uncovered": [
+            {"name": r.name, "length_m": float(r.length_m), "demand": float(r.demand),
+             "weight": round(float(r.weight), 1), "lat": float(r.lat), "lon": float(r.lon),
+             "segments": list(r.segments)}
+            for r in cp.uncovered.itertuples()
+        ],
+        "notes": cp.notes,
+        "solve_seconds": round(cp.solve_seconds, 3),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def coverage_json(
+    shifts: ShiftPlan,
+    *,
+    site: Any = None,
+    source: str | None = None,
+    timing: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """The content of ``coverage.json``.
+
+    Top-level figures sum over the windows (``officers`` is the largest number on duty at
+    once, ``officer_hours`` the total); ``shifts`` holds each window's full result: posts,
+    covered %, method, gap to the bound, the bound, and the uncovered stretches by street.
+
+    Parameters
+    ----------
+    shifts : ShiftPlan
+        The result of :func:`plan_shifts`.
+    site : Site, optional
+        Written as ``site`` (``to_dict()`` when it has one).
+    source : str, optional
+        Description of the data source.
+    timing : mapping, optional
+        Extra timings (seconds), merged with the shift plan's own.
+
+    Returns
+    -------
+    dict
+    """
+    plans = list(shifts.plans.values())
+    site_d = site.to_dict() if hasattr(site, "to_dict") else site
+    methods = sorted({cp.method for cp in plans})
+    gaps = [cp.gap_pct for cp in plans if math.isfinite(cp.gap_pct)]
+    uncovered = [
+        {"window": cp.window.name, **u} for cp in plans for u in _plan_dict(cp)["uncovered"]
+    ]
+    return {
+        "format": "safepassage-coverage/1",
+        "site": site_d,
+        "source": source,
+        "profile": shifts.profile,
+        "profiles": shifts.profiles,
+        "windows": [tw.name for tw in shifts.windows],
+        "mode": plans[0].mode,
+        "officers": max(cp.officers for cp in plans),
+        "officers_by_window": {cp.window.name: cp.officers for cp in plans},
+        "officer_hours": round(shifts.officer_hours, 2),
+        "radius_m": shifts.radius_m,
+        "covered_pct": round(shifts.covered_pct, 2),
+        "method": methods[0] if len(methods) == 1 else "mixed",
+        "gap_pct": round(max(gaps), 2) if gaps else None,
+        "upper_bound": _r(sum(cp.upper_bound for cp in plans), 1),
+        "upper_bound_pct": _r(100.0 * sum(min(cp.upper_bound, cp.total_weight) for cp in plans)
+                              / shifts.total_weight if shifts.total_weight > 0 else 100.0),
+        "covered_weight": round(shifts.covered_weight, 1),
+        "total_weight": round(shifts.total_weight, 1),
+        "weights": {k: dict(row) for k, row in shifts.weights.items()},
+        "uncovered": uncovered,
+        "posts": [p for cp in plans for p in _plan_dict(cp)["posts"]],
+        "shift_table": json.loads(shifts.table.to_json(orient="records")),
+        "shifts": {cp.window.name: _plan_dict(cp) for cp in plans},
+        "notes": shifts.notes,
+        "timing": {**shifts.timing, **dict(timing or {})},
+    }
+
+
+def posts_geojson(shifts: ShiftPlan) -> dict[str, Any]:
+    """``posts.geojson``: one WGS84 point per post and window.
+
+    Properties: ``id`` ("P1", or "dismissal/P1" with several windows), ``name``, ``window``,
+    ``demand_covered``, ``covered_pct`` (share of the window's total demand this post is
+    credited with), ``locked``, ``lat``, ``lon``, ``hours`` (the window's length).
+    """
+    multi = len(shifts.plans) > 1
+    feats = []
+    for name, cp in shifts.plans.items():
+        for r in cp.posts.itertuples():
+            pid = f"{name}/{r.post_id}" if multi else str(r.post_id)
+            feats.append({
+                "type": "Feature",
+                "id": pid,
+                "geometry": {"type": "Point", "coordinates": [float(r.lon), float(r.lat)]},
+                "properties": {
+                    "id": pid, "name": r.name, "window": name,
+                    "demand_covered": round(float(r.demand_covered), 1),
+                    "covered_pct": round(float(r.covered_pct), 2), "locked": bool(r.locked),
+                    "lat": float(r.lat), "lon": float(r.lon), "hours": round(cp.hours, 2),
+                },
+            })
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def write_coverage(
+    folder: str | Path,
+    shifts: ShiftPlan,
+    *,
+    site: Any = None,
+    source: str | None = None,
+    timing: Mapping[str, float] | None = None,
+) -> list[Path]:
+    """Write ``posts.geojson`` and ``coverage.json`` into ``folder``.
+
+    Everything is serialised before anything is written. A new folder appears whole (built
+    in a temporary sibling and renamed); in an existing folder (``maps/<site>/`` also holds
+    other commands' output) each file is replaced atomically and nothing else is touched.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    folder = Path(folder)
+    files = {
+        "posts.geojson": json.dumps(posts_geojson(shifts), indent=2, ensure_ascii=False),
+        "coverage.json": json.dumps(coverage_json(shifts, site=site, source=source,
+                                                  timing=timing),
+                                    indent=2, ensure_ascii=False, default=_json_default),
+    }
+    data = {k: (v + "\n").encode("utf-8") for k, v in files.items()}
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--out {folder} exists and is not a folder")
+    if not folder.exists():
+        with atomic_dir(folder) as tmp:
+            for name, blob in data.items():
+                atomic_write_bytes(tmp / name, blob)
+    else:
+        for name, blob in data.items():
+            atomic_write_bytes(folder / name, blob)
+    return [folder / k for k in data]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def summary_text(shifts: ShiftPlan, *, top: int = 5) -> str:
+    """The printed summary: per window, officers, covered %, method, gap, posts and gaps."""
+    lines = []
+    for cp in shifts.plans.values():
+        gap = ("optimal" if cp.gap_pct == 0 else
+               f"gap to bound {cp.gap_pct:.2f} %" if math.isfinite(cp.gap_pct) else "no bound")
+        if cp.mode == "lscp":
+            gap = (f"lower bound {cp.lower_bound} officers" if cp.lower_bound != cp.officers
+                   else "fewest possible")
+        head = (f"{cp.window.label()}: {cp.officers} officers cover {cp.covered_pct:.1f} % of "
+                f"the walking demand on {cp.total_length_m / 1000:.1f} km of Safe Passage "
+                f"corridor (radius {cp.problem.radius_m:,.0f} m; {cp.method}, {gap}; "
+                f"{cp.officer_hours:g} officer-hours)")
+        if cp.mode == "lscp" and cp.target_coverage is not None:
+            head += f" — target {100 * cp.target_coverage:.0f} %"
+        lines.append(head)
+        for r in cp.posts.itertuples():
+            lock = "  [locked]" if r.locked else ""
+            lines.append(f"  {r.post_id:>3}  {r.name}  — {r.covered_pct:.1f} % of the demand "
+                         f"({r.lat:.5f}, {r.lon:.5f}){lock}")
+        if len(cp.uncovered):
+            lines.append("  uncovered stretches (busiest first):")
+            for r in cp.uncovered.head(top).itertuples():
+                lines.append(f"    {r.name}: {r.length_m:,.0f} m")
+            if len(cp.uncovered) > top:
+                rest = cp.uncovered.iloc[top:]
+                lines.append(f"    … and {len(rest)} more ({rest['length_m'].sum():,.0f} m)")
+        for note in cp.notes:
+            lines.append(f"  note: {note}")
+    if len(shifts.plans) > 1:
+        lines.append(f"all windows: {shifts.covered_pct:.1f} % of the demand covered, "
+                     f"{shifts.officer_hours:g} officer-hours")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing two plans
+
+
+def read_coverage_json(path_or_obj: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """Read a ``coverage.json`` (a file, or a folder holding one), or pass a dict through.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or is not a coverage.json.
+    """
+    if isinstance(path_or_obj, Mapping):
+        return dict(path_or_obj)
+    path = Path(path_or_obj)
+    if path.is_dir():
+        path = path / "coverage.json"
+    if not path.exists():
+        raise InputError(f"no coverage.json at {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a coverage.json ({exc})") from None
+    if not isinstance(data, dict) or "shifts" not in data or "covered_pct" not in data:
+        raise InputError(f"{path}: not a coverage.json written by 'safepassage coverage'")
+    data.setdefault("_path", str(path))
+    return data
+
+
+def _haversine(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a["lat"], a["lon"], b["lat"], b["lon"]))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * 6_371_000.0 * math.asin(math.sqrt(h))
+
+
+def compare_plans(
+    a_coverage_json: str | Path | Mapping[str, Any],
+    b_coverage_json: str | Path | Mapping[str, Any],
+    *,
+    same_m: float = 15.0,
+    moved_m: float | None = None,
+) -> dict[str, Any]:
+    """What changed from plan A to plan B.
+
+    Posts within ``same_m`` of each other (same window) are the same post. Of the rest, posts
+    of A and B paired nearest-first within ``moved_m`` (default: the post radius) have moved;
+    the others were removed (A only) or added (B only). Gaps compare the uncovered length per
+    street name and window: a street with more uncovered length in B is a gap that opened, one
+    with less a gap that closed.
+
+    Parameters
+    ----------
+    a_coverage_json, b_coverage_json : str, Path or mapping
+        ``coverage.json`` files, folders holding one, or their parsed content.
+    same_m, moved_m : float
+        Matching distances in metres.
+
+    Returns
+    -------
+    dict
+        ``covered_pct`` ({"a", "b", "change_pp"}), ``officers`` ({"a", "b", "change"}),
+        ``by_window`` (the same per window), ``posts_added``, ``posts_removed``,
+        ``posts_moved`` (``from``, ``to``, ``distance_m``), ``posts_kept``, ``gaps_opened``
+        and ``gaps_closed`` (``window``, ``name``, ``length_m`` change, ``a_m``, ``b_m``).
+    """
+    a, b = read_coverage_json(a_coverage_json), read_coverage_json(b_coverage_json)
+    radius = moved_m if moved_m is not None else float(b.get("radius_m") or 250.0)
+    by_window = {}
+    for w in dict.fromkeys([*a["shifts"], *b["shifts"]]):
+        sa, sb = a["shifts"].get(w), b["shifts"].get(w)
+        by_window[w] = {
+            "covered_pct": {"a": sa and sa["covered_pct"], "b": sb and sb["covered_pct"],
+                            "change_pp": round(sb["covered_pct"] - sa["covered_pct"], 2)
+                            if sa and sb else None},
+            "officers": {"a": sa and sa["officers"], "b": sb and sb["officers"],
+                         "change": sb["officers"] - sa["officers"] if sa and sb else None},
+        }
+    added: list[dict[str, Any]] = []
+    removed: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    windows = dict.fromkeys([*(p["window"] for p in a["posts"]),
+                             *(p["window"] for p in b["posts"])])
+    for w in windows:
+        pa = [p for p in a["posts"] if p["window"] == w]
+        pb = [p for p in b["posts"] if p["window"] == w]
+        pairs = sorted((_haversine(x, y), i, j) for i, x in enumerate(pa)
+                       for j, y in enumerate(pb))
+        used_a: set[int] = set()
+        used_b: set[int] = set()
+        for d, i, j in pairs:
+            if i in used_a or j in used_b or d > same_m:
+                continue
+            used_a.add(i)
+            used_b.add(j)
+            kept.append({"window": w, "name": pb[j]["name"]})
+        for d, i, j in pairs:
+            if i in used_a or j in used_b or d > radius:
+                continue
+            used_a.add(i)
+            used_b.add(j)
+            moved.append({"window": w, "from": pa[i]["name"], "to": pb[j]["name"],
+                          "distance_m": round(d, 1)})
+        removed += [{"window": w, "name": p["name"], "lat": p["lat"], "lon": p["lon"]}
+                    for i, p in enumerate(pa) if i not in used_a]
+        added += [{"window": w, "name": p["name"], "lat": p["lat"], "lon": p["lon"]}
+                  for j, p in enumerate(pb) if j not in used_b]
+
+    def gaps(doc: Mapping[str, Any]) -> dict[tuple[str, str], float]:
+        out: dict[tuple[str, str], float] = {}
+        for u in doc.get("uncovered", []):
+            key = (str(u["window"]), str(u["name"]))
+            out[key] = out.get(key, 0.0) + float(u["length_m"])
+        return out
+
+    ga, gb = gaps(a), gaps(b)
+    opened, closed = [], []
+    for key in sorted(set(ga) | set(gb)):
+        la, lb = ga.get(key, 0.0), gb.get(key, 0.0)
+        row = {"window": key[0], "name": key[1], "length_m": round(lb - la, 1),
+               "a_m": round(la, 1), "b_m": round(lb, 1)}
+        if lb - la > 0.5:
+            opened.append(row)
+        elif la - lb > 0.5:
+            closed.append(row)
+    opened.sort(key=lambda r: -r["length_m"])
+    closed.sort(key=lambda r: r["length_m"])
+    return {
+        "a": a.get("_path"), "b": b.get("_path"),
+        "covered_pct": {"a": a["covered_pct"], "b": b["covered_pct"],
+                        "change_pp": round(float(b["covered_pct"]) - float(a["covered_pct"]), 2)},
+        "officers": {"a": a["officers"], "b": b["officers"],
+                     "change": int(b["officers"]) - int(a["officers"])},
+        "by_window": by_window,
+        "posts_added": added,
+        "posts_removed": removed,
+        "posts_moved": moved,
+        "posts_kept": kept,
+        "gaps_opened": opened,
+        "gaps_closed": closed,
+    }
+
+
+def format_comparison(diff: Mapping[str, Any], *, top: int = 10) -> str:
+    """The printed form of :func:`compare_plans`."""
+    c, o = diff["covered_pct"], diff["officers"]
+    lines = [f"coverage: {c['a']:.1f} % -> {c['b']:.1f} % ({c['change_pp']:+.1f} points); "
+             f"officers: {o['a']} -> {o['b']} ({o['change']:+d})"]
+    if len(diff["by_window"]) > 1:
+        for w, d in diff["by_window"].items():
+            cw = d["covered_pct"]
+            if cw["change_pp"] is None:
+                lines.append(f"  {w}: only in {'A' if cw['b'] is None else 'B'}")
+            else:
+                lines.append(f"  {w}: {cw['a']:.1f} % -> {cw['b']:.1f} % "
+                             f"({cw['change_pp']:+.1f} points)")
+    for key, word in (("posts_added", "added"), ("posts_removed", "removed")):
+        for p in diff[key]:
+            lines.append(f"post {word}: {p['name']} ({p['window']})")
+    for p in diff["posts_moved"]:
+        lines.append(f"post moved: {p['from']} -> {p['to']} ({p['distance_m']:.0f} m, "
+                     f"{p['window']})")
+    for key, word in (("gaps_opened", "gap opened"), ("gaps_closed", "gap closed")):
+        rows = diff[key]
+        for g in rows[:top]:
+            lines.append(f"{word}: {g['name']} ({abs(g['length_m']):,.0f} m, {g['window']})")
+        if len(rows) > top:
+            lines.append(f"… {len(rows) - top} more {word.split()[0]}s {word.split()[1]}")
+    if not any(diff[k] for k in ("posts_added", "posts_removed", "posts_moved", "gaps_opened",
+                                 "gaps_closed")):
+        lines.append("no posts or gaps changed")
+    return "\n".join(lines)
