@@ -102,14 +102,14 @@ def main() -> None:
         area = load_area(demo, cache_dir=cache)
 
     usable = int(area.destinations["usable"].sum())
-    t_routes, plan = timed(lambda: compute_routes(area))
+    t_routes, _ = timed(lambda: compute_routes(area))
     rows.append(("demo routes, every destination", f"{usable} destinations, {len(LAMBDAS)} trees",
                  f"{t_routes:.3f}", "target well under 1 s (after loading)"))
 
     dests = random_destinations(area, args.destinations)
     risk = edge_risk(area.G)
     t_sg, sg = timed(lambda: build_state_graph(area.G, risk), repeat=1)
-    t_batch, plan = timed(lambda: safe_routes(area.G, risk, [area.origin_node], dests,
+    t_batch, _ = timed(lambda: safe_routes(area.G, risk, [area.origin_node], dests,
                                               state_graph=sg))
     t_pair, found = timed(lambda: per_pair_networkx(sg, area.origin_node, dests, LAMBDAS),
                           repeat=1)
@@ -138,9 +138,8 @@ def main() -> None:
         rows.append(("Helsinki state graph build", f"{hsg.n_states} states", f"{t_hsg:.3f}", ""))
         rows.append((f"Helsinki batched routing, {len(hd)} destinations", "", f"{t_hb:.3f}", ""))
 
-    widths = [max(len(r[i]) for r in rows + [("what", "size", "seconds", "note")])
-              for i in range(4)]
     header = ("what", "size", "seconds", "note")
+    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(4)]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for r in rows:
