@@ -21,7 +21,7 @@ same searches with networkx, the reference the tests compare against.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,7 +219,8 @@ def build_state_graph(G: nx.MultiDiGraph, risk: EdgeRisk) -> StateGraph:
     cross = cm.crossing_costs(head[a], c1, c2)
     order = np.lexsort((b, a))
     a, b, cross = a[order], b[order], cross[order]
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(a, minlength=len(se)))]).astype(np.int64)
+    # int32 indices, as scipy's csgraph wants them (no copy per search)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(a, minlength=len(se)))]).astype(np.int32)
 
     heads_sorted = np.argsort(head, kind="stable")
     head_count = np.bincount(head, minlength=nn)
@@ -303,6 +304,48 @@ def shortest_path_tree(
                 pred[s] = p[-2]
         return Tree(lam, dist, pred)
     raise ValueError(f"unknown backend {backend!r}: use 'scipy' or 'networkx'")
+
+
+def trees_to_nodes(
+    sg: StateGraph, origins: Sequence[Any], lam: float = 1.0, *, limit: float = np.inf,
+) -> Iterator[tuple[Any, np.ndarray]]:
+    """One tree per origin node, yielding each origin's cost to every network node.
+
+    For many origins at once (every school of a division): one bounded multi-source search
+    per origin over the shared state graph, so memory stays at one row of the state graph
+    whatever the number of origins.
+
+    Parameters
+    ----------
+    sg : StateGraph
+        The search graph.
+    origins : sequence
+        Network nodes.
+    lam : float
+        Risk weight (1 = the profile's cost).
+    limit : float
+        Stop each search beyond this cost (a walking range).
+
+    Yields
+    ------
+    tuple
+        ``(origin, cost)`` where ``cost[i]`` is the least cost from the origin to node
+        ``i`` of ``sg.crossings.nodes_list`` (inf when out of reach).
+    """
+    cm = sg.crossings
+    matrix = sg.matrix(lam)
+    head = cm.head_node[sg.state_edge]
+    arrive = sg.state_len + lam * sg.state_risk
+    n_nodes = len(cm.nodes_list)
+    for origin in origins:
+        src = sg.sources([origin])
+        cost = np.full(n_nodes, np.inf)
+        if len(src):
+            dist = dijkstra(matrix, directed=True, indices=src, min_only=True, limit=limit)
+            reached = np.isfinite(dist)
+            np.minimum.at(cost, head[reached], dist[reached] + arrive[reached])
+        cost[cm.node_pos[origin]] = 0.0
+        yield origin, cost
 
 
 def arrivals(sg: StateGraph, tree: Tree, node: Any) -> tuple[float, int]:

@@ -242,3 +242,20 @@ def test_tree_paths_walk_the_least_risky_sides(demo_plan):
         for r in (dr.safest, dr.shortest, *dr.alternatives):
             best, _ = sg.path_risk(r.edges)
             assert math.isclose(best, r.risk, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def test_trees_for_many_origins_match_single_trees(demo_area, demo_plan):
+    from safepassage.routing import arrivals, trees_to_nodes
+
+    sg = demo_plan.state_graph
+    origins = [dr.destination["node"] for dr in demo_plan.ok[:4]]
+    nodes = sg.crossings.nodes_list
+    for origin, cost in trees_to_nodes(sg, origins, lam=1.0):
+        tree = shortest_path_tree(sg, sg.sources([origin]), 1.0)
+        for i in range(0, len(nodes), 37):
+            expected = 0.0 if nodes[i] == origin else arrivals(sg, tree, nodes[i])[0]
+            assert math.isclose(cost[i], expected, rel_tol=1e-9) or (
+                math.isinf(cost[i]) and math.isinf(expected))
+    bounded = dict(trees_to_nodes(sg, origins[:1], lam=1.0, limit=200.0))
+    finite = bounded[origins[0]][np.isfinite(bounded[origins[0]])]
+    assert len(finite) < len(nodes) and finite.max() <= 200.0 + max(sg.state_len.max(), 1) * 50
