@@ -1,0 +1,194 @@
+"""The CSP site catalogue: `safepassage sites`, forgiving names, clear errors for unknown ones."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safepassage import cli, settings
+from safepassage.errors import InputError
+from safepassage.sites import find_site, load_sites, parse_point, point_site, slugify
+
+#: The console script installed next to this interpreter (the virtualenv's bin/).
+SAFEPASSAGE = Path(sys.executable).with_name("safepassage")
+
+SITE_NAMES = {
+    "Nickerson Gardens", "Jordan Downs", "Imperial Courts", "Gonzaque Village", "Ramona Gardens",
+    "Avalon Gardens", "Harvard Park", "Pueblo Del Rio", "South Park", "San Fernando Gardens",
+}
+JSON_FIELDS = {
+    "name", "slug", "lat", "lon", "reference_address", "lapd_division", "lapd_basic_car",
+    "accuracy",
+}
+
+
+def safepassage(*args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [str(SAFEPASSAGE)] if SAFEPASSAGE.exists() else [sys.executable, "-m", "safepassage.cli"]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def keep_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # cli.main() sets settings.cache_folder from --cache-dir; keep that inside the test
+    monkeypatch.setattr(settings, "cache_folder", settings.cache_folder)
+
+
+# ---------------------------------------------------------------------------------------------
+# the catalogue
+
+
+def test_catalogue_has_the_ten_sites_with_their_facts() -> None:
+    sites = load_sites()
+    assert {s.name for s in sites} == SITE_NAMES
+    assert len({s.slug for s in sites}) == 10
+    for s in sites:
+        assert s.slug == slugify(s.name)
+        # all ten are in the City of Los Angeles (Watts to Pacoima)
+        assert 33.85 < s.lat < 34.35 and -118.55 < s.lon < -118.1, s
+        assert s.reference_address and s.lapd_division and s.lapd_basic_car, s
+        assert s.approximate, f"{s.name}: CSP points are estimates and must say so"
+        assert "approximate" in s.accuracy.lower()
+
+
+def test_jordan_downs_facts() -> None:
+    jd = find_site("Jordan Downs")
+    assert jd.slug == "jordan-downs"
+    assert jd.lapd_division == "Southeast"
+    assert jd.lat == pytest.approx(33.9455, abs=0.01)
+    assert jd.lon == pytest.approx(-118.234, abs=0.01)
+
+
+# ---------------------------------------------------------------------------------------------
+# safepassage sites [--json]
+
+
+def test_sites_command_lists_all_ten_with_the_approximate_points_warning() -> None:
+    r = safepassage("sites")
+    assert r.returncode == 0, r.stderr
+    for name in SITE_NAMES:
+        assert name in r.stdout
+    assert "APPROXIMATE" in r.stdout
+    assert "±300 m" in r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_sites_json_is_valid_json_with_every_field() -> None:
+    r = safepassage("sites", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert isinstance(data, list) and len(data) == 10
+    assert {d["name"] for d in data} == SITE_NAMES
+    for d in data:
+        assert set(d) >= JSON_FIELDS, d
+        assert isinstance(d["lat"], float) and isinstance(d["lon"], float)
+        assert d["approximate"] is True
+        assert "approximate" in d["accuracy"].lower()
+    by_slug = {d["slug"]: d for d in data}
+    assert by_slug["jordan-downs"] == find_site("jordan-downs").to_dict()
+
+
+# ---------------------------------------------------------------------------------------------
+# forgiving names
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Jordan Downs", "Jordan Downs"),
+        ("jordan downs", "Jordan Downs"),
+        ("Jordan-Downs", "Jordan Downs"),
+        ("JORDAN_DOWNS", "Jordan Downs"),
+        ("  jordan   downs ", "Jordan Downs"),
+        ("jordan-downs", "Jordan Downs"),
+        ("nickerson", "Nickerson Gardens"),
+        ("pueblo del rio", "Pueblo Del Rio"),
+        ("San Fernando", "San Fernando Gardens"),
+        ("imperial courts", "Imperial Courts"),
+    ],
+)
+def test_names_match_forgivingly(typed: str, expected: str) -> None:
+    assert find_site(typed).name == expected
+
+
+def test_every_site_is_found_by_its_name_and_its_slug() -> None:
+    for s in load_sites():
+        assert find_site(s.name) == s
+        assert find_site(s.slug) == s
+        assert find_site(s.name.upper()) == s
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("Jordn Dwns", "Jordan Downs"),
+        ("Nickersen Gardns", "Nickerson Gardens"),
+        ("Ramona Garden Homes", "Ramona Gardens"),
+    ],
+)
+def test_unknown_name_lists_the_closest_matches(typed: str, suggested: str) -> None:
+    with pytest.raises(InputError) as err:
+        find_site(typed)
+    msg = str(err.value)
+    assert typed in msg
+    assert "Did you mean" in msg and suggested in msg
+    assert "safepassage sites" in msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "Gardens", "Watts Towers"])
+def test_names_that_match_no_site_or_several_are_errors(typed: str) -> None:
+    # "Gardens" ends four names: matching one of them silently would be a guess
+    with pytest.raises(InputError, match="unknown site"):
+        find_site(typed)
+
+
+def test_unknown_site_on_the_command_line_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], keep_settings: None
+) -> None:
+    code = cli.main(["fetch", "--site", "Jordn Dwns"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: unknown site 'Jordn Dwns'")
+    assert "Jordan Downs" in lines[0]
+    assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------------
+# points
+
+
+def test_point_parsing() -> None:
+    assert parse_point("33.9455,-118.234") == (33.9455, -118.234)
+    assert parse_point(" 33.9455 , -118.234 ") == (33.9455, -118.234)
+
+
+@pytest.mark.parametrize("text", ["33.9455", "a,b", "91,0", "0,181", "nan,nan", "1,2,3"])
+def test_bad_points_are_input_errors(text: str) -> None:
+    with pytest.raises(InputError, match=r"LAT,LON|coordinates|latitude"):
+        parse_point(text)
+
+
+def test_bad_point_on_the_command_line_exits_2(
+    capsys: pytest.CaptureFixture[str], keep_settings: None
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["fetch", "--point", "91,-118.2"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error:"), err
+
+
+def test_point_site_checks_and_names_the_point() -> None:
+    s = point_site(33.9455, -118.234)
+    assert s.slug == "point_33.94550_-118.23400"
+    assert not s.approximate
+    assert s.name.startswith("Point 33.94550")
+    with pytest.raises(InputError):
+        point_site(95.0, 0.0)
