@@ -458,8 +458,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    if getattr(args, "cache_dir", None):
-        settings.cache_folder = Path(args.cache_dir)
     try:
         return int(args.func(args) or 0)
     except SafePassageError as exc:
