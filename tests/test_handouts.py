@@ -1,0 +1,265 @@
+"""School handouts on the demo: one template in two languages, escaped, and printed in Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import markupsafe
+import pytest
+
+from safepassage import chromium, coverage, handouts, plot
+from safepassage.errors import InputError
+from safepassage.offline import external_references
+from safepassage.pipeline import compute_routes, routes_frame
+
+try:  # tests/ is on sys.path (no __init__.py) ...
+    from browser import dump_dom, pdf_page_count
+    from test_plot import (
+        HOSTILE,
+        HOSTILE_ESCAPED,
+        HOSTILE_TEXT,
+        attribute,
+        demo_coverage,
+        probed_copy,
+        renamed,
+        visible,
+    )
+except ImportError:  # ... unless it becomes a package one day
+    from tests.browser import dump_dom, pdf_page_count
+    from tests.test_plot import (
+        HOSTILE,
+        HOSTILE_ESCAPED,
+        HOSTILE_TEXT,
+        attribute,
+        demo_coverage,
+        probed_copy,
+        renamed,
+        visible,
+    )
+
+MADE_ON = dt.date(2026, 9, 8)
+HOSTILE_IMG = '<img src=x onerror="window.__xss=1">'
+
+
+@pytest.fixture(scope="module")
+def demo(demo_area: Any) -> dict[str, Any]:
+    """The demo with its school renamed to a hostile name; routes and two posts."""
+    school = str(demo_area.destinations.loc[demo_area.destinations["kind"] == "school",
+                                            "dest_id"].iloc[0])
+    area = renamed(demo_area, school, HOSTILE)
+    plan = compute_routes(area)
+    frame = routes_frame(area, plan)
+    _, posts = demo_coverage(area, plan)
+    safest = frame[frame["role"] == "safest"]
+    longest = safest.loc[safest["directions_es"].map(lambda s: sum(map(len, s))).idxmax()]
+    return {"area": area, "frame": frame, "posts": posts, "school": school,
+            "longest": longest}
+
+
+@pytest.fixture(scope="module")
+def written(demo: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("handouts")
+    files = handouts.write_handouts(out, demo["area"], demo["frame"], demo["posts"],
+                                    made_on=MADE_ON)
+    longest = handouts.write_handout(out / "longest.es.html", demo["area"], demo["longest"],
+                                     demo["posts"], lang="es", made_on=MADE_ON)
+    return {"folder": out, "files": files, "longest": longest}
+
+
+def _page(written: dict[str, Any], lang: str) -> str:
+    [path] = [p for p in written["files"] if p.name.endswith(f".{lang}.html")]
+    return path.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------ no browser
+
+
+def test_one_handout_per_school_and_language(written: dict[str, Any]) -> None:
+    names = [p.name for p in written["files"]]
+    # Named after the school, made safe for a file system (letters, digits, hyphens).
+    assert len(names) == 2 and names[0].startswith("script-alert-1-script-img-src-x")
+    slug = names[0].removesuffix(".en.html")
+    assert names == [f"{slug}.en.html", f"{slug}.es.html"]
+    assert re.fullmatch(r"[a-z0-9-]{1,60}", slug)
+    for p in written["files"]:
+        assert p.parent == written["folder"]
+        assert p.stat().st_size < 1024 * 1024
+
+
+def test_parks_and_transit_on_request(demo: dict[str, Any], tmp_path: Path) -> None:
+    frame = demo["frame"]
+    files = handouts.write_handouts(tmp_path, demo["area"], frame, kinds=("park",), langs=("es",))
+    parks = frame.loc[(frame["kind"] == "park") & (frame["role"] == "safest"), "destination"]
+    assert len(files) == len(parks) == 2
+    assert all(p.name.endswith(".es.html") for p in files)
+    with pytest.raises(InputError, match="unknown destination kind"):
+        handouts.write_handouts(tmp_path, demo["area"], frame, kinds=("castle",))
+    with pytest.raises(InputError, match="language"):
+        handouts.write_handouts(tmp_path, demo["area"], frame, langs=("fr",))
+    with pytest.raises(InputError, match="no safe route"):
+        handouts.handout_row(frame, "no-such-place")
+
+
+def test_handout_is_self_contained_and_escaped(written: dict[str, Any]) -> None:
+    for lang in ("en", "es"):
+        page = _page(written, lang)
+        assert external_references(page) == []
+        assert HOSTILE_TEXT not in page and "<img src=x" not in page
+        assert page.count(HOSTILE_ESCAPED) >= 3  # title, heading, last step (and map label)
+        assert f'<html lang="{lang}">' in page
+        assert "@page { size: letter;" in page
+        assert "© OpenStreetMap contributors" in page
+        assert "LADOT" in page  # the demo network carries LADOT traffic data
+        assert "sp-svg sp-route" in page
+
+
+def test_english_handout_content(written: dict[str, Any], demo: dict[str, Any]) -> None:
+    page = _page(written, "en")
+    row = handouts.handout_row(demo["frame"], demo["school"])
+    assert "Safe walking route: " + HOSTILE_ESCAPED in page
+    assert "Step by step" in page and "Where officers stand, and when" in page
+    assert "Made on September 8, 2026" in page
+    assert "approximate" in page
+    steps = re.findall(r"<li>(.*?)</li>", page[page.index('<ol class="sp-steps'):])
+    assert len(steps) == len(row["directions_en"])
+    assert steps[0].startswith("From Downtown LA demo")
+    assert steps[-1] == str(markupsafe.escape(f"Arrive at {HOSTILE}."))
+    # The post on the route, with its hours for families.
+    assert re.search(r"(2:00 PM to 4:00 PM|7:00 AM to 8:30 AM) \(school (dismissal|arrival)\)",
+                     page)
+
+
+def test_spanish_handout_from_the_same_template(written: dict[str, Any],
+                                                demo: dict[str, Any]) -> None:
+    page = _page(written, "es")
+    row = handouts.handout_row(demo["frame"], demo["school"])
+    for text in ("Ruta segura a pie", "Paso a paso", "Dónde y cuándo hay oficiales",
+                 "Hecho el 8 de septiembre de 2026", "Fuentes", "Leyenda", "Salida",
+                 "es aproximada", row["directions_es"][1]):
+        assert text in page, text
+    assert row["summary_es"] in page
+    assert re.search(r"(2:00 p\. m\. a 4:00 p\. m\.|7:00 a\. m\. a 8:30 a\. m\.) "
+                     r"\((salida|entrada a) (de )?clases\)", page)
+    for english in ("Step by step", "Made on", "Safe walking route"):
+        assert english not in page
+    # Both languages share one template: the same sections in the same order.
+    en = _page(written, "en")
+    classes = re.compile(r'class="(sp-[\w-]+)')
+    assert classes.findall(en) == classes.findall(page)
+
+
+def test_posts_of_every_window_at_one_corner(demo: dict[str, Any]) -> None:
+    """A shift plan's posts at one corner are one row listing each window's hours."""
+    area, frame = demo["area"], demo["frame"]
+    shifts = coverage.plan_shifts(area.G, [area.origin_node], area.destinations, 2)
+    posts, _ = plot.posts_and_corridor(shifts)
+    place = plot.post_places(posts)[0]
+    safest = frame[frame["role"] == "safest"]
+    crs = area.G.graph["crs"]
+    corner = gpd.GeoSeries([place.geometry], crs="EPSG:4326").to_crs(crs).iloc[0]
+    near = gpd.GeoSeries(list(safest.geometry), crs="EPSG:4326").to_crs(crs).distance(corner)
+    row = safest.iloc[int(near.to_numpy().argmin())]
+    page = handouts.handout_html(area, frame, row, shifts, lang="en", made_on=MADE_ON)
+    table = page[page.index('<table class="sp-posts">'):page.index("</table>")]
+    assert str(markupsafe.escape(place.name)) in table
+    assert ("7:00 AM to 8:30 AM (school arrival); 2:00 PM to 4:00 PM (school dismissal); "
+            "6:00 PM to 10:00 PM (evening)") in table
+    es = handouts.handout_html(area, frame, row, shifts, lang="es", made_on=MADE_ON)
+    assert "2:00 p. m. a 4:00 p. m. (salida de clases)" in es
+    assert "6:00 p. m. a 10:00 p. m. (tarde y noche)" in es
+
+
+def test_strings_tables_match() -> None:
+    assert set(handouts.STRINGS["en"]) == set(handouts.STRINGS["es"])
+    assert handouts.format_hours("14:00-16:00", "en") == "2:00 PM to 4:00 PM"
+    assert handouts.format_hours("07:00-08:30", "es") == "7:00 a. m. a 8:30 a. m."
+    assert handouts.format_hours("all day", "es") == "all day"
+    assert handouts.format_date(dt.date(2026, 1, 31), "es") == "31 de enero de 2026"
+
+
+def test_pdf_is_skipped_quietly_without_chromium(written: dict[str, Any], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(chromium, "find_chromium", lambda: None)
+    with caplog.at_level(logging.WARNING, logger="safepassage.handouts"):
+        assert handouts.write_handout_pdf(written["files"][0], tmp_path / "x.pdf") is None
+    assert "Chromium not installed" in caplog.text
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_failed_write_keeps_the_old_handout(demo: dict[str, Any], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "school.en.html"
+    target.write_text("old handout", encoding="utf-8")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", refuse)
+        with pytest.raises(OSError, match="disk full"):
+            handouts.write_handout(target, demo["area"], demo["school"], frame=demo["frame"])
+    assert target.read_text(encoding="utf-8") == "old handout"
+    assert [p.name for p in tmp_path.iterdir()] == ["school.en.html"]
+
+
+# ------------------------------------------------------------------------ in Chromium
+
+
+@pytest.mark.browser
+def test_handout_in_chromium(chromium: str, written: dict[str, Any], tmp_path: Path) -> None:
+    [page] = [p for p in written["files"] if p.name.endswith(".en.html")]
+    dom = dump_dom(probed_copy(page, tmp_path / "handout.html"), budget_ms=4000,
+                   window_size=(900, 1200))
+    body = visible(dom)
+    assert attribute(dom, "data-done") == "1"
+    assert attribute(dom, "data-errors") == ""
+    assert attribute(dom, "data-xss") == "0"
+    for cls in ("leaflet-map-pane", "leaflet-overlay-pane", "leaflet-marker-pane",
+                "leaflet-control-scale-line"):
+        assert cls in body, cls
+    # The route (and its white casing) and the base network are SVG paths.
+    assert len(re.findall(r'<path class="sp-svg sp-route"[^>]*\sd="M[^"]+"', body)) == 1
+    assert len(re.findall(r'<path class="sp-svg sp-route-casing"[^>]*\sd="M', body)) == 1
+    assert re.search(r'<path class="sp-svg sp-base sp-base-major"[^>]*\sd="M', body)
+    # Street names, the post badge, and the hostile name as literal text everywhere.
+    assert re.search(r'class="sp-street"[^>]*>S Grand Ave<', body)
+    assert 'class="sp-post-badge' in body
+    assert body.count(HOSTILE_ESCAPED) >= 4
+    assert not re.search(r'<img[^>]*src="x"', body)
+    # Text is 12 pt (16 CSS px) or more everywhere, map labels included.
+    assert float(attribute(dom, "data-min-font")) >= 16.0, attribute(dom, "data-min-font-where")
+
+
+@pytest.mark.browser
+def test_handouts_print_on_two_letter_pages(chromium: str, written: dict[str, Any],
+                                            demo: dict[str, Any], tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    [school] = [p for p in written["files"] if p.name.endswith(".en.html")]
+    pdf = handouts.write_handout_pdf(school, tmp_path / "school.en.pdf")
+    assert pdf is not None and 1 <= pdf_page_count(pdf) <= 2
+    first = PdfReader(str(pdf)).pages[0]
+    assert [round(float(x)) for x in first.mediabox] == [0, 0, 612, 792]  # US Letter
+    text = first.extract_text()
+    assert "Safe walking route: " + HOSTILE_TEXT in text  # printed as text
+    assert "Safe route" in text and "Step by step" in text  # map page: legend, directions start
+
+    # The Spanish handout with the most direction text (a transit stop) fits as well.
+    es = handouts.write_handout_pdf(written["longest"])
+    assert es == written["longest"].with_suffix(".pdf")
+    assert 1 <= pdf_page_count(es) <= 2
+    reader = PdfReader(str(es))
+    printed = " ".join(p.extract_text() for p in reader.pages)
+    printed = re.sub(r"\s+", " ", printed)
+    assert "Ruta segura a pie" in printed and "Paso a paso" in printed
+    last = demo["longest"]["directions_es"][-1]
+    assert last in printed
+    assert "Hecho el 8 de septiembre de 2026" in printed
+    assert "LA Metro" in printed  # a Metro stop: its data source is credited

@@ -1,0 +1,532 @@
+"""Officer and planner maps on the demo: offline, small, escaped, and drawn in Chromium."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import math
+import os
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import Point
+
+from safepassage import coverage, plot
+from safepassage.errors import InputError
+from safepassage.offline import external_references
+from safepassage.pipeline import compute_routes, routes_frame
+
+try:  # tests/ is on sys.path (no __init__.py) ...
+    from browser import dump_dom
+except ImportError:  # ... unless it becomes a package one day
+    from tests.browser import dump_dom
+
+# An OpenStreetMap name as a vandal could type it: markup, an event handler, a template-literal
+# expression and a backtick.
+HOSTILE = '<script>alert(1)</script><img src=x onerror="window.__xss=1">${window.__xss=2}`'
+HOSTILE_TEXT = "<script>alert(1)</script>"
+HOSTILE_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+HOSTILE_POST = '<img src=x onerror="window.__xss=3"> & 5th'
+
+MB = 1024 * 1024
+
+# Runs before the page's own scripts: records errors and alert() calls; after load it opens
+# every popup and tooltip of every map in turn (so escaped or not, their HTML is parsed), then
+# writes what it saw into <body> attributes for --dump-dom.
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener("error", function (e) { window.__errors.push(String(e.message)); });
+window.alert = function () { window.__xss = (window.__xss || 0) + 100; };
+window.addEventListener("load", function () {
+  setTimeout(function () {
+    var texts = [];
+    try {
+      Object.keys(window).forEach(function (key) {
+        var map = window[key];
+        if (!/^map_/.test(key) || !(map instanceof L.Map)) { return; }
+        map.eachLayer(function (layer) {
+          var tip = layer.getTooltip && layer.getTooltip();
+          if (tip) {
+            if (!tip.isOpen()) { layer.openTooltip(); }
+            if (tip.getElement()) { texts.push(tip.getElement().textContent); }
+          }
+          var pop = layer.getPopup && layer.getPopup();
+          if (pop) {
+            layer.openPopup();
+            if (pop.getElement()) { texts.push(pop.getElement().textContent); }
+            layer.closePopup();
+          }
+        });
+      });
+    } catch (err) { window.__errors.push("probe: " + err.message); }
+    setTimeout(function () {
+      var least = 1000, where = "";
+      var all = document.body.querySelectorAll("*");
+      for (var i = 0; i < all.length; i++) {
+        var el = all[i];
+        if (el.closest("svg, script, style, .leaflet-control-attribution")) { continue; }
+        var own = false;
+        for (var c = el.firstChild; c; c = c.nextSibling) {
+          if (c.nodeType === 3 && c.nodeValue.trim()) { own = true; break; }
+        }
+        if (!own || !el.getClientRects().length) { continue; }
+        var size = parseFloat(getComputedStyle(el).fontSize);
+        if (size < least) { least = size; where = el.className + ": " + el.textContent; }
+      }
+      var body = document.body;
+      body.setAttribute("data-xss", String(window.__xss || 0));
+      body.setAttribute("data-errors", window.__errors.join(" | "));
+      body.setAttribute("data-texts", JSON.stringify(texts));
+      body.setAttribute("data-min-font", String(least));
+      body.setAttribute("data-min-font-where", where.slice(0, 200));
+      body.setAttribute("data-done", "1");
+    }, 800);
+  }, 600);
+});
+</script>"""
+
+
+def probed_copy(page: Path, out: Path) -> Path:
+    """A copy of ``page`` with :data:`PROBE` first in its head."""
+    text = page.read_text(encoding="utf-8")
+    assert "<head>" in text
+    out.write_text(text.replace("<head>", "<head>\n" + PROBE, 1), encoding="utf-8")
+    return out
+
+
+def attribute(dom: str, name: str) -> str:
+    match = re.search(rf'<body[^>]*\s{name}="([^"]*)"', dom)
+    assert match, f"no {name} on <body>"
+    return html.unescape(match.group(1))
+
+
+def visible(dom: str) -> str:
+    """The dumped DOM's <body> without script text: what the page shows."""
+    body = dom[dom.index("<body") :]
+    return re.sub(r"<script\b[^>]*>.*?</script>", "", body, flags=re.DOTALL | re.IGNORECASE)
+
+
+# ------------------------------------------------------------------------ demo inputs
+
+
+def demo_coverage(area: Any, plan: Any, *, posts: int = 2, radius_m: float = 150.0
+                  ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Real, small coverage inputs from the demo routes (safepassage.coverage's shapes).
+
+    The corridor is every street segment a safest route walks (both directions one segment),
+    its demand the number of routes walking it; posts stand at the busiest corridor
+    intersections of two named streets at least 250 m apart, and each covers the segments whose
+    midpoint lies within ``radius_m`` of it (credited to the nearest post).
+    """
+    G = area.G
+    edges = plan.state_graph.risk.edges
+    count: Counter[str] = Counter()
+    info: dict[str, tuple[Any, Any, dict[str, Any]]] = {}
+    for dr in plan.routes:
+        if dr.status != "ok" or dr.safest is None:
+            continue
+        for e in dr.safest.edges:
+            u, v, k = edges[e]
+            sid = f"{min(u, v)}-{max(u, v)}-{k}"
+            count[sid] += 1
+            info[sid] = (u, v, G.edges[u, v, k])
+    ids = sorted(count)
+    names = []
+    for sid in ids:
+        data = info[sid][2]
+        name = plot.clean_name(data.get("name")) or plot.clean_name(data.get("street_name"))
+        names.append(name)
+    corridor = gpd.GeoDataFrame(
+        {"segment_id": ids, "name": names,
+         "length_m": [float(info[s][2]["length"]) for s in ids],
+         "demand": [float(count[s]) for s in ids]},
+        geometry=[info[s][2]["geometry"] for s in ids], crs=G.graph["crs"],
+    )
+    at_node: Counter[Any] = Counter()
+    for sid in ids:
+        u, v, _ = info[sid]
+        at_node[u] += count[sid]
+        at_node[v] += count[sid]
+    chosen: list[tuple[Any, float, float, str]] = []
+    for node, _ in at_node.most_common():
+        streets = sorted({plot.clean_name(G.edges[e].get("name")) or ""
+                          for e in G.edges(node, keys=True)} - {""})
+        if len(streets) < 2:
+            continue
+        x, y = G.nodes[node]["x"], G.nodes[node]["y"]
+        if any(math.hypot(x - cx, y - cy) < 250 for _, cx, cy, _ in chosen):
+            continue
+        chosen.append((node, x, y, " & ".join(plot.short_street_name(s) for s in streets[:2])))
+        if len(chosen) == posts:
+            break
+    mids = corridor.geometry.interpolate(0.5, normalized=True)
+    covered: dict[int, list[str]] = {i: [] for i in range(len(chosen))}
+    for sid, mid in zip(corridor["segment_id"], mids, strict=True):
+        dists = [math.hypot(mid.x - cx, mid.y - cy) for _, cx, cy, _ in chosen]
+        j = min(range(len(dists)), key=dists.__getitem__)
+        if dists[j] <= radius_m:
+            covered[j].append(sid)
+    weight = dict(zip(corridor["segment_id"], corridor["demand"] * corridor["length_m"],
+                      strict=True))
+    windows = [("dismissal", "14:00-16:00"), ("arrival", "07:00-08:30")]
+    table = gpd.GeoDataFrame(
+        {
+            "post_id": [f"P{i + 1}" for i in range(len(chosen))],
+            "name": [c[3] for c in chosen],
+            "window": [windows[i % 2][0] for i in range(len(chosen))],
+            "hours": [windows[i % 2][1] for i in range(len(chosen))],
+            "demand_covered": [sum(weight[s] for s in covered[i]) for i in range(len(chosen))],
+            "covered_segments": [covered[i] for i in range(len(chosen))],
+        },
+        geometry=[Point(float(G.nodes[c[0]]["lon"]), float(G.nodes[c[0]]["lat"]))
+                  for c in chosen],
+        crs="EPSG:4326",
+    )
+    return corridor, table
+
+
+def renamed(area: Any, dest_id: str, name: str) -> Any:
+    """The area with one destination renamed (as a vandal could in OpenStreetMap)."""
+    dest = area.destinations.copy()
+    dest.loc[dest["dest_id"] == dest_id, "name"] = name
+    return dataclasses.replace(area, destinations=dest)
+
+
+@pytest.fixture(scope="module")
+def demo(demo_area: Any) -> dict[str, Any]:
+    """Routes and coverage inputs on the demo, with the school renamed to a hostile name."""
+    school = demo_area.destinations.loc[demo_area.destinations["kind"] == "school", "dest_id"]
+    area = renamed(demo_area, str(school.iloc[0]), HOSTILE)
+    plan = compute_routes(area)
+    frame = routes_frame(area, plan)
+    corridor, posts = demo_coverage(area, plan)
+    corridor.loc[corridor["name"] == "West 5th Street", "name"] = HOSTILE
+    posts.loc[0, "name"] = HOSTILE_POST
+    # Real coverage plans (safepassage.coverage) for the dismissal window: 3 officers and 1.
+    problem = coverage.coverage_problem(area.G, plan, "dismissal")
+    problem.segments.loc[problem.segments["name"] == "West 5th Street", "name"] = HOSTILE
+    three, one = coverage.plan_posts(problem, 3), coverage.plan_posts(problem, 1)
+    shifts = coverage.plan_shifts(area.G, [area.origin_node], area.destinations, 2)
+    return {"area": area, "plan": plan, "frame": frame, "corridor": corridor, "posts": posts,
+            "three": three, "one": one, "shifts": shifts}
+
+
+@pytest.fixture(scope="module")
+def pages(demo: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("maps")
+    d = demo
+    one_post = d["posts"].iloc[1:]
+    return {
+        "officer": plot.write_officer_map(out / "officer_map.html", d["area"], d["frame"],
+                                          d["posts"], d["corridor"]),
+        "planner": plot.write_planner_map(out / "planner_map.html", d["area"], d["frame"],
+                                          d["three"], d["one"],
+                                          labels=("Three <officers>", "One")),
+        "planner_tables": plot.write_planner_map(out / "planner_tables.html", d["area"],
+                                                 d["frame"], d["corridor"], d["corridor"],
+                                                 posts_a=d["posts"], posts_b=one_post),
+    }
+
+
+# ------------------------------------------------------------------------ no browser
+
+
+def test_risk_classes_are_ordered_and_distinct() -> None:
+    assert plot.risk_class(0.0, 100.0).key == "low"
+    assert plot.risk_class(15.0, 100.0).key == "moderate"
+    assert plot.risk_class(30.0, 100.0).key == "elevated"
+    assert plot.risk_class(80.0, 100.0).key == "high"
+    assert plot.risk_class(5.0, 0.0).key == "low"
+    uppers = [c.upper for c in plot.RISK_CLASSES]
+    assert uppers == sorted(uppers)
+    assert len({c.colour for c in plot.RISK_CLASSES}) == len(plot.RISK_CLASSES)
+    # Every kind has its own shape-and-letter symbol, not just a colour.
+    assert len({(s.shape, s.letter) for s in plot.KIND_STYLES.values()}) == len(plot.KIND_STYLES)
+
+
+def test_base_network_is_simplified_rounded_and_clippable(demo_area: Any) -> None:
+    lines = plot.base_network_lines(demo_area.G)
+    assert set(lines) == {"path", "street", "major"}
+    unique = list(plot.unique_edges(demo_area.G))
+    assert len(unique) * 2 <= demo_area.G.number_of_edges() + 40  # each street once
+    raw = sum(len(d["geometry"].coords) for _, _, d in unique)
+    drawn = sum(len(line) for group in lines.values() for line in group)
+    assert 0 < drawn <= raw
+    for group in lines.values():
+        for line in group:
+            for lat, lon in line:
+                assert round(lat, 6) == lat and round(lon, 6) == lon
+                assert 33.9 < lat < 34.2 and -118.4 < lon < -118.1
+    centre = Point(demo_area.G.nodes[demo_area.origin_node]["x"],
+                   demo_area.G.nodes[demo_area.origin_node]["y"])
+    clipped = plot.base_network_lines(demo_area.G, clip=centre.buffer(200))
+    assert 0 < sum(map(len, clipped.values())) < sum(map(len, lines.values()))
+
+
+def test_base_network_drops_wiggles_below_the_tolerance() -> None:
+    G = nx.MultiDiGraph(crs="EPSG:32611")
+    G.add_node(1, x=383000.0, y=3768000.0)
+    G.add_node(2, x=383100.0, y=3768000.0)
+    wiggly = shapely.LineString([(383000 + 10 * i, 3768000 + (0.3 if i % 2 else 0.0))
+                                 for i in range(11)])
+    G.add_edge(1, 2, 0, geometry=wiggly, highway="residential", length=100.0)
+    G.add_edge(2, 1, 0, geometry=wiggly.reverse(), highway="residential", length=100.0)
+    lines = plot.base_network_lines(G)
+    assert lines["street"] and len(lines["street"]) == 1 and len(lines["street"][0]) == 2
+    assert len(plot.base_network_lines(G, tolerance_m=0.0)["street"][0]) == 11
+
+
+def test_street_labels_sit_on_their_streets(demo: dict[str, Any]) -> None:
+    area, frame = demo["area"], demo["frame"]
+    safest = frame[frame["role"] == "safest"]
+    focus = gpd.GeoSeries(list(safest.geometry), crs="EPSG:4326").to_crs(area.G.graph["crs"])
+    labels = plot.street_labels(area.G, shapely.union_all(focus.to_numpy()))
+    names = [lab.name for lab in labels]
+    assert len(names) == len(set(names)) >= 8
+    assert {"South Grand Avenue", "West 5th Street"} <= set(names)
+    to_xy = gpd.GeoSeries([Point(lab.lon, lab.lat) for lab in labels], crs="EPSG:4326").to_crs(
+        area.G.graph["crs"])
+    by_name: dict[str, list[Any]] = {}
+    for _, _, data in plot.unique_edges(area.G):
+        name = plot.clean_name(data.get("name"))
+        if name:
+            by_name.setdefault(name, []).append(data["geometry"])
+    for lab, pt in zip(labels, to_xy, strict=True):
+        assert -90 < lab.angle <= 90
+        assert min(g.distance(pt) for g in by_name[lab.name]) < 1.0, lab
+        assert lab.text == plot.short_street_name(lab.name)
+    for i, a in enumerate(to_xy):
+        for b in list(to_xy)[i + 1:]:
+            assert a.distance(b) >= 109.0
+
+
+def test_posts_adapter_reads_coverage_style_columns() -> None:
+    posts = pd.DataFrame({
+        "id": ["P1", "P2"], "name": ["A & B", "C & D"], "window": ["dismissal", "18:00-21:00"],
+        "hours": [2.0, 3.0],  # posts.geojson's "hours" is the window's length: not clock hours
+        "segments": [["s1", "s2"], ["s3"]], "lat": [34.05, 34.06], "lon": [-118.25, -118.26],
+    })
+    p = plot.normalize_posts(posts)
+    assert list(p["post_id"]) == ["P1", "P2"]
+    assert list(p["hours"]) == ["14:00-16:00", "18:00-21:00"]
+    assert list(p["covered_segments"]) == [["s1", "s2"], ["s3"]]
+    assert p["demand_covered"].isna().all() and p.crs.equals("EPSG:4326")
+    assert plot.normalize_posts(None) is None
+    with pytest.raises(InputError):
+        plot.normalize_posts(pd.DataFrame({"name": ["x"]}))
+
+
+def test_corridor_adapter_and_figures() -> None:
+    corridor = gpd.GeoDataFrame(
+        {"segment_id": ["s1", "s2", "s3", "s4"], "name": ["Main St", "Main St", "nan", "2nd St"],
+         "length_m": [100.0, 50.0, 10.0, 40.0], "demand": [4.0, 2.0, 1.0, 3.0]},
+        geometry=[shapely.LineString([(-118.25, 34.05 + i / 1000), (-118.251, 34.05 + i / 1000)])
+                  for i in range(4)],
+        crs="EPSG:4326",
+    )
+    posts = plot.normalize_posts(pd.DataFrame({
+        "post_id": ["P1"], "name": ["Main & 2nd"], "window": ["arrival"],
+        "covered_segments": [["s1", "s4"]], "lat": [34.05], "lon": [-118.25]}))
+    c = plot.normalize_corridor(corridor, posts)
+    assert list(c["covered"]) == [True, False, False, True]
+    assert list(c["post_id"]) == ["P1", None, None, "P1"]
+    assert list(c["name"]) == ["Main St", "Main St", "unnamed way", "2nd St"]
+    view = plot.coverage_view(corridor, posts, label="A")
+    figs = view.figures()
+    assert figs["posts"] == 1 and figs["segments"] == 4
+    assert figs["total_weight"] == pytest.approx(400 + 100 + 10 + 120)
+    assert figs["covered_pct"] == pytest.approx(100 * 520 / 630)
+    assert figs["covered_length_m"] == pytest.approx(140.0)
+    gaps = view.gaps()
+    assert list(gaps["name"]) == ["Main St", "unnamed way"]  # busiest first
+    assert list(gaps["length_m"]) == [50.0, 10.0]
+    assert figs["gaps"] == 2
+
+    # A coverage plan object (safepassage.coverage.CoveragePlan's attributes) reads the same.
+    class Problem:
+        segments = corridor.drop(columns=["name"]).assign(street=["Main St"] * 2 + [None, "2nd"])
+
+    class Plan:
+        problem = Problem()
+        covered = (True, False, False, False)
+        window = "dismissal"
+        posts = pd.DataFrame({"post_id": ["P1"], "name": ["x"], "segments": [["s1"]],
+                              "lat": [34.05], "lon": [-118.25]})
+
+    from_plan = plot.coverage_view(Plan(), label="B")
+    assert list(from_plan.corridor["covered"]) == [True, False, False, False]
+    assert list(from_plan.posts["hours"]) == ["14:00-16:00"]
+    assert from_plan.corridor.loc[0, "post_id"] == "P1"
+    with pytest.raises(InputError):
+        plot.coverage_view(42)
+
+
+def test_sources_credit_osm_metro_and_ladot(demo_area: Any) -> None:
+    every = plot.data_sources(demo_area)
+    assert every[0].startswith("© OpenStreetMap contributors")
+    assert any("LA Metro" in s for s in every) and any("LADOT" in s for s in every)
+    only_school = plot.data_sources(demo_area, pd.DataFrame({"dest_id": ["user:x:1"]}))
+    assert not any("LA Metro" in s for s in only_school)
+    assert any("calles" in s for s in plot.data_sources(demo_area, lang="es"))
+
+
+def test_officer_map_is_offline_small_and_escaped(demo: dict[str, Any],
+                                                  pages: dict[str, Path]) -> None:
+    page = pages["officer"]
+    text = page.read_text(encoding="utf-8")
+    assert page.stat().st_size < 3 * MB
+    assert external_references(text) == []
+    assert HOSTILE_TEXT not in text and "<img src=x" not in text
+    # One SVG path per safe route, coloured by risk; the base network goes on the canvas.
+    safest = demo["frame"][demo["frame"]["role"] == "safest"]
+    assert len(re.findall(r'"className": "sp-svg sp-route sp-risk-\w+"', text)) == len(safest)
+    assert '"preferCanvas": true' in text
+    # Coordinates in the page's script are rounded to 6 decimals.
+    script = text[text.rfind("</body>"):]
+    assert not re.findall(r"-?1\d\d\.\d{7,}|\b3\d\.\d{7,}", script)
+    # Controls, layers and credits.
+    for needle in ("SafePassage.Fullscreen", "SafePassage.Locate", "L.control.scale",
+                   "L.control.layers", "Safe routes (colour = risk)", "Transit stops",
+                   "Officer posts and the stretch each covers", "approximate"):
+        assert needle in text, needle
+
+
+def test_planner_map_panel(demo: dict[str, Any], pages: dict[str, Path]) -> None:
+    text = pages["planner"].read_text(encoding="utf-8")
+    assert external_references(text) == []
+    assert HOSTILE_TEXT not in text
+    panel = text[text.index('<aside class="sp-panel"'):text.index("</aside>")]
+    assert "Three &lt;officers&gt;" in panel and "<officers>" not in panel
+    three, one = demo["three"], demo["one"]
+    # The panel's figures are coverage's own: demand-weighted share, lengths, posts.
+    assert f"{three.covered_pct:.1f} %" in panel and f"{one.covered_pct:.1f} %" in panel
+    assert three.covered_pct > one.covered_pct > 0
+    km = f"{three.covered_length_m / 1000:,.2f} of {three.total_length_m / 1000:,.2f} km"
+    assert km in panel
+    view = plot.coverage_view(three, label="A")
+    assert view.figures()["covered_pct"] == pytest.approx(three.covered_pct)
+    gaps = view.gaps()
+    assert html.escape(gaps["name"].iloc[0]) in panel
+    assert set(gaps["name"]) == set(three.uncovered["name"])  # the same streets as coverage's
+    assert HOSTILE_ESCAPED in panel  # a gap on the renamed street, escaped
+    # Layer names are escaped too (then JSON-encoded into the script: & is \u0026).
+    assert "Three \\u0026lt;officers\\u0026gt;: gaps" in text
+    # Plain tables in the shapes the brief describes give the same kind of page.
+    tables = pages["planner_tables"].read_text(encoding="utf-8")
+    fa = plot.coverage_view(demo["corridor"], demo["posts"]).figures()
+    assert f"{fa['covered_pct']:.1f} %" in tables and external_references(tables) == []
+
+
+def test_maps_read_shift_plans(demo: dict[str, Any], tmp_path: Path) -> None:
+    shifts = demo["shifts"]
+    posts, corridor = plot.posts_and_corridor(shifts)
+    windows = list(shifts.plans)
+    assert len(posts) == sum(len(cp.posts) for cp in shifts.plans.values())
+    assert {pid.split("/")[0] for pid in posts["post_id"]} == set(windows)
+    assert set(posts["hours"]) == {"07:00-08:30", "14:00-16:00", "18:00-22:00"}
+    assert corridor["post_id"].notna().all() and set(corridor["post_id"]) <= set(posts["post_id"])
+    places = plot.post_places(posts)
+    assert 1 <= len(places) <= len(posts)
+    assert sum(len(pl.posts) for pl in places) == len(posts)
+    page = plot.write_officer_map(tmp_path / "officer.html", demo["area"], demo["frame"], shifts)
+    text = page.read_text(encoding="utf-8")
+    assert text.count('"className": "sp-svg sp-stretch"') == len(places)
+    assert "18:00-22:00" in text
+    with pytest.raises(InputError, match="shift plan"):
+        plot.coverage_view(shifts)
+
+
+def test_write_index_links_everything(tmp_path: Path, pages: dict[str, Path],
+                                      demo_area: Any) -> None:
+    (tmp_path / "handouts").mkdir()
+    handout = tmp_path / "handouts" / "a.en.html"
+    handout.write_text("<html></html>", encoding="utf-8")
+    index = plot.write_index(
+        tmp_path,
+        {"Officer map": pages["officer"], f"Handout {HOSTILE}": handout},
+        demo_area.site,
+        {"routes": 36, "covered": 71.25, HOSTILE: "x"},
+    )
+    text = index.read_text(encoding="utf-8")
+    assert external_references(text) == []
+    assert 'href="handouts/a.en.html"' in text
+    assert pages["officer"].resolve().as_uri() in text
+    assert HOSTILE_TEXT not in text and HOSTILE_ESCAPED in text
+    assert "approximate" in text and "OpenStreetMap" in text
+
+
+def test_failed_write_keeps_the_old_map(tmp_path: Path, demo: dict[str, Any],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "officer_map.html"
+    target.write_text("old map", encoding="utf-8")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", refuse)
+        with pytest.raises(OSError, match="disk full"):
+            plot.write_officer_map(target, demo["area"], demo["frame"])
+    assert target.read_text(encoding="utf-8") == "old map"
+    assert [p.name for p in tmp_path.iterdir()] == ["officer_map.html"]
+
+
+# ------------------------------------------------------------------------ in Chromium
+
+
+@pytest.mark.browser
+def test_officer_map_in_chromium(chromium: str, demo: dict[str, Any], pages: dict[str, Path],
+                                 tmp_path: Path) -> None:
+    dom = dump_dom(probed_copy(pages["officer"], tmp_path / "officer.html"), budget_ms=5000)
+    body = visible(dom)
+    assert attribute(dom, "data-done") == "1", "the page's scripts did not run to the end"
+    assert attribute(dom, "data-errors") == ""
+    assert attribute(dom, "data-xss") == "0"
+    for cls in ("leaflet-map-pane", "leaflet-overlay-pane", "leaflet-marker-pane",
+                "leaflet-tooltip-pane", "sp-fullscreen-button", "sp-locate-button",
+                "leaflet-control-scale-line", "leaflet-control-layers", "sp-legend"):
+        assert cls in body, cls
+    assert "<canvas" in body  # the base network
+    safest = demo["frame"][demo["frame"]["role"] == "safest"]
+    routes = re.findall(r'<path class="sp-svg sp-route sp-risk-\w+ leaflet-interactive"'
+                        r'[^>]*\sd="M[^"]+"', body)
+    assert len(routes) == len(safest)
+    stretches = re.findall(r'<path class="sp-svg sp-stretch[^"]*"[^>]*\sd="M', body)
+    assert len(stretches) == len(demo["posts"])
+    # The hostile names show as text: the school's label, its tooltip and popup, the post's.
+    assert HOSTILE_ESCAPED in body
+    assert not re.search(r'<img[^>]*src="x"', body)
+    texts = json.loads(attribute(dom, "data-texts"))
+    assert sum(HOSTILE_TEXT in t for t in texts) >= 3
+    assert any(HOSTILE_POST in t and "14:00-16:00" in t for t in texts)  # post popup
+    assert any("S Grand Ave" in t or "W 5th St" in t for t in re.findall(
+        r'class="sp-street"[^>]*>([^<]*)<', body))
+
+
+@pytest.mark.browser
+def test_planner_map_in_chromium(chromium: str, demo: dict[str, Any], pages: dict[str, Path],
+                                 tmp_path: Path) -> None:
+    dom = dump_dom(probed_copy(pages["planner"], tmp_path / "planner.html"), budget_ms=5000,
+                   window_size=(1400, 900))
+    body = visible(dom)
+    assert attribute(dom, "data-done") == "1"
+    assert attribute(dom, "data-errors") == ""
+    assert attribute(dom, "data-xss") == "0"
+    assert "leaflet-map-pane" in body and 'class="sp-panel"' in body
+    # Plan A's corridor is drawn segment by segment (covered + gaps); plan B's layers start off.
+    corridor = re.findall(r'<path class="sp-svg sp-corridor (sp-covered|sp-gap) sp-plan-(\d)',
+                          body)
+    assert len(corridor) == len(demo["three"].problem.segments)
+    assert {plan for _, plan in corridor} == {"0"}
+    assert {kind for kind, _ in corridor} == {"sp-covered", "sp-gap"}
+    labels = re.findall(r'<span> (.*?)</span>', body)
+    assert "Three &lt;officers&gt;: gaps" in labels and "One: gaps" in labels
+    assert HOSTILE_ESCAPED in body
