@@ -221,7 +221,6 @@ def cmd_routes(args: argparse.Namespace) -> int:
 # coverage
 
 #: Officers on duty when neither --officers, the plan file nor --target says.
-_COVERAGE_DEFAULT_OFFICERS = 6
 
 _COVERAGE_EPILOG = (
     "examples:\n"
@@ -265,24 +264,50 @@ def _coverage_target(text: str) -> float:
     return value
 
 
-def _coverage_windows(args: argparse.Namespace, plan: Any) -> list[str] | None:
-    from .safety import parse_window
+def _add_officer_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("officers")
+    g.add_argument("--officers", metavar="N", type=_coverage_count, default=None,
+                   help=f"officers on duty in each window (default: the plan file's, else "
+                   f"{settings.default_officers}); --time-window also takes a list, "
+                   "e.g. arrival,dismissal,evening")
+    g.add_argument("--plan", metavar="FILE", type=Path, default=None,
+                   help="plan file (YAML or JSON): officers per window, radius, locked and "
+                   "banned posts, extra posts, profile (see 'safepassage coverage --help')")
+    g.add_argument("--radius-post", metavar="M", type=_positive, default=None,
+                   help=f"walking radius one officer covers, metres (default "
+                   f"{settings.post_radius_m:g})")
+    g.add_argument("--target", metavar="PCT", type=_coverage_target, default=None,
+                   help="instead of a fixed number, the fewest officers covering this share "
+                   "of the demand (e.g. 90)")
+    g.add_argument("--method", choices=["auto", "exact", "greedy"], default="auto",
+                   help="exact integer programme (CBC), greedy, or exact with greedy fallback")
+    g.add_argument("--backup", action="store_true",
+                   help="reward covering the busiest stretches with two officers")
+    g.add_argument("--time-limit", metavar="S", type=_positive, default=60.0,
+                   help="seconds the exact solver may spend per window")
 
-    if args.time_window:
-        windows = [w.strip() for w in str(args.time_window).split(",") if w.strip()]
-        return [parse_window(w).name for w in windows] or None
-    return plan.planned_windows() if plan is not None else None
+
+def _plan_request(args: argparse.Namespace) -> Any:
+    """The planner's request from the options and the plan file, checked before slow work."""
+    from .pipeline import PlanRequest
+
+    request = PlanRequest.from_options(
+        plan_file=args.plan, officers=args.officers, time_window=args.time_window,
+        profile=args.profile, radius_post=args.radius_post, target=args.target,
+        method=args.method, backup=args.backup, time_limit=args.time_limit, avoid=args.avoid,
+        penalize=args.penalize, incidents=args.incidents, max_detour_pct=args.max_detour,
+    )
+    given = [args.site, args.point, args.osm_file, args.demo]
+    if request.site and not any(given):
+        args.site = request.site  # the plan file names the site; the command line wins
+    _source(args)
+    return request
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Post officers along the Safe Passage corridor; write posts.geojson and coverage.json."""
-    from .coverage import (
-        compare_plans,
-        format_comparison,
-        plan_shifts,
-        summary_text,
-        write_coverage,
-    )
+    from .coverage import compare_plans, format_comparison, summary_text, write_coverage
+    from .pipeline import plan_coverage, read_entrances
 
     given = [args.site, args.point, args.osm_file, args.demo]
     if args.compare:
@@ -291,49 +316,12 @@ def cmd_coverage(args: argparse.Namespace) -> int:
                              "and no source or plan options")
         print(format_comparison(compare_plans(*args.compare)))
         return EXIT_OK
-
-    from .pipeline import RouteSettings, read_entrances
-    from .planfile import load_plan
-
-    # Check every option and the plan file before any slow work: a bad plan writes nothing.
-    plan = load_plan(args.plan) if args.plan else None
-    if plan is not None and plan.site and not any(given):
-        args.site = plan.site
-    windows = _coverage_windows(args, plan)
-    profile = args.profile or (plan.profile if plan else None)
-    max_detour = args.max_detour if args.max_detour is not None else (
-        plan.max_detour_pct if plan else None)
-    route_settings = RouteSettings.from_options(
-        profile=profile, avoid=args.avoid, penalize=args.penalize, incidents=args.incidents,
-        max_detour_pct=max_detour,
-    )
-    target = args.target if args.target is not None else (
-        plan.target_coverage if plan else None)
-    officers: Any
-    if args.officers is not None:
-        officers = args.officers
-    elif plan is not None and plan.officers is not None:
-        officers = plan.officers
-    else:
-        officers = None if target is not None else _COVERAGE_DEFAULT_OFFICERS
-    if windows is None:
-        windows = list(officers) if isinstance(officers, dict) else ["dismissal"]
-    radius = args.radius_post or (plan.radius_m if plan else None)
-    backup = True if args.backup else (plan.backup if plan else None)
-    _source(args)
-
+    request = _plan_request(args)  # a bad plan file writes nothing
     steps = _steps(args)
     area = _load_area(args, steps)
-    origins = read_entrances(args.entrances, area) if args.entrances else [area.origin_node]
-    with steps(f"officer coverage ({', '.join(windows)})"):
-        shifts = plan_shifts(
-            area.G, origins, area.destinations, officers, windows=windows, profile=profile,
-            radius_m=radius, locked=plan.locked if plan else (),
-            banned=plan.banned if plan else (), extra_posts=plan.extra_posts if plan else (),
-            method=args.method, backup=backup, target_coverage=target,
-            max_detour_pct=max_detour, zones=route_settings.zones,
-            incidents=route_settings.incidents, time_limit=args.time_limit,
-        )
+    origins = read_entrances(args.entrances, area) if args.entrances else None
+    with steps(f"officer coverage ({', '.join(request.windows)})"):
+        shifts = plan_coverage(area, request, origins)
     out = _out_dir(args, area.site.slug)
     paths = write_coverage(out, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
@@ -347,6 +335,48 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# plan and demo
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Run every step and write the plan's folder: maps, handouts, data, index."""
+    from .coverage import summary_text
+    from .features import KINDS
+    from .pipeline import PlanRequest, read_entrances, run_plan, summary_rows
+
+    request = _plan_request(args)
+    compare = None
+    if args.compare_plan:
+        compare = PlanRequest.from_options(
+            plan_file=args.compare_plan, time_window=request.windows[0], method=args.method,
+            time_limit=args.time_limit)
+    kinds = [k.strip() for k in args.handouts.split(",") if k.strip()]
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise InputError(f"--handouts: unknown kind(s) {', '.join(bad)}; use {', '.join(KINDS)}")
+    steps = _steps(args)
+    area = _load_area(args, steps)
+    origins = read_entrances(args.entrances, area) if args.entrances else None
+    out = _out_dir(args, area.site.slug)
+    result = run_plan(area, request, out, origins=origins, handout_kinds=kinds,
+                      pdf=not args.no_pdf, units=args.units, steps=steps, compare=compare)
+    print(_table(summary_rows(result.route_plan)))
+    print(f"\n{area.site.name}:")
+    print(summary_text(result.shifts))
+    for note in result.doc["notes"]:
+        print(f"note: {note}")
+    print(f"\nwrote {len(result.files)} files to {out}; open {out / 'index.html'}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """`plan` on the built-in downtown Los Angeles demo."""
+    args.demo, args.site, args.point, args.osm_file = True, None, None, None
+    args.destinations, args.entrances = None, None
+    return cmd_plan(args)
+
+
+# ---------------------------------------------------------------------------------------------
 # parser
 
 
@@ -354,6 +384,13 @@ _EXAMPLES = {
     "sites": "example:\n  safepassage sites\n  safepassage sites --json",
     "fetch": "examples:\n  safepassage fetch --site \"Jordan Downs\"\n"
              "  safepassage fetch --point 33.9455,-118.234 --radius 1500",
+    "plan": "examples:\n  safepassage plan --site \"Jordan Downs\" --officers 6 "
+            "--time-window dismissal\n"
+            "  safepassage plan --demo --plan plan.yaml --handouts school,park,transit\n"
+            "  safepassage plan --osm-file watts.osm.pbf --point 33.9455,-118.234 "
+            "--time-window arrival,dismissal,evening --officers 4",
+    "demo": "examples:\n  safepassage demo\n  safepassage demo --officers 4 "
+            "--time-window arrival --profile child",
     "routes": "examples:\n  safepassage routes --demo\n"
               "  safepassage routes --site \"Jordan Downs\" --time-window arrival --profile child\n"
               "  safepassage routes --osm-file city.osm.pbf --point 33.9455,-118.234 "
@@ -418,32 +455,54 @@ def build_parser() -> argparse.ArgumentParser:
                        "shows what changed between two runs.")
     _add_source(p)
     _add_route_options(p)
-    g = p.add_argument_group("officers")
-    g.add_argument("--officers", metavar="N", type=_coverage_count, default=None,
-                   help=f"officers on duty in each window (default: the plan file's, else "
-                   f"{_COVERAGE_DEFAULT_OFFICERS}); --time-window also takes a list, "
-                   "e.g. arrival,dismissal,evening")
-    g.add_argument("--plan", metavar="FILE", type=Path, default=None,
-                   help="plan file (YAML or JSON): officers per window, radius, locked and "
-                   "banned posts, extra posts, profile (see below)")
-    g.add_argument("--radius-post", metavar="M", type=_positive, default=None,
-                   help=f"walking radius one officer covers, metres (default "
-                   f"{settings.post_radius_m:g})")
-    g.add_argument("--target", metavar="PCT", type=_coverage_target, default=None,
-                   help="instead of a fixed number, the fewest officers covering this share "
-                   "of the demand (e.g. 90)")
-    g.add_argument("--method", choices=["auto", "exact", "greedy"], default="auto",
-                   help="exact integer programme (CBC), greedy, or exact with greedy fallback")
-    g.add_argument("--backup", action="store_true",
-                   help="reward covering the busiest stretches with two officers")
-    g.add_argument("--time-limit", metavar="S", type=_positive, default=60.0,
-                   help="seconds the exact solver may spend per window")
+    _add_officer_options(p)
+    g = p.add_argument_group("compare")
     g.add_argument("--compare", nargs=2, metavar=("A", "B"), type=Path, default=None,
                    help="compare two earlier runs (coverage.json files or their folders) and "
                    "exit")
     p.add_argument("--out", metavar="DIR", type=Path, default=None,
                    help="output folder (default maps/<site-slug>/)")
     p.set_defaults(func=cmd_coverage)
+
+    for name in ("plan", "demo"):
+        demo = name == "demo"
+        p = sub.add_parser(
+            name, epilog=_EXAMPLES[name], formatter_class=_Formatter,
+            help="the built-in downtown LA demo, planned end to end" if demo
+            else "the whole job: routes, officer posts, maps, handouts, index",
+            description=("Plan the built-in downtown Los Angeles demo end to end (no network "
+                         "needed): the same as 'safepassage plan --demo'." if demo else
+                         "Run every step for a site and write, by default into "
+                         "maps/<site-slug>/: plan.json, routes.geojson, routes.gpx, "
+                         "posts.geojson, coverage.json, officer_map.html, planner_map.html, "
+                         "handouts/<destination>.en.html and .es.html (and PDFs where headless "
+                         "Chromium is installed), and index.html linking them all. A failed "
+                         "run leaves the previous output whole."),
+        )
+        if demo:
+            p.add_argument("--radius", metavar="M", type=_positive,
+                           default=settings.default_radius_m, help=argparse.SUPPRESS)
+            p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None,
+                           help="cache folder")
+            p.add_argument("--offline", action="store_true", help=argparse.SUPPRESS)
+            p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+        else:
+            _add_source(p)
+        _add_route_options(p)
+        _add_officer_options(p)
+        g = p.add_argument_group("output")
+        g.add_argument("--handouts", metavar="KINDS", default="school",
+                       help="destination kinds that get printable handouts, comma-separated "
+                       "(school, kindergarten, park, playground, recreation, library, transit)")
+        g.add_argument("--compare-plan", metavar="FILE", type=Path, default=None,
+                       help="a second plan file (plan B), drawn on the planner map to compare")
+        g.add_argument("--no-pdf", action="store_true",
+                       help="skip printing handouts to PDF with headless Chromium")
+        g.add_argument("--units", choices=["imperial", "metric"], default="imperial",
+                       help="distances in directions")
+        g.add_argument("--out", metavar="DIR", type=Path, default=None,
+                       help="output folder (default maps/<site-slug>/)")
+        p.set_defaults(func=cmd_demo if demo else cmd_plan)
 
     return parser
 

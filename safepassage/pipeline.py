@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from . import settings
 from .directions import build_directions, render_directions, summary_line
 from .errors import InputError
 from .graph import nearest_node, project_points
@@ -272,3 +273,305 @@ def project_lonlat(area: Area, lon: float, lat: float) -> tuple[float, float]:
     """A WGS84 point in the area's projected CRS."""
     x, y = project_points(area.G, [lon], [lat])
     return float(x[0]), float(y[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole plan
+
+
+
+@dataclass
+class PlanRequest:
+    """What a planner asks for: route settings, windows, officers and adjustments.
+
+    Built from the command line and an optional plan file (the command line wins) by
+    :meth:`from_options`, which checks everything before any slow work starts.
+    """
+
+    route: RouteSettings
+    windows: list[str]
+    officers: int | dict[str, int] | None
+    profile: str | Path | None = None
+    radius_post: float | None = None
+    locked: Sequence[Any] = ()
+    banned: Sequence[Any] = ()
+    extra_posts: Sequence[Any] = ()
+    target: float | None = None
+    backup: Any = None
+    method: str = "auto"
+    time_limit: float = 60.0
+    site: str | None = None
+    plan_file: str | None = None
+
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        plan_file: str | Path | None = None,
+        officers: int | None = None,
+        time_window: str | None = None,
+        profile: str | Path | None = None,
+        radius_post: float | None = None,
+        target: float | None = None,
+        method: str = "auto",
+        backup: bool = False,
+        time_limit: float = 60.0,
+        avoid: str | Path | None = None,
+        penalize: str | Path | None = None,
+        incidents: str | Path | None = None,
+        max_detour_pct: float | None = None,
+    ) -> PlanRequest:
+        """Merge the command line's options with a plan file and check them all."""
+        from .planfile import load_plan
+
+        plan = load_plan(plan_file) if plan_file else None
+        if time_window:
+            names = [w.strip() for w in str(time_window).split(",") if w.strip()]
+            windows: list[str] | None = [parse_window(w).name for w in names] or None
+        else:
+            windows = plan.planned_windows() if plan is not None else None
+        profile = profile or (plan.profile if plan else None)
+        max_detour = max_detour_pct if max_detour_pct is not None else (
+            plan.max_detour_pct if plan else None)
+        route = RouteSettings.from_options(
+            profile=profile, time_window=windows[0] if windows else "dismissal", avoid=avoid,
+            penalize=penalize, incidents=incidents, max_detour_pct=max_detour,
+        )
+        target = target if target is not None else (plan.target_coverage if plan else None)
+        chosen: int | dict[str, int] | None
+        if officers is not None:
+            chosen = officers
+        elif plan is not None and plan.officers is not None:
+            chosen = plan.officers
+        else:
+            chosen = None if target is not None else settings.default_officers
+        if windows is None:
+            windows = list(chosen) if isinstance(chosen, dict) else ["dismissal"]
+        return cls(
+            route=route, windows=windows, officers=chosen, profile=profile,
+            radius_post=radius_post or (plan.radius_m if plan else None),
+            locked=plan.locked if plan else (), banned=plan.banned if plan else (),
+            extra_posts=plan.extra_posts if plan else (), target=target,
+            backup=True if backup else (plan.backup if plan else None), method=method,
+            time_limit=time_limit, site=plan.site if plan else None,
+            plan_file=str(plan_file) if plan_file else None,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """For ``plan.json``."""
+        return {
+            **self.route.describe(), "windows": self.windows, "officers": self.officers,
+            "post_radius_m": self.radius_post, "target_coverage": self.target,
+            "locked": len(self.locked), "banned": len(self.banned),
+            "extra_posts": len(self.extra_posts), "backup": bool(self.backup),
+            "method": self.method, "plan_file": self.plan_file,
+        }
+
+
+def plan_coverage(area: Area, request: PlanRequest, origins: Sequence[Any] | None = None) -> Any:
+    """Routes and officer posts for every window of the request (a ``ShiftPlan``)."""
+    from .coverage import plan_shifts
+
+    return plan_shifts(
+        area.G, list(origins) if origins else [area.origin_node], area.destinations,
+        request.officers, windows=request.windows, profile=request.profile,
+        radius_m=request.radius_post, locked=request.locked, banned=request.banned,
+        extra_posts=request.extra_posts, method=request.method,  # type: ignore[arg-type]
+        backup=request.backup, target_coverage=request.target,
+        max_detour_pct=request.route.max_detour_pct, zones=request.route.zones,
+        incidents=request.route.incidents, time_limit=request.time_limit,
+    )
+
+
+def _destination_rows(area: Area) -> list[dict[str, Any]]:
+    keep = ["dest_id", "name", "kind", "source", "approximate", "lat", "lon", "snap_m", "usable",
+            "problem"]
+    d = area.destinations
+    return [] if len(d) == 0 else json.loads(d[keep].to_json(orient="records"))
+
+
+def _route_rows(plan: RoutePlan) -> list[dict[str, Any]]:
+    rows = []
+    for dr in plan.routes:
+        d = dr.destination
+        rows.append({"dest_id": d.get("dest_id"), "destination": d.get("name"),
+                     "kind": d.get("kind"), "status": dr.status, "reason": dr.reason,
+                     **dr.comparison(), "alternatives": len(dr.alternatives)})
+    return rows
+
+
+def run_plan(
+    area: Area,
+    request: PlanRequest,
+    out_dir: str | Path,
+    *,
+    origins: Sequence[Any] | None = None,
+    handout_kinds: Sequence[str] = ("school",),
+    langs: Sequence[str] = ("en", "es"),
+    pdf: bool = True,
+    units: str = "imperial",
+    steps: Any = None,
+    made_on: Any = None,
+    compare: PlanRequest | None = None,
+) -> PlanResult:
+    """Every step after loading, written into ``out_dir`` as one atomic swap.
+
+    Writes ``plan.json``, ``routes.geojson``, ``routes.gpx``, ``posts.geojson``,
+    ``coverage.json``, ``officer_map.html``, ``planner_map.html``,
+    ``handouts/<slug>.<lang>.html`` (and ``.pdf`` where Chromium is installed) and
+    ``index.html``. If anything fails, ``out_dir`` keeps its previous content whole.
+
+    Parameters
+    ----------
+    area : Area
+        The loaded site.
+    request : PlanRequest
+        Windows, officers, adjustments.
+    out_dir : str or Path
+        Output folder (replaced whole on success).
+    origins : sequence, optional
+        Entrance nodes (default: the site point's node).
+    handout_kinds : sequence of str
+        Destination kinds that get handouts (schools by default).
+    langs : sequence of str
+        Handout languages.
+    pdf : bool
+        Also print each handout to PDF when headless Chromium is installed.
+    units : str
+        "imperial" or "metric" for directions.
+    steps : Steps, optional
+        Progress reporter (its timings go into ``plan.json``).
+    made_on : datetime.date, optional
+        Date printed on handouts (default today).
+    compare : PlanRequest, optional
+        A second plan (plan B) drawn on the planner map for comparison.
+
+    Returns
+    -------
+    PlanResult
+    """
+    import datetime as dt
+    import time
+
+    from . import __version__
+    from .chromium import find_chromium
+    from .coverage import coverage_json, write_coverage
+    from .graph import graph_summary
+    from .handouts import write_handout_pdf, write_handouts
+    from .io import atomic_dir, atomic_write_json
+    from .plot import write_index, write_officer_map, write_planner_map
+    from .progress import Steps
+
+    steps = steps or Steps(show=False)
+    made_on = made_on or dt.date.today()
+    main = request.windows[0]
+    with steps(f"routes and officer posts ({', '.join(request.windows)})"):
+        shifts = plan_coverage(area, request, origins)
+        plan_b = plan_coverage(area, compare, origins) if compare is not None else None
+    route_plan = shifts.route_plans[main]
+    with steps("directions"):
+        frame = routes_frame(area, route_plan, units=units)
+    out = Path(out_dir)
+    files: dict[str, Path] = {}
+    with atomic_dir(out) as tmp:
+        with steps("maps"):
+            write_routes(tmp, area, frame)
+            write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
+                           timing=steps.rounded())
+            write_officer_map(tmp / "officer_map.html", area, frame, shifts)
+            b = plan_b.plans[plan_b.windows[0].name] if plan_b is not None else None
+            write_planner_map(tmp / "planner_map.html", area, frame, shifts.plans[main], b,
+                              labels=("This plan", "Plan B"))
+        with steps("handouts"):
+            handouts = write_handouts(tmp / "handouts", area, frame, shifts.plans[main],
+                                      kinds=handout_kinds, langs=langs, made_on=made_on)
+        pdfs: list[Path] = []
+        if pdf and handouts and find_chromium():
+            with steps(f"handout PDFs ({len(handouts)})"):
+                for h in handouts:
+                    out_pdf = write_handout_pdf(h)
+                    if out_pdf is not None:
+                        pdfs.append(out_pdf)
+        for name in ("officer_map.html", "planner_map.html", "routes.geojson", "routes.gpx",
+                     "posts.geojson", "coverage.json"):
+            files[name] = tmp / name
+        for h in [*handouts, *pdfs]:
+            files[f"handouts/{h.name}"] = h
+        doc = {
+            "safepassage_version": __version__,
+            "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "site": area.site.to_dict(),
+            "source": area.source.describe(),
+            "settings": request.describe(),
+            "network": graph_summary(area.G),
+            "destinations": _destination_rows(area),
+            "routes": _route_rows(route_plan),
+            "coverage": coverage_json(shifts, site=area.site, source=area.source.describe()),
+            "plan_b": coverage_json(plan_b) if plan_b is not None else None,
+            "notes": list(area.notes) + list(shifts.notes),
+            "timing_s": steps.rounded(),
+            "files": sorted(files),
+        }
+        atomic_write_json(tmp / "plan.json", doc)
+        files["plan.json"] = tmp / "plan.json"
+        summary = {
+            "Destinations routed": f"{len(route_plan.ok)} of {len(route_plan.routes)}",
+            "Officers": ", ".join(f"{r.window}: {r.officers}" for r in shifts.table.itertuples()),
+            "Demand covered": f"{shifts.covered_pct:.1f} %",
+            "Officer-hours": f"{shifts.officer_hours:g}",
+        }
+        write_index(tmp, _index_links(files, frame), area.site, summary)
+    return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out,
+                      files=sorted([*files, "index.html"]))
+
+
+@dataclass
+class PlanResult:
+    """What :func:`run_plan` made.
+
+    Attributes
+    ----------
+    doc : dict
+        The content of ``plan.json``.
+    shifts : ShiftPlan
+        Posts per window.
+    route_plan : RoutePlan
+        Routes of the first window.
+    folder : Path
+        Where everything was written.
+    files : list of str
+        Files written, relative to ``folder``.
+    """
+
+    doc: dict[str, Any]
+    shifts: Any
+    route_plan: RoutePlan
+    folder: Path
+    files: list[str]
+
+
+_LINK_TEXT = {
+    "officer_map.html": "Officer map (phones in the field)",
+    "planner_map.html": "Planner map (demand, coverage, gaps)",
+    "routes.geojson": "Routes with metrics and directions (GeoJSON, for GIS)",
+    "routes.gpx": "Safe routes for phones (GPX)",
+    "posts.geojson": "Officer posts (GeoJSON)",
+    "coverage.json": "Coverage figures and gaps (JSON)",
+    "plan.json": "Everything about this plan (JSON)",
+}
+
+
+def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, Path]:
+    """Readable link texts for the index page, in a sensible order."""
+    from .sites import slugify
+
+    names = {slugify(str(n)): str(n) for n in frame["destination"].dropna()}
+    links = {_LINK_TEXT[k]: v for k, v in files.items() if k in _LINK_TEXT}
+    lang_name = {"en": "English", "es": "Español"}
+    for key, path in sorted(files.items()):
+        if not key.startswith("handouts/"):
+            continue
+        stem, lang, ext = path.name.rsplit(".", 2)
+        label = names.get(stem, stem)
+        links[f"Handout: {label} ({lang_name.get(lang, lang)}, {ext.upper()})"] = path
+    return links

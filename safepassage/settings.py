@@ -53,5 +53,8 @@ max_snap_m: float = 250.0
 #: profiles may set a slower pace for children).
 walk_speed_m_per_min: float = 80.0
 
+#: Officers on duty per window when neither the command line nor a plan file says.
+default_officers: int = 6
+
 #: Default coverage radius of one officer post, metres of walking.
 post_radius_m: float = 250.0
