@@ -1,0 +1,113 @@
+"""The main job in one command: `safepassage plan` / `safepassage demo`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import gpxpy
+import pytest
+
+from safepassage.cli import main
+from safepassage.offline import external_references
+
+EXPECTED = ["plan.json", "routes.geojson", "routes.gpx", "posts.geojson", "coverage.json",
+            "officer_map.html", "planner_map.html", "index.html",
+            "handouts/colburn-school.en.html", "handouts/colburn-school.es.html"]
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory, demo_cache) -> Path:
+    out = tmp_path_factory.mktemp("plan") / "demo"
+    plan = out.parent / "plan.yaml"
+    plan.write_text("officers: {arrival: 3, dismissal: 4}\nwindows: [dismissal, arrival]\n")
+    b = out.parent / "b.yaml"
+    b.write_text("officers: 2\n")
+    rc = main(["demo", "--out", str(out), "--cache-dir", str(demo_cache), "-q", "--plan",
+               str(plan), "--compare-plan", str(b), "--handouts", "school,park", "--no-pdf"])
+    assert rc == 0
+    return out
+
+
+def test_demo_writes_every_output(demo_out: Path):
+    for name in EXPECTED:
+        assert (demo_out / name).is_file(), name
+    assert (demo_out / "handouts" / "pershing-square.es.html").is_file()
+
+
+def test_plan_json_says_everything(demo_out: Path):
+    doc = json.loads((demo_out / "plan.json").read_text())
+    assert doc["site"]["name"] == "Downtown LA demo" and doc["site"]["approximate"] is True
+    assert doc["network"]["nodes"] > 800 and doc["network"]["edges"] > 2000
+    assert doc["network"]["provenance"]["source"] == "demo"
+    assert len(doc["destinations"]) >= 30
+    ok = [r for r in doc["routes"] if r["status"] == "ok"]
+    assert len(ok) == len(doc["routes"])
+    assert {"length_m", "detour_pct", "risk_reduction_pct",
+            "unsignalised_arterial_crossings"} <= set(ok[0])
+    cov = doc["coverage"]
+    assert cov["windows"] == ["dismissal", "arrival"]
+    assert cov["officers_by_window"] == {"dismissal": 4, "arrival": 3}
+    assert len(cov["posts"]) == 7
+    assert doc["plan_b"]["officers"] == 2
+    for step in ("load network", "destinations", "maps", "handouts"):
+        assert any(k.startswith(step) for k in doc["timing_s"]), step
+    assert set(EXPECTED) - {"index.html", "plan.json"} <= set(doc["files"])
+
+
+def test_index_links_every_file_and_is_offline(demo_out: Path):
+    html = (demo_out / "index.html").read_text()
+    links = set(re.findall(r'href="([^"]+)"', html))
+    for name in EXPECTED:
+        if name != "index.html":
+            assert name in links, name
+    for name in ("index.html", "officer_map.html", "planner_map.html",
+                 "handouts/colburn-school.en.html"):
+        assert external_references((demo_out / name).read_text()) == [], name
+
+
+def test_outputs_open_in_their_tools(demo_out: Path):
+    gpx = gpxpy.parse((demo_out / "routes.gpx").read_text())
+    assert gpx.tracks and gpx.waypoints
+    posts = json.loads((demo_out / "posts.geojson").read_text())
+    assert posts["type"] == "FeatureCollection" and len(posts["features"]) == 7
+    assert {f["properties"]["window"] for f in posts["features"]} == {"dismissal", "arrival"}
+    planner = (demo_out / "planner_map.html").read_text()
+    assert "Plan B" in planner
+
+
+def test_failed_run_leaves_previous_output_whole(demo_out: Path, demo_cache, monkeypatch,
+                                                 capsys):
+    before = {p.relative_to(demo_out): p.read_bytes() for p in demo_out.rglob("*") if p.is_file()}
+
+    import safepassage.handouts as handouts
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(handouts, "write_handouts", broken)
+    rc = main(["demo", "--out", str(demo_out), "--cache-dir", str(demo_cache), "-q", "--no-pdf"])
+    assert rc == 1
+    assert capsys.readouterr().err.strip() == "error: disk full"
+    after = {p.relative_to(demo_out): p.read_bytes() for p in demo_out.rglob("*") if p.is_file()}
+    assert after == before
+    leftovers = [p.name for p in demo_out.parent.iterdir() if p.name.startswith(".demo")]
+    assert leftovers == []
+
+
+def test_bad_plan_file_exits_2_and_writes_nothing(tmp_path: Path, demo_cache, capsys):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("officers: {dismissal: six}\n")
+    out = tmp_path / "out"
+    assert main(["demo", "--out", str(out), "--cache-dir", str(demo_cache), "-q", "--plan",
+                 str(plan)]) == 2
+    err = capsys.readouterr().err
+    assert "officers.dismissal must be a whole number" in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_unknown_handout_kind(tmp_path: Path, demo_cache, capsys):
+    assert main(["demo", "--out", str(tmp_path / "o"), "--cache-dir", str(demo_cache), "-q",
+                 "--handouts", "school,mall"]) == 2
+    assert "unknown kind(s) mall" in capsys.readouterr().err
