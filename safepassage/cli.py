@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__, settings
-from .errors import InputError, SafePassageError
+from .errors import DataUnavailableError, InputError, SafePassageError
 
 EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
 
@@ -51,9 +51,14 @@ def _positive(text: str) -> float:
     return value
 
 
-def _add_source(p: argparse.ArgumentParser, *, destinations: bool = True) -> None:
+def _add_source(p: argparse.ArgumentParser, *, destinations: bool = True,
+                many: bool = False) -> None:
     g = p.add_argument_group("source (exactly one)")
-    g.add_argument("--site", metavar="NAME", help="CSP site name, e.g. \"Jordan Downs\"")
+    if many:
+        g.add_argument("--site", metavar="NAME", action="append",
+                       help="CSP site name, e.g. \"Jordan Downs\"; repeat for several sites")
+    else:
+        g.add_argument("--site", metavar="NAME", help="CSP site name, e.g. \"Jordan Downs\"")
     g.add_argument("--point", metavar="LAT,LON", type=_point,
                    help="a point (the origin; with --osm-file, the origin in that file)")
     g.add_argument("--osm-file", metavar="PATH", type=Path,
@@ -287,7 +292,7 @@ def _add_officer_options(p: argparse.ArgumentParser) -> None:
                    help="seconds the exact solver may spend per window")
 
 
-def _plan_request(args: argparse.Namespace) -> Any:
+def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
     """The planner's request from the options and the plan file, checked before slow work."""
     from .pipeline import PlanRequest
 
@@ -297,10 +302,11 @@ def _plan_request(args: argparse.Namespace) -> Any:
         method=args.method, backup=args.backup, time_limit=args.time_limit, avoid=args.avoid,
         penalize=args.penalize, incidents=args.incidents, max_detour_pct=args.max_detour,
     )
-    given = [args.site, args.point, args.osm_file, args.demo]
-    if request.site and not any(given):
-        args.site = request.site  # the plan file names the site; the command line wins
-    _source(args)
+    if single:
+        given = [args.site, args.point, args.osm_file, args.demo]
+        if request.site and not any(given):
+            args.site = request.site  # the plan file names the site; the command line wins
+        _source(args)
     return request
 
 
@@ -338,13 +344,71 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 # plan and demo
 
 
+def _many_sites(args: argparse.Namespace) -> list[Any] | None:
+    """The sites of a multi-site run, or None for a single site."""
+    from .batch import all_sites, sources_from_csv
+    from .source import source_from_options
+
+    names = args.site or []
+    many = getattr(args, "all_sites", False) or getattr(args, "sites_file", None) or len(
+        names) > 1 or getattr(args, "pool", None) is not None
+    if not many:
+        args.site = names[0] if names else None
+        return None
+    if args.demo or (args.point and not args.osm_file):
+        raise InputError("several sites: use --all-sites, --site repeated or --sites-file")
+    if args.entrances or args.destinations:
+        raise InputError("--entrances and --destinations are for one site at a time")
+    sources = []
+    if args.all_sites:
+        sources += all_sites()
+    sources += [source_from_options(site=n) for n in names]
+    if args.sites_file:
+        sources += sources_from_csv(args.sites_file, args.osm_file)
+    if not sources:
+        raise InputError("--pool needs several sites: --all-sites, --site repeated or "
+                         "--sites-file")
+    return sources
+
+
+def cmd_plan_many(args: argparse.Namespace, sources: list[Any], request: Any,
+                  kinds: list[str]) -> int:
+    """Plan several sites on Dask, with an index page over all of them."""
+    from .batch import plan_sites
+
+    out_root = Path(args.out) if args.out else settings.maps_folder
+    steps = _steps(args)
+    result = plan_sites(
+        sources, request, out_root, pool=args.pool, scheduler=args.scheduler,
+        workers=args.workers, radius_m=args.radius, cache_dir=args.cache_dir,
+        allow_download=not args.offline, handout_kinds=kinds, pdf=not args.no_pdf,
+        units=args.units, progress=steps.say,
+    )
+    rows = [("Site", "Status", "Officers", "Covered", "Routed", "Seconds")]
+    for s in result.sites:
+        if s.status == "ok":
+            rows.append((s.name, "ok", str(s.officers), f"{s.covered_pct:.1f} %",
+                         f"{s.routes_ok}/{s.destinations}", f"{s.seconds:.1f}"))
+        else:
+            rows.append((s.name, "failed", "", "", "", f"{s.seconds:.1f}"))
+    print(_table(rows))
+    for s in result.failed:
+        print(f"not planned: {s.name}: {s.error}")
+    print(f"\n{len(result.sites) - len(result.failed)} of {len(result.sites)} sites planned in "
+          f"{result.seconds:.0f} s; open {result.index}")
+    if len(result.failed) == len(result.sites):
+        raise DataUnavailableError("no site could be planned")
+    return EXIT_OK
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Run every step and write the plan's folder: maps, handouts, data, index."""
     from .coverage import summary_text
     from .features import KINDS
     from .pipeline import PlanRequest, read_entrances, run_plan, summary_rows
 
-    request = _plan_request(args)
+    sources = _many_sites(args) if hasattr(args, "all_sites") else None
+    request = _plan_request(args, single=sources is None)
     compare = None
     if args.compare_plan:
         compare = PlanRequest.from_options(
@@ -354,6 +418,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise InputError(f"--handouts: unknown kind(s) {', '.join(bad)}; use {', '.join(KINDS)}")
+    if sources is not None:
+        return cmd_plan_many(args, sources, request, kinds)
     steps = _steps(args)
     area = _load_area(args, steps)
     origins = read_entrances(args.entrances, area) if args.entrances else None
@@ -487,7 +553,20 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--offline", action="store_true", help=argparse.SUPPRESS)
             p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
         else:
-            _add_source(p)
+            _add_source(p, many=True)
+            g = p.add_argument_group("many sites in one run (on Dask)")
+            g.add_argument("--all-sites", action="store_true", help="plan all ten CSP sites")
+            g.add_argument("--sites-file", metavar="CSV", type=Path,
+                           help="places to plan, one per row: name,lat,lon (schools of a "
+                           "division, say); with --osm-file, all on that extract")
+            g.add_argument("--pool", metavar="N", type=_coverage_count, default=None,
+                           help="share N officers across the sites to cover the most demand "
+                           "in total (CERT style)")
+            g.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                           help="an existing Dask scheduler (tcp://host:8786); default: a "
+                           "local cluster on this machine's cores")
+            g.add_argument("--workers", metavar="N", type=_coverage_count, default=None,
+                           help="local Dask workers (default: one per core)")
         _add_route_options(p)
         _add_officer_options(p)
         g = p.add_argument_group("output")

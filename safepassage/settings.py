@@ -56,5 +56,8 @@ walk_speed_m_per_min: float = 80.0
 #: Officers on duty per window when neither the command line nor a plan file says.
 default_officers: int = 6
 
+#: Seconds to wait for an existing Dask scheduler (``plan --scheduler``) to answer.
+dask_connect_timeout_s: float = 15.0
+
 #: Default coverage radius of one officer post, metres of walking.
 post_radius_m: float = 250.0

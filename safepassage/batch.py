@@ -1,0 +1,379 @@
+"""Many sites in one run: every CSP site, a list of sites or points, or a CSV of schools.
+
+Each site's plan is independent work, so it runs on a Dask cluster: a ``LocalCluster`` using
+the machine's cores by default, or an existing cluster given by its scheduler address when a
+county-wide run outgrows one machine. One failing site is reported and does not sink the
+others. With a shared officer pool (CERT style), the sites first report how much demand each
+number of officers would cover, the pool is split to cover the most in total, and then each
+site is planned with its share.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import settings
+from .errors import InputError, SafePassageError
+from .pipeline import PlanRequest
+from .sites import load_sites, point_site, slugify
+from .source import Source, source_from_options
+
+log = logging.getLogger(__name__)
+
+
+def sources_from_csv(path: str | Path, osm_file: str | Path | None = None) -> list[Source]:
+    """Sites from a CSV of places (``name,lat,lon``): schools of a division, say.
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV; a ``name`` column is optional.
+    osm_file : str or Path, optional
+        A local extract all of them are planned on (instead of Overpass / the cache).
+
+    Raises
+    ------
+    InputError
+        Naming the line for a missing or bad coordinate, or a repeated name.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"sites file not found: {path}")
+    out: list[Source] = []
+    seen: set[str] = set()
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        if "lat" not in fields or "lon" not in fields:
+            raise InputError(f"{path.name}: needs columns lat,lon (and optionally name)")
+        for i, raw in enumerate(reader, start=2):
+            r = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+            try:
+                lat, lon = float(r["lat"]), float(r["lon"])
+            except ValueError:
+                raise InputError(f"{path.name} line {i}: lat/lon must be numbers") from None
+            name = r.get("name") or None
+            site = point_site(lat, lon, name)
+            if site.slug in seen:
+                raise InputError(f"{path.name} line {i}: {site.name!r} appears twice")
+            seen.add(site.slug)
+            if osm_file is not None:
+                out.append(Source("file", site, Path(osm_file)))
+            else:
+                out.append(Source("point", site))
+    if not out:
+        raise InputError(f"{path.name}: no places in the file")
+    return out
+
+
+def all_sites() -> list[Source]:
+    """Every CSP site."""
+    return [source_from_options(site=s.name) for s in load_sites()]
+
+
+@dataclass
+class SiteResult:
+    """How one site's plan went.
+
+    Attributes
+    ----------
+    name, slug : str
+    status : str
+        "ok" or "failed".
+    error : str or None
+        One line saying why it failed.
+    folder : str or None
+        Where its outputs are.
+    officers : int or dict or None
+        Officers it was planned with.
+    covered_pct : float or None
+    officer_hours : float or None
+    routes_ok, destinations : int
+    seconds : float
+    """
+
+    name: str
+    slug: str
+    status: str
+    error: str | None = None
+    folder: str | None = None
+    officers: Any = None
+    covered_pct: float | None = None
+    officer_hours: float | None = None
+    routes_ok: int = 0
+    destinations: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    """All sites of a run.
+
+    Attributes
+    ----------
+    sites : list of SiteResult
+    pool : dict or None
+        Officers per site from a shared pool, with the pool size under ``"pool"``.
+    scheduler : str
+        The Dask scheduler that ran the work.
+    index : Path or None
+        The index page over all sites.
+    """
+
+    sites: list[SiteResult]
+    pool: dict[str, Any] | None = None
+    scheduler: str = ""
+    index: Path | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SiteResult]:
+        """Sites that did not plan."""
+        return [s for s in self.sites if s.status != "ok"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Work done on the workers (plain functions of picklable arguments)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, SafePassageError):
+        return str(exc)
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" ({Path(frame[0].filename).name}:{frame[0].lineno})" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _load(source: Source, radius_m: float | None, destinations: str | None,
+          cache_dir: str | None, allow_download: bool) -> Any:
+    import warnings
+
+    from .source import load_area
+
+    warnings.filterwarnings("ignore")
+    return load_area(source, radius_m, destinations_file=destinations, cache_dir=cache_dir,
+                     allow_download=allow_download)
+
+
+def site_curve(source: Source, request: PlanRequest, n_officers: int, *,
+               radius_m: float | None = None, destinations: str | None = None,
+               cache_dir: str | None = None, allow_download: bool = True) -> dict[str, Any]:
+    """Covered demand with 0..n officers at one site, first window (for a shared pool)."""
+    from .coverage import coverage_problem
+    from .locate import coverage_curve
+    from .pipeline import compute_routes
+
+    try:
+        area = _load(source, radius_m, destinations, cache_dir, allow_download)
+        settings = replace(request.route)
+        plan = compute_routes(area, settings)
+        problem = coverage_problem(area.G, plan, settings.window, radius_m=request.radius_post)
+        curve = coverage_curve(problem.covers, problem.weights, n_officers,
+                               method="exact" if request.method == "exact" else "greedy")
+        return {"name": source.site.name, "curve": [float(x) for x in curve], "error": None}
+    except Exception as exc:  # reported per site; never sinks the batch
+        return {"name": source.site.name, "curve": None, "error": _one_line(exc)}
+
+
+def plan_site(source: Source, request: PlanRequest, out_dir: str, *,
+              officers: int | None = None, radius_m: float | None = None,
+              destinations: str | None = None, cache_dir: str | None = None,
+              allow_download: bool = True, handout_kinds: Sequence[str] = ("school",),
+              pdf: bool = True, units: str = "imperial") -> SiteResult:
+    """Plan one site into ``out_dir``; failures come back as a result, not an exception."""
+    from .pipeline import run_plan
+
+    t0 = time.perf_counter()
+    name, slug = source.site.name, source.site.slug
+    try:
+        if officers is not None:
+            request = replace(request, officers=officers)
+        area = _load(source, radius_m, destinations, cache_dir, allow_download)
+        result = run_plan(area, request, out_dir, handout_kinds=handout_kinds, pdf=pdf,
+                          units=units)
+        cov = result.doc["coverage"]
+        return SiteResult(
+            name=name, slug=slug, status="ok", folder=str(out_dir),
+            officers=cov.get("officers_by_window"), covered_pct=cov.get("covered_pct"),
+            officer_hours=cov.get("officer_hours"), routes_ok=len(result.route_plan.ok),
+            destinations=len(result.route_plan.routes), seconds=time.perf_counter() - t0,
+        )
+    except Exception as exc:  # reported per site; never sinks the batch
+        return SiteResult(name=name, slug=slug, status="failed", error=_one_line(exc),
+                          seconds=time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The driver
+
+
+def _client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
+    from dask.distributed import Client, LocalCluster
+
+    # Dask reports every worker start and stop as a warning; our progress lines say enough.
+    for name in ("distributed", "dask"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if scheduler:
+        try:
+            return Client(scheduler, timeout=f"{settings.dask_connect_timeout_s:g}s"), None
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def plan_sites(
+    sources: Sequence[Source],
+    request: PlanRequest,
+    out_root: str | Path,
+    *,
+    pool: int | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    radius_m: float | None = None,
+    destinations: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    allow_download: bool = True,
+    handout_kinds: Sequence[str] = ("school",),
+    pdf: bool = True,
+    units: str = "imperial",
+    progress: Callable[[str], None] | None = None,
+) -> BatchResult:
+    """Plan many sites on Dask and write an index page over all of them.
+
+    Parameters
+    ----------
+    sources : sequence of Source
+        The sites (see :func:`all_sites`, :func:`sources_from_csv`).
+    request : PlanRequest
+        Shared settings; with ``pool``, its officer count is replaced per site.
+    out_root : str or Path
+        Each site goes to ``<out_root>/<slug>/``; the index to ``<out_root>/index.html``.
+    pool : int, optional
+        A shared pool of officers split across the sites to cover the most demand.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``); default a LocalCluster.
+    workers : int, optional
+        LocalCluster workers (default: the machine's cores).
+    radius_m, destinations, cache_dir, allow_download, handout_kinds, pdf, units
+        As for a single plan.
+    progress : callable, optional
+        Receives one line per event (site started, done, failed).
+
+    Returns
+    -------
+    BatchResult
+    """
+    from dask.distributed import as_completed
+
+    say = progress or (lambda _line: None)
+    if not sources:
+        raise InputError("no sites to plan")
+    slugs = [s.site.slug for s in sources]
+    if len(set(slugs)) != len(slugs):
+        raise InputError("the same site is listed twice")
+    out_root = Path(out_root)
+    t0 = time.perf_counter()
+    client, cluster = _client(scheduler, workers)
+    common = {"radius_m": radius_m, "destinations": str(destinations) if destinations else None,
+              "cache_dir": str(cache_dir) if cache_dir else None,
+              "allow_download": allow_download}
+    result = BatchResult(sites=[], scheduler=str(client.scheduler.address))
+    try:
+        say(f"Dask scheduler {client.scheduler.address}, "
+            f"{len(client.scheduler_info()['workers'])} workers, {len(sources)} sites")
+        officers: dict[str, int | None] = {s.site.name: None for s in sources}
+        if pool is not None:
+            officers = _split_pool(client, sources, request, pool, common, say, result)
+        futures = {}
+        for src in sources:
+            name = src.site.name
+            if pool is not None and officers.get(name) is None:
+                continue  # its curve failed; already reported
+            fut = client.submit(
+                plan_site, src, request, str(out_root / src.site.slug),
+                officers=officers.get(name), handout_kinds=tuple(handout_kinds), pdf=pdf,
+                units=units, pure=False, **common)
+            futures[fut] = name
+            say(f"… {name}")
+        for fut in as_completed(futures):
+            res: SiteResult = fut.result()
+            result.sites.append(res)
+            if res.status == "ok":
+                say(f"✓ {res.name}: {res.covered_pct:.1f} % of demand covered "
+                    f"({res.seconds:.1f} s)")
+            else:
+                say(f"✗ {res.name}: {res.error}")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    order = {s.site.name: i for i, s in enumerate(sources)}
+    result.sites.sort(key=lambda r: order.get(r.name, len(order)))
+    result.seconds = time.perf_counter() - t0
+    result.index = write_batch_index(out_root, result)
+    return result
+
+
+def _split_pool(client: Any, sources: Sequence[Source], request: PlanRequest, pool: int,
+                common: dict[str, Any], say: Callable[[str], None],
+                result: BatchResult) -> dict[str, int | None]:
+    from dask.distributed import as_completed
+
+    from .locate import allocate_pool
+
+    futs = [client.submit(site_curve, s, request, pool, pure=False, **common) for s in sources]
+    curves: dict[str, list[float]] = {}
+    for fut in as_completed(futs):
+        r = fut.result()
+        if r["error"]:
+            say(f"✗ {r['name']}: {r['error']}")
+            src = next(s for s in sources if s.site.name == r["name"])
+            result.sites.append(SiteResult(r["name"], src.site.slug, "failed", error=r["error"]))
+        else:
+            curves[r["name"]] = r["curve"]
+            say(f"  coverage curve for {r['name']}")
+    split = allocate_pool(curves, pool) if curves else {}
+    result.pool = {"pool": pool, "officers": split}
+    say("shared pool of " + str(pool) + " officers: "
+        + ", ".join(f"{k} {v}" for k, v in split.items()))
+    return {s.site.name: split.get(s.site.name) for s in sources}
+
+
+def write_batch_index(out_root: str | Path, result: BatchResult) -> Path:
+    """The index page over all sites of a run (links to each site's own index)."""
+    from .plot import write_index
+    from .sites import Site
+
+    out_root = Path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    for s in result.sites:
+        if s.status == "ok" and s.folder:
+            label = (f"{s.name}: {s.covered_pct:.1f} % covered, officers {s.officers}, "
+                     f"{s.routes_ok} of {s.destinations} destinations routed")
+            files[label] = Path(s.folder) / "index.html"
+    ok = [s for s in result.sites if s.status == "ok"]
+    summary: dict[str, Any] = {
+        "Sites planned": f"{len(ok)} of {len(result.sites)}",
+        "Run time": f"{result.seconds:.0f} s on {result.scheduler}",
+    }
+    if result.pool:
+        summary["Shared officer pool"] = (
+            f"{result.pool['pool']}: " + ", ".join(f"{k} {v}"
+                                                   for k, v in result.pool["officers"].items()))
+    for s in result.failed:
+        summary[f"Not planned: {s.name}"] = s.error or "failed"
+    site = Site(name="Safe Passages: all sites", slug=slugify("all sites"), lat=0.0, lon=0.0)
+    return write_index(out_root, files, site, summary)
