@@ -20,7 +20,7 @@ from safepassage.locate import (
     coverage_curve,
 )
 
-WEST_OAKLAND = Path("/work/shared/geodata-sources/west-oakland/West-Oakland.osm.bz2")
+WEST_OAKLAND = Path(__file__).resolve().parents[1] / "geodata/test/west_oakland.osm.bz2"
 
 
 # ---------------------------------------------------------------------------------------------

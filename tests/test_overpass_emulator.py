@@ -40,10 +40,8 @@ except ImportError:  # pragma: no cover - tests/ turned into a package
 
 StartServer = Callable[..., OverpassEmulator]
 
-LA_PBF = (
-    Path(__file__).resolve().parents[2]
-    / "shared/geodata-sources/la-financial-district/Financial_District.osm.pbf"
-)
+# the shipped copy of ../shared/geodata-sources/la-financial-district/Financial_District.osm.pbf
+LA_PBF = Path(__file__).resolve().parents[1] / "geodata/demo/financial_district.osm.pbf"
 LA_CENTER = (34.0505, -118.2550)
 
 # highway values osmnx's "walk" filter excludes (an unanchored regex, as on Overpass)
