@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import math
 import re
 import tempfile
@@ -43,6 +42,7 @@ from shapely.geometry import Point
 from . import settings
 from .errors import InputError
 from .graph import _check_file, clean_value, overpass_errors
+from .io import read_geojson_features
 
 #: Destination kinds, in the order reports list them.
 KINDS: tuple[str, ...] = (
@@ -363,32 +363,15 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
 
 
 def _read_geojson(path: Path) -> gpd.GeoDataFrame:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: malformed GeoJSON ({type(exc).__name__})") from None
-    feats = data.get("features") if isinstance(data, dict) else None
-    if isinstance(data, dict) and data.get("type") == "Feature":
-        feats = [data]
-    if not isinstance(feats, list) or not feats:
-        raise InputError(f"{path.name}: no GeoJSON features")
     rows = []
-    for i, f in enumerate(feats, start=1):
-        where = f"{path.name} feature {i}"
-        try:
-            geom = shapely.geometry.shape(f["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
-            raise InputError(f"{where}: missing or invalid geometry") from None
-        if geom.is_empty or geom.geom_type not in ("Point", "Polygon", "MultiPolygon"):
-            raise InputError(f"{where}: geometry must be a Point or Polygon")
-        props = f.get("properties") or {}
+    feats = read_geojson_features(path, ("Point", "Polygon", "MultiPolygon"),
+                                  what="destinations file",
+                                  expect="geometry must be a Point or Polygon")
+    for i, (where, geom, props) in enumerate(feats, start=1):
         name = str(props.get("name") or "").strip()
         if not name:
             raise InputError(f"{where}: missing 'name' property")
         kind = _check_kind(props.get("kind"), where)
-        minx, miny, maxx, maxy = geom.bounds
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise InputError(f"{where}: coordinates out of range (GeoJSON is lon,lat in WGS84)")
         rows.append(
             {"dest_id": f"user:{path.stem}:{i}", "name": name, "kind": kind,
              "source": f"user file {path.name}", "approximate": bool(props.get("approximate")),

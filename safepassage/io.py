@@ -141,3 +141,70 @@ def write_gpx(
         track.segments.append(seg)
         gpx.tracks.append(track)
     return atomic_write_text(path, gpx.to_xml())
+
+
+def read_geojson_features(
+    path: str | Path, kinds: tuple[str, ...], *, what: str = "GeoJSON file",
+    expect: str = "", allow_empty: bool = False,
+) -> list[tuple[str, Any, dict[str, Any]]]:
+    """Read and check the features of a user's GeoJSON file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A FeatureCollection or a single Feature, WGS84 lon/lat.
+    kinds : tuple of str
+        Geometry types allowed ("Point", "Polygon", "MultiPolygon", ...).
+    what : str
+        What the file is, for the not-found message.
+    expect : str
+        How to say which geometries are wanted ("geometry must be a Point or Polygon").
+    allow_empty : bool
+        Whether a collection without features is acceptable.
+
+    Returns
+    -------
+    list of tuple
+        ``(where, geometry, properties)`` per feature; ``where`` names the file and feature
+        for the caller's own messages.
+
+    Raises
+    ------
+    InputError
+        Missing file, malformed JSON, no features, a missing or invalid geometry, a geometry
+        of another type, or coordinates out of range.
+    """
+    import shapely
+
+    from .errors import InputError
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{what} not found: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.name}: malformed GeoJSON ({type(exc).__name__})") from None
+    feats = data.get("features") if isinstance(data, dict) else None
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        feats = [data]
+    if not isinstance(feats, list):
+        raise InputError(f"{path.name}: not a GeoJSON FeatureCollection")
+    if not feats and not allow_empty:
+        raise InputError(f"{path.name}: no GeoJSON features")
+    out = []
+    for i, f in enumerate(feats, start=1):
+        where = f"{path.name} feature {i}"
+        try:
+            geom = shapely.geometry.shape(f["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+            raise InputError(f"{where}: missing or invalid geometry") from None
+        if geom.is_empty or geom.geom_type not in kinds:
+            wanted = expect or f"geometry must be {' or '.join(kinds)}"
+            raise InputError(f"{where}: {wanted}, got {geom.geom_type}")
+        minx, miny, maxx, maxy = geom.bounds
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise InputError(f"{where}: coordinates out of range (GeoJSON is lon,lat in WGS84)")
+        props = f.get("properties") if isinstance(f, dict) else None
+        out.append((where, geom, dict(props or {})))
+    return out

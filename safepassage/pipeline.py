@@ -21,7 +21,7 @@ from . import settings
 from .directions import build_directions, render_directions, summary_line
 from .errors import InputError
 from .graph import nearest_node, project_points
-from .io import write_geojson, write_gpx
+from .io import read_geojson_features, write_geojson, write_gpx
 from .routing import RoutePlan, route_geometry, route_legs, safe_routes
 from .safety import (
     EdgeRisk,
@@ -129,20 +129,14 @@ def read_entrances(path: str | Path, area: Area) -> list[Any]:
                 except (KeyError, TypeError, ValueError):
                     raise InputError(f"{path.name} line {i}: needs numeric lat,lon") from None
     else:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            feats = data["features"] if data.get("type") == "FeatureCollection" else [data]
-            geoms = [shapely.geometry.shape(f["geometry"]) for f in feats]
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError,
-                UnicodeDecodeError, shapely.errors.GEOSException):
-            raise InputError(f"{path.name}: malformed GeoJSON") from None
-        for g in geoms:
+        feats = read_geojson_features(path, ("Point", "Polygon", "MultiPolygon"),
+                                      what="entrances file",
+                                      expect="entrances must be Points or a Polygon outline")
+        for _, g, _ in feats:
             if g.geom_type == "Point":
                 points.append((g.y, g.x))
-            elif g.geom_type in ("Polygon", "MultiPolygon"):
-                polys.append(g)
             else:
-                raise InputError(f"{path.name}: entrances must be Points or a Polygon outline")
+                polys.append(g)
     nodes: list[Any] = []
     for lat, lon in points:
         nodes.append(nearest_node(area.G, lat, lon, max_m=ENTRANCE_MAX_M * 5)[0])

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import math
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -353,33 +352,14 @@ def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.
         For a missing file, malformed GeoJSON, non-polygon or out-of-range geometry, or a
         factor below 1.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"zone file not found: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: malformed GeoJSON ({type(exc).__name__})") from None
-    feats = data.get("features") if isinstance(data, dict) else None
-    if isinstance(data, dict) and data.get("type") == "Feature":
-        feats = [data]
-    if not isinstance(feats, list):
-        raise InputError(f"{path.name}: not a GeoJSON FeatureCollection")
+    from .io import read_geojson_features
+
     rows = []
-    for i, f in enumerate(feats, start=1):
-        where = f"{path.name} feature {i}"
-        try:
-            geom = shapely.geometry.shape(f["geometry"])
-        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
-            raise InputError(f"{where}: missing or invalid geometry") from None
-        if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
-            raise InputError(f"{where}: zones must be polygons, got {geom.geom_type}")
-        minx, miny, maxx, maxy = geom.bounds
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise InputError(f"{where}: coordinates out of range (GeoJSON is lon,lat in WGS84)")
+    feats = read_geojson_features(path, ("Polygon", "MultiPolygon"), what="zone file",
+                                  expect="zones must be polygons", allow_empty=True)
+    for i, (where, geom, props) in enumerate(feats, start=1):
         if not geom.is_valid:
             geom = shapely.make_valid(geom)
-        props = f.get("properties") or {}
         factor = props.get("factor", default_factor)
         if factor is not None:
             try:
