@@ -241,6 +241,58 @@ def write_routes(out_dir: str | Path, area: Area, frame: gpd.GeoDataFrame) -> di
     return paths
 
 
+def _flat(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns a GeoPackage can hold: lists become lines of text, dictionaries JSON."""
+    out = frame.copy()
+    for col in out.columns:
+        if col == "geometry" or out[col].dtype != object:
+            continue
+        vals = out[col]
+        if vals.map(lambda v: isinstance(v, list | tuple)).any():
+            out[col] = vals.map(lambda v: "\n".join(map(str, v)) if isinstance(v, list | tuple)
+                                else v)
+        elif vals.map(lambda v: isinstance(v, dict)).any():
+            out[col] = vals.map(lambda v: json.dumps(v) if isinstance(v, dict) else v)
+    return out
+
+
+def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
+                     coverage: Any = None) -> Path:
+    """One GeoPackage for GIS: layers ``routes``, ``destinations``, ``posts``, ``corridor``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.gpkg`` file (written to a temporary name and renamed when complete).
+    area : Area
+        The loaded site.
+    frame : geopandas.GeoDataFrame
+        From :func:`routes_frame`.
+    coverage : CoveragePlan, optional
+        Officer posts and the corridor with its demand and coverage.
+    """
+    from .plot import coverage_view
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    try:
+        routes = frame[frame["role"].notna()]
+        _flat(routes).to_file(tmp, layer="routes", driver="GPKG")
+        d = area.destinations.copy()
+        d["geometry"] = d.geometry.representative_point()
+        _flat(d).to_file(tmp, layer="destinations", driver="GPKG")
+        if coverage is not None:
+            view = coverage_view(coverage)
+            if view.posts is not None and len(view.posts):
+                _flat(view.posts).to_file(tmp, layer="posts", driver="GPKG")
+            _flat(view.corridor).to_file(tmp, layer="corridor", driver="GPKG")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def summary_rows(plan: RoutePlan) -> list[tuple[Any, ...]]:
     """Rows of the printed summary table (header first)."""
     rows: list[tuple[Any, ...]] = [(
@@ -411,7 +463,7 @@ def run_plan(
     """Every step after loading, written into ``out_dir`` as one atomic swap.
 
     Writes ``plan.json``, ``routes.geojson``, ``routes.gpx``, ``posts.geojson``,
-    ``coverage.json``, ``officer_map.html``, ``planner_map.html``,
+    ``coverage.json``, ``plan.gpkg``, ``officer_map.html``, ``planner_map.html``,
     ``handouts/<slug>.<lang>.html`` (and ``.pdf`` where Chromium is installed) and
     ``index.html``. If anything fails, ``out_dir`` keeps its previous content whole.
 
@@ -472,6 +524,7 @@ def run_plan(
             write_routes(tmp, area, frame)
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
+            write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
             write_officer_map(tmp / "officer_map.html", area, frame, shifts)
             b = plan_b.plans[plan_b.windows[0].name] if plan_b is not None else None
             write_planner_map(tmp / "planner_map.html", area, frame, shifts.plans[main], b,
@@ -487,7 +540,7 @@ def run_plan(
                     if out_pdf is not None:
                         pdfs.append(out_pdf)
         for name in ("officer_map.html", "planner_map.html", "routes.geojson", "routes.gpx",
-                     "posts.geojson", "coverage.json"):
+                     "posts.geojson", "coverage.json", "plan.gpkg"):
             files[name] = tmp / name
         for h in [*handouts, *pdfs]:
             files[f"handouts/{h.name}"] = h
@@ -551,6 +604,7 @@ _LINK_TEXT = {
     "routes.gpx": "Safe routes for phones (GPX)",
     "posts.geojson": "Officer posts (GeoJSON)",
     "coverage.json": "Coverage figures and gaps (JSON)",
+    "plan.gpkg": "Routes, destinations, posts and corridor (GeoPackage, for GIS)",
     "plan.json": "Everything about this plan (JSON)",
 }
 

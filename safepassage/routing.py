@@ -491,6 +491,7 @@ def route_metrics(sg: StateGraph, edges: Sequence[int], states: Sequence[int],
     zone = np.where(sg.column("hot_spot")[idx], length, sg.column("zone_m")[idx])
     crossings = route_crossings(sg, states)
     arts = [a for _, arms in crossings for a in arms if a.arterial]
+    breakdown = risk_by_factor(sg, states)
     return {
         "walk_min": round(float(length.sum()) / walk_speed, 1),
         "unsignalised_arterial_crossings": sum(1 for a in arts if a.control != "signal"),
@@ -500,7 +501,34 @@ def route_metrics(sg: StateGraph, edges: Sequence[int], states: Sequence[int],
         "unlit_m": round(float(length[sg.column("unlit")[idx]].sum()), 1),
         "risk_zone_m": round(float(zone.sum()), 1),
         "alley_m": round(float(length[sg.column("alley")[idx]].sum()), 1),
+        "risk_by_factor": breakdown,
     }
+
+
+def risk_by_factor(sg: StateGraph, states: Sequence[int]) -> dict[str, float]:
+    """Why a route costs what it does: its risk split by factor, plus its crossings.
+
+    Each edge's risk is shared among its factors in proportion to their logarithms (as
+    :func:`safepassage.safety.explain_row` does); ``crossings`` is the rest. The values add up to
+    the route's risk.
+    """
+    from .safety import FACTORS
+
+    s = np.asarray(states, dtype=np.int64)
+    if len(s) == 0:
+        return {**{f: 0.0 for f in FACTORS}, "crossings": 0.0}
+    e = sg.state_edge[s]
+    left = sg.state_side[s] == LEFT
+    logs = {f: np.log(sg.column(f)[e]) for f in FACTORS if f != "sidewalk"}
+    logs["sidewalk"] = np.log(np.where(left, sg.column("sidewalk_left")[e],
+                                       sg.column("sidewalk_right")[e]))
+    total_log = sum(logs.values())
+    edge_risk = sg.state_risk[s]
+    safe = np.where(total_log > 0, total_log, 1.0)
+    out = {f: round(float((edge_risk * np.where(total_log > 0, lg / safe, 0.0)).sum()), 1)
+           for f, lg in logs.items()}
+    out["crossings"] = round(float(sg.turn_costs(s).sum()), 1)
+    return out
 
 
 def route_crossings(sg: StateGraph, states: Sequence[int]) -> list[tuple[int, list[Arm]]]:

@@ -13,7 +13,7 @@ from safepassage.cli import main
 from safepassage.offline import external_references
 
 EXPECTED = ["plan.json", "routes.geojson", "routes.gpx", "posts.geojson", "coverage.json",
-            "officer_map.html", "planner_map.html", "index.html",
+            "officer_map.html", "planner_map.html", "index.html", "plan.gpkg",
             "handouts/colburn-school.en.html", "handouts/colburn-school.es.html"]
 
 
@@ -75,6 +75,20 @@ def test_outputs_open_in_their_tools(demo_out: Path):
     assert {f["properties"]["window"] for f in posts["features"]} == {"dismissal", "arrival"}
     planner = (demo_out / "planner_map.html").read_text()
     assert "Plan B" in planner
+
+
+def test_geopackage_has_every_layer(demo_out: Path):
+    import geopandas as gpd
+    import pyogrio
+
+    layers = {name for name, _ in pyogrio.list_layers(demo_out / "plan.gpkg")}
+    assert layers == {"routes", "destinations", "posts", "corridor"}
+    routes = gpd.read_file(demo_out / "plan.gpkg", layer="routes")
+    assert set(routes["role"]) >= {"safest", "shortest"}
+    assert routes.crs.to_epsg() == 4326
+    assert routes.loc[routes["role"] == "safest", "directions_es"].str.contains("Llegará").all()
+    corridor = gpd.read_file(demo_out / "plan.gpkg", layer="corridor")
+    assert corridor["covered"].any() and "demand" in corridor
 
 
 def test_failed_run_leaves_previous_output_whole(demo_out: Path, demo_cache, monkeypatch,

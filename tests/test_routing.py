@@ -259,3 +259,14 @@ def test_trees_for_many_origins_match_single_trees(demo_area, demo_plan):
     bounded = dict(trees_to_nodes(sg, origins[:1], lam=1.0, limit=200.0))
     finite = bounded[origins[0]][np.isfinite(bounded[origins[0]])]
     assert len(finite) < len(nodes) and finite.max() <= 200.0 + max(sg.state_len.max(), 1) * 50
+
+
+def test_risk_breakdown_explains_the_whole_risk(demo_plan):
+    for dr in demo_plan.ok:
+        for r in (dr.safest, dr.shortest):
+            parts = r.metrics["risk_by_factor"]
+            assert set(parts) >= {"way", "arterial", "traffic", "lighting", "crossings"}
+            assert math.isclose(sum(parts.values()), r.risk, abs_tol=0.1 * len(parts))
+    # downtown, the shortest routes' risk is mostly crossings and arterials
+    short = [dr.shortest.metrics["risk_by_factor"] for dr in demo_plan.ok]
+    assert sum(p["crossings"] for p in short) > 0
