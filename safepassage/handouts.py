@@ -26,7 +26,7 @@ import functools
 import importlib.resources
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +181,41 @@ _MONTHS = {
     "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
            "septiembre", "octubre", "noviembre", "diciembre"),
 }
+
+
+_COMPASS_ES = {"N": "norte", "NE": "noreste", "E": "este", "SE": "sureste", "S": "sur",
+               "SW": "suroeste", "W": "oeste", "NW": "noroeste"}
+_WAY_ES = {"north": "norte", "south": "sur", "east": "este", "west": "oeste"}
+_POST_NAME_ES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"^(?P<a>.+?) & (?P<b>.+?) \((?P<c>[NESW]{1,2}) corner\)(?P<n> #\d+)?$"),
+     lambda m: f"{m['a']} y {m['b']} (esquina {_COMPASS_ES[m['c']]}){m['n'] or ''}"),
+    (re.compile(r"^(?P<a>.+?) & (?P<b>.+?)(?P<n> #\d+)?$"),
+     lambda m: f"{m['a']} y {m['b']}{m['n'] or ''}"),
+    (re.compile(r"^(?P<s>.+), (?P<d>\d+) m (?P<w>north|south|east|west) of (?P<x>.+?)"
+                r"(?P<n> #\d+)?$"),
+     lambda m: f"{m['s']}, a {m['d']} m al {_WAY_ES[m['w']]} de {m['x']}{m['n'] or ''}"),
+    (re.compile(r"^footpath near (?P<x>.+)$"), lambda m: f"sendero peatonal cerca de {m['x']}"),
+    (re.compile(r"^walkway at (?P<x>.+)$"), lambda m: f"paso peatonal en {m['x']}"),
+    (re.compile(r"^near (?P<x>.+)$"), lambda m: f"cerca de {m['x']}"),
+    (re.compile(r"^at (?P<x>.+)$"), lambda m: f"en {m['x']}"),
+    (re.compile(r"^(?P<s>.+?) near (?P<x>.+)$"), lambda m: f"{m['s']}, cerca de {m['x']}"),
+)
+
+
+def post_name(name: str, lang: str = "en") -> str:
+    """A post's name in the handout's language.
+
+    Post names are built in English from street names (:mod:`safepassage.coverage`): "A & B
+    (NE corner)", "A, 110 m north of B", "near A", "footpath near D", "at D". Street names
+    stay as they are; the words around them are translated.
+    """
+    if lang != "es":
+        return name
+    for pattern, make in _POST_NAME_ES:
+        m = pattern.match(name)
+        if m:
+            return make(m)
+    return name
 
 
 def _check_lang(lang: str) -> str:
@@ -422,7 +457,8 @@ def handout_html(
         for window, hours in place.shifts():
             when, what = format_hours(hours, lang), _window_text(window, lang)
             shifts.append(f"{when} ({what})" if when and what else (when or what))
-        posts_data.append({"badge": _badge_html(n, place.colour), "name": place.name,
+        posts_data.append({"badge": _badge_html(n, place.colour),
+                           "name": post_name(place.name, lang),
                            "when": "; ".join(x for x in shifts if x)})
     data = {
         "destination": name,

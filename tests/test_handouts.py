@@ -263,3 +263,26 @@ def test_handouts_print_on_two_letter_pages(chromium: str, written: dict[str, An
     assert last in printed
     assert "Hecho el 8 de septiembre de 2026" in printed
     assert "LA Metro" in printed  # a Metro stop: its data source is credited
+
+
+@pytest.mark.parametrize(
+    ("english", "spanish"),
+    [
+        ("South Grand Avenue & West 4th Street (SW corner)",
+         "South Grand Avenue y West 4th Street (esquina suroeste)"),
+        ("Olive Street & West 5th Street", "Olive Street y West 5th Street"),
+        ("West 4th Street & South Hill Street (SE corner) #2",
+         "West 4th Street y South Hill Street (esquina sureste) #2"),
+        ("South Hope Street, 110 m north of West 6th Street",
+         "South Hope Street, a 110 m al norte de West 6th Street"),
+        ("footpath near Pershing Square", "sendero peatonal cerca de Pershing Square"),
+        ("near Figueroa Street", "cerca de Figueroa Street"),
+        ("at Colburn School", "en Colburn School"),
+        ("Figueroa Street near West 7th Street", "Figueroa Street, cerca de West 7th Street"),
+    ],
+)
+def test_post_names_read_in_spanish(english: str, spanish: str):
+    from safepassage.handouts import post_name
+
+    assert post_name(english, "es") == spanish
+    assert post_name(english, "en") == english
