@@ -123,3 +123,24 @@ def test_help_has_an_example():
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0
     assert "safepassage routes --demo" in proc.stdout
+
+
+def test_routes_start_from_the_site_entrances(demo_cache, tmp_path: Path):
+    entrances = tmp_path / "entrances.csv"
+    # two real corners of the demo area: 5th & Flower, 4th & Hill (approximate)
+    entrances.write_text("lat,lon\n34.0507,-118.2566\n34.0503,-118.2505\n")
+    out = tmp_path / "out"
+    assert main(["routes", "--demo", "-q", "--out", str(out), "--cache-dir", str(demo_cache),
+                 "--entrances", str(entrances)]) == 0
+    data = json.loads((out / "routes.geojson").read_text())
+    starts = {tuple(round(c, 3) for c in f["geometry"]["coordinates"][0])
+              for f in data["features"] if f["properties"]["role"] == "safest"}
+    # routes leave from near either entrance, not from one origin
+    near = [min(abs(lat - 34.0507) + abs(lon + 118.2566), abs(lat - 34.0503) + abs(lon + 118.2505))
+            for lon, lat in starts]
+    assert len(starts) >= 2 and max(near) < 0.002
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type": "Feature", "properties": {}, "geometry": '
+                   '{"type": "LineString", "coordinates": [[-118.25, 34.05], [-118.26, 34.05]]}}')
+    assert main(["routes", "--demo", "-q", "--out", str(tmp_path / "o2"), "--cache-dir",
+                 str(demo_cache), "--entrances", str(bad)]) == 2
