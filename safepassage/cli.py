@@ -7,8 +7,10 @@ stderr; progress goes to stderr too, so stdout carries only tables and JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -28,8 +30,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
+class _Formatter(argparse.HelpFormatter):
+    """Prose is wrapped, example blocks (text with line breaks) keep their lines.
+
+    Each option's help states its own default, so none is appended.
+    """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 def _point(text: str) -> tuple[float, float]:
@@ -66,7 +76,8 @@ def _add_source(p: argparse.ArgumentParser, *, destinations: bool = True,
     g.add_argument("--demo", action="store_true",
                    help="the built-in downtown Los Angeles demo (no network needed)")
     p.add_argument("--radius", metavar="M", type=_positive, default=settings.default_radius_m,
-                   help="search radius around the origin, metres")
+                   help=f"search radius around the origin, metres (default "
+                   f"{settings.default_radius_m:g})")
     if destinations:
         p.add_argument("--destinations", metavar="FILE", type=Path,
                        help="extra destinations: CSV (name,kind,lat,lon) or GeoJSON")
@@ -198,7 +209,15 @@ def _out_dir(args: argparse.Namespace, slug: str) -> Path:
 
 def cmd_routes(args: argparse.Namespace) -> int:
     """Compute safe routes and write routes.geojson and routes.gpx."""
-    from .pipeline import compute_routes, read_entrances, routes_frame, summary_rows, write_routes
+    from .pipeline import (
+        SUMMARY_LEGEND,
+        compute_routes,
+        read_entrances,
+        routes_frame,
+        summary_rows,
+        unreachable_lines,
+        write_routes,
+    )
 
     route_settings = _route_settings(args)  # check every option before any slow work
     steps = _steps(args)
@@ -211,10 +230,17 @@ def cmd_routes(args: argparse.Namespace) -> int:
     out = _out_dir(args, area.site.slug)
     paths = write_routes(out, area, frame)
     print(_table(summary_rows(plan)))
+    print(f"({SUMMARY_LEGEND})")
+    for line in unreachable_lines(plan):
+        print(f"no route: {line}")
     ok = len(plan.ok)
     print(f"\n{area.site.name}: {ok} of {len(plan.routes)} destinations routed "
           f"(profile {route_settings.profile.name}, {route_settings.window.label()}, max detour "
           f"{plan.max_detour_pct:g} %).")
+    desc = route_settings.describe()
+    if route_settings.incidents is not None:
+        print(f"incidents: {desc['incidents']} loaded, {desc['incidents_in_window']} in the "
+              f"{route_settings.window.label()} window")
     for note in area.notes:
         print(f"note: {note}")
     for name, path in paths.items():
@@ -285,11 +311,12 @@ def _add_officer_options(p: argparse.ArgumentParser) -> None:
                    help="instead of a fixed number, the fewest officers covering this share "
                    "of the demand (e.g. 90)")
     g.add_argument("--method", choices=["auto", "exact", "greedy"], default="auto",
-                   help="exact integer programme (CBC), greedy, or exact with greedy fallback")
+                   help="exact integer programme (CBC), greedy, or exact with greedy fallback "
+                   "(default auto)")
     g.add_argument("--backup", action="store_true",
                    help="reward covering the busiest stretches with two officers")
     g.add_argument("--time-limit", metavar="S", type=_positive, default=60.0,
-                   help="seconds the exact solver may spend per window")
+                   help="seconds the exact solver may spend per window (default 60)")
 
 
 def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
@@ -405,7 +432,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """Run every step and write the plan's folder: maps, handouts, data, index."""
     from .coverage import summary_text
     from .features import KINDS
-    from .pipeline import PlanRequest, read_entrances, run_plan, summary_rows
+    from .pipeline import (
+        SUMMARY_LEGEND,
+        PlanRequest,
+        read_entrances,
+        run_plan,
+        summary_rows,
+        unreachable_lines,
+    )
 
     sources = _many_sites(args) if hasattr(args, "all_sites") else None
     request = _plan_request(args, single=sources is None)
@@ -415,6 +449,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             plan_file=args.compare_plan, time_window=request.windows[0], method=args.method,
             time_limit=args.time_limit)
     kinds = [k.strip() for k in args.handouts.split(",") if k.strip()]
+    if not kinds:
+        raise InputError("--handouts needs at least one kind, e.g. school or school,park")
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise InputError(f"--handouts: unknown kind(s) {', '.join(bad)}; use {', '.join(KINDS)}")
@@ -427,6 +463,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     result = run_plan(area, request, out, origins=origins, handout_kinds=kinds,
                       pdf=not args.no_pdf, units=args.units, steps=steps, compare=compare)
     print(_table(summary_rows(result.route_plan)))
+    print(f"({SUMMARY_LEGEND})")
+    for line in unreachable_lines(result.route_plan):
+        print(f"no route: {line}")
     print(f"\n{area.site.name}:")
     print(summary_text(result.shifts))
     for note in result.doc["notes"]:
@@ -490,7 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site", metavar="NAME", help="CSP site name")
     p.add_argument("--point", metavar="LAT,LON", type=_point, help="any point")
     p.add_argument("--radius", metavar="M", type=_positive, default=settings.default_radius_m,
-                   help="radius in metres")
+                   help=f"radius in metres (default {settings.default_radius_m:g})")
     p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None, help="cache folder")
     p.add_argument("--force", action="store_true", help="download even if cached")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
@@ -505,7 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source(p)
     _add_route_options(p)
     p.add_argument("--units", choices=["imperial", "metric"], default="imperial",
-                   help="distances in directions")
+                   help="distances in directions (default imperial: feet and miles)")
     p.add_argument("--out", metavar="DIR", type=Path, default=None,
                    help="output folder (default maps/<site-slug>/)")
     p.set_defaults(func=cmd_routes)
@@ -572,13 +611,14 @@ def build_parser() -> argparse.ArgumentParser:
         g = p.add_argument_group("output")
         g.add_argument("--handouts", metavar="KINDS", default="school",
                        help="destination kinds that get printable handouts, comma-separated "
-                       "(school, kindergarten, park, playground, recreation, library, transit)")
+                       "(school, kindergarten, park, playground, recreation, library, transit; "
+                       "default school)")
         g.add_argument("--compare-plan", metavar="FILE", type=Path, default=None,
                        help="a second plan file (plan B), drawn on the planner map to compare")
         g.add_argument("--no-pdf", action="store_true",
                        help="skip printing handouts to PDF with headless Chromium")
         g.add_argument("--units", choices=["imperial", "metric"], default="imperial",
-                       help="distances in directions")
+                       help="distances in directions (default imperial: feet and miles)")
         g.add_argument("--out", metavar="DIR", type=Path, default=None,
                        help="output folder (default maps/<site-slug>/)")
         p.set_defaults(func=cmd_demo if demo else cmd_plan)
@@ -604,12 +644,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head`: not an error
+        with contextlib.suppress(OSError):
+            sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 (quiet interpreter exit)
+        return EXIT_OK
     except OSError as exc:  # a full disk or a read-only --out folder: say so, no traceback
         where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
         print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        return EXIT_OK
 
 
 if __name__ == "__main__":

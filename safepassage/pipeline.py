@@ -29,6 +29,7 @@ from .safety import (
     RiskZones,
     TimeWindow,
     edge_risk,
+    incidents_in_window,
     load_profile,
     load_zones,
     parse_window,
@@ -97,6 +98,8 @@ class RouteSettings:
             "avoid_zones": len(self.zones.avoid),
             "penalty_zones": len(self.zones.penalize),
             "incidents": 0 if self.incidents is None else len(self.incidents),
+            "incidents_in_window": 0 if self.incidents is None else len(
+                incidents_in_window(self.incidents, self.window)),
         }
 
 
@@ -294,25 +297,38 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
 
 
 def summary_rows(plan: RoutePlan) -> list[tuple[Any, ...]]:
-    """Rows of the printed summary table (header first)."""
+    """Rows of the printed summary table (header first); see :func:`unreachable_lines`."""
     rows: list[tuple[Any, ...]] = [(
-        "Destination", "Kind", "Safe m", "Detour", "Risk cut", "Unsig. art. X (safe/short)",
-        "Arterial m (safe/short)", "Status")]
+        "Destination", "Kind", "Safe m", "Detour", "Risk cut", "Unsig. art. X", "Arterial m",
+        "Unlit m", "Zone m", "Status")]
     for dr in plan.routes:
         d = dr.destination
         name = str(d.get("name"))
         name = name if len(name) <= 40 else name[:39] + "…"
         if dr.status != "ok":
-            rows.append((name, d.get("kind"), "", "", "", "", "", f"{dr.status}: {dr.reason}"))
+            rows.append((name, d.get("kind"), "", "", "", "", "", "", "", dr.status))
             continue
         c = dr.comparison()
+
+        def pair(key: str, c: dict[str, Any] = c) -> str:
+            return f"{c[key]:.0f}/{c['shortest_' + key]:.0f}"
+
         rows.append((
             name, d.get("kind"), f"{c['length_m']:.0f}", f"{c['detour_pct']:+.0f} %",
-            f"{c['risk_reduction_pct']:.0f} %",
-            f"{c['unsignalised_arterial_crossings']}/{c['shortest_unsignalised_arterial_crossings']}",
-            f"{c['arterial_m']:.0f}/{c['shortest_arterial_m']:.0f}", "ok",
+            f"{c['risk_reduction_pct']:.0f} %", pair("unsignalised_arterial_crossings"),
+            pair("arterial_m"), pair("unlit_m"), pair("risk_zone_m"), "ok",
         ))
     return rows
+
+
+def unreachable_lines(plan: RoutePlan) -> list[str]:
+    """One line per destination that has no route, with the reason."""
+    return [f"{dr.destination.get('name')} ({dr.destination.get('kind')}): {dr.status}: "
+            f"{dr.reason}" for dr in plan.routes if dr.status != "ok"]
+
+
+SUMMARY_LEGEND = ("pairs are safe route / shortest route; Unsig. art. X = crossings of busy "
+                  "roads without a signal; Zone m = metres in risk zones or incident hot spots")
 
 
 def project_lonlat(area: Area, lon: float, lat: float) -> tuple[float, float]:

@@ -218,6 +218,9 @@ WINDOWS: dict[str, tuple[int, int]] = {
     "evening": (18 * 60, 22 * 60),
 }
 
+#: Longest custom window, hours: a longer one is almost surely start and end swapped.
+MAX_WINDOW_H = 18
+
 #: Darkness, conservatively for the whole year in Los Angeles: from the end of civil twilight
 #: on the shortest days (about 17:15) to its start (about 06:30).
 DARK_FROM, DARK_UNTIL = 17 * 60 + 15, 6 * 60 + 30
@@ -308,6 +311,11 @@ def parse_window(text: str | None) -> TimeWindow:
     start, end = _parse_hhmm(a, text), _parse_hhmm(b, text)
     if start == end:
         raise InputError(f"bad time window {text!r}: start and end are the same")
+    if (end - start) % 1440 > MAX_WINDOW_H * 60:
+        raise InputError(
+            f"bad time window {text!r}: it would last {((end - start) % 1440) / 60:g} hours "
+            f"(past midnight); give START-END, e.g. {b.strip()}-{a.strip()}"
+        )
     return TimeWindow(f"{_hhmm(start)}-{_hhmm(end)}", start, end % 1440 if end == 1440 else end)
 
 

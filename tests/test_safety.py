@@ -86,7 +86,8 @@ def test_custom_window_wraps_midnight():
     assert w.contains(23 * 60) and w.contains(60) and not w.contains(12 * 60)
 
 
-@pytest.mark.parametrize("bad", ["noon", "25:00-26:00", "10:00-10:00", "7-8", "07:61-08:00"])
+@pytest.mark.parametrize("bad", ["noon", "25:00-26:00", "10:00-10:00", "7-8", "07:61-08:00",
+                                 "16:00-14:00"])
 def test_bad_windows(bad: str):
     with pytest.raises(InputError, match=r"time window|bad time"):
         parse_window(bad)
