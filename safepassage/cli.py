@@ -444,10 +444,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     sources = _many_sites(args) if hasattr(args, "all_sites") else None
     request = _plan_request(args, single=sources is None)
     compare = None
-    if args.compare_plan:
-        compare = PlanRequest.from_options(
-            plan_file=args.compare_plan, time_window=request.windows[0], method=args.method,
-            time_limit=args.time_limit)
+    if args.compare_plan:  # plan B keeps its own windows; maps compare window by window
+        compare = PlanRequest.from_options(plan_file=args.compare_plan, method=args.method,
+                                           time_limit=args.time_limit)
     kinds = [k.strip() for k in args.handouts.split(",") if k.strip()]
     if not kinds:
         raise InputError("--handouts needs at least one kind, e.g. school or school,park")

@@ -521,7 +521,7 @@ def run_plan(
     from .graph import graph_summary
     from .handouts import write_handout_pdf, write_handouts
     from .io import atomic_dir, atomic_write_json
-    from .plot import write_index, write_officer_map, write_planner_map
+    from .plot import write_index, write_officer_map
     from .progress import Steps
 
     steps = steps or Steps(show=False)
@@ -530,6 +530,8 @@ def run_plan(
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
         plan_b = plan_coverage(area, compare, origins) if compare is not None else None
+    if not handout_kinds_present(area, handout_kinds):
+        shifts.notes.append(f"no {' or '.join(handout_kinds)} within reach: no handouts made")
     route_plan = shifts.route_plans[main]
     with steps("directions"):
         frame = routes_frame(area, route_plan, units=units)
@@ -542,11 +544,10 @@ def run_plan(
                            timing=steps.rounded())
             write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
             write_officer_map(tmp / "officer_map.html", area, frame, shifts)
-            b = plan_b.plans[plan_b.windows[0].name] if plan_b is not None else None
-            write_planner_map(tmp / "planner_map.html", area, frame, shifts.plans[main], b,
-                              labels=("This plan", "Plan B"))
+            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b)
         with steps("handouts"):
-            handouts = write_handouts(tmp / "handouts", area, frame, shifts.plans[main],
+            # every window's posts, with their hours, go on the handouts
+            handouts = write_handouts(tmp / "handouts", area, frame, shifts,
                                       kinds=handout_kinds, langs=langs, made_on=made_on)
         pdfs: list[Path] = []
         if pdf and handouts and find_chromium():
@@ -555,9 +556,10 @@ def run_plan(
                     out_pdf = write_handout_pdf(h)
                     if out_pdf is not None:
                         pdfs.append(out_pdf)
-        for name in ("officer_map.html", "planner_map.html", "routes.geojson", "routes.gpx",
-                     "posts.geojson", "coverage.json", "plan.gpkg"):
+        for name in ("officer_map.html", "routes.geojson", "routes.gpx", "posts.geojson",
+                     "coverage.json", "plan.gpkg"):
             files[name] = tmp / name
+        files.update(planner)
         for h in [*handouts, *pdfs]:
             files[f"handouts/{h.name}"] = h
         doc = {
@@ -570,7 +572,8 @@ def run_plan(
             "destinations": _destination_rows(area),
             "routes": _route_rows(route_plan),
             "coverage": coverage_json(shifts, site=area.site, source=area.source.describe()),
-            "plan_b": coverage_json(plan_b) if plan_b is not None else None,
+            "plan_b": coverage_json(plan_b, site=area.site, source=area.source.describe())
+            if plan_b is not None else None,
             "notes": list(area.notes) + list(shifts.notes),
             "timing_s": steps.rounded(),
             "files": sorted(files),
@@ -613,6 +616,36 @@ class PlanResult:
     files: list[str]
 
 
+def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
+    """Whether any usable destination of these kinds exists (else there are no handouts)."""
+    d = area.destinations
+    return bool(len(d)) and bool((d["kind"].isin(list(kinds)) & d["usable"]).any())
+
+
+def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: Any,
+                        plan_b: Any) -> dict[str, Path]:
+    """One planner map per time window (the first is ``planner_map.html``), plan B beside A.
+
+    Plan B is compared window by window; where it has no plan for a window, its first
+    window's plan is shown and labelled as such.
+    """
+    from .plot import write_planner_map
+
+    out: dict[str, Path] = {}
+    for k, tw in enumerate(shifts.windows):
+        name = "planner_map.html" if k == 0 else f"planner_map_{tw.name}.html"
+        b, b_label = None, "Plan B"
+        if plan_b is not None:
+            if tw.name in plan_b.plans:
+                b, b_label = plan_b.plans[tw.name], f"Plan B, {tw.label()}"
+            else:
+                first = plan_b.windows[0]
+                b, b_label = plan_b.plans[first.name], f"Plan B, {first.label()}"
+        out[name] = write_planner_map(tmp / name, area, frame, shifts.plans[tw.name], b,
+                                      labels=(f"This plan, {tw.label()}", b_label))
+    return out
+
+
 _LINK_TEXT = {
     "officer_map.html": "Officer map (phones in the field)",
     "planner_map.html": "Planner map (demand, coverage, gaps)",
@@ -631,6 +664,10 @@ def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, P
 
     names = {slugify(str(n)): str(n) for n in frame["destination"].dropna()}
     links = {_LINK_TEXT[k]: v for k, v in files.items() if k in _LINK_TEXT}
+    for key, path in files.items():
+        if key.startswith("planner_map_"):
+            window = key.removeprefix("planner_map_").removesuffix(".html")
+            links[f"Planner map, {window} window"] = path
     lang_name = {"en": "English", "es": "Español"}
     for key, path in sorted(files.items()):
         if not key.startswith("handouts/"):
