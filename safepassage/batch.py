@@ -351,6 +351,13 @@ def _split_pool(client: Any, sources: Sequence[Source], request: PlanRequest, po
     return {s.site.name: split.get(s.site.name) for s in sources}
 
 
+def officers_text(officers: Any) -> str:
+    """"dismissal 5, evening 2" for a window -> officers mapping; the number otherwise."""
+    if isinstance(officers, dict):
+        return ", ".join(f"{w} {n}" for w, n in officers.items())
+    return "" if officers is None else str(officers)
+
+
 def write_batch_index(out_root: str | Path, result: BatchResult) -> Path:
     """The index page over all sites of a run (links to each site's own index)."""
     from .plot import write_index
@@ -361,8 +368,9 @@ def write_batch_index(out_root: str | Path, result: BatchResult) -> Path:
     files: dict[str, Path] = {}
     for s in result.sites:
         if s.status == "ok" and s.folder:
-            label = (f"{s.name}: {s.covered_pct:.1f} % covered, officers {s.officers}, "
-                     f"{s.routes_ok} of {s.destinations} destinations routed")
+            label = (f"{s.name}: {s.covered_pct:.1f} % covered, officers "
+                     f"{officers_text(s.officers)}, {s.routes_ok} of {s.destinations} "
+                     "destinations routed")
             files[label] = Path(s.folder) / "index.html"
     ok = [s for s in result.sites if s.status == "ok"]
     summary: dict[str, Any] = {
@@ -375,5 +383,5 @@ def write_batch_index(out_root: str | Path, result: BatchResult) -> Path:
                                                    for k, v in result.pool["officers"].items()))
     for s in result.failed:
         summary[f"Not planned: {s.name}"] = s.error or "failed"
-    site = Site(name="Safe Passages: all sites", slug=slugify("all sites"), lat=0.0, lon=0.0)
+    site = Site(name="All sites", slug=slugify("all sites"), lat=0.0, lon=0.0)
     return write_index(out_root, files, site, summary)

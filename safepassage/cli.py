@@ -401,7 +401,7 @@ def _many_sites(args: argparse.Namespace) -> list[Any] | None:
 def cmd_plan_many(args: argparse.Namespace, sources: list[Any], request: Any,
                   kinds: list[str]) -> int:
     """Plan several sites on Dask, with an index page over all of them."""
-    from .batch import plan_sites
+    from .batch import officers_text, plan_sites
 
     out_root = Path(args.out) if args.out else settings.maps_folder
     steps = _steps(args)
@@ -414,7 +414,7 @@ def cmd_plan_many(args: argparse.Namespace, sources: list[Any], request: Any,
     rows = [("Site", "Status", "Officers", "Covered", "Routed", "Seconds")]
     for s in result.sites:
         if s.status == "ok":
-            rows.append((s.name, "ok", str(s.officers), f"{s.covered_pct:.1f} %",
+            rows.append((s.name, "ok", officers_text(s.officers), f"{s.covered_pct:.1f} %",
                          f"{s.routes_ok}/{s.destinations}", f"{s.seconds:.1f}"))
         else:
             rows.append((s.name, "failed", "", "", "", f"{s.seconds:.1f}"))
