@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from safepassage.errors import InputError
@@ -563,7 +563,9 @@ def _close(open_step: _Open) -> Step:
     )
 
 
-def build_directions(legs: Iterable[Leg], *, origin: str, destination: str) -> list[Step]:
+def build_directions(
+    legs: Iterable[Leg], *, origin: str, destination: str, merge_divided: bool = True
+) -> list[Step]:
     """Turn the legs of a route into turn-by-turn steps.
 
     Parameters
@@ -575,6 +577,8 @@ def build_directions(legs: Iterable[Leg], *, origin: str, destination: str) -> l
         Name of the starting place, carried by the ``"depart"`` step ("" if none).
     destination : str
         Name of the destination, carried by the ``"arrive"`` step ("" if none).
+    merge_divided : bool
+        Say a divided street's two crossings as one (see :data:`SPLIT_CROSSING_MAX_M`).
 
     Returns
     -------
@@ -651,7 +655,46 @@ def build_directions(legs: Iterable[Leg], *, origin: str, destination: str) -> l
     steps.append(_close(current))
     steps.extend(_cross_steps(trailing_crossings))
     steps.append(arrive)
-    return steps
+    return _merge_split_crossings(steps) if merge_divided else steps
+
+
+#: A street crossed twice with at most this much walking straight on in between is one
+#: crossing (a divided street mapped as two carriageways, or a median).
+SPLIT_CROSSING_MAX_M = 30.0
+
+#: Controls from the most to the least protective; a merged crossing keeps the weaker one.
+_CONTROL_ORDER = ("signal", "stop", "crosswalk", "none")
+
+
+def _merge_split_crossings(steps: list[Step]) -> list[Step]:
+    """Say "Cross Hill Street" once where a route crosses both halves of a divided street.
+
+    The pattern cross X, a short straight walk, cross X becomes one crossing; the short walk's
+    distance moves to the next walking step, so the total stays the route's length.
+    """
+    out = list(steps)
+    i = 0
+    while i + 2 < len(out):
+        a, mid, b = out[i], out[i + 1], out[i + 2]
+        if (a.action == "cross" and b.action == "cross" and mid.action == "continue"
+                and a.street and b.street == a.street
+                and mid.distance_m <= SPLIT_CROSSING_MAX_M
+                and a.crossing is not None and b.crossing is not None):
+            weaker = max(a.crossing.control, b.crossing.control,
+                         key=lambda c: _CONTROL_ORDER.index(c) if c in _CONTROL_ORDER else 3)
+            merged = Crossing(street=a.street, control=weaker,
+                              arterial=a.crossing.arterial or b.crossing.arterial)
+            out[i] = replace(a, crossing=merged)
+            nxt = next((k for k in range(i + 3, len(out))
+                        if out[k].action in ("continue", "turn")), None)
+            if nxt is None:
+                i += 1
+                continue
+            out[nxt] = replace(out[nxt], distance_m=out[nxt].distance_m + mid.distance_m)
+            del out[i + 1:i + 3]
+            continue
+        i += 1
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -458,7 +458,16 @@ def narrated_count(legs: list[Leg]) -> int:
 def test_random_routes_keep_distance_crossings_and_shape(seed: int) -> None:
     rng = random.Random(seed)
     legs = random_route(rng)
-    steps = build_directions(legs, origin="Origin", destination="Destination")
+    steps = build_directions(legs, origin="Origin", destination="Destination",
+                             merge_divided=False)
+    merged = build_directions(legs, origin="Origin", destination="Destination")
+    assert math.isclose(math.fsum(s.distance_m for s in merged),
+                        math.fsum(s.distance_m for s in steps), rel_tol=1e-12, abs_tol=1e-9)
+    # merging a divided street's two crossings never loses a street crossed
+    crossed = [s.crossing.street for s in steps if s.action == "cross"]
+    kept = [s.crossing.street for s in merged if s.action == "cross"]
+    assert set(kept) == set(crossed)
+    assert len(crossed) // 2 <= len(kept) <= len(crossed)
 
     total = math.fsum(leg.length_m for leg in legs)
     assert math.isclose(math.fsum(s.distance_m for s in steps), total, rel_tol=1e-12, abs_tol=1e-9)
@@ -478,7 +487,7 @@ def test_random_routes_keep_distance_crossings_and_shape(seed: int) -> None:
             lines = render_directions(steps, lang, units)
             assert len(lines) == len(steps)
             assert all(line and "\n" not in line and line.endswith(".") for line in lines)
-    assert build_directions(legs, origin="Origin", destination="Destination") == steps
+    assert build_directions(legs, origin="Origin", destination="Destination") == merged
 
 
 # --------------------------------------------------------------------------------------------
@@ -662,3 +671,20 @@ def test_same_input_gives_the_same_output() -> None:
         return steps, render_directions(steps, "en"), render_directions(steps, "es", "metric")
 
     assert run() == run()
+
+
+def test_a_divided_street_is_crossed_once():
+    hill_signal = Crossing(street="South Hill Street", control="signal", arterial=True)
+    hill_none = Crossing(street="South Hill Street", control="none", arterial=True)
+    legs = [
+        Leg("West 3rd Street", "secondary", 80.0, 90.0, 90.0),
+        Leg("West 3rd Street", "secondary", 12.0, 90.0, 90.0, crossings=(hill_signal,)),
+        Leg("West 3rd Street", "secondary", 60.0, 90.0, 90.0, crossings=(hill_none,)),
+    ]
+    steps = build_directions(legs, origin="A", destination="B")
+    crosses = [s for s in steps if s.action == "cross"]
+    assert len(crosses) == 1
+    assert crosses[0].crossing.control == "none"  # the weaker control is what a walker meets
+    assert math.isclose(sum(s.distance_m for s in steps), 152.0)
+    text = render_directions(steps)
+    assert sum("Cross South Hill Street" in t for t in text) == 1
