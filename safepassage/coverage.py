@@ -7,23 +7,27 @@ The steps, each a function of its own:
    directions of a street are one segment, so demand from both directions adds up. The
    segments with demand are the Safe Passage *corridor*.
 2. :func:`coverage_problem` — candidate posts (intersections on or within ``near_m`` of walking
-   of the corridor, the destinations' nodes, and points a planner adds) with display names
-   such as "Grand Avenue & 5th Street", and the coverage matrix: a post covers a segment when
-   the segment's midpoint is within the walking radius (``settings.post_radius_m``). Distances
-   come from bounded, batched Dijkstra searches on the undirected street graph.
+   of the corridor, the destinations' nodes, where the routes start, every corridor node where
+   the corridor ends or branches, the ends of long segments, and points a planner adds) with
+   display names such as "Grand Avenue & 5th Street", and the coverage matrix. Segments longer
+   than :data:`PIECE_M` (100 m) are cut into equal pieces; a post covers a piece when the
+   piece's midpoint is within the walking radius (``settings.post_radius_m``). Every piece can
+   be covered by some candidate (a piece out of everyone's reach gets a candidate at its end).
+   Distances come from bounded, batched Dijkstra searches on the undirected street graph.
 3. :func:`plan_posts` — maximal covering (MCLP) for ``p`` officers, or the fewest officers for a
    target share (LSCP), with locked posts, banned places and backup coverage, solved by
    :mod:`safepassage.locate` (CBC, with a greedy fallback that reports its gap to the bound).
+   Officers who would add nothing are not placed (``officers`` ≤ ``officers_requested``).
    The result is a :class:`CoveragePlan`.
 4. :func:`plan_shifts` — the same per time window (arrival, dismissal, evening) with routes and
    demand recomputed for each window, officers and officer-hours per window
    (:class:`ShiftPlan`); :func:`allocate_officers` shares a pool of officers between sites.
-5. :func:`write_coverage` (``posts.geojson``, ``coverage.json``), :func:`summary_text` and
-   :func:`compare_plans`.
+5. :func:`write_coverage` (``posts.geojson``, ``coverage.json``), :func:`summary_text`,
+   :func:`gaps_by_street` and :func:`compare_plans` (window by window).
 
-What is optimised is the demand-weighted length of the corridor: a segment's *weight* is its
-demand times its length in metres ("demand-metres"); "covered %" is the share of the total
-weight within an officer's walking radius.
+What is optimised is the demand-weighted length of the corridor: a segment's (or piece's)
+*weight* is its demand times its length in metres ("demand-metres"); "covered %" is the share
+of the total weight within an officer's walking radius.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ __all__ = [
     "coverage_json",
     "coverage_problem",
     "format_comparison",
+    "gaps_by_street",
     "kind_weight",
     "plan_posts",
     "plan_shifts",
@@ -530,63 +535,191 @@ def corridor_demand(
 # ---------------------------------------------------------------------------------------------
 # 2. Candidate posts and the coverage matrix
 
+#: Corridor segments longer than this many metres are cut into equal pieces for the coverage
+#: matrix (and pieces are never longer than the walking radius), so that "covered" means the
+#: same on a 500 m footpath as on a 50 m block.
+PIECE_M = 100.0
 
-def _norm_name(text: str) -> str:
-    t = text.lower().replace(" and ", " & ")
-    t = re.sub(r"\s*\(.*?\)\s*", " ", t)
-    return re.sub(r"\s+", " ", t).strip()
+#: Abbreviations a planner may use in post names, and the word they stand for.
+_ABBREVIATIONS = {
+    "n": "north", "s": "south", "e": "east", "w": "west", "ne": "northeast", "nw": "northwest",
+    "se": "southeast", "sw": "southwest", "st": "street", "str": "street", "ave": "avenue",
+    "av": "avenue", "blvd": "boulevard", "dr": "drive", "pl": "place", "rd": "road",
+    "ct": "court", "ln": "lane", "pkwy": "parkway", "hwy": "highway", "ter": "terrace",
+    "cir": "circle", "sq": "square",
+}
+_DIRECTION_WORDS = {"north", "south", "east", "west", "northeast", "northwest", "southeast",
+                    "southwest"}
+_TYPE_WORDS = {"street", "avenue", "boulevard", "drive", "place", "road", "court", "lane",
+               "parkway", "highway", "terrace", "circle", "square", "way"}
+_CORNER_RE = re.compile(r"\s*\(\s*([A-Za-z]+)(?:\s+corner)?\s*\)\s*$", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"\s*#\s*(\d+)\s*$")
+
+
+def _norm_words(text: str) -> str:
+    """Lower case, no punctuation, abbreviations spelled out.
+
+    "S Grand Ave." -> "south grand avenue"; "St" first in a longer name is "saint".
+    """
+    t = re.sub(r"[.,'’`\"]", "", text.lower())
+    tokens = re.sub(r"[-_]+", " ", t).split()
+    out = []
+    for i, tok in enumerate(tokens):
+        if tok == "st" and i == 0 and len(tokens) > 1:
+            out.append("saint")
+        else:
+            out.append(_ABBREVIATIONS.get(tok, tok))
+    return " ".join(out)
+
+
+def _bare_street(street: str) -> str:
+    """A normalised street without direction words and without its trailing type word."""
+    tokens = street.split()
+    while len(tokens) > 1 and tokens[0] in _DIRECTION_WORDS:
+        tokens = tokens[1:]
+    while len(tokens) > 1 and tokens[-1] in _DIRECTION_WORDS | _TYPE_WORDS:
+        tokens = tokens[:-1]
+    return " ".join(tokens)
+
+
+def _corner_code(word: str) -> str | None:
+    w = word.lower()
+    if w.upper() in _COMPASS:
+        return w.upper()
+    full = _ABBREVIATIONS.get(w, w)
+    for code in _COMPASS:
+        if _ABBREVIATIONS.get(code.lower()) == full:
+            return code
+    return None
+
+
+@dataclass(frozen=True)
+class _PostName:
+    """A post name taken apart for forgiving lookup."""
+
+    key: str  # the whole name, normalised, without corner and number
+    streets: frozenset[str] | None  # the streets of an intersection name, normalised
+    bare: frozenset[str] | None  # the same without direction and street-type words
+    corner: str | None  # "N", "NE", ...
+    number: int | None  # the "#2" suffix
+
+
+def _parse_post_name(text: str) -> _PostName:
+    t = " ".join(str(text).split())
+    number = None
+    m = _NUMBER_RE.search(t)
+    if m:
+        number, t = int(m.group(1)), t[:m.start()]
+    corner = None
+    m = _CORNER_RE.search(t)
+    if m and _corner_code(m.group(1)):
+        corner, t = _corner_code(m.group(1)), t[:m.start()]
+    parts = [p for p in re.split(r"\s*(?:&|@|/|\band\b)\s*", t, flags=re.IGNORECASE)
+             if p.strip()]
+    streets = frozenset(_norm_words(p) for p in parts) if len(parts) >= 2 else None
+    bare = frozenset(_bare_street(s) for s in streets) if streets else None
+    return _PostName(_norm_words(t), streets, bare, corner, number)
+
+
+def _base_name(text: str) -> str:
+    """A display name without its "(N corner)" and "#2"."""
+    t = _NUMBER_RE.sub("", str(text))
+    return _CORNER_RE.sub("", t).strip()
+
+
+def _close_names(name: str, names: Sequence[str], n: int = 4) -> list[str]:
+    """Post names (without corners) close to ``name``: street by street for intersections."""
+    import difflib
+
+    q = _parse_post_name(name)
+    bases = sorted({_base_name(x) for x in names})
+    if q.bare is None:
+        keys = {_norm_words(b): b for b in bases}
+        return [keys[c] for c in difflib.get_close_matches(q.key, list(keys), n=n, cutoff=0.6)]
+    scored = []
+    for b in bases:
+        p = _parse_post_name(b)
+        if p.bare is None:
+            continue
+        score = sum(max(difflib.SequenceMatcher(None, s, t).ratio() for t in p.bare)
+                    for s in q.bare) / len(q.bare)
+        if score >= 0.75:
+            scored.append((-score, b))
+    return [b for _, b in sorted(scored)[:n]]
 
 
 def _intersection_name(names: tuple[str, ...]) -> str:
     return " & ".join(names[:2])
 
 
+@dataclass
+class _NameIndex:
+    """Where the network's named nodes are, for naming posts."""
+
+    cross_idx: np.ndarray  # nodes where two or more named streets meet
+    cross_xy: np.ndarray
+    one_idx: np.ndarray  # nodes on at least one named street
+    one_xy: np.ndarray
+
+
+def _name_index(net: _Network) -> _NameIndex:
+    cross_idx = np.flatnonzero(np.array([len(nm) >= 2 for nm in net.node_names], dtype=bool))
+    one_idx = np.flatnonzero(np.array([len(nm) >= 1 for nm in net.node_names], dtype=bool))
+    return _NameIndex(cross_idx, np.column_stack([net.x[cross_idx], net.y[cross_idx]]),
+                      one_idx, np.column_stack([net.x[one_idx], net.y[one_idx]]))
+
+
 def _candidate_names(
-    net: _Network, pos: np.ndarray, dest_xy: np.ndarray, dest_names: list[str]
+    net: _Network, pos: np.ndarray, dest_xy: np.ndarray, dest_names: list[str],
+    index: _NameIndex | None = None,
 ) -> list[str]:
     """Display names: the nearest intersection's streets, else "near <street>" and so on."""
-    crossing = np.array([len(nm) >= 2 for nm in net.node_names])
-    cross_idx = np.flatnonzero(crossing)
-    one_idx = np.flatnonzero(np.array([len(nm) >= 1 for nm in net.node_names]))
-    cross_xy = np.column_stack([net.x[cross_idx], net.y[cross_idx]])
-    one_xy = np.column_stack([net.x[one_idx], net.y[one_idx]])
+    index = index or _name_index(net)
     out = []
     for p in pos:
         own = net.node_names[p]
         if len(own) >= 2:
             out.append(_intersection_name(own))
             continue
-        if cross_idx.size:
-            d = np.hypot(cross_xy[:, 0] - net.x[p], cross_xy[:, 1] - net.y[p])
-            j = int(np.argmin(d))
-            if d[j] <= 40.0:
-                out.append(_intersection_name(net.node_names[cross_idx[j]]))
-                continue
-        street = own[0] if own else None
-        if street is None and one_idx.size:
-            d = np.hypot(one_xy[:, 0] - net.x[p], one_xy[:, 1] - net.y[p])
-            j = int(np.argmin(d))
-            if d[j] <= 60.0:
-                street = net.node_names[one_idx[j]][0]
-        if street is not None:
-            out.append(_near_cross(net, p, street, cross_idx, cross_xy))
-            continue
-        if len(dest_names):
-            d = np.hypot(dest_xy[:, 0] - net.x[p], dest_xy[:, 1] - net.y[p])
-            j = int(np.nanargmin(d)) if np.isfinite(d).any() else -1
-            if j >= 0 and d[j] <= 300.0:
-                out.append(f"footpath near {dest_names[j]}")
-                continue
-        out.append(f"walkway at {net.lat[p]:.5f}, {net.lon[p]:.5f}")
+        out.append(_point_name(net, float(net.x[p]), float(net.y[p]), own[0] if own else None,
+                               index, dest_xy, dest_names))
     return out
 
 
+def _point_name(
+    net: _Network, x: float, y: float, street: str | None, index: _NameIndex,
+    dest_xy: np.ndarray, dest_names: list[str],
+) -> str:
+    """The name of a place that is not itself an intersection (a node or a point on a way)."""
+    cross_idx, cross_xy = index.cross_idx, index.cross_xy
+    if cross_idx.size:
+        d = np.hypot(cross_xy[:, 0] - x, cross_xy[:, 1] - y)
+        j = int(np.argmin(d))
+        if d[j] <= 40.0:
+            return _intersection_name(net.node_names[cross_idx[j]])
+    if street is None and index.one_idx.size:
+        d = np.hypot(index.one_xy[:, 0] - x, index.one_xy[:, 1] - y)
+        j = int(np.argmin(d))
+        if d[j] <= 60.0:
+            street = net.node_names[index.one_idx[j]][0]
+    if street is not None:
+        return _near_cross(net, x, y, street, cross_idx, cross_xy)
+    if len(dest_names):
+        d = np.hypot(dest_xy[:, 0] - x, dest_xy[:, 1] - y)
+        j = int(np.nanargmin(d)) if np.isfinite(d).any() else -1
+        if j >= 0 and d[j] <= 300.0:
+            return f"footpath near {dest_names[j]}"
+    to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform(x, y)
+    return f"walkway at {lat:.5f}, {lon:.5f}"
+
+
 def _near_cross(
-    net: _Network, p: int, street: str, cross_idx: np.ndarray, cross_xy: np.ndarray
+    net: _Network, x: float, y: float, street: str, cross_idx: np.ndarray, cross_xy: np.ndarray
 ) -> str:
     """"Figueroa Street, 170 m south of West 7th Street": where along its street a post is."""
     if cross_idx.size:
-        d = np.hypot(cross_xy[:, 0] - net.x[p], cross_xy[:, 1] - net.y[p])
+        d = np.hypot(cross_xy[:, 0] - x, cross_xy[:, 1] - y)
         order = np.argsort(d, kind="stable")[:60]
         for j in order:  # the nearest intersection along the same street
             if d[j] > 400.0:
@@ -594,7 +727,7 @@ def _near_cross(
             names = net.node_names[cross_idx[j]]
             others = [n for n in names if n != street]
             if street in names and others:
-                dx, dy = net.x[p] - cross_xy[j, 0], net.y[p] - cross_xy[j, 1]
+                dx, dy = x - cross_xy[j, 0], y - cross_xy[j, 1]
                 way = ("north", "east", "south", "west")[
                     round((math.degrees(math.atan2(dx, dy)) % 360.0) / 90.0) % 4]
                 return f"{street}, {10 * round(d[j] / 10):.0f} m {way} of {others[0]}"
@@ -654,21 +787,138 @@ def _spec_latlon(spec: Any, where: str) -> tuple[float, float] | None:
     return None
 
 
+@dataclass
+class _Pieces:
+    """The corridor cut into pieces, on the street graph with a node at every cut.
+
+    Node indices below ``n_nodes`` are the network's nodes; the others are the cuts
+    ("points") inside long segments, at ``px``, ``py``, ``off`` metres along corridor row
+    ``prow``.
+    """
+
+    row: np.ndarray  # corridor row (segment) of each piece
+    start: np.ndarray  # metres along the segment from its u
+    end: np.ndarray
+    a: np.ndarray  # graph node (extended numbering) at the piece's start
+    b: np.ndarray  # ... and at its end
+    adj: sp.csr_matrix  # undirected street graph with the cut points
+    n_nodes: int
+    px: np.ndarray
+    py: np.ndarray
+    prow: np.ndarray
+    off: np.ndarray
+
+    @property
+    def length(self) -> np.ndarray:
+        return self.end - self.start
+
+
+def _cut_corridor(net: _Network, segs: np.ndarray, piece_m: float) -> _Pieces:
+    """Cut corridor segments longer than ``piece_m`` into equal pieces (see :data:`PIECE_M`)."""
+    n = len(net.nodes)
+    rows, starts, ends, aa, bb = [], [], [], [], []
+    px, py, prow, off = [], [], [], []
+    extra_lo, extra_hi, extra_len = [], [], []
+    for r, s in enumerate(segs):
+        length = float(net.seg_len[s])
+        u, v = int(net.seg_u[s]), int(net.seg_v[s])
+        k = max(1, math.ceil(length / piece_m - 1e-9))
+        if k == 1:
+            rows.append(r)
+            starts.append(0.0)
+            ends.append(length)
+            aa.append(u)
+            bb.append(v)
+            continue
+        geom = net.seg_geom[s]
+        chain = [u]
+        for i in range(1, k):
+            pt = geom.interpolate(i / k, normalized=True)
+            chain.append(n + len(px))
+            px.append(pt.x)
+            py.append(pt.y)
+            prow.append(r)
+            off.append(length * i / k)
+        chain.append(v)
+        for i in range(k):
+            rows.append(r)
+            starts.append(length * i / k)
+            ends.append(length * (i + 1) / k)
+            aa.append(chain[i])
+            bb.append(chain[i + 1])
+            extra_lo.append(chain[i])
+            extra_hi.append(chain[i + 1])
+            extra_len.append(max(length / k, 1e-6))
+    n_all = n + len(px)
+    if px:
+        base = net.adj.tocoo()
+        adj = sp.csr_matrix(
+            (np.concatenate([base.data, extra_len]),
+             (np.concatenate([base.row, extra_lo]), np.concatenate([base.col, extra_hi]))),
+            shape=(n_all, n_all))
+    else:
+        adj = net.adj
+    return _Pieces(
+        row=np.asarray(rows, dtype=np.int64), start=np.asarray(starts, dtype=float),
+        end=np.asarray(ends, dtype=float), a=np.asarray(aa, dtype=np.int64),
+        b=np.asarray(bb, dtype=np.int64), adj=adj, n_nodes=n,
+        px=np.asarray(px, dtype=float), py=np.asarray(py, dtype=float),
+        prow=np.asarray(prow, dtype=np.int64), off=np.asarray(off, dtype=float),
+    )
+
+
+def _piece_frame(segments: gpd.GeoDataFrame, pieces: _Pieces) -> gpd.GeoDataFrame:
+    """One corridor row per piece (a segment that is not cut keeps its row as it is)."""
+    from shapely.ops import substring
+
+    frame = segments.iloc[pieces.row].reset_index(drop=True)
+    whole = frame["length_m"].to_numpy(dtype=float)
+    length = pieces.length
+    counts = np.bincount(pieces.row, minlength=len(segments))[pieces.row]
+    number = np.zeros(pieces.row.size, dtype=np.int64)
+    for r in np.unique(pieces.row[counts > 1]):
+        at = np.flatnonzero(pieces.row == r)
+        number[at] = np.arange(1, at.size + 1)
+    ids = frame["segment_id"].to_numpy()
+    geoms = frame.geometry.to_numpy()
+    new_geom = []
+    for i in range(len(frame)):
+        if counts[i] == 1:
+            new_geom.append(geoms[i])
+        else:
+            w = whole[i] if whole[i] > 0 else 1.0
+            new_geom.append(substring(geoms[i], pieces.start[i] / w, pieces.end[i] / w,
+                                      normalized=True))
+    frame["street_segment_id"] = ids
+    frame["segment_id"] = [str(s) if c == 1 else f"{s}/{k}"
+                           for s, c, k in zip(ids, counts, number, strict=True)]
+    frame["start_m"] = pieces.start
+    frame["end_m"] = pieces.end
+    frame["length_m"] = length
+    frame["weight"] = frame["demand"].to_numpy(dtype=float) * length
+    frame["geometry"] = new_geom
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=segments.crs)
+
+
 def _covers_from_distances(
-    net: _Network, cand_pos: np.ndarray, segs: np.ndarray, radius: float
+    pieces: _Pieces, cand: np.ndarray, radius: float
 ) -> tuple[sp.csr_array, sp.csr_array]:
-    """Bounded batched Dijkstra from every candidate; midpoint distance of every segment."""
-    n_nodes = len(net.nodes)
+    """Bounded batched Dijkstra from every candidate; walking distance to each piece's midpoint.
+
+    ``cand`` are graph nodes in the extended numbering of ``pieces`` (cut points included).
+    A piece's midpoint is reached through either of its ends.
+    """
+    n_all = pieces.adj.shape[0]
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
-    su, sv, half = net.seg_u[segs], net.seg_v[segs], net.seg_len[segs] / 2.0
-    batch = max(1, int(4_000_000 // max(n_nodes, 1)))
-    for start in range(0, cand_pos.size, batch):
-        idx = cand_pos[start:start + batch]
-        dist = dijkstra(net.adj, directed=False, indices=idx, limit=radius)
+    pa, pb, half = pieces.a, pieces.b, pieces.length / 2.0
+    batch = max(1, int(4_000_000 // max(n_all, 1)))
+    for start in range(0, cand.size, batch):
+        idx = cand[start:start + batch]
+        dist = dijkstra(pieces.adj, directed=False, indices=idx, limit=radius)
         dist = np.atleast_2d(dist)
-        mid = np.minimum(dist[:, su], dist[:, sv]) + half[None, :]
+        mid = np.minimum(dist[:, pa], dist[:, pb]) + half[None, :]
         r, c = np.nonzero(mid <= radius)
         rows.append(r + start)
         cols.append(c)
@@ -676,41 +926,84 @@ def _covers_from_distances(
     r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     d = np.concatenate(vals) if vals else np.zeros(0)
-    shape = (int(cand_pos.size), int(segs.size))
+    shape = (int(cand.size), int(pa.size))
     covers = sp.csr_array((np.ones(r.size, dtype=bool), (r, c)), shape=shape)
     # distances + 1 mm so that a stored entry is never an implicit zero
     distance = sp.csr_array((d + 1e-3, (r, c)), shape=shape)
     return covers, distance
 
 
+def _corridor_ends(net: _Network, segs: np.ndarray) -> np.ndarray:
+    """Corridor nodes where the corridor ends or branches (not exactly two corridor neighbours)."""
+    u, v = net.seg_u[segs], net.seg_v[segs]
+    keep = u != v
+    lo, hi = np.minimum(u[keep], v[keep]), np.maximum(u[keep], v[keep])
+    pairs = np.unique(np.column_stack([lo, hi]), axis=0) if lo.size else np.zeros((0, 2), int)
+    nodes = np.unique(np.concatenate([u, v]))
+    degree = np.bincount(pairs.ravel(), minlength=len(net.nodes))
+    return nodes[degree[nodes] != 2]
+
+
+def _fill_gaps(
+    pieces: _Pieces, covers: sp.csr_array, radius: float, degree: np.ndarray
+) -> list[int]:
+    """Graph nodes (extended numbering) to add so that every piece has a candidate in reach.
+
+    A piece no candidate reaches gets a candidate at one of its ends (a street node before a
+    cut point, the busier node first); its midpoint is then at most half a piece away.
+    """
+    reached = np.asarray(covers.sum(axis=0)).ravel() > 0
+    added: list[int] = []
+    for i in np.flatnonzero(~reached):
+        if reached[i]:
+            continue
+        ends = [int(pieces.a[i]), int(pieces.b[i])]
+        real = [e for e in ends if e < pieces.n_nodes]
+        node = max(real, key=lambda e: (degree[e], -ends.index(e))) if real else ends[1]
+        more, _ = _covers_from_distances(pieces, np.array([node], dtype=np.int64), radius)
+        reached |= more.toarray().ravel()
+        added.append(node)
+    return added
+
+
 @dataclass
 class CoverageProblem:
-    """A site's corridor, its candidate posts and which post covers which segment.
+    """A site's corridor, its candidate posts and which post covers which piece of corridor.
 
     Build it with :func:`coverage_problem`; solve it with :func:`plan_posts`.
 
     Attributes
     ----------
     segments : geopandas.GeoDataFrame
-        The corridor (see :func:`corridor_demand`), projected; row ``i`` is column ``i`` of
-        ``covers``.
+        The corridor (see :func:`corridor_demand`), projected, cut into pieces of at most
+        :data:`PIECE_M` metres (and at most the radius): a segment that is not cut keeps its
+        row; the pieces of a cut one have ``segment_id`` "<segment>/1", "<segment>/2", ...
+        Extra columns: ``street_segment_id`` (the segment a row belongs to), ``start_m`` and
+        ``end_m`` (where along that segment, from ``u``). ``length_m`` and ``weight`` are the
+        row's own. Row ``i`` is column ``i`` of ``covers``.
     candidates : geopandas.GeoDataFrame
-        Candidate posts, WGS84 points: ``candidate`` (row number), ``node``, ``name``,
-        ``source`` ("intersection", "destination", "extra"), ``destination`` (name of the
-        destination at that node, if any), ``lat``, ``lon``, ``x``, ``y`` (projected).
+        Candidate posts, WGS84 points: ``candidate`` (row number), ``node`` (the network node,
+        or None for a point inside a long segment), ``name``, ``source`` ("intersection",
+        "destination", "site" (where the routes start), "corridor" (where the corridor ends or
+        branches, the ends of long segments, and points that make every piece coverable),
+        "extra"), ``destination`` (name of the destination at that node, if any), ``lat``,
+        ``lon``, ``x``, ``y`` (projected).
     covers : scipy.sparse.csr_array
-        Boolean, candidates × segments: the segment's midpoint is within ``radius_m`` of
+        Boolean, candidates × corridor rows: the row's midpoint is within ``radius_m`` of
         walking of the candidate.
     distance : scipy.sparse.csr_array
-        Walking distance (m) from each candidate to each segment midpoint it covers.
+        Walking distance (m) from each candidate to each row midpoint it covers.
     weights : numpy.ndarray
-        Demand-weighted length per segment (what is optimised).
+        Demand-weighted length per row (what is optimised).
     window : TimeWindow
     radius_m : float
     near_m : float
         Intersections within this walk of the corridor are candidates.
     notes : list of str
     build_seconds : float
+    ends : numpy.ndarray or None
+        Per row, the two places it runs between (graph nodes, or cut points numbered after
+        them); rows sharing one touch.
     """
 
     segments: gpd.GeoDataFrame
@@ -724,6 +1017,7 @@ class CoverageProblem:
     crs: Any
     notes: list[str] = field(default_factory=list)
     build_seconds: float = 0.0
+    ends: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def total_weight(self) -> float:
@@ -737,7 +1031,7 @@ class CoverageProblem:
 
     @property
     def n_segments(self) -> int:
-        """Number of corridor segments."""
+        """Number of corridor rows (segments and pieces of long segments)."""
         return int(self.covers.shape[1])
 
     def find(self, spec: Any, *, snap_m: float = LOCK_SNAP_M, where: str = "post") -> int:
@@ -746,9 +1040,12 @@ class CoverageProblem:
         Parameters
         ----------
         spec : int, str, tuple or mapping
-            A candidate index; a name ("Grand Avenue & 5th Street", case and "and"/"&"
-            insensitive; a name shared by several corners picks the one covering the most
-            demand); ``(lat, lon)``; ``{"lat", "lon"}``; or ``{"post": name}``.
+            A candidate index; a name (see below); ``(lat, lon)``; ``{"lat", "lon"}``; or
+            ``{"post": name}``. Names are forgiving: case, punctuation, the abbreviations
+            S/N/E/W, St, Ave, Blvd, Dr, Pl, Rd (and a few more), either order of the two
+            streets, "&"/"and"/"/", with or without "(N corner)" and "#2"; "Grand Ave & 5th"
+            finds "South Grand Avenue & West 5th Street" when no other intersection fits. A
+            name shared by several corners picks the one covering the most demand.
         snap_m : float
             A point snaps to the nearest candidate within this distance.
         where : str
@@ -762,7 +1059,8 @@ class CoverageProblem:
         Raises
         ------
         InputError
-            For an unknown name, or a point with no candidate within ``snap_m``.
+            For an unknown or ambiguous name (listing close matches), or a point with no
+            candidate within ``snap_m``.
         """
         cands = self.candidates
         if isinstance(spec, bool):
@@ -790,28 +1088,79 @@ class CoverageProblem:
         return j
 
     def _find_name(self, name: str, where: str) -> int:
-        key = _norm_name(name)
-        names = [_norm_name(str(n)) for n in self.candidates["name"]]
-        full = [str(n).lower().strip() for n in self.candidates["name"]]
-        hits = [i for i, n in enumerate(full) if n == name.lower().strip()]
+        names = [str(n) for n in self.candidates["name"]]
+        want = " ".join(name.split()).lower()
+        hits = [i for i, n in enumerate(names) if " ".join(n.split()).lower() == want]
         if not hits:
-            hits = [i for i, n in enumerate(names) if n == key]
-        if not hits:
-            parts = {p.strip() for p in key.split("&")}
-            if len(parts) >= 2:
-                hits = [i for i, n in enumerate(names)
-                        if {p.strip() for p in n.split("&")} == parts]
-        if not hits:
-            import difflib
+            q = _parse_post_name(name)
+            parsed = [_parse_post_name(n) for n in names]
 
-            close = difflib.get_close_matches(name, [str(n) for n in self.candidates["name"]],
-                                              n=3, cutoff=0.6)
+            def same(p: _PostName) -> bool:
+                return p.key == q.key or (q.streets is not None and p.streets == q.streets)
+
+            def loose(p: _PostName) -> bool:
+                return q.bare is not None and p.bare == q.bare
+
+            for rule in (same, loose):
+                found = [i for i, p in enumerate(parsed) if rule(p)]
+                places = {parsed[i].streets or parsed[i].key for i in found}
+                if rule is loose and len(places) > 1:
+                    options = sorted({_base_name(names[i]) for i in found})
+                    raise InputError(f"{where}: {name!r} could be "
+                                     f"{', '.join(repr(o) for o in options)}; give the full "
+                                     "street names")
+                # a corner or number narrows the choice; one that does not exist is ignored
+                narrowed = [i for i in found
+                            if (q.corner is None or parsed[i].corner == q.corner)
+                            and (q.number is None or (parsed[i].number or 1) == q.number)]
+                hits = narrowed or found
+                if hits:
+                    break
+        if not hits:
+            close = _close_names(name, names)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise InputError(f"{where}: no candidate post named {name!r}{hint}")
         if len(hits) == 1:
             return hits[0]
         reach = self.covers[hits].astype(np.float64) @ self.weights
         return int(hits[int(np.argmax(reach))])
+
+
+def _added_points(
+    G: nx.MultiDiGraph, net: _Network, items: Iterable[Any], key: str, max_snap: float,
+    indices: Iterable[int] | None = None,
+) -> list[tuple[int, tuple[float, float], str]]:
+    """Planner points snapped to their nearest network node: (node, (lat, lon), label).
+
+    Error messages name each item ``key[j]`` with ``j`` from ``indices`` (default 0, 1, ...).
+    """
+    out = []
+    items = list(items)
+    for j, extra in zip(indices if indices is not None else range(len(items)), items,
+                        strict=True):
+        where = f"{key}[{j}]"
+        latlon = _spec_latlon(extra, where)
+        if latlon is None:
+            raise InputError(f"{where}: needs lat and lon, got {extra!r}")
+        px, py = _point_xy(G, *latlon)
+        d = np.hypot(net.x - px, net.y - py)
+        p = int(np.argmin(d))
+        if d[p] > max_snap:
+            raise InputError(f"{where}: {latlon[0]:.6f},{latlon[1]:.6f} is {d[p]:,.0f} m from "
+                             f"the nearest walkable street (limit {max_snap:,.0f} m)")
+        label = str(extra.get("name") or "") if isinstance(extra, Mapping) else ""
+        out.append((p, latlon, label))
+    return out
+
+
+def _locked_points(locked: Iterable[Any]) -> list[tuple[int, dict[str, Any]]]:
+    """The locked posts given as points, with their index in ``locked``."""
+    return [
+        (j, {"name": str(s.get("name") or f"locked post {j + 1}"), "lat": s["lat"],
+             "lon": s["lon"]})
+        for j, s in enumerate(locked)
+        if isinstance(s, Mapping) and "lat" in s and "lon" in s and "post" not in s
+    ]
 
 
 def coverage_problem(
@@ -822,10 +1171,24 @@ def coverage_problem(
     radius_m: float | None = None,
     weights: Mapping[str, float | Mapping[str, float]] | None = None,
     extra_posts: Iterable[Mapping[str, Any]] = (),
+    locked: Iterable[Any] = (),
     near_m: float = NEAR_CORRIDOR_M,
     max_snap_m: float | None = None,
+    piece_m: float = PIECE_M,
 ) -> CoverageProblem:
     """Corridor, candidate posts and coverage matrix for one site and time window.
+
+    Candidates are: intersections (nodes where three or more ways meet) within ``near_m`` of
+    walking of the corridor; the destinations' nodes; where the routes start; every corridor
+    node where the corridor ends or branches, and both ends of every segment longer than
+    ``piece_m``; the planner's extra posts and locked points. Then, for any piece of corridor
+    that none of these reaches (a long chain of two-way nodes, a path longer than twice the
+    radius), a candidate at one of its ends: every piece of the corridor can be covered.
+
+    A post covers a corridor piece when the piece's midpoint is within ``radius_m`` of walking
+    (segments longer than ``piece_m`` are cut into equal pieces first, so a long segment is
+    covered piece by piece). Distances come from bounded, batched Dijkstra searches on the
+    undirected street graph.
 
     Parameters
     ----------
@@ -842,12 +1205,17 @@ def coverage_problem(
     extra_posts : iterable of mapping
         Points a planner adds as candidates: ``{"name", "lat", "lon"}``; each snaps to its
         nearest network node.
+    locked : iterable
+        The locked posts of :func:`plan_posts`; those given as points (``{"name", "lat",
+        "lon"}``) are added as candidates like ``extra_posts``, and errors name them
+        ``locked[j]``. Names and indices are ignored here.
     near_m : float
-        Intersections (nodes where three or more ways meet) within this walk of the corridor
-        are candidates.
+        Intersections within this walk of the corridor are candidates.
     max_snap_m : float, optional
-        An extra post farther than this from the network is an error (default
-        ``settings.max_snap_m``).
+        An extra post or locked point farther than this from the network is an error
+        (default ``settings.max_snap_m``).
+    piece_m : float
+        Longest corridor piece, metres (default :data:`PIECE_M`; never more than the radius).
 
     Returns
     -------
@@ -866,6 +1234,12 @@ def coverage_problem(
     if len(segments) == 0:
         notes.append("no walking demand in this window: no route has a destination with "
                      "positive weight")
+    # planner points first: a bad one is an error before any slow work
+    lock_items = _locked_points(locked)
+    added = [*(_added_points(G, net, extra_posts, "extra_posts", max_snap)),
+             *(_added_points(G, net, [p for _, p in lock_items], "locked", max_snap,
+                             [j for j, _ in lock_items]))]
+    pieces = _cut_corridor(net, segs, min(float(piece_m), radius))
 
     # intersections near the corridor
     corridor_nodes = np.unique(np.concatenate([net.seg_u[segs], net.seg_v[segs]]))
@@ -878,86 +1252,130 @@ def coverage_problem(
     pos: list[int] = [int(p) for p in inter]
     source = ["intersection"] * len(pos)
     at_pos = {p: i for i, p in enumerate(pos)}
+
+    def add(p: int, src: str) -> None:
+        if p not in at_pos:
+            at_pos[p] = len(pos)
+            pos.append(p)
+            source.append(src)
+
     dest_of: dict[int, str] = {}
     dests = _route_destinations(plan)
     for d in dests:
         p = net.node_pos.get(d.get("node"))
-        if p is None:
-            continue
-        dest_of.setdefault(p, str(d.get("name")))
-        if p not in at_pos:
-            at_pos[p] = len(pos)
-            pos.append(p)
-            source.append("destination")
-    dest_names = [str(d.get("name")) for d in dests]
-    dest_xy = _dest_xy(net, dests)
-    base = np.array(pos, dtype=np.int64)
-    names = _candidate_names(net, base, dest_xy, dest_names)
-    for i, p in enumerate(pos):
-        if source[i] == "destination" and len(net.node_names[p]) < 2:
-            names[i] = f"at {dest_of[p]}"
-    names = _disambiguate(names, net.x[base], net.y[base])
-    lat = list(net.lat[base])
-    lon = list(net.lon[base])
-    for j, extra in enumerate(extra_posts):
-        where = f"extra_posts[{j}]"
-        latlon = _spec_latlon(extra, where)
-        if latlon is None:
-            raise InputError(f"{where}: needs lat and lon, got {extra!r}")
-        px, py = _point_xy(G, *latlon)
-        d = np.hypot(net.x - px, net.y - py)
-        p = int(np.argmin(d))
-        if d[p] > max_snap:
-            raise InputError(f"{where}: {latlon[0]:.6f},{latlon[1]:.6f} is {d[p]:,.0f} m from "
-                             f"the nearest walkable street (limit {max_snap:,.0f} m)")
-        label = str(extra.get("name") or "") if isinstance(extra, Mapping) else ""
+        if p is not None:
+            dest_of.setdefault(p, str(d.get("name")))
+            add(p, "destination")
+    on_corridor = set(corridor_nodes.tolist())
+    for o in plan.origin_nodes:
+        p = net.node_pos.get(o)
+        if p is not None and p in on_corridor:
+            add(p, "site")
+    for p in _corridor_ends(net, segs):
+        add(int(p), "corridor")
+    long_segs = segs[net.seg_len[segs] > min(float(piece_m), radius)]
+    for p in np.unique(np.concatenate([net.seg_u[long_segs], net.seg_v[long_segs]])):
+        add(int(p), "corridor")
+    xs = list(net.x[np.array(pos, dtype=np.int64)])
+    ys = list(net.y[np.array(pos, dtype=np.int64)])
+    lat = list(net.lat[np.array(pos, dtype=np.int64)])
+    lon = list(net.lon[np.array(pos, dtype=np.int64)])
+    labels: dict[int, str] = {}
+    for p, latlon, label in added:
         if p in at_pos:
             i = at_pos[p]
-            if label:
-                names[i] = label
-            source[i] = "extra"
-            lat[i], lon[i] = latlon
-            continue
-        at_pos[p] = len(pos)
-        pos.append(p)
-        source.append("extra")
-        names.append(label or _candidate_names(net, np.array([p]), dest_xy, dest_names)[0])
-        lat.append(latlon[0])
-        lon.append(latlon[1])
-    cand_pos = np.array(pos, dtype=np.int64)
-    covers, distance = _covers_from_distances(net, cand_pos, segs, radius)
+        else:
+            add(p, "extra")
+            i = len(pos) - 1
+            xs.append(float(net.x[p]))
+            ys.append(float(net.y[p]))
+            lat.append(0.0)
+            lon.append(0.0)
+        source[i] = "extra"
+        lat[i], lon[i] = latlon
+        if label:
+            labels[i] = label
+    cand = np.array(pos, dtype=np.int64)
+    covers, distance = _covers_from_distances(pieces, cand, radius)
+    fill = [p for p in _fill_gaps(pieces, covers, radius, net.degree) if p not in at_pos]
+    if fill:
+        more = np.array(fill, dtype=np.int64)
+        c2, d2 = _covers_from_distances(pieces, more, radius)
+        covers, distance = sp.vstack([covers, c2], format="csr"), sp.vstack([distance, d2],
+                                                                             format="csr")
+        to_wgs = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True)
+        for p in fill:
+            if p < pieces.n_nodes:
+                x, y = float(net.x[p]), float(net.y[p])
+            else:
+                x, y = float(pieces.px[p - pieces.n_nodes]), float(pieces.py[p - pieces.n_nodes])
+            add(int(p), "corridor")
+            xs.append(x)
+            ys.append(y)
+            lo_, la_ = to_wgs.transform(x, y)
+            lat.append(float(la_))
+            lon.append(float(lo_))
+        cand = np.array(pos, dtype=np.int64)
+
+    # names: street corners, "X Street, 80 m north of Y Street", destinations, labels
+    dest_names = [str(d.get("name")) for d in dests]
+    dest_xy = _dest_xy(net, dests)
+    real = cand < pieces.n_nodes
+    names = [""] * cand.size
+    index = _name_index(net)
+    for i, nm in zip(np.flatnonzero(real),
+                     _candidate_names(net, cand[real], dest_xy, dest_names, index), strict=True):
+        names[i] = nm
+    for i in np.flatnonzero(~real):
+        k = int(cand[i]) - pieces.n_nodes
+        street = segments["street"].iloc[int(pieces.prow[k])]
+        names[i] = _point_name(net, xs[i], ys[i], street, index, dest_xy, dest_names)
+    for i, p in enumerate(cand):
+        if source[i] == "destination" and len(net.node_names[int(p)]) < 2:
+            names[i] = f"at {dest_of[int(p)]}"
+    plain = [i for i in range(cand.size) if i not in labels]
+    unique = _disambiguate([names[i] for i in plain], np.asarray(xs)[plain],
+                           np.asarray(ys)[plain])
+    for i, nm in zip(plain, unique, strict=True):
+        names[i] = nm
+    for i, label in labels.items():
+        names[i] = label
+
     candidates = gpd.GeoDataFrame(
         {
-            "candidate": np.arange(cand_pos.size),
-            "node": [net.nodes[p] for p in cand_pos],
+            "candidate": np.arange(cand.size),
+            "node": pd.Series([net.nodes[p] if p < pieces.n_nodes else None for p in cand],
+                              dtype=object),
             "name": names,
             "source": source,
-            "destination": [dest_of.get(int(p)) for p in cand_pos],
+            "destination": [dest_of.get(int(p)) for p in cand],
             "lat": np.round(np.asarray(lat, dtype=float), 6),
             "lon": np.round(np.asarray(lon, dtype=float), 6),
-            "x": net.x[cand_pos],
-            "y": net.y[cand_pos],
+            "x": np.asarray(xs, dtype=float),
+            "y": np.asarray(ys, dtype=float),
         },
         geometry=[Point(a, b) for a, b in zip(lon, lat, strict=True)],
         crs="EPSG:4326",
     )
+    frame = _piece_frame(segments.drop(columns="_seg"), pieces)
     unreachable = np.asarray(covers.sum(axis=0)).ravel() == 0
-    if unreachable.any():
-        notes.append(f"{int(unreachable.sum())} corridor segments "
-                     f"({segments['length_m'].to_numpy()[unreachable].sum():,.0f} m) are beyond "
+    if unreachable.any():  # cannot happen since _fill_gaps; kept as a guard
+        notes.append(f"{int(unreachable.sum())} corridor pieces "
+                     f"({frame['length_m'].to_numpy()[unreachable].sum():,.0f} m) are beyond "
                      f"{radius:,.0f} m of every candidate post")
     return CoverageProblem(
-        segments=segments.drop(columns="_seg"),
+        segments=frame,
         candidates=candidates,
-        covers=covers,
-        distance=distance,
-        weights=segments["weight"].to_numpy(dtype=float),
+        covers=sp.csr_array(covers),
+        distance=sp.csr_array(distance),
+        weights=frame["weight"].to_numpy(dtype=float),
         window=tw,
         radius_m=radius,
         near_m=float(near_m),
         crs=net.crs,
         notes=notes,
         build_seconds=time.perf_counter() - t0,
+        ends=np.column_stack([pieces.a, pieces.b]),
     )
 
 
@@ -1049,7 +1467,11 @@ def _backup_spec(
 
 
 def _stretches(problem: CoverageProblem, mask: np.ndarray) -> pd.DataFrame:
-    """Merge the masked corridor segments into stretches by street name and adjacency."""
+    """Merge the masked corridor rows into stretches by street name and adjacency.
+
+    Lengths are metres of corridor: every row is one undirected segment (or one piece of
+    one), counted once, so the stretches of a street add up to its uncovered metres.
+    """
     segs = problem.segments
     idx = np.flatnonzero(mask)
     cols = ["name", "length_m", "demand", "weight", "segments", "lat", "lon"]
@@ -1065,9 +1487,12 @@ def _stretches(problem: CoverageProblem, mask: np.ndarray) -> pd.DataFrame:
 
     by_node: dict[tuple[str, Any], int] = {}
     names = segs["name"].to_numpy()
-    us, vs = segs["u"].to_numpy(), segs["v"].to_numpy()
+    if problem.ends is not None and len(problem.ends) == len(segs):
+        ends = [tuple(e) for e in problem.ends.tolist()]
+    else:
+        ends = list(zip(segs["u"].to_numpy(), segs["v"].to_numpy(), strict=True))
     for i in idx:
-        for n in (us[i], vs[i]):
+        for n in ends[i]:
             key = (str(names[i]), n)
             if key in by_node:
                 parent[find(int(i))] = find(by_node[key])
@@ -1089,13 +1514,42 @@ def _stretches(problem: CoverageProblem, mask: np.ndarray) -> pd.DataFrame:
         longest = m[int(np.argmax(length[m]))]
         mid = geoms[longest].interpolate(0.5, normalized=True)
         lon, lat = to_wgs.transform(mid.x, mid.y)
-        rows.append({"name": str(names[m[0]]), "length_m": round(ln, 1),
+        rows.append({"name": str(names[m[0]]), "length_m": ln,
                      "demand": round(wt / ln, 3) if ln > 0 else 0.0, "weight": wt,
                      "segments": [str(ids[i]) for i in sorted(m)],
                      "lat": round(float(lat), 6), "lon": round(float(lon), 6)})
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["weight", "name"], ascending=[False, True],
                            kind="stable").reset_index(drop=True)
+
+
+def gaps_by_street(plan: CoveragePlan) -> list[tuple[str, float, float]]:
+    """The uncovered corridor of one plan, by street: ``[(street, length_m, demand_share)]``.
+
+    ``street`` is the street name (or the description of an unnamed way, as in
+    ``uncovered``); ``length_m`` the uncovered metres of corridor on it (each undirected
+    segment counted once: the same total a consumer gets by summing the uncovered rows of
+    ``plan.problem.segments`` by ``name``); ``demand_share`` the share (0-1) of the window's
+    walking demand (demand × length) on those metres. Most demand first, then by name.
+
+    Parameters
+    ----------
+    plan : CoveragePlan
+        One window's plan (``shifts.plans[window]``).
+
+    Returns
+    -------
+    list of (str, float, float)
+    """
+    total = float(plan.total_weight)
+    by: dict[str, list[float]] = {}
+    for r in plan.uncovered.itertuples():
+        row = by.setdefault(str(r.name), [0.0, 0.0])
+        row[0] += float(r.length_m)
+        row[1] += float(r.weight)
+    out = [(name, length, weight / total if total > 0 else 0.0)
+           for name, (length, weight) in by.items()]
+    return sorted(out, key=lambda t: (-t[2], t[0]))
 
 
 @dataclass
@@ -1109,9 +1563,10 @@ class CoveragePlan:
     mode : str
         "mclp" (given officers, most coverage) or "lscp" (fewest officers for a target).
     officers : int
-        Number of posts.
+        Number of posts placed. With more officers on duty than posts that add coverage, only
+        the fewest posts covering as much are placed (a note says so).
     officers_requested : int or None
-        The number asked for (MCLP).
+        The number on duty, asked for (MCLP).
     target_coverage : float or None
         Target share (LSCP).
     selected : numpy.ndarray
@@ -1124,9 +1579,9 @@ class CoveragePlan:
         share of the total), ``segments`` (ids of the credited segments), ``segments_in_reach``
         (all segments within the radius), ``locked``, ``source``.
     covered : numpy.ndarray
-        Boolean per corridor segment.
+        Boolean per corridor row (segment or piece, see :class:`CoverageProblem`).
     times_covered : numpy.ndarray
-        Posts covering each segment.
+        Posts covering each corridor row.
     covered_weight, total_weight : float
         Demand-weighted length covered, and in all.
     covered_pct : float
@@ -1149,11 +1604,15 @@ class CoveragePlan:
     bound_kind : str
     fallback_reason : str or None
     backup : dict or None
-        The backup option used (``factor``, ``top_share``) and ``busiest_pct_covered_twice``.
+        The backup option used (``factor``, ``top_share``: the share of the demand in the
+        busiest rows), ``busiest_segments``, ``busiest_pct_covered_twice``, and
+        ``without_backup`` (``covered_pct`` and ``busiest_pct_covered_twice`` of the same
+        officers planned without backup): what backup coverage bought, and cost.
     uncovered : pandas.DataFrame
         Stretches of the corridor no post covers, merged by street name and adjacency, sorted
-        by demand × length: ``name``, ``length_m``, ``demand``, ``weight``, ``segments``,
-        ``lat``, ``lon``.
+        by demand × length (most demand first): ``name``, ``length_m`` (metres of corridor,
+        each undirected segment once), ``demand``, ``weight``, ``segments``, ``lat``, ``lon``.
+        :func:`gaps_by_street` sums them by street.
     locked, banned : numpy.ndarray
         Candidate indices.
     banned_places : list of str
@@ -1248,6 +1707,8 @@ def _posts_table(problem: CoverageProblem, selected: np.ndarray, locked: np.ndar
     cols = ["post_id", "candidate", "node", "lat", "lon", "name", "window", "demand_covered",
             "covered_pct", "segments", "segments_in_reach", "locked", "source"]
     frame = pd.DataFrame(rows, columns=cols[1:])
+    # node ids (None for a point inside a way) stay whole numbers, never floats with NaN
+    frame["node"] = pd.Series([r["node"] for r in rows], index=frame.index, dtype=object)
     if len(frame):
         frame = frame.sort_values(["demand_covered", "candidate"], ascending=[False, True],
                                   kind="stable").reset_index(drop=True)
@@ -1274,6 +1735,12 @@ def plan_posts(
 
     With ``officers`` (MCLP): the posts covering the most demand-weighted corridor length.
     With ``target_coverage`` (LSCP): the fewest posts covering that share of the total weight.
+
+    A post that adds nothing (every piece it covers is covered by another post, and with
+    backup, twice) is not placed: with more officers on duty than that, the plan places the
+    fewest posts covering as much, ``officers`` < ``officers_requested``, and a note says how
+    many would add nothing. Locked posts are always placed. Coverage never falls when an
+    officer is added.
 
     Parameters
     ----------
@@ -1369,23 +1836,77 @@ def plan_posts(
         total = float(w.sum())
         upper_pct = 100.0 * min(upper, total) / total if total > 0 else 100.0
         bound_kind = model.bound_kind
-    notes.extend(model.notes)
+    notes.extend(n for n in model.notes if not _FILLER_NOTE.search(n))
     if model.fallback_reason:
         notes.append(f"exact solver unavailable, greedy used: {model.fallback_reason}")
-    selected = np.asarray(model.selected, dtype=np.intp)
-    covered = np.asarray(model.covered, dtype=bool)
     total = float(w.sum())
+    selected, times, dropped, refilled = _useful_posts(problem, np.asarray(model.selected),
+                                                       lock_idx, ban_idx, backup_spec)
+    method_used, status = str(model.method), str(model.status)
+    if refilled:
+        status += f"; {refilled} post(s) that added nothing moved where they add coverage"
+
+    def objective(t: np.ndarray) -> float:
+        extra = (float(backup_spec["factor"] * backup_spec["weights"][t >= 2].sum())
+                 if backup_spec is not None else 0.0)
+        return float(w[t >= 1].sum()) + extra
+
+    if mode == "mclp" and selected.size < int(officers):
+        # More officers than useful posts: the fewest posts that cover as much.
+        goal = objective(times) * (1 - 1e-9)
+        while selected.size > lock_idx.size:
+            trial = MaximalCovering.from_coverage(
+                problem.covers, w, int(selected.size) - 1, locked=lock_idx, banned=ban_idx,
+                backup=backup_spec, name=f"mclp_{problem.window.name}_fewer",
+            ).solve(method, time_limit=time_limit)
+            t_sel, t_times, _, _ = _useful_posts(problem, np.asarray(trial.selected), lock_idx,
+                                                 ban_idx, backup_spec)
+            if objective(t_times) < goal:
+                break
+            selected, times = t_sel, t_times
+            if trial.method != "exact":
+                method_used = str(trial.method)
+        status += f"; {selected.size} post(s) are all it takes"
+    covered = times >= 1
+    covered_weight = float(w[covered].sum())
+    covered_pct = 100.0 * covered_weight / total if total > 0 else 100.0
+    if mode == "mclp":
+        objective_now = objective(times)
+        if math.isfinite(upper) and upper > 0:
+            gap = max(0.0, (upper - objective_now) / upper)
+            gap_pct = 0.0 if gap < 1e-6 else 100.0 * gap
+        unused = int(officers) - int(selected.size)
+        if unused > 0:
+            notes.append(_unused_note(int(selected.size), unused, covered_pct,
+                                      backup_spec is not None))
+    elif dropped:
+        notes.append(f"{dropped} post(s) added nothing to the others and were dropped")
+        gap_pct = 100.0 * (selected.size - lower) / selected.size if selected.size else 0.0
     length = problem.segments["length_m"].to_numpy(dtype=float)
     backup_info = None
     if backup_spec is not None:
         bw = backup_spec["weights"]
-        twice = np.asarray(model.times_covered) >= 2
+
+        def twice_pct(t: np.ndarray) -> float:
+            return round(100.0 * float(bw[t >= 2].sum()) / float(bw.sum()), 2) \
+                if bw.sum() > 0 else 0.0
+
+        plain = MaximalCovering.from_coverage(
+            problem.covers, w, int(officers), locked=lock_idx, banned=ban_idx,
+            name=f"mclp_{problem.window.name}_no_backup",
+        ).solve(method, time_limit=time_limit)
+        _, plain_times, _, _ = _useful_posts(problem, np.asarray(plain.selected), lock_idx,
+                                             ban_idx, None)
+        plain_w = float(w[plain_times >= 1].sum())
         backup_info = {
             "factor": float(backup_spec["factor"]),
             "top_share": float((bw.sum() / total) if total else 0.0),
             "busiest_segments": int(busy.sum()),
-            "busiest_pct_covered_twice": round(
-                100.0 * float(bw[twice].sum()) / float(bw.sum()), 2) if bw.sum() > 0 else 0.0,
+            "busiest_pct_covered_twice": twice_pct(times),
+            "without_backup": {
+                "covered_pct": round(100.0 * plain_w / total, 2) if total > 0 else 100.0,
+                "busiest_pct_covered_twice": twice_pct(plain_times),
+            },
         }
     return CoveragePlan(
         problem=problem,
@@ -1397,14 +1918,14 @@ def plan_posts(
         selected=selected,
         posts=_posts_table(problem, selected, lock_idx, covered),
         covered=covered,
-        times_covered=np.asarray(model.times_covered),
-        covered_weight=float(model.covered_weight),
+        times_covered=times,
+        covered_weight=covered_weight,
         total_weight=total,
-        covered_pct=100.0 * float(model.covered_weight) / total if total > 0 else 100.0,
+        covered_pct=covered_pct,
         covered_length_m=float(length[covered].sum()),
         total_length_m=float(length.sum()),
-        method=str(model.method),
-        status=str(model.status),
+        method=method_used,
+        status=status,
         gap_pct=float(gap_pct),
         upper_bound=upper,
         upper_bound_pct=upper_pct,
@@ -1422,6 +1943,94 @@ def plan_posts(
     )
 
 
+#: The solver's notes about posts it placed only to use up the budget (they are not placed).
+_FILLER_NOTE = re.compile(r"add no coverage|allowed candidates; clipped")
+
+
+def _unused_note(placed: int, unused: int, covered_pct: float, backup: bool) -> str:
+    """"8 officers already cover 100 % ...; the other 192 would add nothing and are not placed"."""
+    who = f"{placed} officer{'s' if placed != 1 else ''}"
+    verb = "cover" if placed != 1 else "covers"
+    rest = (f"the other {unused} would add nothing and are not placed" if unused > 1 else
+            "the other one would add nothing and is not placed")
+    if placed == 0:
+        return f"there is no walking demand any post can reach: no officer is placed ({unused} " \
+               "on duty)"
+    if covered_pct >= 99.995:
+        what = f"already {verb} 100 % of the walking demand"
+    else:
+        what = (f"already {verb} all the walking demand the allowed posts can reach "
+                f"({covered_pct:.1f} %)")
+    if backup:
+        what += " and all the backup coverage they can add"
+    return f"{who} {what}; {rest}"
+
+
+def _useful_posts(
+    problem: CoverageProblem,
+    selected: np.ndarray,
+    locked: np.ndarray,
+    banned: np.ndarray,
+    backup_spec: Mapping[str, Any] | None,
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Drop posts that add nothing; place them where they add coverage, if anywhere.
+
+    A post adds nothing when every corridor piece it covers is covered by another post (and,
+    with backup, every busy piece by two others). Locked posts always stay. An officer freed
+    this way goes to the allowed candidate that adds the most, while one adds anything (only
+    a heuristic solution leaves such a place). The covered weight never falls.
+
+    Returns
+    -------
+    selected : numpy.ndarray
+        Sorted candidate indices kept.
+    times : numpy.ndarray
+        Posts covering each corridor piece.
+    dropped, moved : int
+        Posts dropped in all, and of those, how many were placed elsewhere.
+    """
+    covers = problem.covers
+    w = problem.weights
+    bw = backup_spec["weights"] if backup_spec is not None else np.zeros_like(w)
+    factor = float(backup_spec["factor"]) if backup_spec is not None else 0.0
+    tol = 1e-9 * max(float(w.sum()), 1e-12)
+    chosen = [int(c) for c in np.unique(selected)]
+    is_locked = set(int(c) for c in locked)
+    allowed = np.ones(problem.n_candidates, dtype=bool)
+    allowed[np.asarray(banned, dtype=np.intp)] = False
+    times = (np.asarray(covers[chosen].sum(axis=0)).ravel().astype(np.int64) if chosen
+             else np.zeros(problem.n_segments, dtype=np.int64))
+    dropped = moved = 0
+    while True:
+        # drop, one at a time, the free post with the least reach among those adding nothing
+        while chosen:
+            rows = covers[chosen].astype(np.float64)
+            adds = rows @ np.where(times == 1, w, 0.0) + factor * (
+                rows @ np.where(times == 2, bw, 0.0))
+            reach = rows @ w
+            useless = [k for k, c in enumerate(chosen) if c not in is_locked and adds[k] <= tol]
+            if not useless:
+                break
+            k = min(useless, key=lambda k: (reach[k], -chosen[k]))
+            times -= np.asarray(covers[[chosen[k]]].todense()).ravel().astype(np.int64)
+            del chosen[k]
+            dropped += 1
+        if dropped <= moved:
+            break
+        # place a freed officer where it adds the most, if it adds anything
+        gain = covers.astype(np.float64) @ (np.where(times == 0, w, 0.0)
+                                            + factor * np.where(times == 1, bw, 0.0))
+        gain[~allowed] = -1.0
+        gain[chosen] = -1.0
+        best = int(np.argmax(gain)) if gain.size else -1
+        if best < 0 or gain[best] <= tol:
+            break
+        chosen.append(best)
+        times += np.asarray(covers[[best]].todense()).ravel().astype(np.int64)
+        moved += 1
+    return np.array(sorted(chosen), dtype=np.intp), times, dropped, moved
+
+
 # ---------------------------------------------------------------------------------------------
 # 4. Shifts and the shared pool
 
@@ -1436,8 +2045,9 @@ class ShiftPlan:
         One per window, in order.
     windows : list of TimeWindow
     table : pandas.DataFrame
-        One row per window: ``window``, ``start``, ``end``, ``hours``, ``officers``, ``posts``
-        (names, by covered demand), ``officer_hours``, ``covered_pct``, ``method``, ``gap_pct``.
+        One row per window: ``window``, ``start``, ``end``, ``hours``, ``officers`` (placed),
+        ``officers_requested`` (asked for; None for a target coverage), ``posts`` (names, by
+        covered demand), ``officer_hours``, ``covered_pct``, ``method``, ``gap_pct``.
     officer_hours : float
         Total over the windows.
     covered_weight, total_weight : float
@@ -1489,12 +2099,14 @@ def _shift_table(plans: Mapping[str, CoveragePlan]) -> pd.DataFrame:
         rows.append({
             "window": name, "start": tw.to_dict()["start"], "end": tw.to_dict()["end"],
             "hours": round(cp.hours, 2), "officers": cp.officers,
+            "officers_requested": cp.officers_requested,
             "posts": list(cp.posts["name"]), "officer_hours": round(cp.officer_hours, 2),
             "covered_pct": round(cp.covered_pct, 2), "method": cp.method,
             "gap_pct": round(cp.gap_pct, 2) if math.isfinite(cp.gap_pct) else None,
         })
-    return pd.DataFrame(rows, columns=["window", "start", "end", "hours", "officers", "posts",
-                                       "officer_hours", "covered_pct", "method", "gap_pct"])
+    return pd.DataFrame(rows, columns=["window", "start", "end", "hours", "officers",
+                                       "officers_requested", "posts", "officer_hours",
+                                       "covered_pct", "method", "gap_pct"])
 
 
 def _profile_for(profile: Profile | str | Path | None, window: TimeWindow) -> Profile:
@@ -1576,12 +2188,12 @@ def plan_shifts(
         if unknown:
             raise InputError(f"officers are given for window(s) not planned: "
                              f"{', '.join(unknown)} (windows: {', '.join(names)})")
-    lock_points = [
-        {"name": str(s.get("name") or f"locked post {j + 1}"), "lat": s["lat"], "lon": s["lon"]}
-        for j, s in enumerate(locked)
-        if isinstance(s, Mapping) and "lat" in s and "lon" in s and "post" not in s
-    ]
-    extra = [*extra_posts, *lock_points]
+    # bad planner points are errors before the slow work
+    net = _network(G)
+    _added_points(G, net, extra_posts, "extra_posts", settings.max_snap_m)
+    lock_items = _locked_points(locked)
+    _added_points(G, net, [p for _, p in lock_items], "locked", settings.max_snap_m,
+                  [j for j, _ in lock_items])
     timing: dict[str, float] = {}
     plans: dict[str, CoveragePlan] = {}
     route_plans: dict[str, RoutePlan] = {}
@@ -1598,7 +2210,7 @@ def plan_shifts(
                          max_detour_pct=max_detour_pct)
         t1 = time.perf_counter()
         problem = coverage_problem(G, rp, tw, radius_m=radius_m, weights=weights,
-                                   extra_posts=extra, near_m=near_m)
+                                   extra_posts=extra_posts, locked=locked, near_m=near_m)
         t2 = time.perf_counter()
         cp = plan_posts(problem, p, locked=locked, banned=banned, method=method,
                         backup=backup, target_coverage=target_coverage, time_limit=time_limit,
@@ -1765,10 +2377,14 @@ def _plan_dict(cp: CoveragePlan) -> dict[str, Any]:
             for r in cp.posts.itertuples()
         ],
         "uncovered": [
-            {"name": r.name, "length_m": float(r.length_m), "demand": float(r.demand),
+            {"name": r.name, "length_m": round(float(r.length_m), 1), "demand": float(r.demand),
              "weight": round(float(r.weight), 1), "lat": float(r.lat), "lon": float(r.lon),
              "segments": list(r.segments)}
             for r in cp.uncovered.itertuples()
+        ],
+        "uncovered_by_street": [
+            {"name": name, "length_m": round(length, 1), "demand_share": round(share, 4)}
+            for name, length, share in gaps_by_street(cp)
         ],
         "notes": cp.notes,
         "solve_seconds": round(cp.solve_seconds, 3),
@@ -1828,6 +2444,7 @@ def coverage_json(
         "mode": plans[0].mode,
         "officers": max(cp.officers for cp in plans),
         "officers_by_window": {cp.window.name: cp.officers for cp in plans},
+        "officers_requested_by_window": {cp.window.name: cp.officers_requested for cp in plans},
         "officer_hours": round(shifts.officer_hours, 2),
         "radius_m": shifts.radius_m,
         "covered_pct": round(shifts.covered_pct, 2),
@@ -1924,7 +2541,11 @@ def _json_default(value: Any) -> Any:
 
 
 def summary_text(shifts: ShiftPlan, *, top: int = 5) -> str:
-    """The printed summary: per window, officers, covered %, method, gap, posts and gaps."""
+    """The printed summary: per window, officers, covered %, method, gap, posts and gaps.
+
+    Every note of every window's plan (and the shift plan's own notes) is printed; with
+    backup coverage, a line says what it bought.
+    """
     lines = []
     for cp in shifts.plans.values():
         gap = ("optimal" if cp.gap_pct == 0 else
@@ -1932,9 +2553,12 @@ def summary_text(shifts: ShiftPlan, *, top: int = 5) -> str:
         if cp.mode == "lscp":
             gap = (f"lower bound {cp.lower_bound} officers" if cp.lower_bound != cp.officers
                    else "fewest possible")
-        head = (f"{cp.window.label()}: {cp.officers} officers cover {cp.covered_pct:.1f} % of "
-                f"the walking demand on {cp.total_length_m / 1000:.1f} km of Safe Passage "
-                f"corridor (radius {cp.problem.radius_m:,.0f} m; {cp.method}, {gap}; "
+        asked = (f" (of {cp.officers_requested} on duty)" if cp.officers_requested is not None
+                 and cp.officers_requested != cp.officers else "")
+        head = (f"{cp.window.label()}: {cp.officers} officers{asked} cover "
+                f"{cp.covered_pct:.1f} % of the walking demand on "
+                f"{cp.total_length_m / 1000:.1f} km of Safe Passage corridor (radius "
+                f"{cp.problem.radius_m:,.0f} m; {cp.method}, {gap}; "
                 f"{cp.officer_hours:g} officer-hours)")
         if cp.mode == "lscp" and cp.target_coverage is not None:
             head += f" — target {100 * cp.target_coverage:.0f} %"
@@ -1943,8 +2567,18 @@ def summary_text(shifts: ShiftPlan, *, top: int = 5) -> str:
             lock = "  [locked]" if r.locked else ""
             lines.append(f"  {r.post_id:>3}  {r.name}  — {r.covered_pct:.1f} % of the demand "
                          f"({r.lat:.5f}, {r.lon:.5f}){lock}")
+        if cp.backup is not None:
+            b = cp.backup
+            line = (f"  backup: the busiest {100 * b['top_share']:.0f} % of the demand is "
+                    f"covered twice on {b['busiest_pct_covered_twice']:.0f} % of it")
+            plain = b.get("without_backup")
+            if plain:
+                line += (f" ({plain['busiest_pct_covered_twice']:.0f} % without backup); "
+                         f"overall coverage {cp.covered_pct:.1f} % "
+                         f"({plain['covered_pct']:.1f} % without backup)")
+            lines.append(line)
         if len(cp.uncovered):
-            lines.append("  uncovered stretches (busiest first):")
+            lines.append("  uncovered stretches (most demand first):")
             for r in cp.uncovered.head(top).itertuples():
                 lines.append(f"    {r.name}: {r.length_m:,.0f} m")
             if len(cp.uncovered) > top:
@@ -1955,6 +2589,8 @@ def summary_text(shifts: ShiftPlan, *, top: int = 5) -> str:
     if len(shifts.plans) > 1:
         lines.append(f"all windows: {shifts.covered_pct:.1f} % of the demand covered, "
                      f"{shifts.officer_hours:g} officer-hours")
+    for note in shifts.notes:
+        lines.append(f"note: {note}")
     return "\n".join(lines)
 
 
@@ -1994,6 +2630,26 @@ def _haversine(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
     return 2 * 6_371_000.0 * math.asin(math.sqrt(h))
 
 
+def _shift_figures(shift: Mapping[str, Any]) -> dict[str, Any]:
+    return {"covered_pct": shift.get("covered_pct"), "officers": shift.get("officers"),
+            "officer_hours": shift.get("officer_hours"),
+            "covered_weight": shift.get("covered_weight"),
+            "total_weight": shift.get("total_weight")}
+
+
+def _pooled_pct(shifts: Sequence[Mapping[str, Any]]) -> float | None:
+    """Covered % over several windows: covered demand over total demand."""
+    covered = [s.get("covered_weight") for s in shifts]
+    total = [s.get("total_weight") for s in shifts]
+    if shifts and all(isinstance(v, int | float) for v in [*covered, *total]):
+        t = float(sum(total))
+        return round(100.0 * float(sum(covered)) / t, 2) if t > 0 else 100.0
+    pcts = [s.get("covered_pct") for s in shifts]
+    if shifts and all(isinstance(v, int | float) for v in pcts):
+        return round(sum(pcts) / len(pcts), 2)
+    return None
+
+
 def compare_plans(
     a_coverage_json: str | Path | Mapping[str, Any],
     b_coverage_json: str | Path | Mapping[str, Any],
@@ -2001,7 +2657,13 @@ def compare_plans(
     same_m: float = 15.0,
     moved_m: float | None = None,
 ) -> dict[str, Any]:
-    """What changed from plan A to plan B.
+    """What changed from plan A to plan B, window by window.
+
+    Only the time windows both plans cover are compared: their coverage, officers, posts and
+    gaps. A window only one plan has is listed under ``only_in_a`` / ``only_in_b`` with its
+    own figures; its posts are not "removed" or "added" and its gaps not "closed" or "opened".
+    The overall figures (``covered_pct``, ``officers``, ``officer_hours``) are over the shared
+    windows only (None when there are none).
 
     Posts within ``same_m`` of each other (same window) are the same post. Of the rest, posts
     of A and B paired nearest-first within ``moved_m`` (default: the post radius) have moved;
@@ -2019,30 +2681,56 @@ def compare_plans(
     Returns
     -------
     dict
-        ``covered_pct`` ({"a", "b", "change_pp"}), ``officers`` ({"a", "b", "change"}),
-        ``by_window`` (the same per window), ``posts_added``, ``posts_removed``,
-        ``posts_moved`` (``from``, ``to``, ``distance_m``), ``posts_kept``, ``gaps_opened``
-        and ``gaps_closed`` (``window``, ``name``, ``length_m`` change, ``a_m``, ``b_m``).
+        ``windows`` (the shared windows, in A's order), ``only_in_a`` and ``only_in_b``
+        (``{window: {covered_pct, officers, officer_hours}}``), ``covered_pct`` ({"a", "b",
+        "change_pp"}: covered demand over total demand in the shared windows), ``officers``
+        ({"a", "b", "change"}: the most on duty at once in the shared windows),
+        ``officer_hours`` ({"a", "b", "change"}), ``by_window`` (per shared window:
+        ``covered_pct``, ``officers``, ``officer_hours``, each {"a", "b", change}),
+        ``posts_added``, ``posts_removed``, ``posts_moved`` (``from``, ``to``,
+        ``distance_m``), ``posts_kept``, ``gaps_opened`` and ``gaps_closed`` (``window``,
+        ``name``, ``length_m`` change, ``a_m``, ``b_m``), all for shared windows only.
     """
     a, b = read_coverage_json(a_coverage_json), read_coverage_json(b_coverage_json)
     radius = moved_m if moved_m is not None else float(b.get("radius_m") or 250.0)
+    shared = [w for w in a["shifts"] if w in b["shifts"]]
+    only_a = {w: _shift_figures(s) for w, s in a["shifts"].items() if w not in b["shifts"]}
+    only_b = {w: _shift_figures(s) for w, s in b["shifts"].items() if w not in a["shifts"]}
+    for only in (only_a, only_b):
+        for fig in only.values():
+            del fig["covered_weight"], fig["total_weight"]
+
+    def change(x: Any, y: Any, nd: int | None = 2) -> Any:
+        if not isinstance(x, int | float) or not isinstance(y, int | float):
+            return None
+        return round(y - x, nd) if nd is not None else y - x
+
     by_window = {}
-    for w in dict.fromkeys([*a["shifts"], *b["shifts"]]):
-        sa, sb = a["shifts"].get(w), b["shifts"].get(w)
+    for w in shared:
+        sa, sb = a["shifts"][w], b["shifts"][w]
         by_window[w] = {
-            "covered_pct": {"a": sa and sa["covered_pct"], "b": sb and sb["covered_pct"],
-                            "change_pp": round(sb["covered_pct"] - sa["covered_pct"], 2)
-                            if sa and sb else None},
-            "officers": {"a": sa and sa["officers"], "b": sb and sb["officers"],
-                         "change": sb["officers"] - sa["officers"] if sa and sb else None},
+            "covered_pct": {"a": sa["covered_pct"], "b": sb["covered_pct"],
+                            "change_pp": change(sa["covered_pct"], sb["covered_pct"])},
+            "officers": {"a": sa["officers"], "b": sb["officers"],
+                         "change": change(sa["officers"], sb["officers"], None)},
+            "officer_hours": {"a": sa.get("officer_hours"), "b": sb.get("officer_hours"),
+                              "change": change(sa.get("officer_hours"),
+                                               sb.get("officer_hours"))},
         }
+    pa_ = _pooled_pct([a["shifts"][w] for w in shared])
+    pb_ = _pooled_pct([b["shifts"][w] for w in shared])
+    oa = max((a["shifts"][w]["officers"] for w in shared), default=None)
+    ob = max((b["shifts"][w]["officers"] for w in shared), default=None)
+    ha = round(sum(float(a["shifts"][w].get("officer_hours") or 0) for w in shared), 2) \
+        if shared else None
+    hb = round(sum(float(b["shifts"][w].get("officer_hours") or 0) for w in shared), 2) \
+        if shared else None
+
     added: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
-    windows = dict.fromkeys([*(p["window"] for p in a["posts"]),
-                             *(p["window"] for p in b["posts"])])
-    for w in windows:
+    for w in shared:
         pa = [p for p in a["posts"] if p["window"] == w]
         pb = [p for p in b["posts"] if p["window"] == w]
         pairs = sorted((_haversine(x, y), i, j) for i, x in enumerate(pa)
@@ -2070,13 +2758,16 @@ def compare_plans(
     def gaps(doc: Mapping[str, Any]) -> dict[tuple[str, str], float]:
         out: dict[tuple[str, str], float] = {}
         for u in doc.get("uncovered", []):
+            if str(u["window"]) not in shared:
+                continue
             key = (str(u["window"]), str(u["name"]))
             out[key] = out.get(key, 0.0) + float(u["length_m"])
         return out
 
     ga, gb = gaps(a), gaps(b)
     opened, closed = [], []
-    for key in sorted(set(ga) | set(gb)):
+    order = {w: i for i, w in enumerate(shared)}
+    for key in sorted(set(ga) | set(gb), key=lambda k: (order[k[0]], k[1])):
         la, lb = ga.get(key, 0.0), gb.get(key, 0.0)
         row = {"window": key[0], "name": key[1], "length_m": round(lb - la, 1),
                "a_m": round(la, 1), "b_m": round(lb, 1)}
@@ -2088,10 +2779,12 @@ def compare_plans(
     closed.sort(key=lambda r: r["length_m"])
     return {
         "a": a.get("_path"), "b": b.get("_path"),
-        "covered_pct": {"a": a["covered_pct"], "b": b["covered_pct"],
-                        "change_pp": round(float(b["covered_pct"]) - float(a["covered_pct"]), 2)},
-        "officers": {"a": a["officers"], "b": b["officers"],
-                     "change": int(b["officers"]) - int(a["officers"])},
+        "windows": shared,
+        "only_in_a": only_a,
+        "only_in_b": only_b,
+        "covered_pct": {"a": pa_, "b": pb_, "change_pp": change(pa_, pb_)},
+        "officers": {"a": oa, "b": ob, "change": change(oa, ob, None)},
+        "officer_hours": {"a": ha, "b": hb, "change": change(ha, hb)},
         "by_window": by_window,
         "posts_added": added,
         "posts_removed": removed,
@@ -2102,19 +2795,44 @@ def compare_plans(
     }
 
 
+def _only_text(which: str, only: Mapping[str, Mapping[str, Any]]) -> str:
+    parts = []
+    for w, f in only.items():
+        pct = f.get("covered_pct")
+        parts.append(f"{w} ({f.get('officers')} officers, "
+                     f"{pct:.1f} % covered)" if isinstance(pct, int | float) else w)
+    return f"only in {which}: {'; '.join(parts)} — not compared"
+
+
 def format_comparison(diff: Mapping[str, Any], *, top: int = 10) -> str:
-    """The printed form of :func:`compare_plans`."""
+    """The printed form of :func:`compare_plans`.
+
+    A headline over the shared windows, one per shared window when there are several, the
+    windows only one plan has, then posts and gaps.
+    """
+    lines = []
+    shared = list(diff.get("windows") or diff["by_window"])
     c, o = diff["covered_pct"], diff["officers"]
-    lines = [f"coverage: {c['a']:.1f} % -> {c['b']:.1f} % ({c['change_pp']:+.1f} points); "
-             f"officers: {o['a']} -> {o['b']} ({o['change']:+d})"]
-    if len(diff["by_window"]) > 1:
-        for w, d in diff["by_window"].items():
-            cw = d["covered_pct"]
-            if cw["change_pp"] is None:
-                lines.append(f"  {w}: only in {'A' if cw['b'] is None else 'B'}")
-            else:
+    if not shared:
+        lines.append("no time window in common: nothing to compare")
+    else:
+        where = (f"in {shared[0]}" if len(shared) == 1 else
+                 f"over {', '.join(shared)}")
+        if diff.get("only_in_a") or diff.get("only_in_b"):
+            where += (", the only window both plans cover" if len(shared) == 1 else
+                      ", the windows both plans cover")
+        lines.append(f"coverage: {c['a']:.1f} % -> {c['b']:.1f} % ({c['change_pp']:+.1f} "
+                     f"points) {where}; officers: {o['a']} -> {o['b']} ({o['change']:+d})")
+        if len(shared) > 1:
+            for w in shared:
+                d = diff["by_window"][w]
+                cw, ow = d["covered_pct"], d["officers"]
                 lines.append(f"  {w}: {cw['a']:.1f} % -> {cw['b']:.1f} % "
-                             f"({cw['change_pp']:+.1f} points)")
+                             f"({cw['change_pp']:+.1f} points); officers: {ow['a']} -> "
+                             f"{ow['b']} ({ow['change']:+d})")
+    for key, which in (("only_in_a", "A"), ("only_in_b", "B")):
+        if diff.get(key):
+            lines.append(_only_text(which, diff[key]))
     for key, word in (("posts_added", "added"), ("posts_removed", "removed")):
         for p in diff[key]:
             lines.append(f"post {word}: {p['name']} ({p['window']})")
@@ -2127,7 +2845,7 @@ def format_comparison(diff: Mapping[str, Any], *, top: int = 10) -> str:
             lines.append(f"{word}: {g['name']} ({abs(g['length_m']):,.0f} m, {g['window']})")
         if len(rows) > top:
             lines.append(f"… {len(rows) - top} more {word.split()[0]}s {word.split()[1]}")
-    if not any(diff[k] for k in ("posts_added", "posts_removed", "posts_moved", "gaps_opened",
-                                 "gaps_closed")):
+    if shared and not any(diff[k] for k in ("posts_added", "posts_removed", "posts_moved",
+                                            "gaps_opened", "gaps_closed")):
         lines.append("no posts or gaps changed")
     return "\n".join(lines)

@@ -1263,7 +1263,8 @@ class MaximalCovering:
         if picks.size < p_free:
             rest = np.setdiff1d(prob.free, picks)[: p_free - picks.size]
             self.notes.append(
-                f"{rest.size} post(s) add no coverage; filled with the lowest-index free "
+                f"{rest.size} post(s) add no coverage beyond the others (every segment an "
+                "allowed post can reach is covered already); filled with the lowest-index free "
                 "candidates"
             )
             picks = np.concatenate([picks, rest])

@@ -9,7 +9,7 @@ Example (``plan.yaml``)::
     windows: [arrival, dismissal, evening]
     locked:                       # posts that must stay
       - {name: School gate, lat: 33.9461, lon: -118.2351}
-      - {post: "S Grand Ave & W 5th St"}
+      - {post: "S Grand Ave & W 5th St"}   # forgiving: case, abbreviations, street order
     banned:                       # places no officer is posted
       - {lat: 33.9440, lon: -118.2330, radius_m: 40}
       - construction.geojson      # polygons (a path relative to this file)
@@ -66,7 +66,10 @@ class PlanFile:
     windows : list of str or None
         Time windows to plan (names as :func:`safepassage.safety.parse_window` gives them).
     locked : list of dict
-        ``{"name", "lat", "lon"}`` or ``{"post": name}``.
+        ``{"name", "lat", "lon"}`` or ``{"post": name}``. A name is looked up forgivingly
+        ("S Grand Ave & W 5th St" finds "South Grand Avenue & West 5th Street (N corner)", see
+        :meth:`safepassage.coverage.CoverageProblem.find`); errors about a locked point name
+        it ``locked[i]``.
     banned : list of dict
         ``{"name", "lat", "lon", "radius_m"}`` or ``{"name", "geometry", "radius_m"}`` with a
         WGS84 shapely geometry read from a GeoJSON file.

@@ -154,12 +154,16 @@ def test_coverage_matrix_matches_networkx(demo):
         if u != v and (not U.has_edge(u, v) or U[u][v]["length"] > d["length"]):
             U.add_edge(u, v, length=d["length"])
     seg = problem.segments
+    # a row is a segment or a piece of one: its midpoint is m metres along a segment of length L
+    whole = seg.groupby("street_segment_id")["end_m"].transform("max").to_numpy()
+    at = ((seg["start_m"] + seg["end_m"]) / 2).to_numpy()
+    assert (seg["length_m"] <= cov.PIECE_M + 1e-6).all() and (whole > cov.PIECE_M).any()
     rng = np.random.default_rng(1)
     for c in rng.choice(problem.n_candidates, size=8, replace=False):
         node = problem.candidates["node"].iloc[c]
         dist = nx.single_source_dijkstra_path_length(U, node, weight="length")
-        mid = np.array([min(dist.get(u, np.inf), dist.get(v, np.inf)) + ln / 2
-                        for u, v, ln in zip(seg["u"], seg["v"], seg["length_m"], strict=True)])
+        mid = np.array([min(dist.get(u, np.inf) + m, dist.get(v, np.inf) + ln - m)
+                        for u, v, ln, m in zip(seg["u"], seg["v"], whole, at, strict=True)])
         expected = mid <= problem.radius_m
         row = problem.covers[[int(c)]].toarray().ravel()
         assert np.array_equal(row, expected)
@@ -531,3 +535,286 @@ def test_cli_rejects_bad_numbers_and_mixed_compare(capsys, tmp_path: Path):
     assert "--compare takes two coverage.json files" in capsys.readouterr().err
     assert main(["coverage", "--compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 2
     assert "no coverage.json at" in capsys.readouterr().err
+
+
+# -- review fixes: coverable corridor, useless officers, names, comparison, summary ------------
+
+WEST_OAKLAND = Path(__file__).resolve().parent.parent / "geodata" / "test" / \
+    "west_oakland.osm.bz2"
+
+
+@pytest.fixture(scope="module")
+def west_oakland(tmp_path_factory):
+    from safepassage.source import load_area, source_from_options
+
+    area = load_area(source_from_options(point=(37.8105, -122.2960), osm_file=WEST_OAKLAND),
+                     cache_dir=tmp_path_factory.mktemp("wo-cache"))
+    shifts = cov.plan_shifts(area.G, [area.origin_node], area.destinations, 4,
+                             windows=["dismissal"])
+    return area, shifts
+
+
+def _corridor_ends_and_long(problem, G):
+    """Corridor nodes where the corridor ends or branches, and the ends of long segments."""
+    seg = problem.segments.drop_duplicates("street_segment_id")
+    C = nx.Graph()
+    C.add_edges_from((u, v) for u, v in zip(seg["u"], seg["v"], strict=True) if u != v)
+    ends = {n for n in C if C.degree(n) != 2}
+    longs = seg[seg["segment_id"] != seg["street_segment_id"]]
+    return ends | set(longs["u"]) | set(longs["v"])
+
+
+def test_every_corridor_piece_can_be_covered_west_oakland(west_oakland):
+    area, shifts = west_oakland
+    cp = shifts.plans["dismissal"]
+    problem = cp.problem
+    # Campbell Street, walked by all four routes, ends at the school (a corridor end that is
+    # not an intersection); it used to be out of every candidate's reach
+    assert (np.asarray(problem.covers.sum(axis=0)).ravel() > 0).all()
+    assert not any("beyond" in n for n in cp.notes)
+    campbell = problem.segments["street_segment_id"] == "53061541-53061543-0"
+    assert campbell.any() and cp.covered[campbell.to_numpy()].all()
+    nodes = set(problem.candidates["node"])
+    assert _corridor_ends_and_long(problem, area.G) <= nodes
+    assert area.origin_node in nodes
+    assert cp.covered_pct == pytest.approx(100.0)
+    assert cp.uncovered.empty
+
+
+def test_posts_that_add_nothing_are_not_placed_west_oakland(west_oakland):
+    _, shifts = west_oakland
+    cp = shifts.plans["dismissal"]
+    # fewer than four posts cover everything: the others are not placed, and the note says so
+    n = cp.officers
+    assert cp.officers_requested == 4 and n == len(cp.posts) < 4
+    assert cov.plan_posts(cp.problem, n - 1).covered_weight < cp.covered_weight - 1e-6
+    assert (cp.posts["covered_pct"] > 0).all()
+    assert not any("add no coverage" in x for x in cp.notes)
+    rest = ("the other one would add nothing and is not placed" if n == 3 else
+            f"the other {4 - n} would add nothing and are not placed")
+    assert f"{n} officers already cover 100 % of the walking demand; {rest}" in cp.notes
+    text = cov.summary_text(shifts)
+    assert f"{n} officers (of 4 on duty) cover 100.0 %" in text and rest in text
+    assert shifts.table["officers_requested"].tolist() == [4]
+    assert shifts.table["officers"].tolist() == [n] and shifts.officer_hours == 2.0 * n
+
+
+def test_a_piece_beyond_twice_the_radius_of_any_node_gets_a_candidate(west_oakland):
+    area, shifts = west_oakland
+    rp = shifts.route_plans["dismissal"]
+    problem = cov.coverage_problem(area.G, rp, DISMISSAL, radius_m=60)
+    seg = problem.segments
+    assert (seg["length_m"] <= 60 + 1e-6).all()
+    assert (np.asarray(problem.covers.sum(axis=0)).ravel() > 0).all()
+    # the middle of a 130 m block is 65 m from both ends: a point inside it is a candidate
+    inside = problem.candidates[problem.candidates["node"].isna()]
+    assert len(inside) >= 1 and set(inside["source"]) == {"corridor"}
+    for c in inside["candidate"]:
+        reach = problem.covers[[int(c)]].indices
+        d = problem.distance[[int(c)]].toarray().ravel()[reach]
+        assert reach.size and (d <= 60 + 1e-2).all()
+    # such a point can be a post: its node is None, every other post's node a whole number
+    c = int(inside["candidate"].iloc[0])
+    cp = cov.plan_posts(problem, 3, locked=[c])
+    nodes = cp.posts.set_index("candidate")["node"]
+    assert nodes.loc[c] is None
+    assert all(isinstance(n, int | np.integer) for n in nodes.drop(index=c))
+    assert sum(p["node"] is None for p in cov._plan_dict(cp)["posts"]) == 1
+    # the pieces of a segment add up to it
+    whole = cov.corridor_demand(area.G, rp, DISMISSAL).set_index("segment_id")["length_m"]
+    parts = seg.groupby("street_segment_id")["length_m"].sum()
+    assert np.allclose(parts.loc[whole.index], whole)
+    assert problem.total_weight == pytest.approx(
+        cov.corridor_demand(area.G, rp, DISMISSAL)["weight"].sum())
+
+
+def test_demo_candidates_include_corridor_ends_and_long_segment_ends(demo):
+    area, plan, problem = demo
+    nodes = set(problem.candidates["node"])
+    assert _corridor_ends_and_long(problem, area.G) <= nodes
+    assert set(plan.origin_nodes) <= nodes
+    assert (np.asarray(problem.covers.sum(axis=0)).ravel() > 0).all()
+
+
+def test_too_many_officers_place_only_the_posts_that_add_coverage(demo, exact_curve):
+    _, _, problem = demo
+    cp = cov.plan_posts(problem, 200)
+    assert cp.officers_requested == 200 and cp.officers == len(cp.posts) < 20
+    assert cp.covered_pct == pytest.approx(100.0)
+    assert cp.officer_hours == cp.officers * 2.0
+    # the fewest posts that cover as much: one fewer covers less
+    assert cov.plan_posts(problem, cp.officers - 1).covered_weight < cp.covered_weight - 1e-6
+    # every placed post adds something
+    for k in range(cp.officers):
+        rest = np.delete(cp.selected, k)
+        left = np.asarray(problem.covers[rest].sum(axis=0)).ravel() > 0
+        assert problem.weights[left].sum() < cp.covered_weight - 1e-9
+    note = (f"{cp.officers} officers already cover 100 % of the walking demand; the other "
+            f"{200 - cp.officers} would add nothing and are not placed")
+    assert note in cp.notes and not any("add no coverage" in n for n in cp.notes)
+    # coverage never falls when an officer is added, placed officers included
+    curve = [exact_curve[p] for p in sorted(exact_curve)]
+    curve += [cov.plan_posts(problem, p) for p in range(9, 13)] + [cp]
+    values = [c.covered_weight for c in curve]
+    assert all(b >= a - 1e-6 for a, b in itertools.pairwise(values))
+    assert all(c.officers <= c.officers_requested for c in curve)
+
+
+def test_too_many_officers_cli_summary(demo_cache, tmp_path: Path, capsys):
+    out = tmp_path / "o"
+    assert main(["coverage", "--demo", "--officers", "200", "--out", str(out),
+                 "--cache-dir", str(demo_cache), "-q"]) == 0
+    text = capsys.readouterr().out
+    assert "(of 200 on duty)" in text and "would add nothing and are not placed" in text
+    doc = json.loads((out / "coverage.json").read_text())
+    used = doc["officers_by_window"]["dismissal"]
+    assert doc["officers_requested_by_window"] == {"dismissal": 200}
+    assert used < 20 and doc["officer_hours"] == used * 2
+    assert len(json.loads((out / "posts.geojson").read_text())["features"]) == used
+
+
+def test_post_names_are_found_forgivingly(demo):
+    _, _, problem = demo
+    names = problem.candidates["name"]
+    full = "South Grand Avenue & West 5th Street"
+    corners = [i for i, n in enumerate(names) if n.startswith(full)]
+    assert len(corners) > 1
+    reach = problem.covers[corners].astype(float) @ problem.weights
+    busiest = corners[int(np.argmax(reach))]
+    for spelling in ("S Grand Ave & W 5th St", "w. 5th st. and s. grand ave.",
+                     "SOUTH GRAND AVENUE & WEST 5TH STREET", "S Grand Ave / W 5th St",
+                     "Grand Ave & 5th St", "5th & Grand"):
+        assert problem.find(spelling) == busiest, spelling
+        assert problem.find({"post": spelling}) == busiest, spelling
+    n_corner = [i for i in corners if names.iloc[i] == f"{full} (N corner)"]
+    assert problem.find("S Grand Ave & W 5th St (N corner)") == n_corner[0]
+    numbered = next(n for n in names if n.startswith(full) and "#2" in n)
+    short = numbered.replace("South Grand Avenue", "S Grand Ave").replace(
+        "West 5th Street", "W 5th St")
+    assert names.iloc[problem.find(short)] == numbered
+    cp = cov.plan_posts(problem, 3, locked=[{"post": "S Grand Ave & W 5th St"}])
+    assert busiest in set(cp.selected) and cp.posts["locked"].sum() == 1
+    # nothing matches: a clear error listing close matches
+    with pytest.raises(InputError) as exc:
+        problem.find({"post": "S Grand Ave & W 50th St"}, where="locked[0]")
+    msg = str(exc.value)
+    assert msg.startswith("locked[0]: no candidate post named 'S Grand Ave & W 50th St'; did "
+                          "you mean 'South Grand Avenue & West 5th Street'")
+    with pytest.raises(InputError, match=r"no candidate post named 'Nowhere Street & Elm "
+                                         r"Street'$"):
+        problem.find("Nowhere Street & Elm Street")
+
+
+def test_a_far_locked_point_names_locked_not_extra_posts(demo_area, demo):
+    _, plan, _ = demo
+    far = {"name": "far", "lat": 34.2, "lon": -118.4}
+    locked = [{"post": "S Grand Ave & W 5th St"}, far]
+    with pytest.raises(InputError, match=r"^locked\[1\]: 34\.200000,-118\.400000 is "
+                                         r"[\d,]+ m from the nearest walkable street"):
+        cov.plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations, 3,
+                        windows=["dismissal"], locked=locked,
+                        extra_posts=[{"name": "Library steps", "lat": 34.0505,
+                                      "lon": -118.2552}])
+    with pytest.raises(InputError, match=r"^locked\[0\]: "):
+        cov.coverage_problem(demo_area.G, plan, DISMISSAL, locked=[far])
+    with pytest.raises(InputError, match=r"^extra_posts\[0\]: "):
+        cov.coverage_problem(demo_area.G, plan, DISMISSAL, extra_posts=[far])
+    # a locked point near the network is a candidate where it is, and is kept
+    near = {"name": "School gate", "lat": 34.0505, "lon": -118.2552}
+    problem = cov.coverage_problem(demo_area.G, plan, DISMISSAL, locked=[near])
+    cp = cov.plan_posts(problem, 2, locked=[near])
+    assert "School gate" in set(cp.posts[cp.posts["locked"]]["name"])
+
+
+def test_summary_shows_every_note_backup_and_most_demand_first(demo_area):
+    shifts = cov.plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations, 4,
+                             windows=["dismissal"], backup=True)
+    cp = shifts.plans["dismissal"]
+    b = cp.backup
+    assert b["without_backup"]["busiest_pct_covered_twice"] <= \
+        b["busiest_pct_covered_twice"] + 1e-9
+    assert b["without_backup"]["covered_pct"] >= cp.covered_pct - 1e-6
+    cp.notes.append("a plan note")
+    shifts.notes.append("a shift note")
+    text = cov.summary_text(shifts)
+    assert (f"  backup: the busiest {100 * b['top_share']:.0f} % of the demand is covered twice "
+            f"on {b['busiest_pct_covered_twice']:.0f} % of it "
+            f"({b['without_backup']['busiest_pct_covered_twice']:.0f} % without backup)") in text
+    assert "note: a plan note" in text and "note: a shift note" in text
+    assert "uncovered stretches (most demand first):" in text
+    assert "busiest first" not in text
+    assert cp.uncovered["weight"].is_monotonic_decreasing
+
+
+def test_gaps_by_street_count_each_metre_of_corridor_once(demo_area, exact_curve):
+    cp = exact_curve[3]
+    gaps = cov.gaps_by_street(cp)
+    assert gaps and all(isinstance(s, str) and ln > 0 and 0 < sh < 1 for s, ln, sh in gaps)
+    assert [g[2] for g in gaps] == sorted((g[2] for g in gaps), reverse=True)
+    # the same totals as summing the uncovered corridor rows by name ...
+    seg = cp.problem.segments[~cp.covered]
+    by_name = seg.groupby("name")["length_m"].sum()
+    assert {s: round(ln, 6) for s, ln, _ in gaps} == {
+        s: round(v, 6) for s, v in by_name.items()}
+    assert sum(ln for _, ln, _ in gaps) == pytest.approx(cp.total_length_m - cp.covered_length_m)
+    assert sum(sh for _, _, sh in gaps) == pytest.approx(1 - cp.covered_pct / 100)
+    assert cp.uncovered["length_m"].sum() == pytest.approx(
+        cp.total_length_m - cp.covered_length_m)
+    # ... and as the street graph: both directions of a street are one length
+    G = demo_area.G
+    whole = cp.problem.segments.drop_duplicates("street_segment_id")
+    assert whole["length_m"].sum() <= cp.total_length_m + 1e-6
+    edge_m = sum(G.edges[keys[0]]["length"] for keys in whole["keys"])
+    assert cp.total_length_m == pytest.approx(edge_m)
+    doc = cov._plan_dict(cp)
+    assert [(r["name"], r["length_m"]) for r in doc["uncovered_by_street"]] == [
+        (s, round(ln, 1)) for s, ln, _ in gaps]
+
+
+def test_compare_plans_window_by_window(demo_area, tmp_path: Path):
+    g, o, d = demo_area.G, [demo_area.origin_node], demo_area.destinations
+    a = cov.plan_shifts(g, o, d, {"arrival": 3, "dismissal": 4, "evening": 2})
+    b = cov.plan_shifts(g, o, d, {"dismissal": 4})
+    cov.write_coverage(tmp_path / "a", a)
+    cov.write_coverage(tmp_path / "b", b)
+    diff = cov.compare_plans(tmp_path / "a", tmp_path / "b")
+    assert diff["windows"] == ["dismissal"]
+    assert set(diff["only_in_a"]) == {"arrival", "evening"} and diff["only_in_b"] == {}
+    assert diff["only_in_a"]["arrival"]["officers"] == 3
+    dis_a = a.plans["dismissal"].covered_pct
+    assert diff["covered_pct"]["a"] == pytest.approx(dis_a, abs=0.01)
+    assert diff["covered_pct"]["change_pp"] == pytest.approx(0.0)
+    assert diff["officers"] == {"a": 4, "b": 4, "change": 0}
+    for key in ("posts_added", "posts_removed", "posts_moved", "gaps_opened", "gaps_closed"):
+        assert all(r["window"] == "dismissal" for r in diff[key]), key
+    assert not diff["posts_removed"] and not diff["gaps_closed"]
+    text = cov.format_comparison(diff)
+    lines = text.splitlines()
+    assert lines[0] == (f"coverage: {dis_a:.1f} % -> {dis_a:.1f} % (+0.0 points) in dismissal, "
+                        "the only window both plans cover; officers: 4 -> 4 (+0)")
+    assert lines[1].startswith("only in A: arrival (3 officers, ") and \
+        lines[1].endswith(" — not compared") and "evening (2 officers, " in lines[1]
+    assert "gap closed" not in text and "post removed" not in text
+    assert "no posts or gaps changed" in text
+    # two shared windows: a headline each, and the overall figure over those two only
+    doc = cov.read_coverage_json(tmp_path / "a")
+    two = {**doc, "shifts": {k: v for k, v in doc["shifts"].items() if k != "evening"},
+           "posts": [p for p in doc["posts"] if p["window"] != "evening"],
+           "uncovered": [u for u in doc["uncovered"] if u["window"] != "evening"]}
+    more = cov.plan_shifts(g, o, d, {"arrival": 4, "dismissal": 5})
+    diff2 = cov.compare_plans(two, cov.coverage_json(more))
+    assert diff2["windows"] == ["arrival", "dismissal"] and not diff2["only_in_a"]
+    shared = [a.plans["arrival"], a.plans["dismissal"]]
+    assert diff2["covered_pct"]["a"] == pytest.approx(
+        100 * sum(c.covered_weight for c in shared) / sum(c.total_weight for c in shared),
+        abs=0.01)
+    assert diff2["officers"] == {"a": 4, "b": 5, "change": 1}
+    text2 = cov.format_comparison(diff2).splitlines()
+    assert text2[0].startswith("coverage: ") and "over arrival, dismissal" in text2[0]
+    assert text2[1].startswith("  arrival: ") and "officers: 3 -> 4 (+1)" in text2[1]
+    assert text2[2].startswith("  dismissal: ") and "officers: 4 -> 5 (+1)" in text2[2]
+    # nothing in common
+    none = cov.compare_plans(cov.coverage_json(b), {**two, "shifts": {
+        "arrival": two["shifts"]["arrival"]}})
+    assert none["windows"] == [] and none["covered_pct"]["a"] is None
+    assert cov.format_comparison(none).startswith("no time window in common")

@@ -156,3 +156,39 @@ def test_parse_plan_takes_python_objects():
     assert plan.officers == 3 and plan.path is None
     with pytest.raises(InputError, match=r"^inline: officers must be"):
         parse_plan({"officers": "3"}, where="inline")
+
+
+def _plan_demo(demo_area, plan):
+    from safepassage.coverage import plan_shifts
+
+    return plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations,
+                       plan.officers, windows=plan.planned_windows(), locked=plan.locked,
+                       extra_posts=plan.extra_posts)
+
+
+def test_the_documented_locked_post_name_is_found(demo_area, tmp_path: Path):
+    # the example of the module docstring (and of issue 4): abbreviated street names
+    plan = load_plan(_write(tmp_path, 'officers: {dismissal: 3}\n'
+                                      'locked:\n  - {post: "S Grand Ave & W 5th St"}\n'
+                                      '  - "w 5th st and s grand ave (n corner)"\n'))
+    cp = _plan_demo(demo_area, plan).plans["dismissal"]
+    kept = cp.posts[cp.posts["locked"]]["name"].tolist()
+    assert len(kept) == 2
+    assert all(n.startswith("South Grand Avenue & West 5th Street (") for n in kept)
+    assert "South Grand Avenue & West 5th Street (N corner)" in kept
+    plan = load_plan(_write(tmp_path, 'officers: 3\nlocked:\n  - {post: "Grand Ave & 50th St"}\n'))
+    with pytest.raises(InputError, match=r"^locked\[0\]: no candidate post named 'Grand Ave & "
+                                         r"50th St'; did you mean 'South Grand Avenue & West "
+                                         r"5th Street'"):
+        _plan_demo(demo_area, plan)
+
+
+def test_a_far_locked_point_in_a_plan_file_names_locked(demo_area, tmp_path: Path):
+    plan = load_plan(_write(tmp_path, "officers: {dismissal: 3}\n"
+                                      "extra_posts:\n  - {name: Library steps, lat: 34.0505, "
+                                      "lon: -118.2552}\n"
+                                      "locked:\n  - {name: far, lat: 34.2, lon: -118.4}\n"))
+    with pytest.raises(InputError) as exc:
+        _plan_demo(demo_area, plan)
+    assert str(exc.value).startswith("locked[0]: 34.200000,-118.400000 is ")
+    assert "from the nearest walkable street" in str(exc.value)
