@@ -466,8 +466,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     for line in unreachable_lines(result.route_plan):
         print(f"no route: {line}")
     print(f"\n{area.site.name}:")
-    print(summary_text(result.shifts))
-    for note in result.doc["notes"]:
+    print(summary_text(result.shifts))  # it prints the plan's own notes
+    for note in area.notes:
         print(f"note: {note}")
     print(f"\nwrote {len(result.files)} files to {out}; open {out / 'index.html'}")
     return EXIT_OK
