@@ -12,6 +12,7 @@ from typing import Any
 import geopandas as gpd
 import markupsafe
 import pytest
+import shapely
 
 from safepassage import chromium, coverage, handouts, plot
 from safepassage.errors import InputError
@@ -114,7 +115,12 @@ def test_handout_is_self_contained_and_escaped(written: dict[str, Any]) -> None:
         assert page.count(HOSTILE_ESCAPED) >= 3  # title, heading, last step (and map label)
         assert f'<html lang="{lang}">' in page
         assert "@page { size: letter;" in page
-        assert "© OpenStreetMap contributors" in page
+        if lang == "en":
+            assert "© OpenStreetMap contributors" in page
+        else:  # the credit in Spanish, written once
+            assert "Mapa: calles © colaboradores de OpenStreetMap." in page
+            assert "© colaboradores de OpenStreetMap (ODbL)" in page
+            assert "contributors" not in page
         assert "LADOT" in page  # the demo network carries LADOT traffic data
         assert "sp-svg sp-route" in page
 
@@ -139,15 +145,16 @@ def test_spanish_handout_from_the_same_template(written: dict[str, Any],
                                                 demo: dict[str, Any]) -> None:
     page = _page(written, "es")
     row = handouts.handout_row(demo["frame"], demo["school"])
-    for text in ("Ruta segura a pie", "Paso a paso", "Dónde y cuándo hay oficiales",
-                 "Hecho el 8 de septiembre de 2026", "Fuentes", "Leyenda", "Salida",
-                 "es aproximada", row["directions_es"][1]):
+    for text in ("Ruta segura a pie", "Paso a paso", "Dónde y a qué hora hay oficiales",
+                 "Elaborado el 8 de septiembre de 2026", "Fuentes", "Leyenda", "Inicio",
+                 "Puesto policial", "Horario", "es aproximada", row["directions_es"][1]):
         assert text in page, text
     assert row["summary_es"] in page
     assert re.search(r"(2:00 p\. m\. a 4:00 p\. m\.|7:00 a\. m\. a 8:30 a\. m\.) "
                      r"\((salida|entrada a) (de )?clases\)", page)
-    for english in ("Step by step", "Made on", "Safe walking route"):
-        assert english not in page
+    for english in ("Step by step", "Made on", "Safe walking route", "contributors",
+                    "Officer post", "Puesto de oficiales", "Hecho el"):
+        assert english not in page, english
     # Both languages share one template: the same sections in the same order.
     en = _page(written, "en")
     classes = re.compile(r'class="(sp-[\w-]+)')
@@ -167,9 +174,13 @@ def test_posts_of_every_window_at_one_corner(demo: dict[str, Any]) -> None:
     row = safest.iloc[int(near.to_numpy().argmin())]
     page = handouts.handout_html(area, frame, row, shifts, lang="en", made_on=MADE_ON)
     table = page[page.index('<table class="sp-posts">'):page.index("</table>")]
-    assert str(markupsafe.escape(place.name)) in table
-    assert ("7:00 AM to 8:30 AM (school arrival); 2:00 PM to 4:00 PM (school dismissal); "
-            "6:00 PM to 10:00 PM (evening)") in table
+    assert str(markupsafe.escape(handouts.post_name(place.name, "en", "imperial"))) in table
+    # One line per window, in the windows' order.
+    hours = {"arrival": "7:00 AM to 8:30 AM (school arrival)",
+             "dismissal": "2:00 PM to 4:00 PM (school dismissal)",
+             "evening": "6:00 PM to 10:00 PM (evening)"}
+    expected = "".join(f'<span class="sp-when">{hours[w]}</span>' for w, _ in place.shifts())
+    assert expected in table
     es = handouts.handout_html(area, frame, row, shifts, lang="es", made_on=MADE_ON)
     assert "2:00 p. m. a 4:00 p. m. (salida de clases)" in es
     assert "6:00 p. m. a 10:00 p. m. (tarde y noche)" in es
@@ -261,7 +272,7 @@ def test_handouts_print_on_two_letter_pages(chromium: str, written: dict[str, An
     assert "Ruta segura a pie" in printed and "Paso a paso" in printed
     last = demo["longest"]["directions_es"][-1]
     assert last in printed
-    assert "Hecho el 8 de septiembre de 2026" in printed
+    assert "Elaborado el 8 de septiembre de 2026" in printed
     assert "LA Metro" in printed  # a Metro stop: its data source is credited
 
 
@@ -271,8 +282,8 @@ def test_handouts_print_on_two_letter_pages(chromium: str, written: dict[str, An
         ("South Grand Avenue & West 4th Street (SW corner)",
          "South Grand Avenue y West 4th Street (esquina suroeste)"),
         ("Olive Street & West 5th Street", "Olive Street y West 5th Street"),
-        ("West 4th Street & South Hill Street (SE corner) #2",
-         "West 4th Street y South Hill Street (esquina sureste) #2"),
+        ("West 4th Street & South Hill Street (SE corner)",
+         "West 4th Street y South Hill Street (esquina sureste)"),
         ("South Hope Street, 110 m north of West 6th Street",
          "South Hope Street, a 110 m al norte de West 6th Street"),
         ("footpath near Pershing Square", "sendero peatonal cerca de Pershing Square"),
@@ -286,3 +297,208 @@ def test_post_names_read_in_spanish(english: str, spanish: str):
 
     assert post_name(english, "es") == spanish
     assert post_name(english, "en") == english
+
+
+# ------------------------------------------------------------------------ review fixes
+
+
+@pytest.fixture(scope="module")
+def three_windows(demo_area: Any) -> dict[str, Any]:
+    """The demo planned for arrival, dismissal and evening, as ``plan`` does it."""
+    from safepassage.pipeline import PlanRequest, plan_coverage
+
+    request = PlanRequest.from_options(time_window="arrival,dismissal,evening")
+    shifts = plan_coverage(demo_area, request)
+    frame = routes_frame(demo_area, shifts.route_plans["arrival"])
+    return {"shifts": shifts, "frame": frame}
+
+
+def _post_rows(page: str) -> list[tuple[str, list[str]]]:
+    if '<table class="sp-posts">' not in page:
+        return []
+    table = page[page.index('<table class="sp-posts">'):page.index("</table>")]
+    rows = re.findall(r"<tr><td>.*?</td><td>(.*?)</td><td>(.*?)</td></tr>", table, re.DOTALL)
+    return [(html_name, re.findall(r'<span class="sp-when">(.*?)</span>', when))
+            for html_name, when in rows]
+
+
+def test_handouts_list_every_window_of_a_shift_plan(demo_area: Any, three_windows: dict,
+                                                    tmp_path: Path) -> None:
+    """write_handouts(..., posts=ShiftPlan): each nearby post with every window's hours."""
+    shifts, frame = three_windows["shifts"], three_windows["frame"]
+    assert list(shifts.plans) == ["arrival", "dismissal", "evening"]
+    files = handouts.write_handouts(tmp_path, demo_area, frame, shifts,
+                                    kinds=("school", "park"), langs=("en",), made_on=MADE_ON)
+    assert files
+    posts, _ = plot.posts_and_corridor(shifts)
+    hours = {"arrival": "7:00 AM to 8:30 AM (school arrival)",
+             "dismissal": "2:00 PM to 4:00 PM (school dismissal)",
+             "evening": "6:00 PM to 10:00 PM (evening)"}
+    crs = demo_area.G.graph["crs"]
+    seen_windows: set[str] = set()
+    several = 0
+    for path in files:
+        page = path.read_text(encoding="utf-8")
+        row = frame[(frame["role"] == "safest") & (frame["destination"].map(
+            lambda n, page=page: str(markupsafe.escape(str(n))) in page))].iloc[0]
+        route = gpd.GeoSeries([row.geometry], crs="EPSG:4326").to_crs(crs).iloc[0]
+        near = handouts._places_on_route(posts, demo_area, route)
+        rows = _post_rows(page)
+        assert len(rows) == len(near)
+        for (name, whens), place in zip(rows, near, strict=True):
+            assert name == str(markupsafe.escape(handouts.post_name(place.name, "en",
+                                                                    "imperial")))
+            assert whens == [hours[w] for w, _ in place.shifts()]
+            seen_windows |= {w for w, _ in place.shifts()}
+            several += len(whens) > 1
+    # Posts of every window show up, and a corner staffed in several windows lists each.
+    assert seen_windows == {"arrival", "dismissal", "evening"}
+    assert several >= 1
+    # A single window's plan (what plan passed before) lists its own window only.
+    one = handouts.write_handouts(tmp_path / "one", demo_area, frame, shifts.plans["arrival"],
+                                  kinds=("school",), langs=("en",), made_on=MADE_ON)
+    whens = {w for _, ws in _post_rows(one[0].read_text(encoding="utf-8")) for w in ws}
+    assert whens <= {hours["arrival"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "units", "expected"),
+    [
+        ("West 4th Street & South Hill Street (SE corner) #2", "en", "imperial",
+         "West 4th Street & South Hill Street (SE corner)"),
+        ("South Hope Street, 110 m north of West 6th Street", "en", "imperial",
+         "South Hope Street, 360 ft north of West 6th Street"),
+        ("South Hope Street, 110 m north of West 6th Street", "es", "imperial",
+         "South Hope Street, a 360 pies al norte de West 6th Street"),
+        ("South Hope Street, 110 m north of West 6th Street #3", "es", "metric",
+         "South Hope Street, a 110 m al norte de West 6th Street"),
+        ("Figueroa Street, 170 m south of West 7th Street", "en", "metric",
+         "Figueroa Street, 170 m south of West 7th Street"),
+    ],
+)
+def test_post_names_for_families(name: str, lang: str, units: str, expected: str) -> None:
+    assert handouts.post_name(name, lang, units) == expected
+
+
+def test_short_distances() -> None:
+    assert handouts.short_distance(178.0, "en", "imperial") == "580 ft"
+    assert handouts.short_distance(178.0, "es", "imperial") == "580 pies"
+    assert handouts.short_distance(178.0, "en", "metric") == "180 m"
+    assert handouts.short_distance(2400.0, "es", "metric") == "2,4 km"
+    with pytest.raises(InputError, match="units"):
+        handouts.short_distance(10.0, "en", "furlongs")
+
+
+def test_destination_away_from_the_streets(demo: dict[str, Any], written: dict[str, Any]
+                                           ) -> None:
+    """The demo's school is ~180 m from the nearest mapped path: a dotted line joins the
+    route's end to its symbol, and the directions say how far and which way it is."""
+    row = handouts.handout_row(demo["frame"], demo["school"])
+    _, tail = plot.route_gaps(row.geometry, None,
+                              shapely.Point(row["dest_lon"], row["dest_lat"]))
+    assert tail is not None and tail.distance_m > plot.DEST_GAP_M
+    feet = handouts.short_distance(tail.distance_m, "en", "imperial")
+    way = plot.compass_word(tail.bearing)
+    en = _page(written, "en")
+    assert '"className": "sp-svg sp-gap-line"' in en
+    assert "No mapped street" in en
+    assert re.search(rf'<p class="sp-gap-note">[^<]* is about {feet} {way} of the end of the '
+                     r"route; the streets there are not mapped\.</p>", en)
+    es = _page(written, "es")
+    pies = handouts.short_distance(tail.distance_m, "es", "imperial")
+    assert re.search(rf'<p class="sp-gap-note">[^<]* está a unos {pies} al '
+                     rf"{plot.compass_word(tail.bearing, 'es')} del final de la ruta; las calles "
+                     r"de esa zona no aparecen en el mapa\.</p>", es)
+    # The directions area: after the last step, before the safety tip.
+    assert (en.index('<ol class="sp-steps') < en.index('<p class="sp-gap-note">')
+            < en.index('<p class="sp-safety">'))
+    # A destination at the end of its route gets neither.
+    for _, other in demo["frame"][demo["frame"]["role"] == "safest"].iterrows():
+        _, gap = plot.route_gaps(other.geometry, None,
+                                 shapely.Point(other["dest_lon"], other["dest_lat"]))
+        if gap is None:
+            page = handouts.handout_html(demo["area"], demo["frame"], other, made_on=MADE_ON)
+            assert '<p class="sp-gap-note">' not in page
+            assert "No mapped street" not in page
+            break
+    else:
+        pytest.fail("every demo destination is away from its route")
+
+
+def test_start_symbol_stays_visible_over_a_post_at_the_site(demo: dict[str, Any]) -> None:
+    area, frame = demo["area"], demo["frame"]
+    site = area.site
+    posts = gpd.GeoDataFrame(
+        {"post_id": ["P1"], "name": ["At the site"], "window": ["dismissal"]},
+        geometry=[shapely.Point(site.lon, site.lat)], crs="EPSG:4326")
+    row = handouts.handout_row(frame, demo["school"])
+    page = handouts.handout_html(area, frame, row, posts, made_on=MADE_ON)
+    anchor = plot.post_badge_anchor(shapely.Point(site.lon, site.lat),
+                                    shapely.Point(site.lon, site.lat))
+    assert anchor != (13, 13)  # moved aside ...
+    assert f'"iconAnchor": [{anchor[0]}, {anchor[1]}]' in page
+    assert '"zIndexOffset": 1000' in page  # ... and the Start symbol drawn above it
+    assert ".sp-site-icon svg { background: #fff; border-radius: 50%" in page
+
+
+def test_short_handouts_get_a_smaller_map(demo: dict[str, Any]) -> None:
+    """A 4-step handout shrinks its map to fit one page; a long one keeps the full map."""
+    safest = demo["frame"][demo["frame"]["role"] == "safest"]
+    short = safest.loc[safest["directions_en"].map(len).idxmin()]
+    assert len(short["directions_en"]) <= 5
+    page = handouts.handout_html(demo["area"], demo["frame"], short, demo["posts"],
+                                 made_on=MADE_ON)
+    height = float(re.search(r"height: ([0-9.]+)in;", page).group(1))
+    assert handouts.MAP_MIN_HEIGHT_IN <= height < 5.3
+    long = handouts.handout_html(demo["area"], demo["frame"], demo["longest"], demo["posts"],
+                                 lang="es", made_on=MADE_ON)
+    assert "height: 5.3in;" in long
+
+
+def test_pdfs_need_chromium(written: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                            caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(chromium, "find_chromium", lambda: None)
+    with caplog.at_level(logging.WARNING, logger="safepassage.handouts"):
+        assert handouts.write_handout_pdfs(written["files"]) == []
+    assert "Chromium not installed" in caplog.text
+    assert handouts.write_handout_pdfs([]) == []
+    with pytest.raises(chromium.BrowserError, match="not installed"):
+        chromium.print_pdfs([(written["files"][0], written["folder"] / "x.pdf")])
+    assert chromium.pdf_workers(72, 3) == 3 and chromium.pdf_workers(2, 8) == 2
+    assert chromium.pdf_workers(0, None) == 1 and chromium.pdf_workers(100) >= 1
+
+
+@pytest.mark.browser
+def test_short_handout_prints_on_one_page(chromium: str, demo: dict[str, Any],
+                                          tmp_path: Path) -> None:
+    safest = demo["frame"][demo["frame"]["role"] == "safest"]
+    short = safest.loc[safest["directions_en"].map(len).idxmin()]
+    pages = []
+    for lang in ("en", "es"):
+        html = handouts.write_handout(tmp_path / f"short.{lang}.html", demo["area"], short,
+                                      demo["posts"], lang=lang, made_on=MADE_ON)
+        pages.append(html)
+    pdfs = handouts.write_handout_pdfs(pages)
+    assert [p.name for p in pdfs] == ["short.en.pdf", "short.es.pdf"]
+    assert [pdf_page_count(p) for p in pdfs] == [1, 1]
+
+
+@pytest.mark.browser
+def test_pdfs_print_side_by_side_as_one_by_one(chromium: str, written: dict[str, Any],
+                                               tmp_path: Path) -> None:
+    """print_pdfs (browsers kept open, several at once) prints what print_pdf prints."""
+    from pypdf import PdfReader
+
+    pages = [*written["files"], written["longest"]]
+    pairs = [(p, tmp_path / f"{i}-{p.stem}.pdf") for i, p in enumerate(pages)]
+    out = handouts.chromium.print_pdfs(pairs, workers=2)
+    assert out == [pdf.resolve() for _, pdf in pairs]
+    for html, pdf in pairs:
+        alone = handouts.chromium.print_pdf(html, tmp_path / "alone.pdf")
+        a, b = PdfReader(str(pdf)), PdfReader(str(alone))
+        assert len(a.pages) == len(b.pages) and 1 <= len(a.pages) <= 2
+        assert [float(x) for x in a.pages[0].mediabox] == [0, 0, 612, 792]
+        assert a.pages[0].extract_text() == b.pages[0].extract_text()
+    assert not list(tmp_path.glob(".*.tmp"))
+    with pytest.raises(FileNotFoundError):
+        handouts.chromium.print_pdfs([(tmp_path / "missing.html", tmp_path / "m.pdf")])
