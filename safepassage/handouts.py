@@ -54,17 +54,22 @@ from .plot import (
     DARK_COLOURS,
     KIND_STYLES,
     PostPlace,
+    RouteGap,
     add_base_network,
+    add_gap_line,
     add_map_css,
     add_street_labels,
     clean_name,
+    compass_word,
     data_sources,
     kind_symbol_html,
     latlon_parts,
+    post_badge_anchor,
     post_badge_html,
     post_colour,
     post_places,
     posts_and_corridor,
+    route_gaps,
     site_symbol_html,
     static,
     street_labels,
@@ -81,8 +86,11 @@ __all__ = [
     "format_hours",
     "handout_html",
     "handout_row",
+    "post_name",
+    "short_distance",
     "write_handout",
     "write_handout_pdf",
+    "write_handout_pdfs",
     "write_handouts",
 ]
 
@@ -104,6 +112,14 @@ MAP_MARGIN_M = 350.0
 MAP_WIDTH = "7.4in"
 MAP_HEIGHT = "5.3in"
 
+#: A handout whose text is short gets a map down to this height (inches) so that it all fits
+#: on one page (see :func:`map_height_in`).
+MAP_MIN_HEIGHT_IN = 3.5
+
+#: Printable height of a US Letter page with the template's margins (11 in - 2 × 0.4 in),
+#: less a safety allowance for the estimate.
+_PAGE_IN = 11.0 - 0.8 - 0.1
+
 #: More steps than this are set in two columns, so the directions fit on page 2.
 TWO_COLUMNS_FROM = 34
 
@@ -112,9 +128,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Safe walking route",
         "from_label": "From",
-        "map_credit": "Map: streets from © OpenStreetMap contributors.",
+        "map_credit": "Map: streets © OpenStreetMap contributors.",
         "legend": "Legend",
         "legend_route": "Safe route",
+        "legend_gap": "No mapped street",
         "legend_start": "Start",
         "legend_post": "Officer post",
         "legend_streets": "Streets",
@@ -123,11 +140,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "post_when": "When",
         "no_posts": "No officer is posted along this route.",
         "directions_heading": "Step by step",
+        "dest_gap": "{name} is about {distance} {way} of the end of the route; the streets "
+                    "there are not mapped.",
         "safety_tip": "Cross only at crosswalks, wait for the signal, and stay on the route.",
         "sources": "Sources",
         "made_on": "Made on",
         "made_by": "Safe Passages, LAPD Community Safety Partnership.",
         "start_label": "Start",
+        "approx_site": "The location of {name} is approximate; the route starts at the street "
+                       "nearest to that point.",
         "approx_destination": "The location of {name} is approximate; check the entrance "
                               "on arrival.",
         "window_arrival": "school arrival",
@@ -138,24 +159,29 @@ STRINGS: dict[str, dict[str, str]] = {
     "es": {
         "title": "Ruta segura a pie",
         "from_label": "Desde",
-        "map_credit": "Mapa: calles de © colaboradores de OpenStreetMap "
-                      "(© OpenStreetMap contributors).",
+        "map_credit": "Mapa: calles © colaboradores de OpenStreetMap.",
         "legend": "Leyenda",
         "legend_route": "Ruta segura",
-        "legend_start": "Salida",
-        "legend_post": "Puesto de oficiales",
+        "legend_gap": "Tramo sin calle en el mapa",
+        "legend_start": "Inicio",
+        "legend_post": "Puesto policial",
         "legend_streets": "Calles",
-        "officers_heading": "Dónde y cuándo hay oficiales",
+        "officers_heading": "Dónde y a qué hora hay oficiales",
         "post_where": "Dónde",
-        "post_when": "Cuándo",
-        "no_posts": "No hay oficiales apostados en esta ruta.",
+        "post_when": "Horario",
+        "no_posts": "No hay oficiales asignados a lo largo de esta ruta.",
         "directions_heading": "Paso a paso",
-        "safety_tip": "Cruce solo en los cruces peatonales, espere la señal y no se salga "
-                      "de la ruta.",
+        "dest_gap": "{name} está a unos {distance} al {way} del final de la ruta; las calles "
+                    "de esa zona no aparecen en el mapa.",
+        "safety_tip": "Use siempre los cruces peatonales, espere la señal para cruzar y no se "
+                      "salga de la ruta.",
         "sources": "Fuentes",
-        "made_on": "Hecho el",
-        "made_by": "Safe Passages, Asociación de Seguridad Comunitaria de LAPD.",
-        "start_label": "Salida",
+        "made_on": "Elaborado el",
+        "made_by": "Safe Passages, Asociación de Seguridad Comunitaria (CSP) del "
+                   "Departamento de Policía de Los Ángeles (LAPD).",
+        "start_label": "Inicio",
+        "approx_site": "La ubicación de {name} es aproximada; la ruta empieza en la calle más "
+                       "cercana a ese punto.",
         "approx_destination": "La ubicación de {name} es aproximada; busque la entrada al "
                               "llegar.",
         "window_arrival": "entrada a clases",
@@ -187,35 +213,91 @@ _COMPASS_ES = {"N": "norte", "NE": "noreste", "E": "este", "SE": "sureste", "S":
                "SW": "suroeste", "W": "oeste", "NW": "noroeste"}
 _WAY_ES = {"north": "norte", "south": "sur", "east": "este", "west": "oeste"}
 _POST_NAME_ES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"^(?P<a>.+?) & (?P<b>.+?) \((?P<c>[NESW]{1,2}) corner\)(?P<n> #\d+)?$"),
-     lambda m: f"{m['a']} y {m['b']} (esquina {_COMPASS_ES[m['c']]}){m['n'] or ''}"),
-    (re.compile(r"^(?P<a>.+?) & (?P<b>.+?)(?P<n> #\d+)?$"),
-     lambda m: f"{m['a']} y {m['b']}{m['n'] or ''}"),
-    (re.compile(r"^(?P<s>.+), (?P<d>\d+) m (?P<w>north|south|east|west) of (?P<x>.+?)"
-                r"(?P<n> #\d+)?$"),
-     lambda m: f"{m['s']}, a {m['d']} m al {_WAY_ES[m['w']]} de {m['x']}{m['n'] or ''}"),
+    (re.compile(r"^(?P<a>.+?) & (?P<b>.+?) \((?P<c>[NESW]{1,2}) corner\)$"),
+     lambda m: f"{m['a']} y {m['b']} (esquina {_COMPASS_ES[m['c']]})"),
+    (re.compile(r"^(?P<a>.+?) & (?P<b>.+?)$"), lambda m: f"{m['a']} y {m['b']}"),
+    (re.compile(r"^(?P<s>.+), (?P<d>\d+ (?:m|ft)) (?P<w>north|south|east|west) of (?P<x>.+)$"),
+     lambda m: f"{m['s']}, a {m['d'].replace(' ft', ' pies')} al {_WAY_ES[m['w']]} de "
+               f"{m['x']}"),
     (re.compile(r"^footpath near (?P<x>.+)$"), lambda m: f"sendero peatonal cerca de {m['x']}"),
-    (re.compile(r"^walkway at (?P<x>.+)$"), lambda m: f"paso peatonal en {m['x']}"),
+    (re.compile(r"^walkway at (?P<x>.+)$"), lambda m: f"pasillo peatonal en {m['x']}"),
     (re.compile(r"^near (?P<x>.+)$"), lambda m: f"cerca de {m['x']}"),
     (re.compile(r"^at (?P<x>.+)$"), lambda m: f"en {m['x']}"),
     (re.compile(r"^(?P<s>.+?) near (?P<x>.+)$"), lambda m: f"{m['s']}, cerca de {m['x']}"),
 )
+_POST_NUMBER = re.compile(r"\s+#\d+$")
+_POST_METRES = re.compile(r", (?P<d>\d+) m (?P<w>north|south|east|west) of ")
+
+#: Metres in a foot.
+FOOT_M = 0.3048
+
+UNITS: tuple[str, ...] = ("imperial", "metric")
 
 
-def post_name(name: str, lang: str = "en") -> str:
-    """A post's name in the handout's language.
+def _check_units(units: str) -> str:
+    key = str(units).strip().lower()
+    if key not in UNITS:
+        raise InputError(f"unsupported units {units!r}: use 'imperial' or 'metric'")
+    return key
+
+
+def short_distance(metres: float, lang: str = "en", units: str = "imperial") -> str:
+    """A distance as a handout's side notes give it: "590 ft" / "590 pies" / "180 m".
+
+    To the nearest 10 feet (or metres); from 1,000 ft (1 km) on, in miles (kilometres) to one
+    decimal, with Spanish's decimal comma.
+    """
+    units = _check_units(units)
+    m = max(float(metres), 0.0)
+    es = lang == "es"
+    if units == "imperial":
+        feet = m / FOOT_M
+        if feet < 1000:
+            return f"{max(10, round(feet / 10) * 10) if m > 0 else 0} {'pies' if es else 'ft'}"
+        value, unit = m / 1609.344, ("millas" if es else "miles")
+    else:
+        if m < 1000:
+            return f"{max(10, round(m / 10) * 10) if m > 0 else 0} m"
+        value, unit = m / 1000.0, "km"
+    text = f"{value:.1f}"
+    return f"{text.replace('.', ',') if es else text} {unit}"
+
+
+def post_name(name: str, lang: str = "en", units: str = "metric") -> str:
+    """A post's name as families read it, in the handout's language and units.
 
     Post names are built in English from street names (:mod:`safepassage.coverage`): "A & B
-    (NE corner)", "A, 110 m north of B", "near A", "footpath near D", "at D". Street names
-    stay as they are; the words around them are translated.
+    (NE corner)", "A, 110 m north of B", "near A", "footpath near D", "at D", with a "#2"
+    where two posts would share a name. The "#2" is dropped (the handout's badge number tells
+    posts apart), imperial handouts give the distance in feet ("A, 360 ft north of B"), and in
+    Spanish the words around the street names are translated ("A, a 360 pies al norte de B");
+    street names stay as they are.
+
+    Parameters
+    ----------
+    name : str
+        The post's name from :mod:`safepassage.coverage`.
+    lang : {"en", "es"}
+        Language.
+    units : {"imperial", "metric"}, default "metric"
+        Units of the distance in "A, 110 m north of B" (the name is in metres).
+
+    Returns
+    -------
+    str
     """
+    units = _check_units(units)
+    text = _POST_NUMBER.sub("", str(name)).strip()
+    if units == "imperial":
+        text = _POST_METRES.sub(
+            lambda m: f", {round(int(m['d']) / FOOT_M / 10) * 10} ft {m['w']} of ", text)
     if lang != "es":
-        return name
+        return text
     for pattern, make in _POST_NAME_ES:
-        m = pattern.match(name)
+        m = pattern.match(text)
         if m:
             return make(m)
-    return name
+    return text
 
 
 def _check_lang(lang: str) -> str:
@@ -329,19 +411,22 @@ def _places_on_route(posts: gpd.GeoDataFrame | None, area: Area, route: BaseGeom
 
 
 def _handout_map(area: Area, row: pd.Series, near: Sequence[PostPlace], lang: str,
-                 title: str) -> folium.Map:
+                 title: str, gaps: Sequence[RouteGap | None], height: str = MAP_HEIGHT
+                 ) -> folium.Map:
+    """The handout's map; ``gaps`` are where its route line misses the Start or the place."""
     t = STRINGS[lang]
     site = area.site
     route_wgs = row["geometry"]
     route = gpd.GeoSeries([route_wgs], crs="EPSG:4326").to_crs(area.G.graph["crs"]).iloc[0]
     m = offline_map((site.lat, site.lon), 16, title=title, online_tiles=False, controls=False,
                     prefer_canvas=False, data_attribution=None, attribution_control=False,
-                    width=MAP_WIDTH, height=MAP_HEIGHT, zoom_snap=0.25)
+                    width=MAP_WIDTH, height=height, zoom_snap=0.25)
     add_scale(m, "bottomleft")
     add_map_css(m)
     dest_pt = Point(float(row["dest_lon"]), float(row["dest_lat"])) if pd.notna(
         row.get("dest_lat")) else None
-    extra = [Point(site.lon, site.lat), *([dest_pt] if dest_pt is not None else [])]
+    site_pt = Point(site.lon, site.lat)
+    extra = [site_pt, *([dest_pt] if dest_pt is not None else [])]
     extra += [place.geometry for place in near]
     minx_lon, miny_lat, maxx_lon, maxy_lat = shapely.union_all([route_wgs, *extra]).bounds
     extra_proj = gpd.GeoSeries(extra, crs="EPSG:4326").to_crs(area.G.graph["crs"])
@@ -357,6 +442,11 @@ def _handout_map(area: Area, row: pd.Series, near: Sequence[PostPlace], lang: st
                            class_name=svg_class_name("sp-route-casing"))).add_to(m)
     static(folium.PolyLine(parts, color=ROUTE_COLOUR, weight=6, opacity=1.0,
                            class_name=svg_class_name("sp-route"))).add_to(m)
+    # Where the route line does not reach the Start or the destination's symbol (paths of a
+    # campus that are not mapped), a dotted line in the route's colour joins them.
+    for gap in gaps:
+        if gap is not None:
+            add_gap_line(m, gap, ROUTE_COLOUR, weight=5)
     # Start (the site) and the destination, labelled towards the middle of the map so the
     # labels stay inside it.
     middle_lon = (minx_lon + maxx_lon) / 2.0
@@ -365,23 +455,26 @@ def _handout_map(area: Area, row: pd.Series, near: Sequence[PostPlace], lang: st
         right = lon <= middle_lon
         return {"direction": "right" if right else "left", "offset": [14 if right else -14, 0]}
 
+    # The Start symbol is drawn above post badges (a post at the site's corner would hide it).
     folium.Marker((site.lat, site.lon), icon=folium.DivIcon(
         html=site_symbol_html(), icon_size=(26, 26), icon_anchor=(13, 13),
-        class_name="sp-site-icon"), interactive=False).add_to(m)
+        class_name="sp-site-icon"), interactive=False, z_index_offset=1000).add_to(m)
     add_label(m, (site.lat, site.lon), f"{t['start_label']}: {site.name}",
               class_name="sp-label sp-start-label", **side(site.lon))
     if dest_pt is not None:
         kind = str(row.get("kind") or "other")
         folium.Marker((dest_pt.y, dest_pt.x), icon=folium.DivIcon(
             html=kind_symbol_html(kind, 26), icon_size=(26, 26), icon_anchor=(13, 13),
-            class_name="sp-kind-icon"), interactive=False).add_to(m)
+            class_name="sp-kind-icon"), interactive=False, z_index_offset=500).add_to(m)
         add_label(m, (dest_pt.y, dest_pt.x), str(row.get("destination") or ""),
                   class_name="sp-label sp-dest-label", **side(dest_pt.x))
+    # Badges are numbered (and coloured) 1, 2, ... along this handout's own list of posts.
     for n, place in enumerate(near, start=1):
         geom = place.geometry
         folium.Marker((round(geom.y, 6), round(geom.x, 6)), icon=folium.DivIcon(
-            html=post_badge_html(str(n), place.colour), icon_size=(26, 26),
-            icon_anchor=(13, 13), class_name="sp-post-icon"), interactive=False).add_to(m)
+            html=post_badge_html(str(n), post_colour(n - 1)), icon_size=(26, 26),
+            icon_anchor=post_badge_anchor(geom, site_pt), class_name="sp-post-icon"),
+            interactive=False).add_to(m)
     m.fit_bounds([[round(miny_lat, 6), round(minx_lon, 6)],
                   [round(maxy_lat, 6), round(maxx_lon, 6)]], padding=(40, 40))
     return m
@@ -393,6 +486,80 @@ def _badge_html(n: int, colour: str) -> Markup:
         " sp-dark" if dark else "", colour, n)
 
 
+def _lines(text: str, chars_per_line: float) -> int:
+    return max(1, -(-len(text) // int(chars_per_line)))
+
+
+def text_height_in(data: dict[str, Any], title: str) -> float:
+    """Estimated printed height (inches) of a handout's text, everything but the map.
+
+    Text is 12 pt Arial at 1.3 line height (0.217 in a line, about 88 characters on the
+    7.4 in line); headings and the table as set in the template.
+    """
+    line = 12 * 1.3 / 72
+    per_line = 84.0
+    h = _lines(title, 46) * 19 * 1.15 / 72 + 1 / 72          # h1
+    h += _lines(f"{data['site']} · {data['summary']}", 78) * 13 * 1.3 / 72 + 5 / 72  # sub
+    h += line + 2 / 72                                         # map credit
+    legend = 5 + (1 if data.get("gap_line") else 0) + (1 if data.get("posts") else 0)
+    h += (1 if legend <= 6 else 2) * (line + 8 / 72) + 4 / 72  # legend row
+    h2 = 14 * 1.3 / 72 + 11 / 72
+    h += 2 * h2
+    if data.get("posts"):
+        h += line + 4 / 72
+        for post in data["posts"]:
+            rows = max(_lines(str(post["name"]), 38), len(post["when"]) or 1)
+            h += rows * line + 5 / 72
+    else:
+        h += line
+    steps = data["steps"]
+    if len(steps) > data.get("two_columns_from", TWO_COLUMNS_FROM):
+        h += sum(_lines(st, 40) * line + 2 / 72 for st in steps) / 2 + line
+    else:
+        h += sum(_lines(st, per_line - 4) * line + 2 / 72 for st in steps)
+    if data.get("gap_note"):
+        h += _lines(str(data["gap_note"]), per_line) * line + 4 / 72
+    h += _lines(data["safety_tip"], per_line) * line + 5 / 72
+    h += 13 / 72                                               # footer rule and margins
+    if data.get("notes"):
+        h += _lines(" ".join(data["notes"]), per_line) * line + 2 / 72
+    h += _lines(data["footer"], per_line) * line + 2 / 72
+    return h
+
+
+def map_height_in(data: dict[str, Any], title: str) -> float:
+    """The map's height on paper: :data:`MAP_HEIGHT`, or less so a short handout fits one page.
+
+    When the text (:func:`text_height_in`) and a full-size map overflow one Letter page but
+    the text and a map of at least :data:`MAP_MIN_HEIGHT_IN` fit, the map shrinks to fit;
+    longer handouts keep the full map and continue on page 2.
+    """
+    full = float(MAP_HEIGHT.removesuffix("in"))
+    room = _PAGE_IN - text_height_in(data, title)
+    if room >= full or room < MAP_MIN_HEIGHT_IN:
+        return full
+    return round(room, 2)
+
+
+def _units_of(frame: pd.DataFrame, row: pd.Series, units: str | None) -> str:
+    """The handout's units: as given, else the frame's, else its directions', else imperial.
+
+    The frame's are ``frame.attrs["units"]``; the directions' are read from the summary line
+    ``routes_frame(..., units=...)`` wrote ("0.5 miles" or "0.8 kilometers").
+    """
+    if units is not None:
+        return _check_units(units)
+    given = getattr(frame, "attrs", {}).get("units")
+    if given:
+        return _check_units(given)
+    text = " ".join(str(row.get(k) or "") for k in ("summary_en", "summary_es"))
+    if re.search(r"\b(feet|foot|miles?|pies|millas?)\b", text):
+        return "imperial"
+    if re.search(r"\b(meters?|kilometers?|metros?|kilómetros?)\b", text):
+        return "metric"
+    return "imperial"
+
+
 def handout_html(
     area: Area,
     frame: pd.DataFrame,
@@ -401,6 +568,7 @@ def handout_html(
     *,
     lang: str = "en",
     made_on: dt.date | None = None,
+    units: str | None = None,
 ) -> str:
     """Render one handout page.
 
@@ -414,11 +582,16 @@ def handout_html(
         The safest-route row, or the destination's ``dest_id``.
     posts : pandas.DataFrame, coverage plan or shift plan, optional
         Officer posts (see :func:`safepassage.plot.posts_and_corridor`); those within
-        :data:`POST_NEAR_ROUTE_M` of the route are shown with their hours.
+        :data:`POST_NEAR_ROUTE_M` of the route are shown with their hours. With a shift plan
+        (several time windows), a post standing at the same corner in several windows is one
+        row with the hours of each.
     lang : {"en", "es"}
         Language.
     made_on : datetime.date, optional
         The date printed on the handout (today by default).
+    units : {"imperial", "metric"}, optional
+        Units of the distances the handout adds to its directions (post names, how far an
+        unmapped destination is). By default those of the directions themselves.
 
     Returns
     -------
@@ -428,6 +601,7 @@ def handout_html(
     lang = _check_lang(lang)
     t = STRINGS[lang]
     row = handout_row(frame, which)
+    units = _units_of(frame, row, units)
     made_on = made_on or dt.date.today()
     kind = str(row.get("kind") or "other")
     name = str(row.get("destination") or _KIND_SINGULAR[lang].get(kind, ""))
@@ -439,16 +613,18 @@ def handout_html(
     route = gpd.GeoSeries([row["geometry"]], crs="EPSG:4326").to_crs(area.G.graph["crs"]).iloc[0]
     near = _places_on_route(p, area, route)
     title = f"{t['title']}: {name}"
-    m = _handout_map(area, row, near, lang, title)
+    dest_pt = Point(float(row["dest_lon"]), float(row["dest_lat"])) if pd.notna(
+        row.get("dest_lat")) else None
+    head, tail = route_gaps(row["geometry"], Point(area.site.lon, area.site.lat), dest_pt)
 
+    gap_note = None
+    if tail is not None:
+        gap_note = t["dest_gap"].format(name=name,
+                                        distance=short_distance(tail.distance_m, lang, units),
+                                        way=compass_word(tail.bearing, lang))
     notes = []
     if area.site.approximate:
-        if lang == "es":
-            notes.append(f"La ubicación de {area.site.name} es aproximada; la ruta empieza en "
-                         "la calle más cercana a ese punto.")
-        else:
-            notes.append(f"The location of {area.site.name} is approximate; the route starts "
-                         "at the street nearest to that point.")
+        notes.append(t["approx_site"].format(name=area.site.name))
     if bool(row.get("approximate")):
         notes.append(t["approx_destination"].format(name=name))
     posts_data = []
@@ -456,10 +632,12 @@ def handout_html(
         shifts = []
         for window, hours in place.shifts():
             when, what = format_hours(hours, lang), _window_text(window, lang)
-            shifts.append(f"{when} ({what})" if when and what else (when or what))
-        posts_data.append({"badge": _badge_html(n, place.colour),
-                           "name": post_name(place.name, lang),
-                           "when": "; ".join(x for x in shifts if x)})
+            text = f"{when} ({what})" if when and what else (when or what)
+            if text and text not in shifts:
+                shifts.append(text)
+        posts_data.append({"badge": _badge_html(n, post_colour(n - 1)),
+                           "name": post_name(place.name, lang, units),
+                           "when": shifts})
     data = {
         "destination": name,
         "destination_kind": _KIND_SINGULAR[lang].get(kind, kind),
@@ -468,15 +646,22 @@ def handout_html(
         "route_colour": ROUTE_COLOUR,
         "start_symbol": Markup(site_symbol_html(18)),
         "destination_symbol": Markup(kind_symbol_html(kind, 18)),
-        "post_symbol": _badge_html(1, near[0].colour if near else post_colour(0)),
+        "post_symbol": _badge_html(1, post_colour(0)),
+        "gap_line": head is not None or tail is not None,
         "posts": posts_data,
         "steps": [str(s) for s in steps],
+        "gap_note": gap_note,
         "two_columns_from": TWO_COLUMNS_FROM,
         "notes": notes,
         "sources": data_sources(area, pd.DataFrame({"dest_id": [row.get("dest_id")]}),
                                 lang=lang),
         "made_on": format_date(made_on, lang),
+        "safety_tip": t["safety_tip"],
     }
+    data["footer"] = (f"{t['sources']}: {'; '.join(data['sources'])}. {t['made_on']} "
+                      f"{data['made_on']}. {t['made_by']}")
+    height = map_height_in(data, title)
+    m = _handout_map(area, row, near, lang, title, (head, tail), f"{height:g}in")
     module = _template()
     root = m.get_root()
     root.header.add_child(RawHTML(str(module.style())), name="safepassage_handout_css")
@@ -512,6 +697,7 @@ def write_handout(
     frame: pd.DataFrame | None = None,
     lang: str = "en",
     made_on: dt.date | None = None,
+    units: str | None = None,
 ) -> Path:
     """Write one handout (self-contained HTML) atomically.
 
@@ -532,6 +718,8 @@ def write_handout(
         Language.
     made_on : datetime.date, optional
         Date printed (today by default).
+    units : {"imperial", "metric"}, optional
+        See :func:`handout_html`.
 
     Returns
     -------
@@ -542,7 +730,7 @@ def write_handout(
         if not isinstance(which, pd.Series):
             raise InputError("give the routes frame to look a destination id up in")
         frame = pd.DataFrame([which])
-    page = handout_html(area, frame, which, posts, lang=lang, made_on=made_on)
+    page = handout_html(area, frame, which, posts, lang=lang, made_on=made_on, units=units)
     return write_html(page, path)
 
 
@@ -555,6 +743,7 @@ def write_handouts(
     langs: Iterable[str] = LANGS,
     *,
     made_on: dt.date | None = None,
+    units: str | None = None,
 ) -> list[Path]:
     """Write a handout per destination of the given kinds and per language.
 
@@ -570,13 +759,17 @@ def write_handouts(
     frame : pandas.DataFrame
         :func:`safepassage.pipeline.routes_frame`.
     posts : pandas.DataFrame, coverage plan or shift plan, optional
-        Officer posts (see :func:`safepassage.plot.posts_and_corridor`).
+        Officer posts (see :func:`safepassage.plot.posts_and_corridor`). Give the whole
+        :class:`~safepassage.coverage.ShiftPlan` so that each post lists the hours of every
+        time window it is staffed in (arrival and dismissal ...).
     kinds : iterable of str, default ("school",)
         Destination kinds to write handouts for ("school", "park", "transit", ...).
     langs : iterable of str, default ("en", "es")
         Languages.
     made_on : datetime.date, optional
         Date printed (today by default).
+    units : {"imperial", "metric"}, optional
+        See :func:`handout_html`.
 
     Returns
     -------
@@ -606,7 +799,7 @@ def write_handouts(
         row = safest.iloc[0]
         slug = _slug_for(row, taken)
         for lang in codes:
-            page = handout_html(area, frame, row, p, lang=lang, made_on=made_on)
+            page = handout_html(area, frame, row, p, lang=lang, made_on=made_on, units=units)
             out.append(write_html(page, folder / f"{slug}.{lang}.html"))
     return out
 
@@ -645,3 +838,47 @@ def write_handout_pdf(
         log.warning("%s; PDF of %s not written", chromium.MISSING_MESSAGE, html_path.name)
         return None
     return chromium.print_pdf(html_path, pdf, timeout=timeout)
+
+
+def write_handout_pdfs(
+    html_paths: Iterable[str | Path],
+    *,
+    workers: int | None = None,
+    timeout: float = chromium.DEFAULT_TIMEOUT,
+) -> list[Path]:
+    """Print many handouts to PDF at once, each next to its HTML (``.pdf``).
+
+    Headless Chromium processes print side by side (:func:`safepassage.chromium.print_pdfs`),
+    each with its own throw-away profile and each printing page after page without starting
+    again; every PDF is replaced atomically.
+
+    Parameters
+    ----------
+    html_paths : iterable of str or Path
+        Handouts written by :func:`write_handouts`.
+    workers : int, optional
+        Browsers at a time (default: one per two CPUs, see
+        :func:`safepassage.chromium.pdf_workers`).
+    timeout : float
+        Seconds each Chromium may take.
+
+    Returns
+    -------
+    list of Path
+        The PDFs, in the order of ``html_paths``; empty when no Chromium is installed (a
+        warning says so; nothing is written).
+
+    Raises
+    ------
+    safepassage.chromium.BrowserError
+        If Chromium is installed but fails or times out on a handout (the others are still
+        printed first).
+    """
+    pages = [Path(h) for h in html_paths]
+    if not pages:
+        return []
+    if chromium.find_chromium() is None:
+        log.warning("%s; %d handout PDF(s) not written", chromium.MISSING_MESSAGE, len(pages))
+        return []
+    return chromium.print_pdfs([(h, h.with_suffix(".pdf")) for h in pages], workers=workers,
+                               timeout=timeout)

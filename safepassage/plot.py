@@ -48,7 +48,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 
@@ -78,32 +78,39 @@ __all__ = [
     "KindStyle",
     "PostPlace",
     "RiskClass",
+    "RouteGap",
     "StreetLabel",
     "add_base_network",
+    "add_gap_line",
     "add_legend",
     "add_map_css",
     "add_street_labels",
     "approximate_note",
     "base_network_lines",
     "clean_name",
+    "compass_word",
     "coverage_view",
     "data_sources",
     "kind_symbol_html",
     "latlon_parts",
     "line_swatch",
+    "metres_between",
     "normalize_corridor",
     "normalize_posts",
     "officer_map",
     "planner_map",
+    "post_badge_anchor",
     "post_badge_html",
     "post_colour",
     "post_places",
     "posts_and_corridor",
     "risk_class",
+    "route_gaps",
     "short_street_name",
     "site_symbol_html",
     "static",
     "street_labels",
+    "time_window_label",
     "unique_edges",
     "write_index",
     "write_officer_map",
@@ -294,6 +301,16 @@ MAP_CSS = """
 .sp-legend p { margin: 4px 0 0; font-size: 12px; color: #444; }
 .sp-tip { font: 13px/1.3 Arial, Helvetica, sans-serif; }
 .leaflet-container { background: #f7f7f4; }
+/* The start (the housing site) stays visible above a post badge at the same corner. */
+.sp-site-icon svg { background: #fff; border-radius: 50%; box-shadow: 0 0 0 2px #fff; }
+/* Phones: long place labels wrap and shrink instead of running off the screen. */
+@media (max-width: 640px) {
+  .leaflet-tooltip.sp-label {
+    font-size: 11px; line-height: 1.2; white-space: normal; max-width: 8.5rem;
+    width: max-content; padding: 2px 4px;
+  }
+  .sp-street { font-size: 10px; }
+}
 """
 
 
@@ -802,6 +819,139 @@ def _bounds_latlon(geoms: Iterable[BaseGeometry | None]) -> list[list[float]] | 
 
 
 # --------------------------------------------------------------------------------------------
+# Where a route leaves the mapped streets
+# --------------------------------------------------------------------------------------------
+
+#: A destination farther than this (metres) from the end of its route is joined to it by a
+#: dashed line, and the handout says how far and which way it is.
+DEST_GAP_M = 30.0
+
+#: The site point farther than this (metres) from the first point of a route is joined to it
+#: by a dashed line, so the route visibly leaves from the Start symbol.
+START_GAP_M = 15.0
+
+#: Posts closer than this (metres) to the housing site have their badge moved aside so the
+#: Start symbol stays visible.
+BADGE_NEAR_START_M = 35.0
+
+_GEOD = Geod(ellps="WGS84")
+
+_COMPASS_WORDS: dict[str, tuple[str, ...]] = {
+    "en": ("north", "northeast", "east", "southeast", "south", "southwest", "west",
+           "northwest"),
+    "es": ("norte", "noreste", "este", "sureste", "sur", "suroeste", "oeste", "noroeste"),
+}
+
+
+def compass_word(bearing: float, lang: str = "en") -> str:
+    """The nearest of eight compass directions: 315° is "northwest" ("noroeste")."""
+    words = _COMPASS_WORDS["es" if lang == "es" else "en"]
+    return words[round((float(bearing) % 360.0) / 45.0) % 8]
+
+
+@dataclass(frozen=True)
+class RouteGap:
+    """A straight stretch with no mapped street: the site to a route, a route to its place.
+
+    Attributes
+    ----------
+    start, end : shapely.geometry.Point
+        WGS84 points (lon, lat), in walking order.
+    distance_m : float
+        Distance on the ground.
+    bearing : float
+        Direction from ``start`` to ``end``, degrees clockwise from north.
+    """
+
+    start: Point
+    end: Point
+    distance_m: float
+    bearing: float
+
+    def latlon(self) -> list[list[float]]:
+        """``[[lat, lon], [lat, lon]]``, rounded, for a folium line."""
+        r = COORD_DECIMALS
+        return [[round(self.start.y, r), round(self.start.x, r)],
+                [round(self.end.y, r), round(self.end.x, r)]]
+
+
+def metres_between(a: Point, b: Point) -> float:
+    """Distance on the ground between two WGS84 points (lon, lat)."""
+    _, _, d = _GEOD.inv(a.x, a.y, b.x, b.y)
+    return float(d)
+
+
+def _gap(a: Point, b: Point, more_than_m: float) -> RouteGap | None:
+    az, _, d = _GEOD.inv(a.x, a.y, b.x, b.y)
+    if not math.isfinite(d) or d <= more_than_m:
+        return None
+    return RouteGap(a, b, float(d), float(az) % 360.0)
+
+
+def route_gaps(
+    geometry: BaseGeometry | None,
+    start: Point | None = None,
+    destination: Point | None = None,
+    *,
+    start_gap_m: float = START_GAP_M,
+    dest_gap_m: float = DEST_GAP_M,
+) -> tuple[RouteGap | None, RouteGap | None]:
+    """Where a route's line does not reach its Start symbol or its destination's symbol.
+
+    A route runs on the street network; the housing site's point and a destination's point
+    can lie away from it (a campus whose paths are not mapped: the demo's Colburn School is
+    178 m from the nearest node).
+
+    Parameters
+    ----------
+    geometry : shapely geometry
+        The route, WGS84.
+    start : shapely.geometry.Point, optional
+        The site point (lon, lat).
+    destination : shapely.geometry.Point, optional
+        The destination's point (lon, lat).
+    start_gap_m, dest_gap_m : float
+        Shorter gaps are ignored (see :data:`START_GAP_M`, :data:`DEST_GAP_M`).
+
+    Returns
+    -------
+    tuple of (RouteGap or None, RouteGap or None)
+        From the site to the route's first point, and from the route's last point to the
+        destination.
+    """
+    if geometry is None or geometry.is_empty:
+        return None, None
+    xy = shapely.get_coordinates(geometry)
+    if not len(xy):
+        return None, None
+    first, last = Point(xy[0]), Point(xy[-1])
+    head = _gap(start, first, start_gap_m) if start is not None else None
+    tail = _gap(last, destination, dest_gap_m) if destination is not None else None
+    return head, tail
+
+
+def add_gap_line(parent: folium.Map | folium.FeatureGroup, gap: RouteGap, colour: str,
+                 *, weight: float = 4.0) -> folium.PolyLine:
+    """Draw a :class:`RouteGap` as a dotted line in the route's colour (not interactive)."""
+    line = static(folium.PolyLine(gap.latlon(), color=colour, weight=weight, opacity=1.0,
+                                  dash_array=f"{max(weight * 0.5, 1):g} {weight * 2.2:g}",
+                                  line_cap="round", class_name=svg_class_name("sp-gap-line")))
+    parent.add_child(line)
+    return line
+
+
+def post_badge_anchor(place: Point, start: Point | None, size: int = 26) -> tuple[int, int]:
+    """Where a post badge hangs from its point: centred, or beside the Start symbol.
+
+    A post at (or next to) the housing site would hide the Start symbol; its badge is then
+    drawn up and to the right of its point, just touching it.
+    """
+    if start is not None and metres_between(place, start) <= BADGE_NEAR_START_M:
+        return (-(size // 4), size + size // 5)
+    return (size // 2, size // 2)
+
+
+# --------------------------------------------------------------------------------------------
 # Sources and credits
 # --------------------------------------------------------------------------------------------
 
@@ -824,7 +974,8 @@ def data_sources(
 ) -> list[str]:
     """The credits a page must show, as plain text.
 
-    Always "© OpenStreetMap contributors" (the network and OSM destinations); "LA Metro" when a
+    Always "© OpenStreetMap contributors" ("© colaboradores de OpenStreetMap" in Spanish: the
+    network and OSM destinations); "LA Metro" when a
     destination shown came from LA Metro's GTFS; "LADOT" when the network carries LADOT traffic
     attributes.
 
@@ -843,8 +994,8 @@ def data_sources(
     list of str
     """
     es = lang == "es"
-    out = ["© OpenStreetMap contributors (ODbL): " + (
-        "calles y lugares" if es else "streets and places")]
+    out = ["© colaboradores de OpenStreetMap (ODbL): calles y lugares" if es
+           else "© OpenStreetMap contributors (ODbL): streets and places"]
     ids: set[str] = set()
     if frame is not None and "dest_id" in frame:
         ids = {str(x) for x in frame["dest_id"].dropna()}
@@ -860,7 +1011,7 @@ def data_sources(
             "paradas de autobús y tren" if es else "bus and rail stops"))
     if _uses_ladot(area.G):
         out.append("LADOT: " + (
-            "volúmenes de tráfico y cruces" if es else "traffic volumes and crossings"))
+            "volumen de tráfico y cruces" if es else "traffic volumes and crossings"))
     return out
 
 
@@ -882,6 +1033,29 @@ def _window_hours(window: Any) -> str:
         return "all day"
     start, end = tw.start % 1440, tw.end % 1440
     return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
+def time_window_label(window: Any) -> str:
+    """A time window as planners read it: "dismissal, 14:00-16:00" ("" if unknown).
+
+    Parameters
+    ----------
+    window : TimeWindow or str
+        A window object (with ``name``) or a name ("dismissal", "HH:MM-HH:MM").
+
+    Returns
+    -------
+    str
+    """
+    if window is None or (isinstance(window, float) and math.isnan(window)):
+        return ""
+    name = str(getattr(window, "name", window) or "").strip()
+    if not name:
+        return ""
+    hours = _window_hours(name)
+    if not hours or hours == name:
+        return name.replace("_", " ")
+    return f"{name.replace('_', ' ')}, {hours}"
 
 
 def _listify(value: Any) -> list[str]:
@@ -1027,6 +1201,10 @@ class CoverageView:
     corridor: gpd.GeoDataFrame
     posts: gpd.GeoDataFrame | None
     label: str
+    uncovered: pd.DataFrame | None = None
+    by_street: list[tuple[str, float, float]] | None = None
+    window: str = ""
+    radius_m: float | None = None
 
     def figures(self) -> dict[str, float]:
         """Coverage figures: lengths, demand-weighted lengths and shares, posts.
@@ -1039,7 +1217,8 @@ class CoverageView:
         dict
             ``posts``, ``segments``, ``total_length_m``, ``covered_length_m``,
             ``covered_length_pct``, ``total_weight``, ``covered_weight``, ``covered_pct``,
-            ``gaps`` (number of uncovered streets).
+            ``gaps`` (uncovered stretches of a coverage plan, else uncovered segments),
+            ``gap_streets`` (streets with gaps, see :meth:`gaps`).
         """
         c = self.corridor
         length = c["length_m"].to_numpy(dtype=float)
@@ -1056,30 +1235,68 @@ class CoverageView:
             "total_weight": total_w,
             "covered_weight": cov_w,
             "covered_pct": 100.0 * cov_w / total_w if total_w > 0 else 100.0,
-            "gaps": len(self.gaps()),
+            "gaps": (len(self.uncovered) if self.uncovered is not None
+                     else int((~c["covered"]).sum())),
+            "gap_streets": len(self.gaps()),
         }
 
     def gaps(self) -> pd.DataFrame:
-        """Uncovered corridor by street name, busiest first.
+        """The uncovered corridor by street, most walking demand first.
+
+        For a coverage plan this is coverage's own account: the streets and totals of
+        :func:`safepassage.coverage.gaps_by_street` (what ``coverage.json`` lists as
+        ``uncovered_by_street``), each with the lengths of its uncovered stretches from the
+        plan's ``uncovered`` table (what the command line prints, "West 7th Street: 152 m").
+        For a plain corridor table, the uncovered length per street name.
 
         Returns
         -------
         pandas.DataFrame
-            ``name``, ``length_m``, ``demand`` (length-weighted mean), ``weight``
-            (demand-metres), ``segments``.
+            ``name``, ``length_m`` (uncovered metres on the street), ``weight`` (demand ×
+            length), ``share`` (of the plan's walking demand, 0-1), ``stretches`` (lengths of
+            the uncovered stretches, longest first; empty when unknown).
         """
+        cols = ["name", "length_m", "weight", "share", "stretches"]
+        total = self.figures_total_weight()
+        if self.uncovered is not None:
+            u = self.uncovered
+            if not len(u):
+                return pd.DataFrame({k: pd.Series(dtype=object) for k in cols})
+            stretches: dict[str, list[float]] = {}
+            for name, length in zip(u["name"], u["length_m"], strict=True):
+                stretches.setdefault(str(name), []).append(float(length))
+            by_street = self.by_street
+            if by_street is None:
+                by_street = []
+                for name, lengths in stretches.items():
+                    w = float(u.loc[u["name"].astype(str) == name, "weight"].sum())
+                    by_street.append((name, sum(lengths), w / total if total > 0 else 0.0))
+                by_street.sort(key=lambda t: (-t[2], t[0]))
+            return pd.DataFrame({
+                "name": [clean_name(n) or "unnamed way" for n, _, _ in by_street],
+                "length_m": [float(x) for _, x, _ in by_street],
+                "weight": [float(sh) * total for _, _, sh in by_street],
+                "share": [float(sh) for _, _, sh in by_street],
+                "stretches": [sorted(stretches.get(str(n), []), reverse=True)
+                              for n, _, _ in by_street],
+            }, columns=cols)
         c = self.corridor[~self.corridor["covered"]]
-        cols = ["name", "length_m", "demand", "weight", "segments"]
         if not len(c):
             return pd.DataFrame({k: pd.Series(dtype=object) for k in cols})
         t = pd.DataFrame({"name": c["name"].to_numpy(), "length_m": c["length_m"].to_numpy(),
                           "weight": (c["length_m"] * c["demand"]).to_numpy()})
         g = t.groupby("name", sort=False).agg(length_m=("length_m", "sum"),
-                                               weight=("weight", "sum"),
-                                               segments=("length_m", "size")).reset_index()
-        g["demand"] = np.where(g["length_m"] > 0, g["weight"] / g["length_m"], 0.0)
+                                               weight=("weight", "sum")).reset_index()
+        g["share"] = g["weight"] / total if total > 0 else 0.0
+        g["stretches"] = [[] for _ in range(len(g))]
         g = g.sort_values(["weight", "name"], ascending=[False, True], kind="stable")
         return g[cols].reset_index(drop=True)
+
+    def figures_total_weight(self) -> float:
+        """The corridor's walking demand × length (what shares are of)."""
+        c = self.corridor
+        return float((c["length_m"].to_numpy(dtype=float)
+                      * c["demand"].to_numpy(dtype=float)).sum())
 
 
 def coverage_view(
@@ -1127,6 +1344,23 @@ def coverage_view(
             p["window"] = getattr(window, "name", str(window))
             p["hours"] = [_window_hours(w) for w in p["window"]]
         c = normalize_corridor(segs, p)
+        if c is None:
+            raise InputError("the coverage plan has no corridor to draw")
+        uncovered = getattr(coverage, "uncovered", None)
+        by_street = None
+        try:
+            from .coverage import gaps_by_street
+
+            by_street = gaps_by_street(coverage)
+        except (ImportError, AttributeError, TypeError):  # an older coverage module
+            by_street = None
+        return CoverageView(
+            c, p, label,
+            uncovered=uncovered if isinstance(uncovered, pd.DataFrame) else None,
+            by_street=by_street,
+            window=time_window_label(window),
+            radius_m=getattr(coverage.problem, "radius_m", None),
+        )
     elif isinstance(getattr(coverage, "plans", None), Mapping):
         raise InputError("a shift plan holds one coverage plan per time window: give one of "
                          "them (shifts.plans[window]) to compare on the planner map")
@@ -1274,19 +1508,42 @@ def post_places(posts: gpd.GeoDataFrame | None) -> list[PostPlace]:
     return list(places.values())
 
 
-def _place_rows(place: PostPlace, stretch_m: float | None) -> list[tuple[str, object]]:
-    rows: list[tuple[str, object]] = [("Post" if len(place.posts) == 1 else "Posts",
-                                       ", ".join(place.post_ids))]
+def _share_text(value: Any) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if not math.isfinite(v):
+        return ""
+    return f"{v:.0f} %" if v >= 10 else f"{v:.1f} %"
+
+
+def _place_rows(place: PostPlace, stretch_m: float | None, total_weight: float | None = None
+                ) -> list[tuple[str, object]]:
+    """A post's popup in plain words: hours per window, share of the walking demand, reach.
+
+    No internal ids, and no units of the optimiser ("demand-metres").
+    """
+    rows: list[tuple[str, object]] = []
     for window, hours in place.shifts():
-        rows.append((window.capitalize() if window else "Hours", hours or "not set"))
-    demand = sum(float(p.get("demand_covered")) for p in place.posts
-                 if _fmt_int(p.get("demand_covered")))
-    if demand:
-        rows.append(("Demand covered", f"{demand:,.0f} demand-metres"))
-    segs = {str(s) for p in place.posts for s in (p.get("covered_segments") or [])}
-    rows.append(("Segments covered", len(segs)))
+        rows.append((window.replace("_", " ").capitalize() if window else "Hours",
+                     hours or "not set"))
+    def share(p: Mapping[str, Any]) -> str:
+        pct = p.get("covered_pct")
+        if not _share_text(pct) and total_weight and _fmt_int(p.get("demand_covered")):
+            pct = 100.0 * float(p["demand_covered"]) / total_weight
+        return _share_text(pct)
+
+    shares = [(str(p.get("window") or ""), share(p)) for p in place.posts]
+    shares = [(w, t) for w, t in shares if t]
+    if len(shares) == 1 or (shares and len(place.posts) == 1):
+        rows.append(("Share of walking demand", shares[0][1]))
+    elif shares:
+        rows.append(("Share of walking demand", ", ".join(
+            f"{t} at {w.replace('_', ' ')}" if w else t for w, t in shares)))
     if stretch_m:
-        rows.append(("Stretch length", f"{stretch_m:,.0f} m"))
+        rows.append(("Corridor covered", f"{stretch_m / 1000:,.1f} km" if stretch_m >= 1000
+                     else f"{stretch_m:,.0f} m"))
     return rows
 
 
@@ -1296,9 +1553,18 @@ def _add_posts(
     corridor: gpd.GeoDataFrame | None,
     *,
     stretches: bool = True,
+    start: Point | None = None,
 ) -> list[PostPlace]:
-    """Posts as numbered badges (one per place) with escaped popups, and what each covers."""
+    """Posts as numbered badges (one per place) with escaped popups, and what each covers.
+
+    A badge within :data:`BADGE_NEAR_START_M` of ``start`` (the housing site) is drawn beside
+    its point so the Start symbol stays visible.
+    """
     places = post_places(posts)
+    total_weight = None
+    if corridor is not None and len(corridor):
+        unique = corridor.drop_duplicates("segment_id")
+        total_weight = float((unique["length_m"] * unique["demand"]).sum()) or None
     for place in places:
         stretch_m = None
         if stretches and corridor is not None:
@@ -1317,10 +1583,11 @@ def _add_posts(
         marker = folium.Marker(
             (round(geom.y, COORD_DECIMALS), round(geom.x, COORD_DECIMALS)),
             icon=folium.DivIcon(html=post_badge_html(str(place.number), place.colour),
-                                icon_size=(26, 26), icon_anchor=(13, 13),
+                                icon_size=(26, 26), icon_anchor=post_badge_anchor(geom, start),
                                 class_name="sp-post-icon"),
         )
-        bind_popup(marker, popup_html(_place_rows(place, stretch_m), title=place.name))
+        bind_popup(marker, popup_html(_place_rows(place, stretch_m, total_weight),
+                                      title=f"Post {place.number}: {place.name}"))
         hours = "; ".join(h for _, h in place.shifts() if h)
         bind_tooltip(marker, f"Post {place.number}: {place.name}" + (f" ({hours})" if hours
                                                                       else ""))
@@ -1366,8 +1633,8 @@ _BIND_FROM_PROPERTIES = JsCode(
 )
 
 
-def _add_destinations(m: folium.Map, area: Area, *, label_kinds: Sequence[str] = ("school",)
-                      ) -> list[str]:
+def _add_destinations(m: folium.Map, area: Area, *, label_kinds: Sequence[str] = ("school",),
+                      middle_lon: float | None = None) -> list[str]:
     """One GeoJSON layer per destination kind (symbols, escaped tooltips and popups)."""
     dest = area.destinations
     kinds: list[str] = []
@@ -1395,8 +1662,8 @@ def _add_destinations(m: folium.Map, area: Area, *, label_kinds: Sequence[str] =
                 name = clean_name(row.get("name"))
                 if name and row.get("lat") is not None and math.isfinite(row["lat"]):
                     add_label(group, (float(row["lat"]), float(row["lon"])), name,
-                              direction="right", offset=[size // 2 + 2, 0],
-                              class_name="sp-label sp-place-label")
+                              class_name="sp-label sp-place-label",
+                              **_label_side(float(row["lon"]), middle_lon, size // 2 + 2))
         group.add_to(m)
         kinds.append(kind)
     return kinds
@@ -1426,12 +1693,20 @@ def approximate_note(area: Area, lang: str = "en") -> str | None:
             "nearest to that point.")
 
 
-def _add_site(parent: folium.Map | folium.FeatureGroup, area: Area) -> None:
+def _label_side(lon: float, middle_lon: float | None, gap: int) -> dict[str, Any]:
+    """Label options that put a label on the side of its point facing the map's middle."""
+    right = middle_lon is None or lon <= middle_lon
+    return {"direction": "right" if right else "left", "offset": [gap if right else -gap, 0]}
+
+
+def _add_site(parent: folium.Map | folium.FeatureGroup, area: Area,
+              middle_lon: float | None = None) -> None:
     site = area.site
     marker = folium.Marker(
         (round(site.lat, COORD_DECIMALS), round(site.lon, COORD_DECIMALS)),
         icon=folium.DivIcon(html=site_symbol_html(), icon_size=(26, 26), icon_anchor=(13, 13),
                             class_name="sp-site-icon"),
+        z_index_offset=1000,  # above a post badge at the same corner
     )
     rows: list[tuple[str, object]] = [("Site", site.name)]
     if site.reference_address:
@@ -1444,8 +1719,8 @@ def _add_site(parent: folium.Map | folium.FeatureGroup, area: Area) -> None:
     bind_popup(marker, popup_html(rows, title=site.name))
     parent.add_child(marker)
     text = f"{site.name} (approximate location)" if site.approximate else site.name
-    add_label(parent, (site.lat, site.lon), text, direction="right", offset=[14, 0],
-              class_name="sp-label sp-site-label")
+    add_label(parent, (site.lat, site.lon), text, class_name="sp-label sp-site-label",
+              **_label_side(site.lon, middle_lon, 14))
     if site.approximate:
         # A dashed ring says "somewhere around here" without claiming a precise radius.
         static(folium.CircleMarker(
@@ -1523,10 +1798,16 @@ def officer_map(
     add_street_labels(labels, street_labels(area.G, focus))
     labels.add_to(m)
 
+    site_pt = Point(site.lon, site.lat)
+    dest_pts = _route_destination_points(safest)
+    view = [*safest.geometry, site_pt, *dest_pts]
+    bounds_all = _bounds_latlon(view)
+    middle_lon = None if bounds_all is None else (bounds_all[0][1] + bounds_all[1][1]) / 2.0
+
     p, c = posts_and_corridor(posts, corridor)
     if p is not None:
         stretches = folium.FeatureGroup(name="Officer posts and the stretch each covers")
-        _add_posts(stretches, p, c)
+        _add_posts(stretches, p, c, start=site_pt)
         stretches.add_to(m)
 
     shortest = frame[(frame["role"] == "shortest") & frame.geometry.notna()]
@@ -1548,6 +1829,8 @@ def officer_map(
     classes = [risk_class(r.get("route_risk", 0.0), r.get("route_length_m", 0.0))
                for r in records]
     order = sorted(range(len(records)), key=lambda i: RISK_CLASSES.index(classes[i]))
+    gaps: list[RouteGap] = []
+    starts: set[tuple[float, float]] = set()  # one line from the site to each route start
     for i in order:  # riskier routes last, on top
         row, cls = records[i], classes[i]
         parts = latlon_parts(row["geometry"])
@@ -1559,11 +1842,21 @@ def officer_map(
         bind_tooltip(line, f"Safe route to {row.get('destination')}: {length:,.0f} m, "
                            f"{cls.label_en.lower()} risk")
         routes.add_child(line)
+        # Where the route line does not reach the Start symbol or its destination (a campus
+        # whose paths are not mapped), a dotted line in the route's colour joins them.
+        head, tail = route_gaps(row["geometry"], site_pt, _destination_point(row))
+        if head is not None and (round(head.end.y, 5), round(head.end.x, 5)) not in starts:
+            starts.add((round(head.end.y, 5), round(head.end.x, 5)))
+            gaps.append(head)
+            add_gap_line(routes, head, cls.colour, weight=4)
+        if tail is not None:
+            gaps.append(tail)
+            add_gap_line(routes, tail, cls.colour, weight=4)
     routes.add_to(m)
 
-    kinds = _add_destinations(m, area)
+    kinds = _add_destinations(m, area, middle_lon=middle_lon)
     site_group = folium.FeatureGroup(name="Housing site")
-    _add_site(site_group, area)
+    _add_site(site_group, area, middle_lon)
     site_group.add_to(m)
 
     sections: list[tuple[str, list[tuple[str, str]]]] = [
@@ -1571,6 +1864,9 @@ def officer_map(
             (line_swatch(c.colour, 5), c.label_en) for c in RISK_CLASSES
         ]),
     ]
+    if gaps:
+        sections[0][1].append((line_swatch("#555555", 3, dashed=True),
+                               "No mapped street (straight line)"))
     if p is not None:
         sections.append(("Officer posts", [
             (_symbol(post_badge_html("1", post_colour(0))), "Post (tap for hours)"),
@@ -1585,11 +1881,28 @@ def officer_map(
     add_legend(m, sections, title="Legend",
                note=(note + " " if note else "") + "Data: " + credits)
     m.add_child(folium.LayerControl(collapsed=True), name="safepassage_layers")
-    bounds = _bounds_latlon([*safest.geometry, Point(site.lon, site.lat),
-                             *([] if p is None else list(p.geometry))])
+    # The first view: the routes, the site, the places they lead to and the posts; labels
+    # face the middle of it, so they stay on screen.
+    bounds = _bounds_latlon([*view, *([] if p is None else list(p.geometry))])
     if bounds:
-        m.fit_bounds(bounds, padding=(20, 20))
+        m.fit_bounds(bounds, padding=(24, 24))
     return m
+
+
+def _destination_point(row: Mapping[str, Any]) -> Point | None:
+    lat, lon = row.get("dest_lat"), row.get("dest_lon")
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    return Point(lon, lat)
+
+
+def _route_destination_points(safest: pd.DataFrame) -> list[Point]:
+    pts = (_destination_point(r) for r in safest.to_dict("records"))
+    return [pt for pt in pts if pt is not None]
 
 
 def write_officer_map(
@@ -1640,25 +1953,52 @@ def _fmt_num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.1f}".rstrip("0").rstrip(".")
 
 
+_BAND_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("People walking",),
+    2: ("Fewer people walking", "More people walking"),
+    3: ("Fewest people walking", "Some", "Most people walking"),
+    4: ("Fewest people walking", "Fewer", "More", "Most people walking"),
+}
+
+
 def _band_labels(breaks: Sequence[float]) -> list[str]:
-    """Legend texts of demand bands: "up to 1", "1 to 2", ..., "more than 3.5"."""
-    if len(breaks) == 1:
-        return ["any"]
-    out = []
-    for i, b in enumerate(breaks):
-        if i == 0:
-            out.append(f"up to {_fmt_num(b)}")
-        elif math.isinf(b):
-            out.append(f"more than {_fmt_num(breaks[i - 1])}")
-        else:
-            out.append(f"{_fmt_num(breaks[i - 1])} to {_fmt_num(b)}")
-    return out
+    """Legend texts of demand bands, in words: "Fewest people walking" ... "Most ..."."""
+    n = len(breaks)
+    if n in _BAND_WORDS:
+        return list(_BAND_WORDS[n])
+    return [f"Band {i + 1} of {n}" for i in range(n)]
+
+
+def _share(weight: float, total: float) -> str:
+    if total <= 0 or not math.isfinite(weight):
+        return ""
+    pct = 100.0 * weight / total
+    if pct >= 10:
+        return f"{pct:.0f} %"
+    if pct >= 0.1:
+        return f"{pct:.1f} %"
+    return "less than 0.1 %"
+
+
+def _length_text(metres: float) -> str:
+    return f"{metres / 1000:,.1f} km" if metres >= 1000 else f"{metres:,.0f} m"
+
+
+def _post_refs(view: CoverageView) -> dict[str, str]:
+    """Post id -> "post 3 (Olive Street & West 5th Street)", numbered as on the map."""
+    refs: dict[str, str] = {}
+    for place in post_places(view.posts):
+        for pid in place.post_ids:
+            refs[pid] = f"post {place.number} ({place.name})"
+    return refs
 
 
 def _corridor_geojson(view: CoverageView, covered: bool, breaks: Sequence[float],
                       *, dashed: bool) -> dict[str, Any]:
     c = view.corridor[view.corridor["covered"] == covered]
     ramp = COVERED_RAMP if covered else GAP_RAMP
+    total = view.figures()["total_weight"]
+    refs = _post_refs(view)
     feats = []
     for row in c.to_dict("records"):
         geom = row["geometry"]
@@ -1669,12 +2009,14 @@ def _corridor_geojson(view: CoverageView, covered: bool, breaks: Sequence[float]
         style = {"color": ramp[band], "weight": DEMAND_WIDTHS[band], "opacity": 0.9}
         if dashed:
             style["dashArray"] = "8 6"
+        length = float(row["length_m"])
+        share = _share(length * float(row["demand"]), total)
+        by = refs.get(str(row.get("post_id"))) if row.get("post_id") else None
         rows: list[tuple[str, object]] = [
-            ("Demand", _fmt_num(float(row["demand"]))),
-            ("Length", f"{float(row['length_m']):,.0f} m"),
-            ("Covered", f"yes, by {row['post_id']}" if covered and row.get("post_id")
+            ("Length", _length_text(length)),
+            ("Share of walking demand", share or "none"),
+            ("Covered", f"yes, by {by}" if covered and by
              else ("yes" if covered else "no: a gap")),
-            ("Segment", row["segment_id"]),
         ]
         coords = [[[lon, lat] for lat, lon in part] for part in parts]
         feats.append({
@@ -1683,8 +2025,9 @@ def _corridor_geojson(view: CoverageView, covered: bool, breaks: Sequence[float]
                          else {"type": "MultiLineString", "coordinates": coords}),
             "properties": {
                 "style": style,
-                "tip": escape_text(f"{row['name']}: demand {_fmt_num(float(row['demand']))}"
-                                   + ("" if covered else " (gap)")),
+                "tip": escape_text(f"{row['name']}: " + (
+                    f"covered by {by}" if covered and by else "covered" if covered
+                    else "gap, no officer within reach")),
                 "popup": popup_html(rows, title=row["name"]),
             },
         })
@@ -1701,50 +2044,71 @@ def _panel_html(area: Area, views: Sequence[CoverageView], title: str,
         return f"<tr><th scope=\"row\">{e(label)}</th>" + "".join(
             f"<td>{e(x)}</td>" for x in values) + "</tr>"
 
+    windows = [v.window for v in views]
+    same_window = len(set(windows)) == 1
     table = [
         f'<table class="sp-figures"><thead><tr><th></th>{head}</tr></thead><tbody>',
+        *([] if same_window else [row("Time window", (w or "not given" for w in windows))]),
         row("Officer posts", (str(f["posts"]) for f in figs)),
-        row("Demand covered", (f"{f['covered_pct']:.1f} %" for f in figs)),
+        row("Walking demand covered", (f"{f['covered_pct']:.1f} %" for f in figs)),
         row("Corridor covered", (
-            f"{f['covered_length_m'] / 1000:,.2f} of {f['total_length_m'] / 1000:,.2f} km"
+            f"{f['covered_length_m'] / 1000:,.1f} km of {f['total_length_m'] / 1000:,.1f} km"
             for f in figs)),
-        row("Length covered", (f"{f['covered_length_pct']:.1f} %" for f in figs)),
-        row("Streets with gaps", (str(f["gaps"]) for f in figs)),
+        row("Gaps", (f"{f['gaps']} stretches on {f['gap_streets']} streets"
+                     if f["gaps"] != f["gap_streets"] else f"{f['gaps']} streets"
+                     for f in figs)),
         "</tbody></table>",
     ]
+    radii = {v.radius_m for v in views if v.radius_m}
+    reach = (f"within a {next(iter(radii)):,.0f} m walk of an officer post" if len(radii) == 1
+             else "within an officer's reach")
     parts = [
         '<aside class="sp-panel" aria-label="Coverage">',
         f"<h1>{e(title)}</h1>",
         f'<p class="sp-site">{e(area.site.name)}</p>',
+    ]
+    if same_window and windows[0]:
+        parts.append(f'<p class="sp-window">Time window: <strong>{e(windows[0])}</strong></p>')
+    parts += [
         "<h2>Coverage</h2>",
         *table,
-        '<p class="sp-small">Demand covered: the share of the corridor\'s walking demand × '
-        "length within an officer's reach. The corridor is every street segment a safe "
-        "route walks.</p>",
+        '<p class="sp-small">The corridor is every street a safe route walks. Walking demand '
+        "is how many people are expected on each street in this time window (from the "
+        "schools, parks and stops its routes lead to), times its length; covered means "
+        f"{e(reach)}.</p>",
     ]
     for v in views:
         gaps = v.gaps()
         parts.append(f"<h2>Gaps: {e(v.label)}</h2>")
         if not len(gaps):
-            parts.append("<p>None: every corridor segment is covered.</p>")
+            parts.append("<p>None: every street of the corridor is covered.</p>")
             continue
         parts.append('<ol class="sp-gaps">')
         for g in gaps.head(max_gaps).to_dict("records"):
-            parts.append(
-                f"<li><span class=\"sp-gap-name\">{e(g['name'])}</span> "
-                f"<span class=\"sp-gap-figs\">{float(g['length_m']):,.0f} m, demand "
-                f"{e(_fmt_num(float(g['demand'])))}</span></li>")
+            share = _share(float(g["share"]), 1.0)
+            pieces = g["stretches"]
+            figs_text = _length_text(float(g["length_m"]))
+            if len(pieces) > 1:
+                figs_text += (f" in {len(pieces)} stretches ("
+                              + ", ".join(f"{x:,.0f}" for x in pieces) + " m)")
+            if share:
+                figs_text += f", {share} of the walking demand"
+            parts.append(f"<li><span class=\"sp-gap-name\">{e(g['name'])}</span> "
+                         f"<span class=\"sp-gap-figs\">{e(figs_text)}</span></li>")
         parts.append("</ol>")
         if len(gaps) > max_gaps:
-            parts.append(f"<p class=\"sp-small\">and {len(gaps) - max_gaps} more streets.</p>")
+            rest = gaps.iloc[max_gaps:]
+            parts.append(f"<p class=\"sp-small\">and {len(rest)} more streets "
+                         f"({e(_length_text(float(rest['length_m'].sum())))}).</p>")
     legend = ['<h2>Map key</h2><ul class="sp-key">']
     for i, label in enumerate(band_labels):
         legend.append(
             f"<li>{line_swatch(COVERED_RAMP[i], DEMAND_WIDTHS[i])}"
             f"{line_swatch(GAP_RAMP[i], DEMAND_WIDTHS[i], dashed=True)}"
-            f"<span>demand {e(label)}</span></li>")
+            f"<span>{e(label)}</span></li>")
     legend.append("</ul><p class=\"sp-small\">Blue, solid: covered. Orange, dashed: gap. "
-                  "Wider and darker: more walkers. Numbered circles: officer posts.</p>")
+                  "Wider and darker: more people walking. Numbered circles: officer posts."
+                  "</p>")
     parts.extend(legend)
     note = approximate_note(area)
     if note:
@@ -1765,13 +2129,14 @@ PANEL_CSS = """
 .sp-panel h1 { font-size: 19px; margin: 0 0 2px; }
 .sp-panel h2 { font-size: 15px; margin: 14px 0 4px; }
 .sp-panel .sp-site { margin: 0; color: #444; }
+.sp-panel .sp-window { margin: 4px 0 0; }
 .sp-figures { border-collapse: collapse; width: 100%; }
 .sp-figures th, .sp-figures td { text-align: left; padding: 3px 6px 3px 0; vertical-align: top;
   border-bottom: 1px solid #eee; }
 .sp-figures thead th { border-bottom: 2px solid #ccc; }
 .sp-gaps { margin: 0; padding-left: 1.5em; }
 .sp-gaps li { margin: 2px 0; }
-.sp-gap-figs { color: #555; white-space: nowrap; }
+.sp-gap-figs { color: #555; display: block; }
 .sp-key { list-style: none; margin: 0; padding: 0; }
 .sp-key li { display: flex; align-items: center; gap: 6px; margin: 4px 0; }
 .sp-key .sp-swatch { display: inline-block; width: 28px; }
@@ -1820,7 +2185,8 @@ def planner_map(
     labels : tuple of (str, str)
         Plain-text names of the two plans.
     title : str, optional
-        Page title; "Planner map: <site>" by default.
+        Page title; "Planner map: <site> (<window>, <hours>)" by default, the time window
+        being the first plan's ("dismissal, 14:00-16:00").
     online_tiles : bool, default True
         Offer OpenStreetMap's tiles as an optional layer.
     max_gaps : int, default 25
@@ -1831,12 +2197,14 @@ def planner_map(
     folium.Map
     """
     site = area.site
-    title = title or f"Planner map: {site.name}"
     views = [coverage_view(coverage_a, posts_a, label=labels[0])]
     if coverage_b is not None:
         views.append(coverage_view(coverage_b, posts_b, label=labels[1]))
     for view, label in zip(views, labels, strict=False):
         view.label = view.label or label
+    if title is None:
+        window = views[0].window
+        title = f"Planner map: {site.name}" + (f" ({window})" if window else "")
     m = offline_map((site.lat, site.lon), 16, title=title, online_tiles=online_tiles,
                     zoom_snap=0.25)
     add_map_css(m)
@@ -1879,7 +2247,8 @@ def planner_map(
             ).add_to(m)
         if view.posts is not None:
             group = folium.FeatureGroup(name=f"{label}: officer posts", show=show)
-            _add_posts(group, view.posts, view.corridor, stretches=False)
+            _add_posts(group, view.posts, view.corridor, stretches=False,
+                       start=Point(site.lon, site.lat))
             group.add_to(m)
 
     _add_destinations(m, area)

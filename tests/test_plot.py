@@ -409,20 +409,90 @@ def test_planner_map_panel(demo: dict[str, Any], pages: dict[str, Path]) -> None
     # The panel's figures are coverage's own: demand-weighted share, lengths, posts.
     assert f"{three.covered_pct:.1f} %" in panel and f"{one.covered_pct:.1f} %" in panel
     assert three.covered_pct > one.covered_pct > 0
-    km = f"{three.covered_length_m / 1000:,.2f} of {three.total_length_m / 1000:,.2f} km"
+    km = (f"{three.covered_length_m / 1000:,.1f} km of {three.total_length_m / 1000:,.1f} "
+          "km")
     assert km in panel
     view = plot.coverage_view(three, label="A")
     assert view.figures()["covered_pct"] == pytest.approx(three.covered_pct)
+    # The gaps are coverage's own (coverage.gaps_by_street, with the stretches of
+    # plan.uncovered that the command line prints), not a recount by the map.
+    by_street = coverage.gaps_by_street(three)
     gaps = view.gaps()
-    assert html.escape(gaps["name"].iloc[0]) in panel
-    assert set(gaps["name"]) == set(three.uncovered["name"])  # the same streets as coverage's
+    assert list(gaps["name"]) == [n for n, _, _ in by_street]
+    assert list(gaps["length_m"]) == pytest.approx([x for _, x, _ in by_street])
+    assert sorted(x for xs in gaps["stretches"] for x in xs) == pytest.approx(
+        sorted(three.uncovered["length_m"]))
+    assert view.figures()["gaps"] == len(three.uncovered)
+    listed = re.findall(r'<span class="sp-gap-name">(.*?)</span> <span class="sp-gap-figs">'
+                        r"([\d,]+) m", panel)
+    first = [(html.escape(n), f"{x:,.0f}") for n, x, _ in by_street]
+    shown = min(len(first), 25)  # the panel lists 25 at most, then "and N more streets"
+    assert listed[:shown] == first[:shown]
+    streets = len(by_street)
+    assert (f"<th scope=\"row\">Gaps</th><td>{len(three.uncovered)} stretches on {streets} "
+            "streets</td>") in panel
+    # A street with several stretches names each, as the command line does ("152 m").
+    several = gaps[gaps["stretches"].map(len) > 1]
+    if len(several):
+        g = several.iloc[0]
+        assert (f"{g['length_m']:,.0f} m in {len(g['stretches'])} stretches ("
+                + ", ".join(f"{x:,.0f}" for x in g["stretches"]) + " m)") in panel
     assert HOSTILE_ESCAPED in panel  # a gap on the renamed street, escaped
+    # Plain words for planners: the time window shown, no optimiser units or segment ids.
+    assert "Time window: <strong>dismissal, 14:00-16:00</strong>" in panel
+    assert "<title>Planner map: Downtown LA demo (dismissal, 14:00-16:00)</title>" in text
+    assert "of the walking demand" in panel
+    # Popups are JSON in the page's script, their < > & written as \u003c ...
+    plain = text.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&")
+    assert "<th>Share of walking demand</th>" in plain
+    for jargon in ("demand-metres", "demand 4", "<th>Segment</th>", "<th>Demand</th>",
+                   "Streets with gaps"):
+        assert jargon not in plain, jargon
+    assert not re.search(r"<td>\d+-\d+-\d+</td>", plain)  # no raw segment ids in popups
     # Layer names are escaped too (then JSON-encoded into the script: & is \u0026).
     assert "Three \\u0026lt;officers\\u0026gt;: gaps" in text
     # Plain tables in the shapes the brief describes give the same kind of page.
     tables = pages["planner_tables"].read_text(encoding="utf-8")
     fa = plot.coverage_view(demo["corridor"], demo["posts"]).figures()
     assert f"{fa['covered_pct']:.1f} %" in tables and external_references(tables) == []
+
+
+def test_officer_map_speaks_plainly_and_joins_far_places(demo: dict[str, Any],
+                                                         pages: dict[str, Path]) -> None:
+    text = pages["officer"].read_text(encoding="utf-8")
+    plain = text.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&")
+    for jargon in ("demand-metres", "Segments covered", "Demand covered", "<th>Post</th>"):
+        assert jargon not in plain, jargon
+    assert "<th>Share of walking demand</th>" in plain
+    assert "<th>Corridor covered</th>" in plain
+    # The demo's school lies ~180 m from the mapped paths: a dotted line joins it to its route.
+    assert '"className": "sp-svg sp-gap-line"' in text
+    assert "No mapped street (straight line)" in text
+    # The Start symbol is drawn above post badges, with a white halo.
+    assert '"zIndexOffset": 1000' in text
+    assert ".sp-site-icon svg { background: #fff; border-radius: 50%" in text
+    # Phones: long place labels wrap and shrink.
+    assert "@media (max-width: 640px)" in text and "white-space: normal; max-width: 8.5rem" in text
+
+
+def test_route_gaps_and_badges_beside_the_start() -> None:
+    site = Point(-118.25595, 34.0506)
+    line = shapely.LineString([(-118.2558, 34.0506), (-118.2540, 34.0520)])  # starts ~14 m E
+    head, tail = plot.route_gaps(line, site, Point(-118.2540, 34.0540))
+    assert head is None  # 14 m: close enough
+    assert tail is not None and tail.distance_m == pytest.approx(222, abs=2)
+    assert plot.compass_word(tail.bearing) == "north" and tail.latlon()[0] == [34.052, -118.254]
+    head, _ = plot.route_gaps(line, Point(-118.2562, 34.0506))  # ~33 m west of the start
+    assert head is not None and plot.compass_word(head.bearing, "es") == "este"
+    assert plot.route_gaps(None, site, site) == (None, None)
+    assert plot.compass_word(315) == "northwest" and plot.compass_word(-44) == "northwest"
+    near = plot.post_badge_anchor(Point(-118.2559, 34.0506), site)
+    assert near != (13, 13) and near[0] < 0  # up and to the right of its point
+    assert plot.post_badge_anchor(Point(-118.2540, 34.0540), site) == (13, 13)
+    assert plot.post_badge_anchor(Point(-118.2559, 34.0506), None) == (13, 13)
+    assert plot.time_window_label("dismissal") == "dismissal, 14:00-16:00"
+    assert plot.time_window_label("07:15-08:00") == "07:15-08:00"
+    assert plot.time_window_label(None) == ""
 
 
 def test_maps_read_shift_plans(demo: dict[str, Any], tmp_path: Path) -> None:
