@@ -519,7 +519,7 @@ def run_plan(
     from .chromium import find_chromium
     from .coverage import coverage_json, write_coverage
     from .graph import graph_summary
-    from .handouts import write_handout_pdf, write_handouts
+    from .handouts import write_handout_pdfs, write_handouts
     from .io import atomic_dir, atomic_write_json
     from .plot import write_index, write_officer_map
     from .progress import Steps
@@ -548,14 +548,12 @@ def run_plan(
         with steps("handouts"):
             # every window's posts, with their hours, go on the handouts
             handouts = write_handouts(tmp / "handouts", area, frame, shifts,
-                                      kinds=handout_kinds, langs=langs, made_on=made_on)
+                                      kinds=handout_kinds, langs=langs, made_on=made_on,
+                                      units=units)
         pdfs: list[Path] = []
         if pdf and handouts and find_chromium():
             with steps(f"handout PDFs ({len(handouts)})"):
-                for h in handouts:
-                    out_pdf = write_handout_pdf(h)
-                    if out_pdf is not None:
-                        pdfs.append(out_pdf)
+                pdfs = write_handout_pdfs(handouts)
         for name in ("officer_map.html", "routes.geojson", "routes.gpx", "posts.geojson",
                      "coverage.json", "plan.gpkg"):
             files[name] = tmp / name
@@ -637,12 +635,13 @@ def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: 
         b, b_label = None, "Plan B"
         if plan_b is not None:
             if tw.name in plan_b.plans:
-                b, b_label = plan_b.plans[tw.name], f"Plan B, {tw.label()}"
-            else:
+                b = plan_b.plans[tw.name]
+            else:  # plan B has no plan for this window: show its first, and say so
                 first = plan_b.windows[0]
                 b, b_label = plan_b.plans[first.name], f"Plan B, {first.label()}"
+        # the map's title and panel name the window
         out[name] = write_planner_map(tmp / name, area, frame, shifts.plans[tw.name], b,
-                                      labels=(f"This plan, {tw.label()}", b_label))
+                                      labels=("This plan", b_label))
     return out
 
 
