@@ -41,9 +41,14 @@ import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from safepassage.errors import InputError
+
+if TYPE_CHECKING:  # only for annotations: routing never imports this module
+    import networkx as nx
+
+    from .routing import Route, StateGraph
 
 __all__ = [
     "CONNECTOR_MAX_M",
@@ -1014,3 +1019,32 @@ def summary_line(
     hour_text = "1 hour" if hours == 1 else f"{hours} hours"
     time = f"{hour_text} {rest} {min_word}" if rest else hour_text
     return f"{distance}, about {time} on foot"
+
+
+# --------------------------------------------------------------------------------------------
+# From a computed route
+# --------------------------------------------------------------------------------------------
+
+
+def route_legs(G: nx.MultiDiGraph, sg: StateGraph, route: Route) -> list[Leg]:
+    """The route as directions legs: names, kinds, bearings, and the crossings at each turn."""
+    from .routing import edge_bearings, route_crossings
+
+    at: dict[int, list[Any]] = dict(route_crossings(sg, route.states))
+    legs = []
+    for i, e in enumerate(route.edges):
+        data = G.edges[sg.risk.edges[e]]
+        start, end = edge_bearings(data["geometry"])
+        # a separately mapped sidewalk carries its street's name as street_name
+        name = data.get("name") or data.get("street_name")
+        if isinstance(name, list):
+            name = name[0] if name else None
+        crossings = tuple(
+            Crossing(street=a.name, control=a.control, arterial=a.arterial)
+            for a in at.get(i, [])
+        )
+        legs.append(Leg(name=None if name is None else str(name),
+                        highway=str(data.get("highway") or "footway"),
+                        length_m=float(data["length"]), bearing_start=start, bearing_end=end,
+                        crossings=crossings, service=data.get("service")))
+    return legs

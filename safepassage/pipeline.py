@@ -18,11 +18,11 @@ import pandas as pd
 import shapely
 
 from . import settings
-from .directions import build_directions, render_directions, summary_line
+from .directions import build_directions, render_directions, route_legs, summary_line
 from .errors import InputError
 from .graph import nearest_node, project_points
 from .io import read_geojson_features, write_geojson, write_gpx
-from .routing import RoutePlan, route_geometry, route_legs, safe_routes
+from .routing import RoutePlan, route_geometry, safe_routes
 from .safety import (
     EdgeRisk,
     Profile,

@@ -34,7 +34,6 @@ from shapely.geometry import LineString
 from shapely.ops import linemerge
 
 from .crossings import CENTRE, LEFT, RIGHT, Arm, CrossingModel
-from .directions import Crossing, Leg
 from .safety import EdgeRisk
 
 #: Weights of risk against length for the candidate trees; 1e-6 stands for λ = 0 with ties
@@ -674,35 +673,14 @@ def route_geometry(G: nx.MultiDiGraph, sg: StateGraph, edges: Sequence[int]) -> 
     return merged if merged.is_valid else linemerge(lines)
 
 
-def _edge_bearings(line: LineString) -> tuple[float, float]:
+def edge_bearings(line: LineString) -> tuple[float, float]:
+    """Compass bearings at the start and at the end of a projected line."""
     c = list(line.coords)
     (x0, y0), (x1, y1) = c[0], c[1]
     (xa, ya), (xb, yb) = c[-2], c[-1]
     start = math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
     end = math.degrees(math.atan2(xb - xa, yb - ya)) % 360.0
     return start, end
-
-
-def route_legs(G: nx.MultiDiGraph, sg: StateGraph, route: Route) -> list[Leg]:
-    """The route as directions legs: names, kinds, bearings, and the crossings at each turn."""
-    at: dict[int, list[Arm]] = dict(route_crossings(sg, route.states))
-    legs = []
-    for i, e in enumerate(route.edges):
-        data = G.edges[sg.risk.edges[e]]
-        start, end = _edge_bearings(data["geometry"])
-        # a separately mapped sidewalk carries its street's name as street_name
-        name = data.get("name") or data.get("street_name")
-        if isinstance(name, list):
-            name = name[0] if name else None
-        crossings = tuple(
-            Crossing(street=a.name, control=a.control, arterial=a.arterial)
-            for a in at.get(i, [])
-        )
-        legs.append(Leg(name=None if name is None else str(name),
-                        highway=str(data.get("highway") or "footway"),
-                        length_m=float(data["length"]), bearing_start=start, bearing_end=end,
-                        crossings=crossings, service=data.get("service")))
-    return legs
 
 
 def side_of(state_side: int) -> str:

@@ -13,13 +13,12 @@ import shapely
 from shapely.geometry import Point
 
 from safepassage.crossings import Arm, NodeArms
-from safepassage.directions import build_directions
+from safepassage.directions import build_directions, route_legs
 from safepassage.pipeline import RouteSettings, compute_routes, routes_frame
 from safepassage.routing import (
     LAMBDAS,
     build_state_graph,
     route_geometry,
-    route_legs,
     safe_routes,
     shortest_path_tree,
 )
