@@ -49,3 +49,22 @@ def test_code_is_ruff_clean():
 
         pytest.skip("ruff is not installed (pip install ruff)")
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+#: The package's modules in data-flow order (docs/ARCHITECTURE.md).
+FLOW = ["settings", "errors", "io", "progress", "sites", "graph", "features", "source", "safety",
+        "crossings", "routing", "directions", "locate", "coverage", "planfile", "offline",
+        "chromium", "plot", "handouts", "pipeline", "batch", "cli"]
+
+
+def test_data_flows_one_way():
+    modules = {p.stem for p in (ROOT / "safepassage").glob("*.py")} - {"__init__"}
+    assert modules == set(FLOW), "add new modules to FLOW and docs/ARCHITECTURE.md"
+    rank = {m: i for i, m in enumerate(FLOW)}
+    backwards = []
+    for m in FLOW:
+        text = (ROOT / "safepassage" / f"{m}.py").read_text()
+        for imp in set(re.findall(r"^\s*from \.(\w+) import", text, flags=re.M)):
+            if rank[imp] > rank[m]:
+                backwards.append(f"{m} imports {imp}")
+    assert backwards == []
