@@ -64,6 +64,22 @@ CENTER = (34.05060, -118.24620)
 # load) presses the full-screen and locate buttons and writes what it sees into <body>
 # attributes, so a --dump-dom shows whether any injected handler ran (window.__xss).
 OBSERVER = """<script>
+// The browser's own answers (full screen refused, location denied) arrive on its schedule, not
+// on the virtual clock, so under load they could come after the page is read. Give the same
+// answers at once: no Fullscreen API (as on an iPhone), and location permission denied.
+Object.defineProperty(document, "fullscreenEnabled", {value: false, configurable: true});
+if (!Object.getOwnPropertyDescriptor(navigator, "geolocation")) {  // a test may fake a fix
+  Object.defineProperty(navigator, "geolocation", {value: {
+    getCurrentPosition: function (ok, fail) {
+      setTimeout(function () { fail({code: 1, message: "User denied Geolocation"}); }, 0);
+    },
+    watchPosition: function (ok, fail) {
+      setTimeout(function () { fail({code: 1, message: "User denied Geolocation"}); }, 0);
+      return 1;
+    },
+    clearWatch: function () {}
+  }, configurable: true});
+}
 window.__errors = [];
 window.addEventListener("error", function (e) { window.__errors.push(String(e.message)); });
 window.addEventListener("load", function () {
@@ -73,16 +89,25 @@ window.addEventListener("load", function () {
     var loc = document.querySelector(".sp-locate-button");
     if (fs) { fs.click(); }
     if (loc) { loc.click(); }
-    setTimeout(function () {
-      var body = document.body;
+    // the browser refuses full screen asynchronously (later on a busy machine): poll for the
+    // fallback instead of guessing how long that takes
+    var waited = 0;
+    (function report() {
+      var full = map && /\\bsp-is-fullscreen\\b/.test(map.className);
       var msg = document.querySelector(".sp-locate-message");
+      var pending = (fs && !full) || (loc && !(msg && msg.textContent));
+      if (pending && waited < 3500) {
+        waited += 100;
+        setTimeout(report, 100);
+        return;
+      }
+      var body = document.body;
       body.setAttribute("data-xss", String(window.__xss || 0));
       body.setAttribute("data-errors", window.__errors.join(" | "));
-      body.setAttribute("data-fullscreen",
-                        map && /\\bsp-is-fullscreen\\b/.test(map.className) ? "1" : "0");
+      body.setAttribute("data-fullscreen", full ? "1" : "0");
       body.setAttribute("data-locate-message", msg ? msg.textContent : "");
       body.setAttribute("data-done", "1");
-    }, 1500);
+    })();
   }, 300);
 });
 </script>"""
