@@ -660,7 +660,58 @@ def build_directions(
     steps.append(_close(current))
     steps.extend(_cross_steps(trailing_crossings))
     steps.append(arrive)
+    steps = _merge_jogs(steps)
     return _merge_split_crossings(steps) if merge_divided else steps
+
+
+#: A sidestep this short (a jog around a planter, a kerb ramp) is not narrated as two turns.
+JOG_MAX_M = 15.0
+
+
+def _side(modifier: str | None) -> str | None:
+    if not modifier or modifier in ("straight", "u-turn"):
+        return None
+    return "left" if modifier.endswith("left") else "right"
+
+
+def _way(step: Step) -> str | None:
+    # a named street is the same way on its sidewalk or its roadway; unnamed ways go by kind
+    return step.street.casefold() if step.street else step.way_kind
+
+
+def _merge_jogs(steps: list[Step]) -> list[Step]:
+    """Fold "turn right for 20 feet, turn left" on the same way into the walk before it.
+
+    A jog is a walking step shorter than :data:`JOG_MAX_M` on the same street (or the same
+    kind of unnamed way) as the steps around it, entered by a turn one way and left by a turn
+    the other way: the walker keeps going the same way, so it is not narrated. Its length and
+    the next step's join the previous step.
+    """
+    out = list(steps)
+    i = 0
+    while i + 2 < len(out):
+        a, jog, b = out[i], out[i + 1], out[i + 2]
+        same = _way(a) == _way(jog) == _way(b)
+        if (a.action in ("depart", "continue", "turn") and jog.action == "turn"
+                and b.action == "turn" and same and jog.distance_m < JOG_MAX_M
+                and _side(jog.modifier) is not None
+                and _side(b.modifier) not in (None, _side(jog.modifier))):
+            out[i] = replace(a, distance_m=a.distance_m + jog.distance_m + b.distance_m)
+            del out[i + 1:i + 3]
+            continue
+        # A corner cut twice: on A, a few metres of B, a few metres of A again, then B for
+        # real. Say it once: stay on A, then turn onto B.
+        if i + 3 < len(out):
+            d = out[i + 3]
+            if (a.action in ("depart", "continue", "turn") and jog.action == "turn"
+                    and b.action == "turn" and d.action == "turn"
+                    and _way(b) == _way(a) and _way(jog) == _way(d) != _way(a)
+                    and jog.distance_m < JOG_MAX_M and b.distance_m < JOG_MAX_M):
+                out[i] = replace(a, distance_m=a.distance_m + jog.distance_m + b.distance_m)
+                del out[i + 1:i + 3]
+                continue
+        i += 1
+    return out
 
 
 #: A street crossed twice with at most this much walking straight on in between is one

@@ -688,3 +688,28 @@ def test_a_divided_street_is_crossed_once():
     assert math.isclose(sum(s.distance_m for s in steps), 152.0)
     text = render_directions(steps)
     assert sum("Cross South Hill Street" in t for t in text) == 1
+
+
+def test_a_short_jog_on_the_same_path_is_not_narrated():
+    legs = [
+        Leg(None, "footway", 27.0, 135.0, 135.0),
+        Leg(None, "footway", 6.0, 225.0, 225.0),   # right, 20 ft
+        Leg(None, "footway", 107.0, 135.0, 135.0),  # left again
+        Leg(None, "footway", 60.0, 225.0, 225.0),   # a real turn
+    ]
+    steps = build_directions(legs, origin="A", destination="B")
+    walks = [s for s in steps if s.action in ("depart", "continue", "turn")]
+    assert [round(s.distance_m) for s in walks] == [140, 60]
+    assert math.isclose(sum(s.distance_m for s in steps), 200.0)
+
+
+def test_a_corner_cut_twice_is_said_once():
+    legs = [
+        Leg("South Grand Avenue", "primary", 300.0, 45.0, 45.0),
+        Leg("West 3rd Street", "secondary", 6.0, 315.0, 315.0),
+        Leg("South Grand Avenue", "primary", 9.0, 45.0, 45.0),
+        Leg("West 3rd Street", "secondary", 60.0, 315.0, 315.0),
+    ]
+    text = render_directions(build_directions(legs, origin="A", destination="B"))
+    assert text[1].startswith("Turn left onto West 3rd Street")
+    assert sum("South Grand Avenue" in t for t in text) == 1
