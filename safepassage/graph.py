@@ -40,7 +40,6 @@ import osmnx as ox
 from . import __version__, settings
 from .errors import DataUnavailableError, InputError
 from .io import atomic_dir, atomic_write_json
-from .sites import Site
 
 log = logging.getLogger(__name__)
 
@@ -826,19 +825,3 @@ def graph_from_point(lat: float, lon: float, radius_m: float) -> nx.MultiDiGraph
         query={"point": [lat, lon], "radius_m": radius_m}, retrieved=_now(),
     ).to_dict()
     return G
-
-
-def cached_radius(folder: str | Path) -> float | None:
-    """The radius a verified cache entry was fetched with, or ``None`` if unusable."""
-    try:
-        meta = read_cache_meta(folder)
-    except CacheError:
-        return None
-    radius = meta.get("provenance", {}).get("query", {}).get("radius_m")
-    return float(radius) if radius is not None else None
-
-
-def site_cache_ok(site: Site, radius_m: float, cache_dir: str | Path | None = None) -> bool:
-    """True if the cache holds a verified entry for ``site`` covering ``radius_m``."""
-    r = cached_radius(cache_dir_for(site.slug, cache_dir))
-    return r is not None and r + 1e-6 >= radius_m

@@ -20,7 +20,7 @@ import shapely
 from . import settings
 from .directions import build_directions, render_directions, route_legs, summary_line
 from .errors import InputError
-from .graph import nearest_node, project_points
+from .graph import nearest_node
 from .io import read_geojson_features, write_geojson, write_gpx
 from .routing import RoutePlan, route_geometry, safe_routes
 from .safety import (
@@ -331,15 +331,8 @@ SUMMARY_LEGEND = ("pairs are safe route / shortest route; Unsig. art. X = crossi
                   "roads without a signal; Zone m = metres in risk zones or incident hot spots")
 
 
-def project_lonlat(area: Area, lon: float, lat: float) -> tuple[float, float]:
-    """A WGS84 point in the area's projected CRS."""
-    x, y = project_points(area.G, [lon], [lat])
-    return float(x[0]), float(y[0])
-
-
 # ---------------------------------------------------------------------------------------------
 # The whole plan
-
 
 
 @dataclass

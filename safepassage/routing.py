@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 from shapely.ops import linemerge
 
-from .crossings import CENTRE, LEFT, RIGHT, Arm, CrossingModel
+from .crossings import CENTRE, LEFT, Arm, CrossingModel
 from .safety import EdgeRisk
 
 #: Weights of risk against length for the candidate trees; 1e-6 stands for λ = 0 with ties
@@ -681,8 +681,3 @@ def edge_bearings(line: LineString) -> tuple[float, float]:
     start = math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
     end = math.degrees(math.atan2(xb - xa, yb - ya)) % 360.0
     return start, end
-
-
-def side_of(state_side: int) -> str:
-    """"right", "left" or "centre" for a state's side."""
-    return {RIGHT: "right", LEFT: "left", CENTRE: "centre"}[state_side]

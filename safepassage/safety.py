@@ -44,7 +44,7 @@ import csv
 import datetime as dt
 import math
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -716,15 +716,3 @@ def load_zones(
         default = (profile or load_profile())["zones"]["penalty"]
         zones.penalize = read_zones(penalize, default_factor=default)
     return zones
-
-
-def summarize_profile(profile: Profile) -> Sequence[str]:
-    """Lines describing a profile's main weights, for ``--help`` style output."""
-    c, w = profile["crossing"], profile["way"]
-    return [
-        f"profile {profile.name}: {profile.description}",
-        f"  arterial crossing: signal {c['signal']:g} m, stop {c['stop']:g} m, "
-        f"crosswalk {c['crosswalk']:g} m, none {c['none']:g} m",
-        f"  alley ×{w['alley']:g}, service ×{w['service']:g}, steps ×{w['steps']:g}; "
-        f"max detour {profile['walk']['max_detour_pct']:g} %",
-    ]

@@ -453,17 +453,6 @@ def load_area(
     return Area(site, source, G, dest, origin, snap, radius_m, notes)
 
 
-def cache_status(site: Site, cache_dir: str | Path | None = None) -> dict[str, Any]:
-    """What the cache holds for a site: for ``safepassage fetch`` and ``sites --json``."""
-    folder = cache_dir_for(site.slug, cache_dir)
-    try:
-        meta = read_cache_meta(folder)
-    except CacheError as exc:
-        return {"cached": False, "folder": str(folder), "problem": str(exc)}
-    return {"cached": True, "folder": str(folder), **meta["provenance"]}
-
-
 __all__ = [
-    "Area", "Source", "cache_status", "demo_site", "fetch", "load_area",
-    "load_network", "source_from_options",
+    "Area", "Source", "demo_site", "fetch", "load_area", "load_network", "source_from_options",
 ]
