@@ -59,6 +59,7 @@ from .io import atomic_dir, atomic_write_bytes
 from .locate import MaximalCovering, SetCovering, allocate_pool, coverage_curve
 from .routing import RoutePlan, safe_routes
 from .safety import WINDOWS, Profile, RiskZones, TimeWindow, edge_risk, load_profile, parse_window
+from .utils import COMPASS_POINTS, compass_point, edge_name, haversine_m, planar_bearing
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -132,8 +133,6 @@ _RANK = {"trunk": 0, "primary": 1, "secondary": 2, "tertiary": 3, "unclassified"
 _WAY_WORDS = {"footway": "footpath", "path": "path", "steps": "steps", "pedestrian":
               "pedestrian way", "service": "service road", "track": "track", "corridor":
               "passage", "cycleway": "path", "living_street": "street", "residential": "street"}
-
-_COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,21 +236,6 @@ def kind_weight(
 # The street network, as segments (both directions of a street are one segment)
 
 
-def _first(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return value[0] if value else None
-    return value
-
-
-def _street(data: Mapping[str, Any]) -> str | None:
-    """The street an edge belongs to: its name, or the street a sidewalk runs along."""
-    name = _first(data.get("name")) or _first(data.get("street_name"))
-    if name is None or (isinstance(name, float) and math.isnan(name)):
-        return None
-    text = str(name).strip()
-    return text or None
-
-
 @dataclass
 class _Network:
     """Per-graph tables shared by every window (built once, cached per graph)."""
@@ -346,8 +330,8 @@ def _network(G: nx.MultiDiGraph) -> _Network:
         seg_len.append(float(data.get("length", geom.length)))
         seg_id.append(sid)
         seg_edges.append(members)
-        seg_street.append(_street(data))
-        seg_highway.append(str(_first(data.get("highway")) or "footway"))
+        seg_street.append(edge_name(data))
+        seg_highway.append(str(data.get("highway") or "footway"))
         seg_geom.append(geom)
     su = np.array(seg_u, dtype=np.int64)
     sv = np.array(seg_v, dtype=np.int64)
@@ -584,10 +568,10 @@ def _bare_street(street: str) -> str:
 
 def _corner_code(word: str) -> str | None:
     w = word.lower()
-    if w.upper() in _COMPASS:
+    if w.upper() in COMPASS_POINTS:
         return w.upper()
     full = _ABBREVIATIONS.get(w, w)
-    for code in _COMPASS:
+    for code in COMPASS_POINTS:
         if _ABBREVIATIONS.get(code.lower()) == full:
             return code
     return None
@@ -759,8 +743,7 @@ def _disambiguate(names: list[str], xs: np.ndarray, ys: np.ndarray) -> list[str]
             dx, dy = float(xs[i]) - cx, float(ys[i]) - cy
             if math.hypot(dx, dy) < 4.0:
                 continue
-            octant = round((math.degrees(math.atan2(dx, dy)) % 360.0) / 45.0) % 8
-            out[i] = f"{nm} ({_COMPASS[octant]} corner)"
+            out[i] = f"{nm} ({compass_point(planar_bearing(dx, dy))} corner)"
         seen: dict[str, int] = {}
         for i in idx:
             seen[out[i]] = seen.get(out[i], 0) + 1
@@ -2623,13 +2606,6 @@ def read_coverage_json(path_or_obj: str | Path | Mapping[str, Any]) -> dict[str,
     return data
 
 
-def _haversine(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a["lat"], a["lon"], b["lat"], b["lon"]))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * 6_371_000.0 * math.asin(math.sqrt(h))
-
-
 def _shift_figures(shift: Mapping[str, Any]) -> dict[str, Any]:
     return {"covered_pct": shift.get("covered_pct"), "officers": shift.get("officers"),
             "officer_hours": shift.get("officer_hours"),
@@ -2733,7 +2709,8 @@ def compare_plans(
     for w in shared:
         pa = [p for p in a["posts"] if p["window"] == w]
         pb = [p for p in b["posts"] if p["window"] == w]
-        pairs = sorted((_haversine(x, y), i, j) for i, x in enumerate(pa)
+        pairs = sorted((haversine_m(x["lat"], x["lon"], y["lat"], y["lon"]), i, j)
+                       for i, x in enumerate(pa)
                        for j, y in enumerate(pb))
         used_a: set[int] = set()
         used_b: set[int] = set()

@@ -38,12 +38,22 @@ but otherwise passed through as given; street names are never translated.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from safepassage.errors import InputError
+from .utils import (
+    COMPASS_WORDS,
+    Lang,
+    Units,
+    check_lang,
+    check_units,
+    clean_name,
+    clean_text,
+    compass_word,
+    format_distance,
+    round_half_up,
+)
 
 if TYPE_CHECKING:  # only for annotations: routing never imports this module
     import networkx as nx
@@ -67,9 +77,6 @@ __all__ = [
     "way_kind",
 ]
 
-Lang = Literal["en", "es"]
-Units = Literal["imperial", "metric"]
-
 #: Runs of unnamed legs shorter than this (metres) are folded into a neighbouring step.
 CONNECTOR_MAX_M: float = 15.0
 
@@ -80,30 +87,8 @@ CROSSWALK_MAX_M: float = 40.0
 #: Merge threshold: consecutive legs of one way merge unless the bearing changes this much.
 _MERGE_MAX_DEG = 45.0
 
-_FOOT_M = 0.3048
-_MILE_M = 1609.344
-_TENTH_MILE_FT = 528.0
-
-_COMPASS = (
-    "north",
-    "northeast",
-    "east",
-    "southeast",
-    "south",
-    "southwest",
-    "west",
-    "northwest",
-)
-_COMPASS_ES = {
-    "north": "norte",
-    "northeast": "noreste",
-    "east": "este",
-    "southeast": "sureste",
-    "south": "sur",
-    "southwest": "suroeste",
-    "west": "oeste",
-    "northwest": "noroeste",
-}
+#: Spanish compass words for the English ones steps carry.
+_COMPASS_ES = dict(zip(COMPASS_WORDS["en"], COMPASS_WORDS["es"], strict=True))
 
 _CONTROLS = ("signal", "stop", "crosswalk", "none")
 
@@ -128,7 +113,6 @@ _STREET = frozenset(
         "tertiary_link",
     }
 )
-_DRIVEWAY_SERVICE = frozenset({"driveway", "parking_aisle", "drive-through", "parking"})
 
 # Unnamed ways: (English, Spanish) descriptions, used with "on"/"along" and "por"/"hacia".
 _WAY_TEXT = {
@@ -140,13 +124,6 @@ _WAY_TEXT = {
     "street": ("the unnamed street", "la calle sin nombre"),
 }
 
-# Characters removed from names: bidirectional embeddings/overrides/isolates and marks, the
-# zero-width space and the byte-order mark (they can reorder or hide printed text).
-_STRIP_CHARS = dict.fromkeys(
-    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\ufeff"),
-    None,
-)
-_MAX_NAME_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -245,30 +222,6 @@ class Step:
 # --------------------------------------------------------------------------------------------
 
 
-def _clean_text(value: object) -> str:
-    """Return ``value`` as one tidy line of plain text ("" for None or empty)."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        # osmnx may give a list of names for a simplified edge; use the first usable one.
-        for item in value:
-            text = _clean_text(item)
-            if text:
-                return text
-        return ""
-    text = unicodedata.normalize("NFC", str(value)).translate(_STRIP_CHARS)
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
-    text = " ".join(text.split())
-    if len(text) > _MAX_NAME_CHARS:
-        text = text[: _MAX_NAME_CHARS - 1].rstrip() + "…"
-    return text
-
-
-def _clean_name(value: object) -> str | None:
-    text = _clean_text(value)
-    return text or None
-
-
 def _finite_bearing(value: object) -> float | None:
     try:
         number = float(value)  # type: ignore[arg-type]
@@ -277,28 +230,6 @@ def _finite_bearing(value: object) -> float | None:
     if not math.isfinite(number):
         return None
     return number % 360.0
-
-
-def _round_half_up(x: float) -> int:
-    return math.floor(x + 0.5)
-
-
-def _check_lang(lang: str) -> Lang:
-    code = str(lang).strip().lower().replace("_", "-").split("-")[0]
-    if code == "en":
-        return "en"
-    if code == "es":
-        return "es"
-    raise InputError(f"unsupported language {lang!r}: use 'en' or 'es'")
-
-
-def _check_units(units: str) -> Units:
-    key = str(units).strip().lower()
-    if key == "imperial":
-        return "imperial"
-    if key == "metric":
-        return "metric"
-    raise InputError(f"unsupported units {units!r}: use 'imperial' or 'metric'")
 
 
 def _capitalize(text: str) -> str:
@@ -323,13 +254,13 @@ def way_kind(highway: object, service: object = None) -> str:
         (``service=alley``); ``"driveway"`` (any other or missing ``service``); ``"street"``
         (the road classes).
     """
-    hw = _clean_text(highway).lower()
+    hw = clean_text(highway).lower()
     if hw == "steps":
         return "steps"
     if hw in _FOOTPATH:
         return "footpath"
     if hw == "service":
-        svc = _clean_text(service).lower()
+        svc = clean_text(service).lower()
         if svc == "alley":
             return "alley"
         return "driveway"
@@ -362,7 +293,7 @@ def heading_name(bearing: float) -> str:
     b = _finite_bearing(bearing)
     if b is None:
         raise ValueError(f"bearing must be a finite number, not {bearing!r}")
-    return _COMPASS[_round_half_up(b / 45.0) % 8]
+    return compass_word(b, "en")
 
 
 def turn_angle(bearing_from: float, bearing_to: float) -> float:
@@ -419,7 +350,7 @@ def classify_turn(delta: float) -> str:
 
 
 def _narrated(crossing: Crossing) -> bool:
-    return bool(_clean_name(crossing.street)) or bool(crossing.arterial)
+    return bool(clean_name(crossing.street)) or bool(crossing.arterial)
 
 
 # --------------------------------------------------------------------------------------------
@@ -456,11 +387,11 @@ class _Open:
 
 
 def _clean_crossing(crossing: Crossing) -> Crossing:
-    control = _clean_text(crossing.control).lower()
+    control = clean_text(crossing.control).lower()
     if control not in _CONTROLS:
         control = "none"
     return Crossing(
-        street=_clean_name(crossing.street), control=control, arterial=bool(crossing.arterial)
+        street=clean_name(crossing.street), control=control, arterial=bool(crossing.arterial)
     )
 
 
@@ -468,7 +399,7 @@ def _info(leg: Leg) -> _Info:
     length = float(leg.length_m)
     if not math.isfinite(length) or length < 0:
         raise ValueError(f"leg length must be a finite, non-negative number, not {leg.length_m!r}")
-    name = _clean_name(leg.name)
+    name = clean_name(leg.name)
     kind = way_kind(leg.highway, leg.service)
     key = ("name", name.casefold()) if name else ("kind", kind)
     narrated = tuple(_clean_crossing(c) for c in leg.crossings if _narrated(c))
@@ -604,8 +535,8 @@ def build_directions(
     the module docstring. The function is deterministic: the same legs give the same steps.
     """
     infos = [_info(leg) for leg in legs]
-    origin_name = _clean_text(origin)
-    destination_name = _clean_text(destination)
+    origin_name = clean_text(origin)
+    destination_name = clean_text(destination)
     arrive = Step(
         action="arrive",
         modifier=None,
@@ -758,73 +689,6 @@ def _merge_split_crossings(steps: list[Step]) -> list[Step]:
 # --------------------------------------------------------------------------------------------
 
 
-def _number(tenths: int, lang: Lang) -> str:
-    whole, frac = divmod(tenths, 10)
-    if frac == 0:
-        return str(whole)
-    return f"{whole}{',' if lang == 'es' else '.'}{frac}"
-
-
-def format_distance(meters: float, lang: str = "en", units: str = "imperial") -> str:
-    """Format a walking distance for reading aloud or printing.
-
-    Parameters
-    ----------
-    meters : float
-        Distance in metres (finite, not negative).
-    lang : {"en", "es"}
-        Language of the unit words; Spanish uses a decimal comma.
-    units : {"imperial", "metric"}
-        Imperial: feet below 0.1 mile (528 ft), to the nearest 10 ft below 300 ft and the
-        nearest 50 ft from there (at most 500 ft); otherwise miles to one decimal ("0.3
-        miles", "1 mile", "2 miles"). Metric: metres to the nearest 10 m below 1 km,
-        otherwise kilometres to one decimal ("1 kilometer", "1.2 kilometers").
-
-    Returns
-    -------
-    str
-        E.g. ``"450 feet"``, ``"0.3 miles"``, ``"0,3 millas"``, ``"1 milla"``, ``"120 metros"``.
-        Any positive distance is at least "10 feet" / "10 meters"; zero is "0 feet".
-
-    Raises
-    ------
-    ValueError
-        If ``meters`` is negative or not finite.
-    InputError
-        If ``lang`` or ``units`` is not supported.
-    """
-    code = _check_lang(lang)
-    system = _check_units(units)
-    m = float(meters)
-    if not math.isfinite(m) or m < 0:
-        raise ValueError(f"distance must be a finite, non-negative number, not {meters!r}")
-    if system == "imperial":
-        feet = m / _FOOT_M
-        if feet < _TENTH_MILE_FT:
-            if m == 0:
-                count = 0
-            elif feet < 300:
-                count = max(10, _round_half_up(feet / 10) * 10)
-            else:
-                count = min(500, _round_half_up(feet / 50) * 50)
-            return f"{count} {'pies' if code == 'es' else 'feet'}"
-        tenths = _round_half_up(m / _MILE_M * 10)
-        if code == "es":
-            word = "milla" if tenths == 10 else "millas"
-        else:
-            word = "mile" if tenths == 10 else "miles"
-        return f"{_number(tenths, code)} {word}"
-    rounded = 0 if m == 0 else max(10, _round_half_up(m / 10) * 10)
-    if rounded < 1000:
-        return f"{rounded} {'metros' if code == 'es' else 'meters'}"
-    tenths = _round_half_up(m / 100)
-    if code == "es":
-        word = "kilómetro" if tenths == 10 else "kilómetros"
-    else:
-        word = "kilometer" if tenths == 10 else "kilometers"
-    return f"{_number(tenths, code)} {word}"
-
-
 def _way_text(street: str | None, kind: str | None, lang: Lang) -> str:
     if street:
         return street
@@ -834,7 +698,7 @@ def _way_text(street: str | None, kind: str | None, lang: Lang) -> str:
 
 def _walk_clause(step: Step, lang: Lang, distance: str, *, with_place: bool = True) -> str:
     """Lower-case clause describing the walking of a step ("walk north on X for 450 feet")."""
-    street = _clean_name(step.street)
+    street = clean_name(step.street)
     place = _way_text(street, step.way_kind, lang)
     heading = step.heading if step.heading in _COMPASS_ES else None
     stairs = street is None and step.way_kind == "steps"
@@ -885,8 +749,8 @@ _CONTROL_ES = {
 
 def _render_cross(step: Step, lang: Lang) -> str:
     crossing = step.crossing
-    street = _clean_name(crossing.street if crossing is not None else step.street)
-    control = _clean_text(crossing.control).lower() if crossing is not None else "none"
+    street = clean_name(crossing.street if crossing is not None else step.street)
+    control = clean_text(crossing.control).lower() if crossing is not None else "none"
     if control not in _CONTROLS:
         control = "none"
     arterial = bool(crossing.arterial) if crossing is not None else False
@@ -904,7 +768,7 @@ def _render_cross(step: Step, lang: Lang) -> str:
 
 
 def _render_depart(step: Step, lang: Lang, units: Units) -> str:
-    origin = _clean_text(step.place)
+    origin = clean_text(step.place)
     heading = step.heading if step.heading in _COMPASS_ES else None
     if step.distance_m > 0:
         clause = _walk_clause(step, lang, format_distance(step.distance_m, lang, units))
@@ -928,7 +792,7 @@ def _render_depart(step: Step, lang: Lang, units: Units) -> str:
 def _render_walk(step: Step, lang: Lang, units: Units) -> str:
     distance = format_distance(step.distance_m, lang, units)
     clause = _walk_clause(step, lang, distance)
-    street = _clean_name(step.street)
+    street = clean_name(step.street)
     stairs = street is None and step.way_kind == "steps"
     modifier = step.modifier or "straight"
     if step.action == "continue" or modifier == "straight":
@@ -982,12 +846,12 @@ def render_step(step: Step, lang: str = "en", units: str = "imperial") -> str:
     ValueError
         If the step's action is unknown.
     """
-    code = _check_lang(lang)
-    system = _check_units(units)
+    code = check_lang(lang)
+    system = check_units(units)
     if step.action == "depart":
         return _render_depart(step, code, system)
     if step.action == "arrive":
-        place = _clean_text(step.place)
+        place = clean_text(step.place)
         if code == "es":
             return f"Llegará a {place}." if place else "Llegará a su destino."
         return f"Arrive at {place}." if place else "Arrive at your destination."
@@ -1048,12 +912,12 @@ def summary_line(
     ValueError
         If ``length_m`` or ``walk_min`` is negative or not finite.
     """
-    code = _check_lang(lang)
+    code = check_lang(lang)
     distance = format_distance(length_m, code, units)
     minutes_f = float(walk_min)
     if not math.isfinite(minutes_f) or minutes_f < 0:
         raise ValueError(f"walking time must be a finite, non-negative number, not {walk_min!r}")
-    minutes = max(1, _round_half_up(minutes_f))
+    minutes = max(1, round_half_up(minutes_f))
     hours, rest = divmod(minutes, 60)
     if code == "es":
         min_word = "minuto" if rest == 1 else "minutos"

@@ -43,6 +43,7 @@ from . import settings
 from .errors import InputError
 from .graph import _check_file, clean_value, overpass_errors
 from .io import read_geojson_features
+from .utils import haversine_m
 
 #: Destination kinds, in the order reports list them.
 KINDS: tuple[str, ...] = (
@@ -214,14 +215,6 @@ def features_from_file(
     return dest
 
 
-def _haversine_m(lat1: Any, lon1: Any, lat2: float, lon2: float) -> np.ndarray:
-    r = 6_371_008.8
-    p1, p2 = np.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, np.radians(lon2 - np.asarray(lon1, dtype=float))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * r * np.arcsin(np.sqrt(a))
-
-
 def within_radius(
     dest: gpd.GeoDataFrame, point: tuple[float, float], radius_m: float
 ) -> gpd.GeoDataFrame:
@@ -229,7 +222,7 @@ def within_radius(
     if len(dest) == 0:
         return dest
     rp = dest.geometry.representative_point()
-    d = _haversine_m(rp.y.to_numpy(), rp.x.to_numpy(), point[0], point[1])
+    d = haversine_m(rp.y.to_numpy(), rp.x.to_numpy(), point[0], point[1])
     return dest[d <= radius_m].copy()
 
 
@@ -269,7 +262,7 @@ def metro_stops(
     """
     path = Path(path) if path else settings.geodata_folder / "la_metro_stops.csv"
     df = pd.read_csv(path, dtype={"stop_id": str})
-    d = _haversine_m(df["lat"].to_numpy(), df["lon"].to_numpy(), point[0], point[1])
+    d = haversine_m(df["lat"].to_numpy(), df["lon"].to_numpy(), point[0], point[1])
     df = df[d <= radius_m]
     if len(df) == 0:
         return empty_destinations()

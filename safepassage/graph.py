@@ -40,6 +40,7 @@ import osmnx as ox
 from . import __version__, settings
 from .errors import DataUnavailableError, InputError
 from .io import atomic_dir, atomic_write_json
+from .utils import clean_name, haversine_m
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ _NOT_WALKABLE = {
 MISSING = {"", "nan", "none", "null", "NaN", "None", "NULL"}
 
 #: Version of the cache layout and preparation; a cache written by another version is rebuilt.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 _FILE_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml", ".osm.xml")
 
@@ -171,9 +172,7 @@ def _within(lat: float, lon: float, clip: tuple[float, float, float] | None) -> 
     if clip is None:
         return True
     clat, clon, radius = clip
-    dy = (lat - clat) * 111_320.0
-    dx = (lon - clon) * 111_320.0 * math.cos(math.radians(clat))
-    return dx * dx + dy * dy <= radius * radius
+    return haversine_m(lat, lon, clat, clon) <= radius
 
 
 def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None) -> int:
@@ -392,9 +391,17 @@ def _first(value: Any) -> Any:
 def _derive_edge_attrs(G: nx.MultiDiGraph) -> None:
     """Normalise tag values into typed attributes the safety model reads."""
     for _, _, data in G.edges(data=True):
-        for key in ("highway", "name", "lit", "service", "footway", "crossing", "surface"):
+        for key in ("highway", "lit", "service", "footway", "crossing", "surface"):
             if key in data:
                 data[key] = _first(data[key])
+        # Names are user-edited text: cleaned once here, where they enter, for every output.
+        for key in ("name", "street_name"):
+            if key in data:
+                name = clean_name(data[key])
+                if name is None:
+                    del data[key]
+                else:
+                    data[key] = name
         rev = bool(_first(data.get("reversed", False)))
         fwd, bwd = (":backward", ":forward") if rev else (":forward", ":backward")
         control = clean_value(data.get("control_type" + fwd))
@@ -579,7 +586,7 @@ def _record_hidden_arms(G: nx.MultiDiGraph, hidden: list[tuple[Any, Any, Any]]) 
         arms.setdefault(u, []).append({
             "bearing": round(bearing, 1),
             "highway": str(_first(d.get("highway"))),
-            "name": None if d.get("name") is None else str(_first(d.get("name"))),
+            "name": clean_name(d.get("name")),
             "aadt": _number(d.get("aadt", d.get("self_aadt"))),
             "lanes": _number(d.get("lanes")),
             "maxspeed": _number(d.get("maxspeed")),

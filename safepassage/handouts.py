@@ -59,8 +59,6 @@ from .plot import (
     add_gap_line,
     add_map_css,
     add_street_labels,
-    clean_name,
-    compass_word,
     data_sources,
     kind_symbol_html,
     latlon_parts,
@@ -77,6 +75,16 @@ from .plot import (
 )
 from .sites import slugify
 from .source import Area
+from .utils import (
+    COMPASS_WORDS,
+    LANGS,
+    check_lang,
+    check_units,
+    clean_name,
+    clock_text,
+    compass_word,
+    format_distance,
+)
 
 __all__ = [
     "LANGS",
@@ -87,7 +95,6 @@ __all__ = [
     "handout_html",
     "handout_row",
     "post_name",
-    "short_distance",
     "write_handout",
     "write_handout_pdf",
     "write_handout_pdfs",
@@ -96,8 +103,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Languages a handout can be written in.
-LANGS: tuple[str, ...] = ("en", "es")
 
 #: The safe route's colour on handouts (Okabe-Ito blue), with a white casing.
 ROUTE_COLOUR = "#0072b2"
@@ -209,58 +214,30 @@ _MONTHS = {
 }
 
 
-_COMPASS_ES = {"N": "norte", "NE": "noreste", "E": "este", "SE": "sureste", "S": "sur",
-               "SW": "suroeste", "W": "oeste", "NW": "noroeste"}
-_WAY_ES = {"north": "norte", "south": "sur", "east": "este", "west": "oeste"}
+_WAY_ES = dict(zip(COMPASS_WORDS["en"], COMPASS_WORDS["es"], strict=True))
 _POST_NAME_ES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"^(?P<a>.+?) & (?P<b>.+?) \((?P<c>[NESW]{1,2}) corner\)$"),
-     lambda m: f"{m['a']} y {m['b']} (esquina {_COMPASS_ES[m['c']]})"),
+     lambda m: f"{m['a']} y {m['b']} (esquina {compass_word(m['c'], 'es')})"),
     (re.compile(r"^(?P<a>.+?) & (?P<b>.+?)$"), lambda m: f"{m['a']} y {m['b']}"),
-    (re.compile(r"^(?P<s>.+), (?P<d>\d+ (?:m|ft)) (?P<w>north|south|east|west) of (?P<x>.+)$"),
-     lambda m: f"{m['s']}, a {m['d'].replace(' ft', ' pies')} al {_WAY_ES[m['w']]} de "
-               f"{m['x']}"),
+    (re.compile(r"^(?P<s>.+), (?P<d>[\d.]+ (?:m|ft|mi)) (?P<w>north|south|east|west) of "
+                r"(?P<x>.+)$"),
+     lambda m: f"{m['s']}, a {_spanish_units(m['d'])} al {_WAY_ES[m['w']]} de {m['x']}"),
     (re.compile(r"^footpath near (?P<x>.+)$"), lambda m: f"sendero peatonal cerca de {m['x']}"),
     (re.compile(r"^walkway at (?P<x>.+)$"), lambda m: f"pasillo peatonal en {m['x']}"),
     (re.compile(r"^near (?P<x>.+)$"), lambda m: f"cerca de {m['x']}"),
     (re.compile(r"^at (?P<x>.+)$"), lambda m: f"en {m['x']}"),
     (re.compile(r"^(?P<s>.+?) near (?P<x>.+)$"), lambda m: f"{m['s']}, cerca de {m['x']}"),
 )
+
+
+def _spanish_units(distance: str) -> str:
+    """Spanish unit words: "360 ft" is "360 pies", "0.2 mi" is "0.2 millas"."""
+    number, unit = distance.split()
+    return f"{number} {dict(ft='pies', mi='millas').get(unit, unit)}"
+
+
 _POST_NUMBER = re.compile(r"\s+#\d+$")
 _POST_METRES = re.compile(r", (?P<d>\d+) m (?P<w>north|south|east|west) of ")
-
-#: Metres in a foot.
-FOOT_M = 0.3048
-
-UNITS: tuple[str, ...] = ("imperial", "metric")
-
-
-def _check_units(units: str) -> str:
-    key = str(units).strip().lower()
-    if key not in UNITS:
-        raise InputError(f"unsupported units {units!r}: use 'imperial' or 'metric'")
-    return key
-
-
-def short_distance(metres: float, lang: str = "en", units: str = "imperial") -> str:
-    """A distance as a handout's side notes give it: "590 ft" / "590 pies" / "180 m".
-
-    To the nearest 10 feet (or metres); from 1,000 ft (1 km) on, in miles (kilometres) to one
-    decimal, with Spanish's decimal comma.
-    """
-    units = _check_units(units)
-    m = max(float(metres), 0.0)
-    es = lang == "es"
-    if units == "imperial":
-        feet = m / FOOT_M
-        if feet < 1000:
-            return f"{max(10, round(feet / 10) * 10) if m > 0 else 0} {'pies' if es else 'ft'}"
-        value, unit = m / 1609.344, ("millas" if es else "miles")
-    else:
-        if m < 1000:
-            return f"{max(10, round(m / 10) * 10) if m > 0 else 0} m"
-        value, unit = m / 1000.0, "km"
-    text = f"{value:.1f}"
-    return f"{text.replace('.', ',') if es else text} {unit}"
 
 
 def post_name(name: str, lang: str = "en", units: str = "metric") -> str:
@@ -286,11 +263,12 @@ def post_name(name: str, lang: str = "en", units: str = "metric") -> str:
     -------
     str
     """
-    units = _check_units(units)
+    units = check_units(units)
     text = _POST_NUMBER.sub("", str(name)).strip()
     if units == "imperial":
         text = _POST_METRES.sub(
-            lambda m: f", {round(int(m['d']) / FOOT_M / 10) * 10} ft {m['w']} of ", text)
+            lambda m: f", {format_distance(int(m['d']), 'en', units, short=True)} {m['w']} of ",
+            text)
     if lang != "es":
         return text
     for pattern, make in _POST_NAME_ES:
@@ -300,24 +278,12 @@ def post_name(name: str, lang: str = "en", units: str = "metric") -> str:
     return text
 
 
-def _check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise InputError(f"unknown handout language {lang!r}: use one of {', '.join(LANGS)}")
-    return lang
-
-
 def format_date(day: dt.date, lang: str = "en") -> str:
     """A date as families read it: "November 24, 2026" / "24 de noviembre de 2026"."""
-    month = _MONTHS[_check_lang(lang)][day.month - 1]
+    month = _MONTHS[check_lang(lang)][day.month - 1]
     if lang == "es":
         return f"{day.day} de {month} de {day.year}"
     return f"{month} {day.day}, {day.year}"
-
-
-def _clock(minutes: int, lang: str) -> str:
-    h, m = divmod(minutes % 1440, 60)
-    suffix = ("a. m." if h < 12 else "p. m.") if lang == "es" else ("AM" if h < 12 else "PM")
-    return f"{(h % 12) or 12}:{m:02d} {suffix}"
 
 
 def format_hours(hours: str, lang: str = "en") -> str:
@@ -331,7 +297,7 @@ def format_hours(hours: str, lang: str = "en") -> str:
     a = int(match.group(1)) * 60 + int(match.group(2))
     b = int(match.group(3)) * 60 + int(match.group(4))
     joiner = " a " if lang == "es" else " to "
-    return _clock(a, lang) + joiner + _clock(b, lang)
+    return clock_text(a, lang) + joiner + clock_text(b, lang)
 
 
 def _window_text(window: Any, lang: str) -> str:
@@ -548,10 +514,10 @@ def _units_of(frame: pd.DataFrame, row: pd.Series, units: str | None) -> str:
     ``routes_frame(..., units=...)`` wrote ("0.5 miles" or "0.8 kilometers").
     """
     if units is not None:
-        return _check_units(units)
+        return check_units(units)
     given = getattr(frame, "attrs", {}).get("units")
     if given:
-        return _check_units(given)
+        return check_units(given)
     text = " ".join(str(row.get(k) or "") for k in ("summary_en", "summary_es"))
     if re.search(r"\b(feet|foot|miles?|pies|millas?)\b", text):
         return "imperial"
@@ -598,7 +564,7 @@ def handout_html(
     str
         The complete, self-contained page.
     """
-    lang = _check_lang(lang)
+    lang = check_lang(lang)
     t = STRINGS[lang]
     row = handout_row(frame, which)
     units = _units_of(frame, row, units)
@@ -619,8 +585,8 @@ def handout_html(
 
     gap_note = None
     if tail is not None:
-        gap_note = t["dest_gap"].format(name=name,
-                                        distance=short_distance(tail.distance_m, lang, units),
+        distance = format_distance(tail.distance_m, lang, units, short=True)
+        gap_note = t["dest_gap"].format(name=name, distance=distance,
                                         way=compass_word(tail.bearing, lang))
     notes = []
     if area.site.approximate:
@@ -777,7 +743,7 @@ def write_handouts(
         Files written, in destination order then language order.
     """
     wanted = {str(k) for k in kinds}
-    codes = [_check_lang(lang) for lang in langs]
+    codes = [check_lang(lang) for lang in langs]
     unknown = wanted - set(KIND_STYLES)
     if unknown:
         raise InputError(f"unknown destination kind(s) {', '.join(sorted(unknown))}: use "

@@ -48,7 +48,7 @@ import shapely
 from branca.element import MacroElement
 from folium.template import Template
 from folium.utilities import JsCode
-from pyproj import Geod, Transformer
+from pyproj import Transformer
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 
@@ -68,6 +68,14 @@ from .offline import (
 )
 from .safety import parse_window
 from .source import Area
+from .utils import (
+    MINUTES_PER_DAY,
+    bearing_deg,
+    clean_name,
+    format_distance,
+    haversine_m,
+    hhmm,
+)
 
 __all__ = [
     "DARK_COLOURS",
@@ -87,8 +95,6 @@ __all__ = [
     "add_street_labels",
     "approximate_note",
     "base_network_lines",
-    "clean_name",
-    "compass_word",
     "coverage_view",
     "data_sources",
     "kind_symbol_html",
@@ -456,20 +462,6 @@ def latlon_parts(geom: BaseGeometry | None) -> list[list[list[float]]]:
     return out
 
 
-def clean_name(value: Any) -> str | None:
-    """A street name, or None for missing values (the demo extract writes "nan")."""
-    if isinstance(value, list | tuple):
-        value = next((v for v in value if clean_name(v)), None)
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    text = str(value).strip()
-    if not text or text.lower() in ("nan", "none", "null"):
-        return None
-    return text
-
-
 _HIGHWAY_GROUPS: dict[str, str] = {
     **{h: "major" for h in ("motorway", "trunk", "primary", "secondary", "tertiary")},
     **{f"{h}_link": "major" for h in ("motorway", "trunk", "primary", "secondary", "tertiary")},
@@ -834,21 +826,6 @@ START_GAP_M = 15.0
 #: Start symbol stays visible.
 BADGE_NEAR_START_M = 35.0
 
-_GEOD = Geod(ellps="WGS84")
-
-_COMPASS_WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("north", "northeast", "east", "southeast", "south", "southwest", "west",
-           "northwest"),
-    "es": ("norte", "noreste", "este", "sureste", "sur", "suroeste", "oeste", "noroeste"),
-}
-
-
-def compass_word(bearing: float, lang: str = "en") -> str:
-    """The nearest of eight compass directions: 315° is "northwest" ("noroeste")."""
-    words = _COMPASS_WORDS["es" if lang == "es" else "en"]
-    return words[round((float(bearing) % 360.0) / 45.0) % 8]
-
-
 @dataclass(frozen=True)
 class RouteGap:
     """A straight stretch with no mapped street: the site to a route, a route to its place.
@@ -877,15 +854,14 @@ class RouteGap:
 
 def metres_between(a: Point, b: Point) -> float:
     """Distance on the ground between two WGS84 points (lon, lat)."""
-    _, _, d = _GEOD.inv(a.x, a.y, b.x, b.y)
-    return float(d)
+    return haversine_m(a.y, a.x, b.y, b.x)
 
 
 def _gap(a: Point, b: Point, more_than_m: float) -> RouteGap | None:
-    az, _, d = _GEOD.inv(a.x, a.y, b.x, b.y)
+    d = haversine_m(a.y, a.x, b.y, b.x)
     if not math.isfinite(d) or d <= more_than_m:
         return None
-    return RouteGap(a, b, float(d), float(az) % 360.0)
+    return RouteGap(a, b, d, bearing_deg(a.y, a.x, b.y, b.x))
 
 
 def route_gaps(
@@ -1029,10 +1005,9 @@ def _window_hours(window: Any) -> str:
         tw = parse_window(str(name))
     except InputError:
         return ""
-    if tw.minutes >= 1440:
+    if tw.minutes >= MINUTES_PER_DAY:
         return "all day"
-    start, end = tw.start % 1440, tw.end % 1440
-    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+    return f"{hhmm(tw.start)}-{hhmm(tw.end)}"
 
 
 def time_window_label(window: Any) -> str:
@@ -1981,7 +1956,7 @@ def _share(weight: float, total: float) -> str:
 
 
 def _length_text(metres: float) -> str:
-    return f"{metres / 1000:,.1f} km" if metres >= 1000 else f"{metres:,.0f} m"
+    return format_distance(metres, "en", "metric", short=True)
 
 
 def _post_refs(view: CoverageView) -> dict[str, str]:
@@ -2090,7 +2065,7 @@ def _panel_html(area: Area, views: Sequence[CoverageView], title: str,
             figs_text = _length_text(float(g["length_m"]))
             if len(pieces) > 1:
                 figs_text += (f" in {len(pieces)} stretches ("
-                              + ", ".join(f"{x:,.0f}" for x in pieces) + " m)")
+                              + ", ".join(_length_text(x) for x in pieces) + ")")
             if share:
                 figs_text += f", {share} of the walking demand"
             parts.append(f"<li><span class=\"sp-gap-name\">{e(g['name'])}</span> "

@@ -49,10 +49,6 @@ default_radius_m: float = 1200.0
 #: A destination farther than this from the network is reported, not used.
 max_snap_m: float = 250.0
 
-#: Default walking speed, metres per minute (4.8 km/h, a common planning figure for adults;
-#: profiles may set a slower pace for children).
-walk_speed_m_per_min: float = 80.0
-
 #: Officers on duty per window when neither the command line nor a plan file says.
 default_officers: int = 6
 

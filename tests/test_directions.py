@@ -509,13 +509,13 @@ def test_random_routes_keep_distance_crossings_and_shape(seed: int) -> None:
         (325 * FT, "350 feet", "350 pies"),
         (137.16, "450 feet", "450 pies"),
         (527.9 * FT, "500 feet", "500 pies"),  # never "550 feet" just under 0.1 mile
-        (0.1 * MILE, "0.1 miles", "0,1 millas"),
-        (0.3 * MILE, "0.3 miles", "0,3 millas"),
-        (0.949 * MILE, "0.9 miles", "0,9 millas"),
+        (0.1 * MILE, "0.1 miles", "0.1 millas"),
+        (0.3 * MILE, "0.3 miles", "0.3 millas"),
+        (0.949 * MILE, "0.9 miles", "0.9 millas"),
         (0.96 * MILE, "1 mile", "1 milla"),
         (1.0 * MILE, "1 mile", "1 milla"),
         (1.04 * MILE, "1 mile", "1 milla"),
-        (1.06 * MILE, "1.1 miles", "1,1 millas"),
+        (1.06 * MILE, "1.1 miles", "1.1 millas"),
         (2.0 * MILE, "2 miles", "2 millas"),
     ],
 )
@@ -534,7 +534,7 @@ def test_imperial_distances(meters: float, english: str, spanish: str) -> None:
         (994.9, "990 meters", "990 metros"),
         (995.0, "1 kilometer", "1 kilómetro"),
         (1049.0, "1 kilometer", "1 kilómetro"),
-        (1250.0, "1.3 kilometers", "1,3 kilómetros"),
+        (1250.0, "1.3 kilometers", "1.3 kilómetros"),
         (2000.0, "2 kilometers", "2 kilómetros"),
     ],
 )
@@ -565,14 +565,14 @@ def test_unknown_language_or_units_are_input_errors() -> None:
     ("length", "minutes", "lang", "units", "line"),
     [
         (0.4 * MILE, 8.0, "en", "imperial", "0.4 miles, about 8 minutes on foot"),
-        (0.4 * MILE, 8.0, "es", "imperial", "0,4 millas, unos 8 minutos a pie"),
+        (0.4 * MILE, 8.0, "es", "imperial", "0.4 millas, unos 8 minutos a pie"),
         (137.16, 1.7, "en", "imperial", "450 feet, about 2 minutes on foot"),
         (50.0, 0.2, "en", "imperial", "160 feet, about 1 minute on foot"),
         (50.0, 0.2, "es", "metric", "50 metros, alrededor de 1 minuto a pie"),
-        (1250.0, 15.4, "es", "metric", "1,3 kilómetros, unos 15 minutos a pie"),
+        (1250.0, 15.4, "es", "metric", "1.3 kilómetros, unos 15 minutos a pie"),
         (6000.0, 75.0, "en", "metric", "6 kilometers, about 1 hour 15 minutes on foot"),
         (6000.0, 75.0, "es", "metric", "6 kilómetros, aproximadamente 1 hora y 15 minutos a pie"),
-        (9600.0, 120.0, "es", "metric", "9,6 kilómetros, aproximadamente 2 horas a pie"),
+        (9600.0, 120.0, "es", "metric", "9.6 kilómetros, aproximadamente 2 horas a pie"),
     ],
 )
 def test_summary_line(length: float, minutes: float, lang: str, units: str, line: str) -> None:

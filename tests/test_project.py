@@ -52,19 +52,59 @@ def test_code_is_ruff_clean():
 
 
 #: The package's modules in data-flow order (docs/ARCHITECTURE.md).
-FLOW = ["settings", "errors", "io", "progress", "sites", "graph", "features", "source", "safety",
-        "crossings", "routing", "directions", "locate", "coverage", "planfile", "offline",
-        "chromium", "plot", "handouts", "pipeline", "batch", "cli"]
+FLOW = ["settings", "errors", "utils", "io", "progress", "sites", "graph", "features", "source",
+        "safety", "crossings", "routing", "directions", "locate", "coverage", "planfile",
+        "offline", "chromium", "plot", "handouts", "pipeline", "batch", "cli"]
+
+_IMPORT = re.compile(
+    r"^\s*(?:from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[\w, ]+)|import\s+(safepassage[\w.]*))",
+    flags=re.M)
+
+
+def _unit_of(path: Path) -> str:
+    """The top-level module or subpackage of the data flow a source file belongs to."""
+    return path.relative_to(ROOT / "safepassage").parts[0].removesuffix(".py")
+
+
+def _imported_units(path: Path, text: str | None = None) -> set[str]:
+    """Top-level units a file imports: ``from .x``, ``from ..x``, ``from . import x``,
+    ``from safepassage.x import``, ``from safepassage import x``, ``import safepassage.x``."""
+    package = list(path.relative_to(ROOT).with_suffix("").parts[:-1])  # ["safepassage", ...]
+    units = set()
+    for dots, module, names, absolute in _IMPORT.findall(text or path.read_text()):
+        if absolute:
+            parts = absolute.split(".")
+        elif dots:
+            parts = package[: len(package) - (len(dots) - 1)] + [m for m in module.split(".") if m]
+        elif module.split(".")[0] == "safepassage":
+            parts = module.split(".")
+        else:
+            continue
+        if len(parts) == 1:  # "from . import x" at the top, "from safepassage import x"
+            units.update(n.strip() for n in names.strip("()").split(",") if n.strip() in FLOW)
+        else:
+            units.add(parts[1])
+    return units
 
 
 def test_data_flows_one_way():
-    modules = {p.stem for p in (ROOT / "safepassage").glob("*.py")} - {"__init__"}
-    assert modules == set(FLOW), "add new modules to FLOW and docs/ARCHITECTURE.md"
+    files = [p for p in (ROOT / "safepassage").rglob("*.py") if p.name != "__init__.py"
+             or p.parent != ROOT / "safepassage"]
+    units = {_unit_of(p) for p in files}
+    assert units == set(FLOW), "add new modules to FLOW and docs/ARCHITECTURE.md"
     rank = {m: i for i, m in enumerate(FLOW)}
-    backwards = []
-    for m in FLOW:
-        text = (ROOT / "safepassage" / f"{m}.py").read_text()
-        for imp in set(re.findall(r"^\s*from \.(\w+) import", text, flags=re.M)):
-            if rank[imp] > rank[m]:
-                backwards.append(f"{m} imports {imp}")
+    backwards = sorted(
+        f"{p.relative_to(ROOT)} imports {imp}" for p in files for imp in _imported_units(p)
+        if imp in rank and rank[imp] > rank[_unit_of(p)]
+    )
     assert backwards == []
+
+
+def test_the_layering_check_sees_every_import_form():
+    text = ("from safepassage.plot import x\nimport safepassage.cli\nfrom .pipeline import y\n"
+            "from . import batch, settings\nfrom safepassage import (\n    handouts,\n)\n")
+    assert _imported_units(ROOT / "safepassage" / "graph.py", text) == {
+        "plot", "cli", "pipeline", "batch", "settings", "handouts"}
+    inside = ROOT / "safepassage" / "coverage" / "demand.py"
+    assert _imported_units(inside, "from ..routing import a\nfrom .problem import b\n") == {
+        "routing", "coverage"}
