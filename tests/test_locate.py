@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from safepassage import locate
 from safepassage.errors import InputError
 from safepassage.locate import (
     MaximalCovering,
@@ -18,6 +17,7 @@ from safepassage.locate import (
     SolverUnavailableError,
     allocate_pool,
     coverage_curve,
+    solvers,
 )
 
 WEST_OAKLAND = Path(__file__).resolve().parents[1] / "geodata/test/west_oakland.osm.bz2"
@@ -340,7 +340,7 @@ def test_same_input_gives_identical_output():
 
 def test_auto_falls_back_to_greedy_when_cbc_is_missing(monkeypatch):
     covers, weights = random_instance(12, n_cand=20, n_seg=60, density=0.1)
-    monkeypatch.setattr(locate, "_cbc_available", lambda: False)
+    monkeypatch.setattr(solvers, "cbc_available", lambda: False)
     # without local search there is no heuristic that could prove optimality: CBC is needed
     model = MaximalCovering.from_coverage(covers, weights, 4).solve("auto", local_search=False)
     assert model.method == "greedy"
@@ -352,7 +352,7 @@ def test_auto_falls_back_to_greedy_when_cbc_is_missing(monkeypatch):
     for p in range(1, 8):
         model = MaximalCovering.from_coverage(covers, weights, p).solve("auto")
         assert (model.method == "exact" and model.gap == 0) or model.fallback_reason
-    monkeypatch.setattr(locate, "_lp_solve", lambda model: None)  # no LP proof either
+    monkeypatch.setattr(solvers, "lp_solve", lambda model: None)  # no LP proof either
     lscp = SetCovering.from_coverage(covers, weights, 0.7).solve("auto")
     assert lscp.method == "greedy" and "not available" in lscp.fallback_reason
 
@@ -376,7 +376,7 @@ def test_auto_uses_exact_when_available():
 def test_set_covering_minimal_p_matches_brute_force(seed, target, force_cbc, monkeypatch):
     covers, weights = random_instance(seed)
     if force_cbc:  # without the LP, the heuristic cannot prove itself optimal: CBC decides
-        monkeypatch.setattr(locate, "_lp_solve", lambda model: None)
+        monkeypatch.setattr(solvers, "lp_solve", lambda model: None)
     exact = SetCovering.from_coverage(covers, weights, target).solve("exact")
     assert exact.method == "exact"
     need = target * exact.coverable_weight
@@ -526,9 +526,9 @@ def test_time_limited_cbc_result_is_checked_against_the_heuristic(monkeypatch):
             x[model.n_x - int(model.b_eq[0]):] = True
         else:  # set covering: every candidate
             x[:] = True
-        return locate._CbcResult(x, False, "time limit reached: feasible, not proven optimal")
+        return solvers.CbcResult(x, False, "time limit reached: feasible, not proven optimal")
 
-    monkeypatch.setattr(locate, "_solve_cbc", stopped_early)
+    monkeypatch.setattr(solvers, "solve_cbc", stopped_early)
     model = MaximalCovering.from_coverage(covers, weights, 3).solve("exact", time_limit=1)
     best = brute_mclp(covers, weights, 3)
     assert "time limit" in model.status
@@ -537,7 +537,7 @@ def test_time_limited_cbc_result_is_checked_against_the_heuristic(monkeypatch):
     assert 0 <= model.gap < 1
     if model.method == "greedy":
         assert "heuristic kept" in model.status and model.notes
-    monkeypatch.setattr(locate, "_lp_solve", lambda model: None)  # force the CBC path
+    monkeypatch.setattr(solvers, "lp_solve", lambda model: None)  # force the CBC path
     lscp = SetCovering.from_coverage(covers, weights, 0.7).solve("exact", time_limit=1)
     assert lscp.method == "greedy" and "heuristic kept" in lscp.status
     assert lscp.p < 12
