@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Literal, Self
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -125,7 +125,7 @@ class SetCovering(CoveringModel):
         banned: Iterable[int] = (),
         basis: Basis = "coverable",
         name: str = "lscp",
-    ) -> Self:
+    ) -> SetCovering:
         """Build the model from a boolean coverage matrix.
 
         Parameters
@@ -180,7 +180,7 @@ class SetCovering(CoveringModel):
         banned: Iterable[int] = (),
         basis: Basis = "coverable",
         name: str = "lscp",
-    ) -> Self:
+    ) -> SetCovering:
         """Build the model from network distances: covered where distance ≤ ``service_radius``.
 
         Parameters

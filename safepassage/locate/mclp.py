@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from functools import cached_property
-from typing import Self
 
 import numpy as np
 import numpy.typing as npt
@@ -176,7 +175,7 @@ class MaximalCovering(CoveringModel):
         banned: Iterable[int] = (),
         backup: BackupSpec | Mapping[str, object] | None = None,
         name: str = "mclp",
-    ) -> Self:
+    ) -> MaximalCovering:
         """Build the model from a boolean coverage matrix.
 
         Parameters
@@ -228,7 +227,7 @@ class MaximalCovering(CoveringModel):
         banned: Iterable[int] = (),
         backup: BackupSpec | Mapping[str, object] | None = None,
         name: str = "mclp",
-    ) -> Self:
+    ) -> MaximalCovering:
         """Build the model from network distances: covered where distance ≤ ``service_radius``.
 
         Parameters
