@@ -39,7 +39,7 @@ from ..maps import (
 )
 from ..offline import add_label, add_scale, offline_map, svg_class_name
 from ..source import Area
-from ..utils import clean_name
+from ..utils import edge_name
 from .content import ROUTE_COLOUR
 from .layout import MAP_HEIGHT, MAP_WIDTH
 from .strings import STRINGS
@@ -71,7 +71,7 @@ def route_street_names(area: Area, route: BaseGeometry) -> list[str]:
     shapely.prepare(near)
     names: dict[str, float] = {}
     for _, _, data in unique_edges(area.G):
-        name = clean_name(data.get("name")) or clean_name(data.get("street_name"))
+        name = edge_name(data)
         if name is None:
             continue
         geom = data.get("geometry")

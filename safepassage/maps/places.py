@@ -49,10 +49,8 @@ def _uses_ladot(G: nx.MultiDiGraph, sample: int = 400) -> bool:
     for i, (_, _, data) in enumerate(G.edges(data=True)):
         if i >= sample:
             break
-        for key in keys:
-            value = data.get(key)
-            if value is not None and str(value).lower() not in ("nan", "none", ""):
-                return True
+        if any(clean_name(data.get(key)) is not None for key in keys):
+            return True
     return False
 
 
