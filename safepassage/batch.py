@@ -360,7 +360,7 @@ def officers_text(officers: Any) -> str:
 
 def write_batch_index(out_root: str | Path, result: BatchResult) -> Path:
     """The index page over all sites of a run (links to each site's own index)."""
-    from .plot import write_index
+    from .maps import write_index
     from .sites import Site
 
     out_root = Path(out_root)

@@ -274,7 +274,7 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
     coverage : CoveragePlan, optional
         Officer posts and the corridor with its demand and coverage.
     """
-    from .plot import coverage_view
+    from .maps import CoverageView
 
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp.gpkg")
@@ -286,7 +286,7 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
         d["geometry"] = d.geometry.representative_point()
         _flat(d).to_file(tmp, layer="destinations", driver="GPKG")
         if coverage is not None:
-            view = coverage_view(coverage)
+            view = CoverageView.from_plan(coverage)
             if view.posts is not None and len(view.posts):
                 _flat(view.posts).to_file(tmp, layer="posts", driver="GPKG")
             _flat(view.corridor).to_file(tmp, layer="corridor", driver="GPKG")
@@ -514,7 +514,7 @@ def run_plan(
     from .graph import graph_summary
     from .handouts import write_handout_pdfs, write_handouts
     from .io import atomic_dir, atomic_write_json
-    from .plot import write_index, write_officer_map
+    from .maps import shift_views, write_index, write_officer_map
     from .progress import Steps
 
     steps = steps or Steps(show=False)
@@ -536,11 +536,12 @@ def run_plan(
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
             write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
-            write_officer_map(tmp / "officer_map.html", area, frame, shifts)
+            views = shift_views(shifts)  # every window's posts, on the map and handouts
+            write_officer_map(tmp / "officer_map.html", area, frame, views)
             planner = _write_planner_maps(tmp, area, frame, shifts, plan_b)
         with steps("handouts"):
             # every window's posts, with their hours, go on the handouts
-            handouts = write_handouts(tmp / "handouts", area, frame, shifts,
+            handouts = write_handouts(tmp / "handouts", area, frame, views,
                                       kinds=handout_kinds, langs=langs, made_on=made_on,
                                       units=units)
         pdfs: list[Path] = []
@@ -620,21 +621,22 @@ def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: 
     Plan B is compared window by window; where it has no plan for a window, its first
     window's plan is shown and labelled as such.
     """
-    from .plot import write_planner_map
+    from .maps import CoverageView, write_planner_map
 
     out: dict[str, Path] = {}
     for k, tw in enumerate(shifts.windows):
         name = "planner_map.html" if k == 0 else f"planner_map_{tw.name}.html"
-        b, b_label = None, "Plan B"
+        b = None
         if plan_b is not None:
             if tw.name in plan_b.plans:
-                b = plan_b.plans[tw.name]
+                b = CoverageView.from_plan(plan_b.plans[tw.name], label="Plan B")
             else:  # plan B has no plan for this window: show its first, and say so
                 first = plan_b.windows[0]
-                b, b_label = plan_b.plans[first.name], f"Plan B, {first.label()}"
+                b = CoverageView.from_plan(plan_b.plans[first.name],
+                                           label=f"Plan B, {first.label()}")
         # the map's title and panel name the window
-        out[name] = write_planner_map(tmp / name, area, frame, shifts.plans[tw.name], b,
-                                      labels=("This plan", b_label))
+        a = CoverageView.from_plan(shifts.plans[tw.name], label="This plan")
+        out[name] = write_planner_map(tmp / name, area, frame, a, b)
     return out
 
 
