@@ -828,3 +828,128 @@ def test_compare_plans_window_by_window(demo_area, tmp_path: Path):
         "arrival": two["shifts"]["arrival"]}})
     assert none["windows"] == [] and none["covered_pct"]["a"] is None
     assert cov.format_comparison(none).startswith("no time window in common")
+
+
+# -- settings, and the seam a live planner uses ------------------------------------------------
+
+
+def test_settings_check_every_value_and_name_the_parameter():
+    s = Settings(officers={"arrival": 3, "dismissal": 4}, radius_m=200, backup=True)
+    assert [tw.name for tw in s.time_windows()] == ["arrival", "dismissal"]
+    assert s.officers_for("dismissal") == 4 and s.post_radius_m == 200.0
+    assert Settings().post_radius_m == 250.0 and Settings().lock_snap_limit_m == 250.0
+    assert Settings(lock_snap_m=40).lock_snap_limit_m == 40.0
+    assert [tw.name for tw in Settings(officers=2).time_windows()] == [
+        "arrival", "dismissal", "evening"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.officers = 5  # type: ignore[misc]
+    bad = [
+        ({"radius_m": -5}, r"^radius_m must be a positive number of metres, got -5$"),
+        ({"radius_m": "far"}, r"^radius_m must be"),
+        ({"target_coverage": 90}, r"^target_coverage must be a share in \(0, 1\]"),
+        ({"officers": -1}, r"^officers must be a whole number ≥ 0, got -1$"),
+        ({"officers": True}, r"^officers must be a whole number"),
+        ({"officers": {"dismissal": 2.5}}, r"^officers\.dismissal must be a whole number"),
+        ({"method": "fast"}, r"^method must be one of auto, exact, greedy"),
+        ({"time_limit": 0}, r"^time_limit must be a positive number of seconds"),
+        ({"backup": {"top_share": 2}}, r"^backup\.top_share must be in \(0, 1\]"),
+        ({"backup": {"share": 0.5}}, r"^backup: unknown key\(s\) share"),
+        ({"weights": {"park": -1}}, r"^weights\.park must be a number ≥ 0"),
+        ({"windows": ["dismissal", "dismissal"]}, r"^windows repeat: dismissal, dismissal$"),
+        ({"windows": []}, r"^windows is empty"),
+        ({"windows": ["noon"]}, r"bad time window 'noon'"),
+        ({"officers": {"evening": 2}, "windows": ["dismissal"]},
+         r"^officers are given for window\(s\) not planned: evening \(windows: dismissal\)$"),
+        ({"near_m": -1}, r"^near_m must be a number of metres ≥ 0"),
+        ({"max_snap_m": 0}, r"^max_snap_m must be a positive number of metres"),
+    ]
+    for kwargs, message in bad:
+        with pytest.raises(InputError, match=message):
+            Settings(**kwargs)
+    with pytest.raises(InputError, match=r"^no officer count for the evening window \(officers "
+                                         r"gives arrival, dismissal\)$"):
+        s.officers_for("evening")
+
+
+def test_a_whole_number_is_the_officer_count(demo):
+    _, _, problem = demo
+    a, b = cov.plan_posts(problem, 3), cov.plan_posts(problem, Settings(officers=3))
+    assert list(a.selected) == list(b.selected) and a.covered_weight == b.covered_weight
+    with pytest.raises(InputError, match=r"^give officers or target_coverage$"):
+        cov.plan_posts(problem)
+
+
+def test_window_problem_then_plan_posts_is_what_plan_shifts_does(demo_area):
+    routes = cov.RouteInputs.from_area(demo_area)
+    settings = Settings(officers={"evening": 3}, radius_m=200,
+                        extra_posts=[{"name": "Library steps", "lat": 34.0505, "lon": -118.2552}])
+    shifts = cov.plan_shifts(routes, settings)
+    wp = cov.window_problem(routes, "evening", settings)
+    assert wp.profile == shifts.profiles["evening"] == "night"
+    assert set(wp.timing) == {"evening: routes", "evening: corridor and coverage matrix"}
+    cp = cov.plan_posts(wp.problem, settings)
+    assert cp.problem is wp.problem  # the extra post is in the problem already: no rebuild
+    want = shifts.plans["evening"]
+    assert list(cp.posts["name"]) == list(want.posts["name"])
+    assert cp.covered_weight == pytest.approx(want.covered_weight)
+    assert wp.problem.candidates["name"].tolist() == want.problem.candidates["name"].tolist()
+    # the cheap step again, with what a planner changes between clicks
+    best = cp.posts[cp.posts["name"] != "Library steps"].iloc[0]
+    again = cov.plan_posts(wp.problem, dataclasses.replace(
+        settings, banned=(str(best["name"]),),
+        locked=("Library steps",)))
+    assert best.candidate not in set(again.selected)
+    assert "Library steps" in set(again.posts[again.posts["locked"]]["name"])
+
+
+def test_add_posts_adds_candidates_without_rebuilding(demo):
+    area, plan, problem = demo
+    n = problem.n_candidates
+    names = problem.candidates["name"].tolist()
+    gate = {"name": "School gate", "lat": 34.0505, "lon": -118.2552}
+    nameless = {"lat": 34.0490, "lon": -118.2530}
+    bigger = cov.add_posts(problem, [gate, nameless])
+    assert problem.n_candidates == n and problem.candidates["name"].tolist() == names
+    assert bigger.n_candidates == n + 2  # on the demo, both points are at new nodes
+    # existing candidates keep their numbers; a point at a candidate's node makes it "extra"
+    old = bigger.candidates.iloc[:n]
+    assert old["candidate"].tolist() == list(range(n))
+    changed = old[old["name"] != problem.candidates["name"]]
+    assert set(changed["name"]) <= {"School gate"}
+    assert set(bigger.candidates["source"][bigger.candidates["name"] == "School gate"]) == {
+        "extra"}
+    assert bigger.candidates["name"].is_unique
+    # a new candidate covers what the same point built into the problem covers
+    built = cov.coverage_problem(area.G, plan, DISMISSAL, Settings(extra_posts=[gate, nameless]))
+    for name in bigger.candidates["name"].iloc[n:]:
+        i = int(np.flatnonzero(bigger.candidates["name"] == name)[0])
+        j = int(np.flatnonzero(built.candidates["node"].to_numpy() ==
+                               bigger.candidates["node"].iloc[i])[0])
+        assert np.array_equal(bigger.covers[[i]].toarray(), built.covers[[j]].toarray())
+        assert bigger.candidates["source"].iloc[i] == "extra"
+    # adding the same points again changes nothing; a far point is an error naming it
+    assert cov.add_posts(bigger, [gate, nameless]) is bigger
+    with pytest.raises(InputError, match=r"^extra_posts\[1\]: 35\.000000,-118\.000000 is "):
+        cov.add_posts(problem, [gate, {"lat": 35.0, "lon": -118.0}])
+    # plan_posts adds the settings' extra posts the problem lacks, and can lock them
+    cp = cov.plan_posts(problem, Settings(officers=2, extra_posts=[gate],
+                                          locked=({"post": "School gate"},)))
+    assert cp.problem.n_candidates == n + 1 and "School gate" in set(cp.posts["name"])
+
+
+def test_write_coverage_names_the_folder_and_the_cli_names_out(demo_area, demo_cache,
+                                                              tmp_path: Path, capsys):
+    shifts = cov.plan_shifts(cov.RouteInputs.from_area(demo_area),
+                             Settings(officers=1, windows=("dismissal",)))
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match=r"^folder .*afile exists and is not a folder$"):
+        cov.write_coverage(afile, shifts)
+    assert main(["coverage", "--demo", "--out", str(afile), "--cache-dir", str(demo_cache),
+                 "-q"]) == 2
+    assert capsys.readouterr().err.strip() == f"error: --out {afile} exists and is not a folder"
+    assert main(["coverage", "--demo", "--time-window", "dismissal,dismissal", "--out",
+                 str(tmp_path / "o"), "--cache-dir", str(demo_cache), "-q"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: time windows repeat: dismissal, dismissal")
+    assert afile.read_text(encoding="utf-8") == "x" and not (tmp_path / "o").exists()
