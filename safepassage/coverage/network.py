@@ -88,7 +88,7 @@ def _edge_geometry(G: nx.MultiDiGraph, u: Hashable, v: Hashable,
                    data: Mapping[str, object]) -> LineString:
     geom = data.get("geometry")
     if geom is not None:
-        return geom  # type: ignore[return-value]
+        return geom
     return LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
 
 
@@ -104,11 +104,11 @@ def _partner(G: nx.MultiDiGraph, u: Hashable, v: Hashable, geom: LineString, len
     for kk in options:
         g2 = G[v][u][kk].get("geometry")
         if g2 is not None and _same_reversed(geom, g2):
-            return kk  # type: ignore[no-any-return]
+            return kk
     if options:
         kk = min(options, key=lambda o: (abs(float(G[v][u][o]["length"]) - length), o))
         if abs(float(G[v][u][kk]["length"]) - length) < 0.5:
-            return kk  # type: ignore[no-any-return]
+            return kk
     return None
 
 
