@@ -352,10 +352,12 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     request = _plan_request(args)  # a bad plan file writes nothing
     steps = _steps(args)
     area = _load_area(args, steps)
+    out = _out_dir(args, area.site.slug)
+    if out.exists() and not out.is_dir():  # write_coverage would say "folder ..."
+        raise InputError(f"--out {out} exists and is not a folder")
     origins = read_entrances(args.entrances, area) if args.entrances else None
     with steps(f"officer coverage ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
-    out = _out_dir(args, area.site.slug)
     paths = write_coverage(out, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
     print(f"{area.site.name}:")

@@ -168,7 +168,8 @@ def test_spanish_handout_from_the_same_template(written: dict[str, Any],
 def test_posts_of_every_window_at_one_corner(demo: dict[str, Any]) -> None:
     """A shift plan's posts at one corner are one row listing each window's hours."""
     area, frame = demo["area"], demo["frame"]
-    shifts = coverage.plan_shifts(area.G, [area.origin_node], area.destinations, 2)
+    shifts = coverage.plan_shifts(coverage.RouteInputs.from_area(area),
+                                  coverage.CoverageSettings(officers=2))
     posts, _ = maps.posts_and_corridor(maps.shift_views(shifts))
     place = maps.post_places(posts)[0]
     safest = frame[frame["role"] == "safest"]

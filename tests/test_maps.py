@@ -216,7 +216,8 @@ def demo(demo_area: Any) -> dict[str, Any]:
     problem = coverage.coverage_problem(area.G, plan, "dismissal")
     problem.segments.loc[problem.segments["name"] == "West 5th Street", "name"] = HOSTILE
     three, one = coverage.plan_posts(problem, 3), coverage.plan_posts(problem, 1)
-    shifts = coverage.plan_shifts(area.G, [area.origin_node], area.destinations, 2)
+    shifts = coverage.plan_shifts(coverage.RouteInputs.from_area(area),
+                                   coverage.CoverageSettings(officers=2))
     return {"area": area, "plan": plan, "frame": frame, "corridor": corridor, "posts": posts,
             "three": three, "one": one, "shifts": shifts}
 
