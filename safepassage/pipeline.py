@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,16 @@ from . import settings
 from .directions import build_directions, render_directions, route_legs, summary_line
 from .errors import InputError
 from .graph import nearest_node
+from .incidents import (
+    COLUMNS,
+    IncidentFile,
+    IncidentSet,
+    IncidentUse,
+    count_near,
+    empty_concerns,
+    open_incidents,
+    read_concerns,
+)
 from .io import read_geojson_features, write_geojson, write_gpx
 from .routing import RoutePlan, route_geometry, safe_routes
 from .safety import (
@@ -29,16 +40,20 @@ from .safety import (
     RiskZones,
     TimeWindow,
     edge_risk,
-    incidents_in_window,
     load_profile,
     load_zones,
     parse_window,
-    read_incidents,
 )
 from .source import Area
 
 #: How close (metres) a network node must be to a site outline to serve as an entrance.
 ENTRANCE_MAX_M = 30.0
+
+#: Incidents and concerns this close to a route (metres) are reported with it.
+NEAR_ROUTE_M = 50.0
+
+#: Incidents are first read inside the network's bounding box grown by this much (metres).
+AREA_MARGIN_M = 500.0
 
 
 @dataclass
@@ -50,7 +65,11 @@ class RouteSettings:
     profile : Profile
     window : TimeWindow
     zones : RiskZones
-    incidents : pandas.DataFrame or None
+    incidents : IncidentFile or None
+        The incidents file (header checked, period set); read for an area by
+        :meth:`incident_set`.
+    concerns : geopandas.GeoDataFrame or None
+        Community concerns.
     max_detour_pct : float or None
         None: the profile's value.
     """
@@ -58,8 +77,10 @@ class RouteSettings:
     profile: Profile = field(default_factory=load_profile)
     window: TimeWindow = field(default_factory=lambda: parse_window(None))
     zones: RiskZones = field(default_factory=RiskZones)
-    incidents: pd.DataFrame | None = None
+    incidents: IncidentFile | None = None
+    concerns: gpd.GeoDataFrame | None = None
     max_detour_pct: float | None = None
+    _read: dict[tuple[float, ...], IncidentSet] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_options(
@@ -70,9 +91,16 @@ class RouteSettings:
         avoid: str | Path | None = None,
         penalize: str | Path | None = None,
         incidents: str | Path | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        concerns: str | Path | None = None,
         max_detour_pct: float | None = None,
     ) -> RouteSettings:
-        """Read and check the options; every problem is an :class:`InputError`."""
+        """Read and check the options; every problem is an :class:`InputError`.
+
+        The incidents file's header and the period are checked here; its rows are read for
+        the area later (:meth:`incident_set`), so a citywide export is never held whole.
+        """
         window = parse_window(time_window)
         if profile is None and window.name != "all-day" and window.dark_fraction >= 0.5:
             profile = "night"  # an evening window uses the night profile unless told otherwise
@@ -83,12 +111,31 @@ class RouteSettings:
             profile=prof,
             window=window,
             zones=load_zones(avoid, penalize, prof),
-            incidents=read_incidents(incidents) if incidents else None,
+            incidents=open_incidents(incidents, since=since, until=until) if incidents
+            else None,
+            concerns=read_concerns(concerns) if concerns else None,
             max_detour_pct=max_detour_pct,
         )
 
+    def incident_set(self, area: Area) -> IncidentSet | None:
+        """The incidents (and concerns) for an area: read once, inside its bounding box."""
+        if self.incidents is None and self.concerns is None:
+            return None
+        bbox = network_bbox(area.G, max(AREA_MARGIN_M,
+                                        2 * self.profile["incidents"]["bandwidth_m"]))
+        if bbox not in self._read:
+            if self.incidents is not None:
+                found = self.incidents.read(bbox)
+            else:
+                found = IncidentSet(pd.DataFrame(columns=list(COLUMNS)), "", "", 0)
+            found.concerns = self.concerns if self.concerns is not None else empty_concerns()
+            self._read.clear()  # one area at a time
+            self._read[bbox] = found
+        return self._read[bbox]
+
     def describe(self) -> dict[str, Any]:
         """For ``plan.json``."""
+        inc = self.incidents
         return {
             "profile": self.profile.name,
             "profile_source": self.profile.source,
@@ -97,10 +144,22 @@ class RouteSettings:
             if self.max_detour_pct is not None else self.profile["walk"]["max_detour_pct"],
             "avoid_zones": len(self.zones.avoid),
             "penalty_zones": len(self.zones.penalize),
-            "incidents": 0 if self.incidents is None else len(self.incidents),
-            "incidents_in_window": 0 if self.incidents is None else len(
-                incidents_in_window(self.incidents, self.window)),
+            "incidents_file": inc.path.name if inc is not None else None,
+            "incidents_format": inc.format if inc is not None else None,
+            "incidents_since": inc.since.isoformat() if inc is not None and inc.since else None,
+            "incidents_until": inc.until.isoformat() if inc is not None and inc.until else None,
+            "concerns": 0 if self.concerns is None else len(self.concerns),
         }
+
+
+def network_bbox(G: Any, margin_m: float) -> tuple[float, float, float, float]:
+    """``(south, west, north, east)`` of the network's nodes, grown by ``margin_m``."""
+    lats = [d["lat"] for _, d in G.nodes(data=True)]
+    lons = [d["lon"] for _, d in G.nodes(data=True)]
+    dlat = margin_m / 111_320.0
+    dlon = margin_m / (111_320.0 * max(0.1, math.cos(math.radians(sum(lats) / len(lats)))))
+    return (round(min(lats) - dlat, 6), round(min(lons) - dlon, 6),
+            round(max(lats) + dlat, 6), round(max(lons) + dlon, 6))
 
 
 def read_entrances(path: str | Path, area: Area) -> list[Any]:
@@ -165,10 +224,169 @@ def compute_routes(
     """Safe and shortest routes from the area's origin to every destination."""
     settings = settings or RouteSettings()
     risk = risk or edge_risk(area.G, settings.profile, settings.window, zones=settings.zones,
-                             incidents=settings.incidents)
+                             incidents=settings.incident_set(area))
     origins = list(origin_nodes) if origin_nodes else [area.origin_node]
     return safe_routes(area.G, risk, origins, area.destinations,
                        max_detour_pct=settings.max_detour_pct)
+
+
+def route_exposure(area: Area, plan: RoutePlan) -> dict[Any, dict[str, Any]]:
+    """Incidents and concerns within :data:`NEAR_ROUTE_M` of each safe and shortest route.
+
+    Returns
+    -------
+    dict
+        ``dest_id`` -> ``incidents_50m``, ``incident_weight_50m`` and their ``shortest_``
+        twins (when incidents were given), ``concerns_50m`` and ``shortest_concerns_50m``
+        (when concerns were given). Empty without incidents or concerns.
+    """
+    use = plan.state_graph.risk.incidents
+    if use is None:
+        return {}
+    crs = area.G.graph["crs"]
+    u = use.used
+    pts = gpd.GeoSeries(gpd.points_from_xy(u["lon"].astype(float), u["lat"].astype(float)),
+                        crs="EPSG:4326").to_crs(crs).to_numpy()
+    weights = u["weight"].to_numpy(dtype=float)
+    conc = use.concerns.to_crs(crs).geometry.to_numpy() if len(use.concerns) else pts[:0]
+    cw = use.concerns["weight"].to_numpy(dtype=float)
+    ok = [dr for dr in plan.ok if dr.safest is not None and dr.shortest is not None]
+    out: dict[Any, dict[str, Any]] = {dr.destination.get("dest_id"): {} for dr in ok}
+    for prefix, role in (("", "safest"), ("shortest_", "shortest")):
+        lines = [route_geometry(area.G, plan.state_graph, getattr(dr, role).edges) for dr in ok]
+        near_inc = count_near(lines, pts, weights, NEAR_ROUTE_M)
+        near_con = count_near(lines, conc, cw, NEAR_ROUTE_M)
+        for dr, (n, w), (c, _) in zip(ok, near_inc, near_con, strict=True):
+            row = out[dr.destination.get("dest_id")]
+            if use.format:
+                row[f"{prefix}incidents_50m"] = n
+                row[f"{prefix}incident_weight_50m"] = w
+            if use.concerns_given:
+                row[f"{prefix}concerns_50m"] = c
+    return out
+
+
+@dataclass
+class ConcernEffect:
+    """What the community concerns changed: the safe routes with and without them.
+
+    Attributes
+    ----------
+    changed : list of str
+        Destinations whose safe route moved because of the concerns.
+    routed : int
+        Destinations routed.
+    table : geopandas.GeoDataFrame
+        One row per concern: ``concern_id``, ``note``, ``weight``, ``near_streets`` (within
+        the profile's bandwidth of a street, so it counted), ``safe_routes_near_without`` and
+        ``safe_routes_near_with`` (safe routes within :data:`NEAR_ROUTE_M`), WGS84.
+    """
+
+    changed: list[str]
+    routed: int
+    table: gpd.GeoDataFrame
+
+    def text(self) -> str:
+        """One line for the terminal."""
+        t = self.table
+        names = ", ".join(self.changed[:8]) + (" ..." if len(self.changed) > 8 else "")
+        moved = (f"changed the safe route to {len(self.changed)} of {self.routed} destinations"
+                 + (f" ({names})" if names else ""))
+        return (f"community concerns: {len(t)} given, {int(t['near_streets'].sum())} near the "
+                f"streets; they {moved}; safe routes passing within {NEAR_ROUTE_M:g} m of a "
+                f"concern: {int(t['safe_routes_near_without'].sum())} without them, "
+                f"{int(t['safe_routes_near_with'].sum())} with them")
+
+    def summary(self) -> dict[str, Any]:
+        """Plain dictionary for ``plan.json``."""
+        rows = self.table.drop(columns="geometry").to_dict("records")
+        return {"changed_routes": self.changed, "routed": self.routed,
+                "concerns": json.loads(json.dumps(rows, default=str))}
+
+
+def concern_effect(area: Area, plan: RoutePlan, settings: RouteSettings) -> ConcernEffect | None:
+    """Route again without the community concerns and say what they changed.
+
+    Parameters
+    ----------
+    area : Area
+        The loaded area.
+    plan : RoutePlan
+        Routes computed with the concerns (its risk's profile and window are reused).
+    settings : RouteSettings
+        Where the concerns and zones come from.
+
+    Returns
+    -------
+    ConcernEffect or None
+        None when no concerns were given.
+    """
+    found = settings.incident_set(area)
+    risk = plan.state_graph.risk
+    if found is None or not len(found.concerns) or risk.incidents is None:
+        return None
+    without = IncidentSet(found.frame, found.source, found.format, found.read, found.skipped,
+                          found.since, found.until, found.first, found.last)
+    risk0 = edge_risk(area.G, risk.profile, risk.window, zones=settings.zones, incidents=without)
+    plan0 = safe_routes(area.G, risk0, plan.origin_nodes, area.destinations,
+                        max_detour_pct=plan.max_detour_pct)
+    before = {dr.destination.get("dest_id"): dr for dr in plan0.ok if dr.safest is not None}
+    changed, with_lines, without_lines = [], [], []
+    for dr in plan.ok:
+        other = before.get(dr.destination.get("dest_id"))
+        if dr.safest is None or other is None or other.safest is None:
+            continue
+        if list(dr.safest.edges) != list(other.safest.edges):
+            changed.append(str(dr.destination.get("name")))
+        with_lines.append(route_geometry(area.G, plan.state_graph, dr.safest.edges))
+        without_lines.append(route_geometry(area.G, plan0.state_graph, other.safest.edges))
+    crs = area.G.graph["crs"]
+    conc = found.concerns
+    geoms = conc.to_crs(crs).geometry
+    near_ids = set(risk.incidents.concerns["concern_id"])
+
+    def near(lines: list[Any]) -> list[int]:
+        tree = shapely.STRtree(lines) if lines else None
+        return [0 if tree is None else len(tree.query(g, predicate="dwithin",
+                                                      distance=NEAR_ROUTE_M)) for g in geoms]
+
+    table = gpd.GeoDataFrame({
+        "concern_id": conc["concern_id"].to_numpy(), "note": conc["note"].to_numpy(),
+        "weight": conc["weight"].to_numpy(dtype=float),
+        "near_streets": [int(i) in near_ids for i in conc["concern_id"]],
+        "safe_routes_near_without": near(without_lines),
+        "safe_routes_near_with": near(with_lines),
+    }, geometry=conc.geometry.to_numpy(), crs="EPSG:4326")
+    return ConcernEffect(changed=changed, routed=len(with_lines), table=table)
+
+
+def write_incident_files(out_dir: str | Path, uses: Sequence[IncidentUse | None],
+                         effect: ConcernEffect | None = None) -> dict[str, Path]:
+    """Write ``incidents.geojson`` (the incidents used, per window) and ``concerns.geojson``.
+
+    ``incidents.geojson`` is written whenever an incidents file was given, even when none was
+    used (an empty collection); handouts never show these points.
+    """
+    out = Path(out_dir)
+    paths: dict[str, Path] = {}
+    real = [u for u in uses if u is not None and u.format]
+    if real:
+        frames = [u.features() for u in real]
+        gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
+                               crs="EPSG:4326")
+        paths["incidents.geojson"] = write_geojson(gdf, out / "incidents.geojson")
+    if effect is not None:
+        paths["concerns.geojson"] = write_geojson(effect.table, out / "concerns.geojson")
+    return paths
+
+
+def incident_lines(uses: Sequence[IncidentUse | None],
+                   effect: ConcernEffect | None = None) -> list[str]:
+    """Terminal lines: incidents read, skipped and used per window; what concerns changed."""
+    lines = [u.text() for u in uses if u is not None and u.format]
+    if effect is not None:
+        lines.append(effect.text())
+    return lines
 
 
 def directions_for(area: Area, plan: RoutePlan, route: Any, destination: str,
@@ -189,6 +407,7 @@ def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd
     ``directions_en`` / ``directions_es`` and ``summary_en`` / ``summary_es``.
     """
     sg = plan.state_graph
+    exposure = route_exposure(area, plan)
     rows = []
     for dr in plan.routes:
         d = dr.destination
@@ -199,7 +418,7 @@ def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd
         if dr.status != "ok":
             rows.append({**base, "role": None, "geometry": None})
             continue
-        cmp = dr.comparison()
+        cmp = {**dr.comparison(), **exposure.get(d.get("dest_id"), {})}
         for r in [dr.safest, dr.shortest, *dr.alternatives]:
             assert r is not None
             row = {**base, "role": r.role, **cmp, "route_length_m": round(r.length_m, 1),
@@ -296,27 +515,37 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
     return path
 
 
-def summary_rows(plan: RoutePlan) -> list[tuple[Any, ...]]:
-    """Rows of the printed summary table (header first); see :func:`unreachable_lines`."""
+def summary_rows(plan: RoutePlan, exposure: dict[Any, dict[str, Any]] | None = None
+                 ) -> list[tuple[Any, ...]]:
+    """Rows of the printed summary table (header first); see :func:`unreachable_lines`.
+
+    With ``exposure`` (:func:`route_exposure`) the incidents and concerns within 50 m of the
+    safe and the shortest route get their own columns.
+    """
+    exposure = exposure or {}
+    titles = {"incidents_50m": "Incid. 50 m", "concerns_50m": "Concern 50 m"}
+    extra = [k for k in titles if any(k in e for e in exposure.values())]
     rows: list[tuple[Any, ...]] = [(
         "Destination", "Kind", "Safe m", "Detour", "Risk cut", "Unsig. art. X", "Arterial m",
-        "Unlit m", "Zone m", "Status")]
+        "Unlit m", "Zone m", *[titles[k] for k in extra], "Status")]
     for dr in plan.routes:
         d = dr.destination
         name = str(d.get("name"))
         name = name if len(name) <= 40 else name[:39] + "…"
         if dr.status != "ok":
-            rows.append((name, d.get("kind"), "", "", "", "", "", "", "", dr.status))
+            rows.append((name, d.get("kind"), "", "", "", "", "", "", "", *["" for _ in extra],
+                         dr.status))
             continue
-        c = dr.comparison()
+        c = {**dr.comparison(), **exposure.get(d.get("dest_id"), {})}
 
         def pair(key: str, c: dict[str, Any] = c) -> str:
-            return f"{c[key]:.0f}/{c['shortest_' + key]:.0f}"
+            return f"{c[key]:.0f}/{c['shortest_' + key]:.0f}" if key in c else ""
 
         rows.append((
             name, d.get("kind"), f"{c['length_m']:.0f}", f"{c['detour_pct']:+.0f} %",
             f"{c['risk_reduction_pct']:.0f} %", pair("unsignalised_arterial_crossings"),
-            pair("arterial_m"), pair("unlit_m"), pair("risk_zone_m"), "ok",
+            pair("arterial_m"), pair("unlit_m"), pair("risk_zone_m"), *[pair(k) for k in extra],
+            "ok",
         ))
     return rows
 
@@ -329,6 +558,8 @@ def unreachable_lines(plan: RoutePlan) -> list[str]:
 
 SUMMARY_LEGEND = ("pairs are safe route / shortest route; Unsig. art. X = crossings of busy "
                   "roads without a signal; Zone m = metres in risk zones or incident hot spots")
+EXPOSURE_LEGEND = ("Incid. 50 m / Concern 50 m = incidents used (in the time window) / community "
+                   "concerns within 50 m of the route")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,6 +605,9 @@ class PlanRequest:
         avoid: str | Path | None = None,
         penalize: str | Path | None = None,
         incidents: str | Path | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        concerns: str | Path | None = None,
         max_detour_pct: float | None = None,
     ) -> PlanRequest:
         """Merge the command line's options with a plan file and check them all."""
@@ -390,7 +624,9 @@ class PlanRequest:
             plan.max_detour_pct if plan else None)
         route = RouteSettings.from_options(
             profile=profile, time_window=windows[0] if windows else "dismissal", avoid=avoid,
-            penalize=penalize, incidents=incidents, max_detour_pct=max_detour,
+            penalize=penalize, incidents=incidents, concerns=concerns,
+            since=since or (plan.since if plan else None),
+            until=until or (plan.until if plan else None), max_detour_pct=max_detour,
         )
         target = target if target is not None else (plan.target_coverage if plan else None)
         chosen: int | dict[str, int] | None
@@ -434,7 +670,7 @@ def plan_coverage(area: Area, request: PlanRequest, origins: Sequence[Any] | Non
         extra_posts=request.extra_posts, method=request.method,  # type: ignore[arg-type]
         backup=request.backup, target_coverage=request.target,
         max_detour_pct=request.route.max_detour_pct, zones=request.route.zones,
-        incidents=request.route.incidents, time_limit=request.time_limit,
+        incidents=request.route.incident_set(area), time_limit=request.time_limit,
     )
 
 
@@ -445,13 +681,14 @@ def _destination_rows(area: Area) -> list[dict[str, Any]]:
     return [] if len(d) == 0 else json.loads(d[keep].to_json(orient="records"))
 
 
-def _route_rows(plan: RoutePlan) -> list[dict[str, Any]]:
+def _route_rows(plan: RoutePlan, exposure: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for dr in plan.routes:
         d = dr.destination
         rows.append({"dest_id": d.get("dest_id"), "destination": d.get("name"),
                      "kind": d.get("kind"), "status": dr.status, "reason": dr.reason,
-                     **dr.comparison(), "alternatives": len(dr.alternatives)})
+                     **dr.comparison(), **exposure.get(d.get("dest_id"), {}),
+                     "alternatives": len(dr.alternatives)})
     return rows
 
 
@@ -526,6 +763,8 @@ def run_plan(
     if not handout_kinds_present(area, handout_kinds):
         shifts.notes.append(f"no {' or '.join(handout_kinds)} within reach: no handouts made")
     route_plan = shifts.route_plans[main]
+    uses = [rp.state_graph.risk.incidents for rp in shifts.route_plans.values()]
+    effect = concern_effect(area, route_plan, request.route)
     with steps("directions"):
         frame = routes_frame(area, route_plan, units=units)
     out = Path(out_dir)
@@ -536,6 +775,7 @@ def run_plan(
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
             write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
+            files.update(write_incident_files(tmp, uses, effect))
             write_officer_map(tmp / "officer_map.html", area, frame, shifts)
             planner = _write_planner_maps(tmp, area, frame, shifts, plan_b)
         with steps("handouts"):
@@ -561,11 +801,13 @@ def run_plan(
             "settings": request.describe(),
             "network": graph_summary(area.G),
             "destinations": _destination_rows(area),
-            "routes": _route_rows(route_plan),
+            "routes": _route_rows(route_plan, route_exposure(area, route_plan)),
+            "incidents": [u.summary() for u in uses if u is not None and u.format] or None,
+            "concerns": effect.summary() if effect is not None else None,
             "coverage": coverage_json(shifts, site=area.site, source=area.source.describe()),
             "plan_b": coverage_json(plan_b, site=area.site, source=area.source.describe())
             if plan_b is not None else None,
-            "notes": list(area.notes) + list(shifts.notes),
+            "notes": list(area.notes) + list(shifts.notes) + incident_lines(uses, effect),
             "timing_s": steps.rounded(),
             "files": sorted(files),
         }
@@ -579,7 +821,7 @@ def run_plan(
         }
         write_index(tmp, _index_links(files, frame), area.site, summary)
     return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out,
-                      files=sorted([*files, "index.html"]))
+                      files=sorted([*files, "index.html"]), incidents=uses, concerns=effect)
 
 
 @dataclass
@@ -598,6 +840,10 @@ class PlanResult:
         Where everything was written.
     files : list of str
         Files written, relative to ``folder``.
+    incidents : list of IncidentUse or None
+        The incidents used in each window (None entries without incidents or concerns).
+    concerns : ConcernEffect or None
+        What the community concerns changed in the first window.
     """
 
     doc: dict[str, Any]
@@ -605,6 +851,8 @@ class PlanResult:
     route_plan: RoutePlan
     folder: Path
     files: list[str]
+    incidents: list[IncidentUse | None] = field(default_factory=list)
+    concerns: ConcernEffect | None = None
 
 
 def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
@@ -634,7 +882,9 @@ def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: 
                 b, b_label = plan_b.plans[first.name], f"Plan B, {first.label()}"
         # the map's title and panel name the window
         out[name] = write_planner_map(tmp / name, area, frame, shifts.plans[tw.name], b,
-                                      labels=("This plan", b_label))
+                                      labels=("This plan", b_label),
+                                      incidents=shifts.route_plans[tw.name].state_graph.risk
+                                      .incidents)
     return out
 
 
@@ -647,6 +897,8 @@ _LINK_TEXT = {
     "coverage.json": "Coverage figures and gaps (JSON)",
     "plan.gpkg": "Routes, destinations, posts and corridor (GeoPackage, for GIS)",
     "plan.json": "Everything about this plan (JSON)",
+    "incidents.geojson": "Incidents used, by time window (GeoJSON, for GIS; not for handouts)",
+    "concerns.geojson": "Community concerns and the safe routes near them (GeoJSON)",
 }
 
 
