@@ -659,6 +659,8 @@ class IncidentUse:
         Records not used, by reason (:data:`SKIP_REASONS`); ``read == sum(skipped) + len(used)``.
     concerns_given : int
         Concerns in the concerns file.
+    bandwidth_m, hot_spot : float
+        The profile's kernel bandwidth and hot-spot density they were weighed with.
     """
 
     window: str
@@ -670,6 +672,8 @@ class IncidentUse:
     read: int
     skipped: Counter[str]
     concerns_given: int = 0
+    bandwidth_m: float = 100.0
+    hot_spot: float = 1.0
 
     def by_class(self) -> dict[str, int]:
         """Incidents used per class, in :data:`CLASSES` order, classes with none left out."""

@@ -53,6 +53,8 @@ from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 
 from .errors import InputError
+from .incident_layer import add_incident_layer, incident_panel_html
+from .incidents import IncidentUse
 from .offline import (
     OSM_ATTRIBUTION,
     RawHTML,
@@ -2035,7 +2037,8 @@ def _corridor_geojson(view: CoverageView, covered: bool, breaks: Sequence[float]
 
 
 def _panel_html(area: Area, views: Sequence[CoverageView], title: str,
-                breaks: Sequence[float], band_labels: Sequence[str], max_gaps: int) -> str:
+                breaks: Sequence[float], band_labels: Sequence[str], max_gaps: int,
+                extra_html: str = "") -> str:
     e = escape_text
     figs = [v.figures() for v in views]
     head = "".join(f"<th scope=\"col\">{e(v.label)}</th>" for v in views)
@@ -2100,6 +2103,7 @@ def _panel_html(area: Area, views: Sequence[CoverageView], title: str,
             rest = gaps.iloc[max_gaps:]
             parts.append(f"<p class=\"sp-small\">and {len(rest)} more streets "
                          f"({e(_length_text(float(rest['length_m'].sum())))}).</p>")
+    parts.append(extra_html)  # already escaped (incident counts by class)
     legend = ['<h2>Map key</h2><ul class="sp-key">']
     for i, label in enumerate(band_labels):
         legend.append(
@@ -2165,6 +2169,7 @@ def planner_map(
     title: str | None = None,
     online_tiles: bool = True,
     max_gaps: int = 25,
+    incidents: IncidentUse | None = None,
 ) -> folium.Map:
     """The planner's map: demand on the corridor, covered against gaps, one or two plans.
 
@@ -2191,6 +2196,8 @@ def planner_map(
         Offer OpenStreetMap's tiles as an optional layer.
     max_gaps : int, default 25
         Longest list of gap streets per plan in the panel.
+    incidents : IncidentUse, optional
+        The window's incidents: a density layer and counts by class in the panel.
 
     Returns
     -------
@@ -2211,6 +2218,7 @@ def planner_map(
     m.get_root().header.add_child(RawHTML(f"<style>{PANEL_CSS}</style>"),
                                   name="safepassage_panel_css")
     add_base_network(m, area.G)
+    add_incident_layer(m, incidents)
     corridor_geoms = [g for v in views for g in v.corridor.geometry]
     focus = _focus_geometry(area.G, corridor_geoms)
     names = folium.FeatureGroup(name="Street names")
@@ -2257,7 +2265,8 @@ def planner_map(
     site_group.add_to(m)
     m.add_child(folium.LayerControl(collapsed=False), name="safepassage_layers")
     m.get_root().html.add_child(
-        RawHTML(_panel_html(area, views, title, breaks, band_labels, max_gaps)),
+        RawHTML(_panel_html(area, views, title, breaks, band_labels, max_gaps,
+                            incident_panel_html(incidents))),
         name="safepassage_panel",
     )
     bounds = _bounds_latlon([*corridor_geoms, Point(site.lon, site.lat)])

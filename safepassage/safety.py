@@ -722,7 +722,8 @@ def _incident_density(
     use = IncidentUse(window=window.label(), used=frame.reset_index(drop=True),
                       concerns=concerns.reset_index(drop=True), source=incidents.source,
                       format=incidents.format, period=incidents.period, read=incidents.read,
-                      skipped=skipped, concerns_given=len(c))
+                      skipped=skipped, concerns_given=len(c), bandwidth_m=bw,
+                      hot_spot=profile["incidents"]["hot_spot"])
     return density, concern_density, use
 
 

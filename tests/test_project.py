@@ -52,9 +52,10 @@ def test_code_is_ruff_clean():
 
 
 #: The package's modules in data-flow order (docs/ARCHITECTURE.md).
-FLOW = ["settings", "errors", "io", "progress", "sites", "graph", "features", "source", "safety",
-        "crossings", "routing", "directions", "locate", "coverage", "planfile", "offline",
-        "chromium", "plot", "handouts", "pipeline", "batch", "cli"]
+FLOW = ["settings", "errors", "io", "progress", "sites", "graph", "features", "source",
+        "incidents", "safety", "crossings", "routing", "directions", "locate", "coverage",
+        "planfile", "offline", "chromium", "incident_layer", "plot", "handouts", "pipeline",
+        "batch", "cli"]
 
 
 def test_data_flows_one_way():

@@ -76,8 +76,10 @@ def _ring_contains(ring: list[list[float]], x: float, y: float) -> bool:
 
 
 def lapd_area(kind: str, lat: float, lon: float) -> str:
-    """Name of the LAPD division ("divisions") or Basic Car area ("basic-car-areas") at a point,
-    from the boundary files in the sources' lapd/ folder."""
+    """The LAPD division ("divisions") or Basic Car area ("basic-car-areas") at a point.
+
+    Read from the boundary files in the sources' lapd/ folder.
+    """
     data = json.loads((SRC / "lapd" / f"lapd-{kind}.geojson").read_text())
     for f in data["features"]:
         g = f["geometry"]
