@@ -29,6 +29,10 @@ BANDS = (0.25, 0.5, 1.0, 2.0)
 BAND_COLOURS = ("#ecd9f2", "#c99ad8", "#9b4db8", "#5e1a7a")
 CONCERN_COLOUR = "#b8860b"
 
+#: Paths with this class are drawn as SVG (one element each) even on a canvas map; see
+#: :mod:`safepassage.offline`.
+SVG_CLASS = "sp-svg"
+
 _TIP = JsCode(
     "function (feature, layer) {"
     " var p = feature.properties || {};"
@@ -115,6 +119,7 @@ def add_incident_layer(m: folium.Map, use: IncidentUse | None, *, show: bool = T
                     "stroke": False, "fillOpacity": 0.45,
                     "fillColor": BAND_COLOURS[int(f["properties"]["band"])]},
                 on_each_feature=_TIP,
+                class_name=f"{SVG_CLASS} sp-incident-density",
             ).add_to(group)
         group.add_to(m)
     if len(use.concerns):
@@ -132,10 +137,10 @@ def add_concerns(m: folium.Map, concerns: gpd.GeoDataFrame, *, show: bool = True
         if geom.geom_type == "Point":
             layer: folium.Element = folium.CircleMarker(
                 (geom.y, geom.x), radius=7, color=CONCERN_COLOUR, weight=3, fill=True,
-                fill_color="#ffffff", fill_opacity=0.9)
+                fill_color="#ffffff", fill_opacity=0.9, class_name=f"{SVG_CLASS} sp-concern")
         else:
             layer = folium.GeoJson(
-                geom.__geo_interface__,
+                geom.__geo_interface__, class_name=f"{SVG_CLASS} sp-concern",
                 style_function=lambda f: {"color": CONCERN_COLOUR, "weight": 3,
                                           "dashArray": "6 4", "fillOpacity": 0.08})
         layer.add_child(folium.Tooltip(tip))
@@ -185,6 +190,9 @@ def incident_panel_html(use: IncidentUse | None) -> str:
         parts.append(f'<p class="sp-small">Purple squares: weighted incidents within '
                      f"{use.bandwidth_m:g} m, by kind of crime and place. Individual incidents "
                      "are listed in incidents.geojson, never on handouts.</p>")
+        if use.format == "LAPD export":
+            parts.append('<p class="sp-small">Incidents: Los Angeles Police Department, Crime '
+                         "Data from 2020 to Present, City of Los Angeles Open Data.</p>")
     if use.concerns_given:
         parts.append(f'<p class="sp-small">{_swatch(CONCERN_COLOUR)}Community concerns: '
                      f"{use.concerns_given} named by residents, {len(use.concerns)} near the "

@@ -313,6 +313,7 @@ def open_incidents(path: str | Path, *, since: str | dt.date | None = None,
     if not path.is_file():
         raise InputError(f"incidents file not found: {path}")
     if path.suffix.lower() in (".geojson", ".json"):
+        _read_geojson(path)  # small: every row is checked now, before any slow work
         return IncidentFile(path, "GeoJSON", since=s, until=u)
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
@@ -325,9 +326,14 @@ def open_incidents(path: str | Path, *, since: str | dt.date | None = None,
         names = tuple(wanted.get(n) or (h.strip() or f"_blank{i}")
                       for i, (h, n) in enumerate(zip(header, norm, strict=True)))
         return IncidentFile(path, "LAPD export", names, s, u)
-    if "lat" in norm and "lon" in norm:
-        return IncidentFile(path, "simple CSV", since=s, until=u)
     lapd_missing = [k for k in LAPD_REQUIRED if _norm(k) not in norm]
+    if len(lapd_missing) <= 2 and any(_norm(k) in norm for k in ("DR_NO", "DATE OCC")):
+        raise InputError(f"{path.name}: looks like an LAPD crime data export but has no "
+                         f"{', '.join(lapd_missing)} column (it needs "
+                         f"{', '.join(LAPD_REQUIRED)})")
+    if "lat" in norm and "lon" in norm:
+        _read_simple_csv(path)  # small: every row is checked now, before any slow work
+        return IncidentFile(path, "simple CSV", since=s, until=u)
     raise InputError(
         f"{path.name}: neither an LAPD crime data export (needs columns "
         f"{', '.join(LAPD_REQUIRED)}; missing {', '.join(lapd_missing)}) nor a simple "
