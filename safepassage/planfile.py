@@ -463,4 +463,6 @@ def load_plan(path: str | Path) -> PlanFile:
             line = f"line {mark.line + 1}: " if mark is not None else ""
             problem = getattr(exc, "problem", None) or str(exc)
             raise InputError(f"{name}: not valid YAML ({line}{problem})") from None
+        except ValueError as exc:  # a date YAML cannot build, e.g. 2020-02-30
+            raise InputError(f"{name}: not valid YAML ({exc})") from None
     return parse_plan(data, where=name, base=path.parent, path=path)

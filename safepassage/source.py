@@ -51,7 +51,7 @@ from .graph import (
     save_cache,
 )
 from .progress import Steps
-from .sites import DEMO_SLUG, Site, find_site, point_site
+from .sites import DEMO_SLUG, PLANNED_MARK, Site, find_site, point_site
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +316,7 @@ def load_network(
 
 def _source_flag(source: Source) -> str:
     if source.kind == "site":
-        return f'--site "{source.site.name}"'
+        return f'--site "{source.site.name.removesuffix(" " + PLANNED_MARK)}"'
     return f"--point {source.site.lat},{source.site.lon}"
 
 

@@ -117,6 +117,22 @@ def test_all_sites_leaves_the_planned_site_out_unless_asked(keep_settings: None)
         cli._many_sites(parser.parse_args(["plan", "--include-planned"]))
 
 
+def test_the_planned_site_is_planned_like_the_ten(tmp_path: Path) -> None:
+    from safepassage.source import source_from_options
+
+    src = source_from_options(site="algin sutton")
+    assert src.kind == "site" and src.site.planned and src.site.slug == "algin-sutton"
+    assert src.site.name == "Algin Sutton (planned)"
+    assert src.describe() == "planned CSP site Algin Sutton (planned)"
+    # like the ten, it needs its network fetched once; offline without a cache says how
+    r = safepassage("routes", "--site", "Algin Sutton", "--offline", "--cache-dir",
+                    str(tmp_path), "--out", str(tmp_path / "out"))
+    assert r.returncode == 3, r.stderr
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
+    assert line.startswith("error: no usable cached network for Algin Sutton (planned)")
+    assert "safepassage fetch --site \"Algin Sutton\"" in line
+
+
 def test_jordan_downs_facts() -> None:
     jd = find_site("Jordan Downs")
     assert jd.slug == "jordan-downs"
