@@ -207,18 +207,20 @@ def _add_route_options(p: argparse.ArgumentParser) -> None:
 def _route_settings(args: argparse.Namespace) -> Any:
     from .pipeline import RouteSettings
 
-    _check_incident_options(args)
     return RouteSettings.from_options(
         profile=args.profile, time_window=args.time_window, avoid=args.avoid,
-        penalize=args.penalize, incidents=args.incidents, since=args.since, until=args.until,
-        concerns=args.concerns, max_detour_pct=args.max_detour,
+        penalize=args.penalize, incidents=_incident_options(args),
+        max_detour_pct=args.max_detour,
     )
 
 
-def _check_incident_options(args: argparse.Namespace) -> None:
-    """--since and --until select incidents: they need --incidents."""
+def _incident_options(args: argparse.Namespace) -> Any:
+    """--incidents, --since, --until, --concerns; the period needs an incidents file."""
+    from .incidents import IncidentOptions
+
     if (args.since or args.until) and not args.incidents:
         raise InputError("--since and --until select incidents: give --incidents FILE too")
+    return IncidentOptions(args.incidents, args.since, args.until, args.concerns)
 
 
 def _load_area(args: argparse.Namespace, steps: Any) -> Any:
@@ -357,13 +359,12 @@ def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
     """The planner's request from the options and the plan file, checked before slow work."""
     from .pipeline import PlanRequest
 
-    _check_incident_options(args)
     request = PlanRequest.from_options(
         plan_file=args.plan, officers=args.officers, time_window=args.time_window,
         profile=args.profile, radius_post=args.radius_post, target=args.target,
         method=args.method, backup=args.backup, time_limit=args.time_limit, avoid=args.avoid,
-        penalize=args.penalize, incidents=args.incidents, since=args.since, until=args.until,
-        concerns=args.concerns, max_detour_pct=args.max_detour,
+        penalize=args.penalize, incidents=_incident_options(args),
+        max_detour_pct=args.max_detour,
     )
     if single:
         given = [args.site, args.point, args.osm_file, args.demo]
@@ -562,6 +563,8 @@ _EXAMPLES = {
     "demo": "examples:\n  safepassage demo\n  safepassage demo --officers 4 "
             "--time-window arrival --profile child",
     "routes": "examples:\n  safepassage routes --demo\n"
+              "  safepassage routes --demo --incidents crime_data.csv --time-window evening "
+              "--since 2020-01-01\n"
               "  safepassage routes --site \"Jordan Downs\" --time-window arrival --profile child\n"
               "  safepassage routes --osm-file city.osm.pbf --point 33.9455,-118.234 "
               "--avoid closed.geojson --incidents incidents.csv --out maps/jd",
@@ -642,7 +645,10 @@ def build_parser() -> argparse.ArgumentParser:
             help="the built-in downtown LA demo, planned end to end" if demo
             else "the whole job: routes, officer posts, maps, handouts, index",
             description=("Plan the built-in downtown Los Angeles demo end to end (no network "
-                         "needed): the same as 'safepassage plan --demo'." if demo else
+                         "needed): the same as 'safepassage plan --demo', weighing the real LAPD "
+                         "incidents of 2020 shipped for the demo area (geodata/demo/"
+                         "lapd_crime_2020_demo.csv) unless --incidents or --no-incidents says "
+                         "otherwise." if demo else
                          "Run every step for a site and write, by default into "
                          "maps/<site-slug>/: plan.json, routes.geojson, routes.gpx, "
                          "posts.geojson, coverage.json, officer_map.html, planner_map.html, "

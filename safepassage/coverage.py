@@ -55,6 +55,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import settings
 from .errors import InputError
+from .incidents import IncidentSet
 from .io import atomic_dir, atomic_write_bytes
 from .locate import MaximalCovering, SetCovering, allocate_pool, coverage_curve
 from .routing import RoutePlan, safe_routes
@@ -2135,7 +2136,7 @@ def plan_shifts(
     target_coverage: float | None = None,
     max_detour_pct: float | None = None,
     zones: RiskZones | None = None,
-    incidents: pd.DataFrame | None = None,
+    incidents: IncidentSet | None = None,
     time_limit: float = 60.0,
     near_m: float = NEAR_CORRIDOR_M,
 ) -> ShiftPlan:

@@ -58,7 +58,7 @@ def density_cells(use: IncidentUse, cell_m: float = CELL_M) -> gpd.GeoDataFrame:
         the cell's centre), ``incidents`` (within the bandwidth), ``band`` (0..3), ``tip``.
     """
     u = use.used
-    cols = {"density": [], "incidents": [], "band": [], "tip": []}
+    cols: dict[str, list[object]] = {"density": [], "incidents": [], "band": [], "tip": []}
     if not len(u):
         return gpd.GeoDataFrame(cols, geometry=[], crs="EPSG:4326")
     pts = gpd.GeoSeries(gpd.points_from_xy(u["lon"].astype(float), u["lat"].astype(float)),

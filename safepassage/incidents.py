@@ -567,6 +567,36 @@ def _read_geojson(path: Path) -> list[dict[str, object]]:
     return rows
 
 
+@dataclass(frozen=True)
+class IncidentOptions:
+    """What a planner asks about incidents: the file, the period and the community concerns.
+
+    Attributes
+    ----------
+    path : str or Path or None
+        Incidents file (LAPD export, simple CSV or GeoJSON).
+    since, until : str or None
+        Period, ``YYYY-MM-DD`` inclusive; default every date in the file.
+    concerns : str or Path or None
+        Community concerns file.
+    """
+
+    path: str | Path | None = None
+    since: str | None = None
+    until: str | None = None
+    concerns: str | Path | None = None
+
+    def open(self) -> tuple[IncidentFile | None, gpd.GeoDataFrame | None]:
+        """Check everything (see :func:`open_incidents`, :func:`read_concerns`)."""
+        if self.path:
+            found: IncidentFile | None = open_incidents(self.path, since=self.since,
+                                                        until=self.until)
+        else:  # a period without a file selects nothing, but must still be a period
+            check_period(parse_day(self.since, "since"), parse_day(self.until, "until"))
+            found = None
+        return found, read_concerns(self.concerns) if self.concerns else None
+
+
 # ---------------------------------------------------------------------------------------------
 # Community concerns
 

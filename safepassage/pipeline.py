@@ -10,7 +10,7 @@ import csv
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,11 @@ from .graph import nearest_node
 from .incidents import (
     COLUMNS,
     IncidentFile,
+    IncidentOptions,
     IncidentSet,
     IncidentUse,
     count_near,
     empty_concerns,
-    open_incidents,
-    read_concerns,
 )
 from .io import read_geojson_features, write_geojson, write_gpx
 from .routing import RoutePlan, route_geometry, safe_routes
@@ -90,17 +89,19 @@ class RouteSettings:
         time_window: str | None = None,
         avoid: str | Path | None = None,
         penalize: str | Path | None = None,
-        incidents: str | Path | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        concerns: str | Path | None = None,
+        incidents: str | Path | IncidentOptions | None = None,
         max_detour_pct: float | None = None,
     ) -> RouteSettings:
         """Read and check the options; every problem is an :class:`InputError`.
 
-        The incidents file's header and the period are checked here; its rows are read for
-        the area later (:meth:`incident_set`), so a citywide export is never held whole.
+        ``incidents`` is a file, or :class:`~safepassage.incidents.IncidentOptions` (the file,
+        the period, the community concerns). The incidents file's header and the period are
+        checked here; its rows are read for the area later (:meth:`incident_set`), so a
+        citywide export is never held whole.
         """
+        opts = incidents if isinstance(incidents, IncidentOptions) else IncidentOptions(
+            incidents)
+        found, concerns = opts.open()
         window = parse_window(time_window)
         if profile is None and window.name != "all-day" and window.dark_fraction >= 0.5:
             profile = "night"  # an evening window uses the night profile unless told otherwise
@@ -111,9 +112,8 @@ class RouteSettings:
             profile=prof,
             window=window,
             zones=load_zones(avoid, penalize, prof),
-            incidents=open_incidents(incidents, since=since, until=until) if incidents
-            else None,
-            concerns=read_concerns(concerns) if concerns else None,
+            incidents=found,
+            concerns=concerns,
             max_detour_pct=max_detour_pct,
         )
 
@@ -604,13 +604,14 @@ class PlanRequest:
         time_limit: float = 60.0,
         avoid: str | Path | None = None,
         penalize: str | Path | None = None,
-        incidents: str | Path | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        concerns: str | Path | None = None,
+        incidents: str | Path | IncidentOptions | None = None,
         max_detour_pct: float | None = None,
     ) -> PlanRequest:
-        """Merge the command line's options with a plan file and check them all."""
+        """Merge the command line's options with a plan file and check them all.
+
+        ``incidents`` is a file or :class:`~safepassage.incidents.IncidentOptions`; the plan
+        file's ``since`` and ``until`` apply where the command line gives none.
+        """
         from .planfile import load_plan
 
         plan = load_plan(plan_file) if plan_file else None
@@ -622,11 +623,13 @@ class PlanRequest:
         profile = profile or (plan.profile if plan else None)
         max_detour = max_detour_pct if max_detour_pct is not None else (
             plan.max_detour_pct if plan else None)
+        opts = incidents if isinstance(incidents, IncidentOptions) else IncidentOptions(
+            incidents)
+        if plan is not None:
+            opts = replace(opts, since=opts.since or plan.since, until=opts.until or plan.until)
         route = RouteSettings.from_options(
             profile=profile, time_window=windows[0] if windows else "dismissal", avoid=avoid,
-            penalize=penalize, incidents=incidents, concerns=concerns,
-            since=since or (plan.since if plan else None),
-            until=until or (plan.until if plan else None), max_detour_pct=max_detour,
+            penalize=penalize, incidents=opts, max_detour_pct=max_detour,
         )
         target = target if target is not None else (plan.target_coverage if plan else None)
         chosen: int | dict[str, int] | None

@@ -440,3 +440,27 @@ def test_concerns_weigh_like_incidents_in_every_window(demo_area, tmp_path: Path
         assert risk.table["concern_density"].max() > 0.9  # a concern on the node: weight ~1
         assert list(risk.incidents.concerns["note"]) == ["parents avoid this corner"]
         assert risk.incidents.concerns_given == 1
+
+
+# -- every command that takes --incidents ----------------------------------------------------
+
+
+def test_coverage_writes_the_incidents_it_used_for_every_window(demo_cache, tmp_path: Path,
+                                                                capsys) -> None:
+    from safepassage.cli import main
+
+    out = tmp_path / "cov"
+    assert main(["coverage", "--demo", "-q", "--out", str(out), "--cache-dir", str(demo_cache),
+                 "--incidents", str(DEMO), "--time-window", "arrival,evening",
+                 "--officers", "2", "--since", "2020-03-01"]) == 0
+    text = capsys.readouterr().out
+    lines = [ln for ln in text.splitlines() if ln.startswith("incidents, ")]
+    assert [ln.split(":")[0] for ln in lines] == ["incidents, arrival (07:00-08:30)",
+                                                   "incidents, evening (18:00-22:00)"]
+    assert all("2020-03-01 to the last date" in ln and "outside the period" in ln
+               for ln in lines)
+    feats = json.loads((out / "incidents.geojson").read_text())["features"]
+    windows = Counter(f["properties"]["window"] for f in feats)
+    assert set(windows) == {"arrival (07:00-08:30)", "evening (18:00-22:00)"}
+    assert all(f["properties"]["date"] >= "2020-03-01" for f in feats)
+    assert "wrote " + str(out / "incidents.geojson") in text

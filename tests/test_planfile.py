@@ -57,6 +57,7 @@ def test_yaml_and_json_give_the_same_plan(tmp_path: Path):
 
 def test_the_incident_period_comes_from_the_plan_file_and_the_command_line_wins(
         tmp_path: Path):
+    from safepassage.incidents import IncidentOptions
     from safepassage.pipeline import PlanRequest
 
     plan = load_plan(_write(tmp_path, "since: 2020-03-01\nuntil: '2020-03-31'\n"))
@@ -66,8 +67,8 @@ def test_the_incident_period_comes_from_the_plan_file_and_the_command_line_wins(
     assert req.route.incidents is not None
     assert (str(req.route.incidents.since), str(req.route.incidents.until)) == (
         "2020-03-01", "2020-03-31")
-    req = PlanRequest.from_options(plan_file=tmp_path / "plan.yaml", incidents=lapd,
-                                   since="2020-03-15")
+    req = PlanRequest.from_options(plan_file=tmp_path / "plan.yaml",
+                                   incidents=IncidentOptions(lapd, since="2020-03-15"))
     assert str(req.route.incidents.since) == "2020-03-15"
     assert req.describe()["incidents_since"] == "2020-03-15"
 
