@@ -455,8 +455,8 @@ def test_coverage_writes_the_incidents_it_used_for_every_window(demo_cache, tmp_
                  "--officers", "2", "--since", "2020-03-01"]) == 0
     text = capsys.readouterr().out
     lines = [ln for ln in text.splitlines() if ln.startswith("incidents, ")]
-    assert [ln.split(":")[0] for ln in lines] == ["incidents, arrival (07:00-08:30)",
-                                                   "incidents, evening (18:00-22:00)"]
+    assert [ln.split("): ")[0] for ln in lines] == ["incidents, arrival (07:00-08:30",
+                                                     "incidents, evening (18:00-22:00"]
     assert all("2020-03-01 to the last date" in ln and "outside the period" in ln
                for ln in lines)
     feats = json.loads((out / "incidents.geojson").read_text())["features"]
