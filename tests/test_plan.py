@@ -111,10 +111,10 @@ def test_handouts_never_show_individual_incidents(demo_out: Path):
 def test_the_demo_posts_react_to_the_incidents(demo_out: Path, demo_cache, tmp_path: Path):
     plan = demo_out.parent / "plan.yaml"
     out = tmp_path / "none"
-    assert main(["demo", "--out", str(out), "--cache-dir", str(demo_cache), "-q", "--plan",
-                 str(plan), "--no-incidents", "--no-pdf"]) == 0
+    # the same request without incidents (coverage alone: no maps or handouts needed)
+    assert main(["coverage", "--demo", "--out", str(out), "--cache-dir", str(demo_cache), "-q",
+                 "--plan", str(plan)]) == 0
     assert not (out / "incidents.geojson").exists()
-    assert json.loads((out / "plan.json").read_text())["incidents"] is None
 
     def posts(folder: Path) -> list[str]:
         feats = json.loads((folder / "posts.geojson").read_text())["features"]
@@ -187,6 +187,13 @@ def test_bad_plan_file_exits_2_and_writes_nothing(tmp_path: Path, demo_cache, ca
     err = capsys.readouterr().err
     assert "officers.dismissal must be a whole number" in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_no_incidents_in_the_demo(tmp_path: Path, demo_cache, capsys):
+    assert main(["demo", "--out", str(tmp_path / "o"), "--cache-dir", str(demo_cache), "-q",
+                 "--no-incidents", "--incidents", str(DEMO_INCIDENTS)]) == 2
+    assert "--no-incidents takes no --incidents" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_unknown_handout_kind(tmp_path: Path, demo_cache, capsys):
