@@ -57,8 +57,8 @@ def peak_gib() -> float:
 
 def worker(path: Path, cache: Path) -> None:
     """Read and filter, then weigh; print the figures as JSON (runs in a fresh process)."""
+    from safepassage.incident_report import AREA_MARGIN_M, network_bbox
     from safepassage.incidents import open_incidents
-    from safepassage.pipeline import AREA_MARGIN_M, network_bbox
     from safepassage.safety import edge_risk, load_profile, parse_window
     from safepassage.source import load_area, source_from_options
 

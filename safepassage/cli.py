@@ -236,18 +236,20 @@ def _out_dir(args: argparse.Namespace, slug: str) -> Path:
 
 def cmd_routes(args: argparse.Namespace) -> int:
     """Compute safe routes and write routes.geojson and routes.gpx."""
-    from .pipeline import (
+    from .incident_report import (
         EXPOSURE_LEGEND,
-        SUMMARY_LEGEND,
-        compute_routes,
         concern_effect,
         incident_lines,
-        read_entrances,
         route_exposure,
+        write_incident_files,
+    )
+    from .pipeline import (
+        SUMMARY_LEGEND,
+        compute_routes,
+        read_entrances,
         routes_frame,
         summary_rows,
         unreachable_lines,
-        write_incident_files,
         write_routes,
     )
 
@@ -257,7 +259,8 @@ def cmd_routes(args: argparse.Namespace) -> int:
     origins = read_entrances(args.entrances, area) if args.entrances else None
     with steps(f"routes to {int(area.destinations['usable'].sum())} destinations"):
         plan = compute_routes(area, route_settings, origin_nodes=origins)
-        effect = concern_effect(area, plan, route_settings)
+        effect = concern_effect(area, plan, route_settings.incident_set(area),
+                                route_settings.zones)
     with steps("directions"):
         frame = routes_frame(area, plan, units=args.units)
     out = _out_dir(args, area.site.slug)
@@ -377,13 +380,8 @@ def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Post officers along the Safe Passage corridor; write posts.geojson and coverage.json."""
     from .coverage import compare_plans, format_comparison, summary_text, write_coverage
-    from .pipeline import (
-        concern_effect,
-        incident_lines,
-        plan_coverage,
-        read_entrances,
-        write_incident_files,
-    )
+    from .incident_report import concern_effect, incident_lines, write_incident_files
+    from .pipeline import plan_coverage, read_entrances
 
     given = [args.site, args.point, args.osm_file, args.demo]
     if args.compare:
@@ -399,7 +397,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     with steps(f"officer coverage ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
         first = shifts.route_plans[shifts.windows[0].name]
-        effect = concern_effect(area, first, request.route)
+        effect = concern_effect(area, first, request.route.incident_set(area),
+                                request.route.zones)
     out = _out_dir(args, area.site.slug)
     paths = write_coverage(out, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
@@ -484,13 +483,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """Run every step and write the plan's folder: maps, handouts, data, index."""
     from .coverage import summary_text
     from .features import KINDS
+    from .incident_report import EXPOSURE_LEGEND, incident_lines, route_exposure
     from .pipeline import (
-        EXPOSURE_LEGEND,
         SUMMARY_LEGEND,
         PlanRequest,
-        incident_lines,
         read_entrances,
-        route_exposure,
         run_plan,
         summary_rows,
         unreachable_lines,

@@ -27,8 +27,11 @@ def demo_out(tmp_path_factory, demo_cache) -> Path:
     plan.write_text("officers: {arrival: 3, dismissal: 4}\nwindows: [dismissal, arrival]\n")
     b = out.parent / "b.yaml"
     b.write_text("officers: 2\n")
+    concerns = out.parent / "concerns.csv"  # residents: the corner of Olive and 5th
+    concerns.write_text("lat,lon,note\n34.0493,-118.2526,people avoid this corner at night\n")
     rc = main(["demo", "--out", str(out), "--cache-dir", str(demo_cache), "-q", "--plan",
-               str(plan), "--compare-plan", str(b), "--handouts", "school,park", "--no-pdf"])
+               str(plan), "--compare-plan", str(b), "--handouts", "school,park", "--no-pdf",
+               "--concerns", str(concerns)])
     assert rc == 0
     return out
 
@@ -93,6 +96,23 @@ def test_the_demo_weighs_the_real_lapd_incidents_of_each_window(demo_out: Path):
     assert "Crime Data from 2020 to Present" in planner
     arrival = (demo_out / "planner_map_arrival.html").read_text()
     assert "Incident density, arrival (07:00-08:30)" in arrival
+
+
+def test_community_concerns_are_listed_apart(demo_out: Path):
+    doc = json.loads((demo_out / "plan.json").read_text())
+    (row,) = doc["concerns"]["concerns"]
+    assert row["note"] == "people avoid this corner at night" and row["near_streets"] is True
+    assert doc["concerns"]["routed"] == len(doc["routes"])
+    assert "concerns.geojson" in doc["files"]
+    assert any(n.startswith("community concerns: 1 given, 1 near the streets") for n in
+               doc["notes"])
+    assert all("concerns_50m" in r for r in doc["routes"])
+    assert "Community concerns: 1 named by residents" in (demo_out / "planner_map.html"
+                                                          ).read_text()
+    index = (demo_out / "index.html").read_text()
+    assert 'href="concerns.geojson"' in index and 'href="incidents.geojson"' in index
+    for page in (demo_out / "handouts").glob("*.html"):
+        assert "avoid this corner" not in page.read_text()
 
 
 def test_handouts_never_show_individual_incidents(demo_out: Path):

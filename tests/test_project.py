@@ -53,7 +53,8 @@ def test_code_is_ruff_clean():
 
 #: The package's modules in data-flow order (docs/ARCHITECTURE.md).
 FLOW = ["settings", "errors", "io", "progress", "sites", "graph", "features", "source",
-        "incidents", "safety", "crossings", "routing", "directions", "locate", "coverage",
+        "incidents", "safety", "crossings", "routing", "incident_report", "directions", "locate",
+        "coverage",
         "planfile", "offline", "chromium", "incident_layer", "plot", "handouts", "pipeline",
         "batch", "cli"]
 
