@@ -25,6 +25,7 @@ ruler and by the model (the routes' own ``unsignalised_arterial_crossings``).
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -71,7 +72,7 @@ def read_raw(path: str | Path) -> RawOSM:
             continue
         refs = [n.ref for n in o.nodes if n.ref in lonlat]
         key = t.get("name") or f"{t['highway']}:{o.id}"
-        for a, b in zip(refs[:-1], refs[1:], strict=True):
+        for a, b in itertools.pairwise(refs):
             raw.segments[b].append((key, a, t, True))   # forward direction arrives at b
             raw.segments[a].append((key, b, t, False))  # backward direction arrives at a
     return raw
