@@ -417,13 +417,10 @@ class _Arms:
     name: list[str | None] = field(default_factory=list)
     highway: list[str] = field(default_factory=list)
 
-    def add(self, node: np.ndarray, bear: np.ndarray, edge: np.ndarray, art: np.ndarray,
-            ctl: np.ndarray, aadt: np.ndarray, xwalk: np.ndarray, name: list[str | None],
-            highway: list[str]) -> None:
-        for lst, arr in ((self.node, node), (self.bear, bear), (self.edge, edge),
-                         (self.art, art), (self.ctl, ctl), (self.aadt, aadt),
-                         (self.xwalk, xwalk)):
-            lst.append(np.asarray(arr))
+    def add(self, columns: Mapping[str, Any], name: list[str | None], highway: list[str]
+            ) -> None:
+        for key in ("node", "bear", "edge", "art", "ctl", "aadt", "xwalk"):
+            getattr(self, key).append(np.atleast_1d(np.asarray(columns[key])))
         self.name += name
         self.highway += highway
 
@@ -453,7 +450,8 @@ def _walk_arms(cols: dict[str, Any], tail: np.ndarray, rev: np.ndarray, tail_bea
     control = _control_index(near[n] | flags["signal"][n] | (ctl == "signal"),
                              flags["stop"][n] | (ctl == "stop"),
                              flags["crosswalk"][n] | has_xwalk)
-    arms.add(n, tail_bearing[i], i, cols["arterial"][i], control, cols["aadt"][i], has_xwalk,
+    arms.add({"node": n, "bear": tail_bearing[i], "edge": i, "art": cols["arterial"][i],
+              "ctl": control, "aadt": cols["aadt"][i], "xwalk": has_xwalk},
              [cols["name"][j] for j in i.tolist()], [cols["highway"][j] for j in i.tolist()])
 
 
@@ -469,10 +467,9 @@ def _hidden_arms(G: nx.MultiDiGraph, nodes: list[Any], near: np.ndarray, arms: _
             art = is_arterial(hd) or (h.get("aadt") or 0) >= 10_000
             control = CONTROLS.index(arm_control(nd, h, bool(near[pos])))
             aadt = np.nan if h.get("aadt") is None else float(h["aadt"])
-            arms.add(np.array([pos]), np.array([float(h["bearing"])]), np.array([-1]),
-                     np.array([art]), np.array([control]), np.array([aadt]),
-                     np.array([h.get("xwalk") is not None]), [h.get("name")],
-                     [str(h.get("highway"))])
+            arms.add({"node": pos, "bear": float(h["bearing"]), "edge": -1, "art": art,
+                      "ctl": control, "aadt": aadt, "xwalk": h.get("xwalk") is not None},
+                     [h.get("name")], [str(h.get("highway"))])
 
 
 def _assumed(a: dict[str, np.ndarray], nn: int, flags: dict[str, np.ndarray]) -> np.ndarray:
@@ -679,6 +676,27 @@ class CrossingModel:
         """Cost of going from corner ``c1`` to ``c2`` at each node, the cheaper way round."""
         return corner_costs(self.arm_cum, self.arm_start[nodes], self.arm_count[nodes], c1, c2)
 
+    def crossing_counts(self, nodes: np.ndarray, c1: np.ndarray, c2: np.ndarray
+                        ) -> dict[str, np.ndarray]:
+        """Arms crossed at each turn: all, arterial, and arterial without a signal.
+
+        The arms counted are those :meth:`NodeArms.crossing` crosses: the cheaper way round,
+        clockwise on a tie.
+        """
+        start, k = self.arm_start[nodes], self.arm_count[nodes]
+        cost_cw = _clockwise(self.arm_cum, start, k, c1, c2)
+        total = self.arm_cum[start + k] - self.arm_cum[start]
+        cw = cost_cw <= total - cost_cw
+        moves = (k >= 2) & (c1 != c2)
+        out = {}
+        for name, flag in (("all", np.ones(len(self.arm_cost), bool)), ("arterial", self.net.a_art),
+                           ("unsignalised", self.net.a_art & (self.net.a_ctl != 0))):
+            cum = np.concatenate([[0], np.cumsum(flag)])
+            n_cw = _clockwise(cum, start, k, c1, c2)
+            n_all = cum[start + k] - cum[start]
+            out[name] = np.where(moves, np.where(cw, n_cw, n_all - n_cw), 0).astype(np.int64)
+        return out
+
     def node_arms(self, node: Any) -> NodeArms:
         """The road arms of one network node, clockwise."""
         n = self.node_pos[node]
@@ -714,11 +732,18 @@ def corner_costs(arm_cum: np.ndarray, start: np.ndarray, k: np.ndarray, c1: np.n
     way round; nothing is crossed at a node with fewer than two arms.
     """
     total = arm_cum[start + k] - arm_cum[start]
-    a = np.minimum(c1 + 1, k)
-    b = np.minimum(c2 + 1, k)
-    cw = arm_cum[start + b] - arm_cum[start + a] + np.where(c2 < c1, total, 0.0)
+    cw = _clockwise(arm_cum, start, k, c1, c2)
     cost = np.minimum(cw, total - cw)
     return np.where((k >= 2) & (c1 != c2), np.maximum(cost, 0.0), 0.0)
+
+
+def _clockwise(cum: np.ndarray, start: np.ndarray, k: np.ndarray, c1: np.ndarray,
+               c2: np.ndarray) -> np.ndarray:
+    """Sum of a per-arm quantity (prefix sums ``cum``) over arms ``c1 + 1 ... c2``, wrapping."""
+    total = cum[start + k] - cum[start]
+    a = np.minimum(c1 + 1, k)
+    b = np.minimum(c2 + 1, k)
+    return cum[start + b] - cum[start + a] + np.where(c2 < c1, total, 0)
 
 
 def _name(data: Mapping[str, Any]) -> str | None:

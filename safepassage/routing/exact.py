@@ -1,0 +1,192 @@
+"""How far a safe route may be from the least risky one within the cap: bounds and an exact solver.
+
+The safest route within a detour cap is a *resource-constrained* shortest path: least risk
+subject to ``length ≤ L`` (``L`` = the shortest route's length × (1 + cap)). For any weight
+λ > 0 and any route P within the cap::
+
+    risk(P) ≥ (T_λ − L) / λ,      T_λ = min over all routes of length + λ · risk
+
+which a shortest-path tree for λ gives for every destination at once (Lagrangian relaxation).
+The largest such bound over the trees run is the destination's *lower bound*; the chosen
+route's risk against it is its *gap*. :func:`next_lambda` picks the λ that would raise the
+bound most given the routes found so far (the LARAC step: where the best route within the cap
+and a less risky one beyond it cost the same); a tree at that λ either finds a better route or
+proves the bound is the best a Lagrangian bound can give.
+
+:func:`exact_safest` solves the problem exactly by label setting (A* on risk, length-feasibility
+pruning, Pareto dominance): the reference the tests check routes and bounds against on small
+real networks.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from .stategraph import StateGraph
+
+#: Risk weight standing in for "risk only" (no route within the cap beats it on risk yet).
+LAMBDA_MAX = 1e5
+
+
+def lagrangian_bound(cost: np.ndarray, lams: np.ndarray, max_len: np.ndarray) -> np.ndarray:
+    """Lower bounds on the risk of any route within ``max_len``, from trees' costs.
+
+    Parameters
+    ----------
+    cost : numpy.ndarray
+        ``(trees, destinations)``: least ``length + λ · risk`` to each destination per tree.
+    lams : numpy.ndarray
+        λ of each tree.
+    max_len : numpy.ndarray
+        Length cap per destination.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per destination, the best bound (at least 0).
+    """
+    use = lams > 0
+    if not use.any():
+        return np.zeros(cost.shape[1])
+    with np.errstate(invalid="ignore"):
+        b = (cost[use] - max_len[None, :]) / lams[use][:, None]
+    b = np.where(np.isfinite(b), b, -np.inf)
+    return np.maximum(b.max(axis=0), 0.0)
+
+
+def next_lambda(length: np.ndarray, risk: np.ndarray, max_len: float) -> tuple[float, float]:
+    """The LARAC step: the λ at which the best Lagrangian bound over known routes is reached.
+
+    With μ = 1 / λ the bound from the known routes is ``g(μ) = min_i risk_i + μ (len_i − L)``,
+    concave and piecewise linear; its maximum lies where a route within the cap and a less
+    risky one beyond it tie.
+
+    Parameters
+    ----------
+    length, risk : numpy.ndarray
+        Known routes to one destination.
+    max_len : float
+        The cap ``L``.
+
+    Returns
+    -------
+    tuple
+        ``(λ, g)``: the weight to run a tree with next, and the bound the known routes give
+        there (a tree at λ that finds nothing better proves it).
+    """
+    inside = length <= max_len
+    best = risk[inside].min() if inside.any() else np.inf
+    i = np.flatnonzero(inside)
+    j = np.flatnonzero(~inside & (risk < best))
+    if len(j) == 0:  # nothing less risky beyond the cap is known: ask for the least risk
+        mu = 1.0 / LAMBDA_MAX
+        return LAMBDA_MAX, float(np.min(risk + mu * (length - max_len)))
+    mu = (risk[i][:, None] - risk[j][None, :]) / (length[j][None, :] - length[i][:, None])
+    mu = mu[mu > 0]
+    if len(mu) == 0:
+        mu = np.array([1.0 / LAMBDA_MAX])
+    g = np.min(risk[None, :] + mu[:, None] * (length[None, :] - max_len), axis=1)
+    k = int(np.argmax(g))
+    return float(1.0 / mu[k]), float(g[k])
+
+
+def _to_sink(sg: StateGraph, weights: np.ndarray, own: np.ndarray, ends: np.ndarray
+             ) -> np.ndarray:
+    """Least cost from the start of every state to arriving at one of ``ends`` (backwards)."""
+    n = sg.n_states
+    rows = np.repeat(np.arange(n), np.diff(sg.indptr))
+    # reversed arcs, plus arcs from a sink (state n) to each end state
+    r = np.concatenate([sg.indices.astype(np.int64), np.full(len(ends), n)])
+    c = np.concatenate([rows, ends])
+    w = np.concatenate([weights, own[ends]])
+    M = csr_matrix((np.where(w > 0, w, 1e-12), (r, c)), shape=(n + 1, n + 1))
+    return dijkstra(M, directed=True, indices=n)[:n]
+
+
+def exact_safest(
+    sg: StateGraph, origin_nodes: Sequence[Any], node: Any, max_len: float, *,
+    upper: float = np.inf, max_labels: int = 2_000_000,
+) -> tuple[float, float, list[int]] | None:
+    """The least risky route to ``node`` whose length is at most ``max_len``, exactly.
+
+    Label setting over the state graph: labels (risk, length) per state, expanded in order of
+    risk plus the least risk still to come (A*), pruned when even the shortest way on would
+    break the cap, and dropped when another label at the state is no longer and no riskier.
+
+    Parameters
+    ----------
+    sg : StateGraph
+        The search graph.
+    origin_nodes : sequence
+        Network nodes the walk may start from.
+    node : network node
+        The destination.
+    max_len : float
+        Length cap, metres.
+    upper : float
+        A known route's risk: labels that cannot beat it are dropped (that route, or one as
+        good, is still found).
+    max_labels : int
+        Give up (return None) after creating this many labels.
+
+    Returns
+    -------
+    tuple or None
+        ``(risk, length, states)`` of an optimal route, or None when no route is within the
+        cap (or the label budget ran out).
+    """
+    ends = sg.node_states([node])[0]
+    ends = ends[ends >= 0]
+    src = sg.sources(origin_nodes)
+    if len(ends) == 0 or len(src) == 0:
+        return None
+    h_len = _to_sink(sg, sg.arc_len, sg.state_len, ends)
+    h_risk = _to_sink(sg, sg.arc_risk, sg.state_risk, ends)
+    cut = upper * (1.0 + 1e-9) + 1e-9
+    is_end = np.zeros(sg.n_states, dtype=bool)
+    is_end[ends] = True
+    indptr, indices = sg.indptr, sg.indices
+    heap: list[tuple[float, float, float, int, int]] = []
+    labels: list[tuple[int, int]] = []  # (state, parent label)
+    front: dict[int, list[tuple[float, float]]] = {}
+    for s in src.tolist():
+        if h_len[s] <= max_len:
+            labels.append((s, -1))
+            heapq.heappush(heap, (h_risk[s], 0.0, 0.0, s, len(labels) - 1))
+    while heap:
+        _, risk, length, s, lab = heapq.heappop(heap)
+        if s == -1:  # a finished route: the first one popped is optimal
+            return risk, length, _states(labels, lab)
+        if any(lo <= length and ro <= risk for lo, ro in front.get(s, ())):
+            continue
+        front.setdefault(s, []).append((length, risk))
+        if is_end[s] and length + sg.state_len[s] <= max_len + 1e-9:
+            done = (risk + float(sg.state_risk[s]), length + float(sg.state_len[s]))
+            heapq.heappush(heap, (done[0], done[0], done[1], -1, lab))
+        for arc in range(int(indptr[s]), int(indptr[s + 1])):
+            b = int(indices[arc])
+            nl = length + float(sg.arc_len[arc])
+            if nl + h_len[b] > max_len + 1e-9:
+                continue
+            nr = risk + float(sg.arc_risk[arc])
+            if nr + h_risk[b] > cut:
+                continue
+            labels.append((b, lab))
+            if len(labels) > max_labels:
+                return None
+            heapq.heappush(heap, (nr + h_risk[b], nr, nl, b, len(labels) - 1))
+    return None
+
+
+def _states(labels: list[tuple[int, int]], lab: int) -> list[int]:
+    out = []
+    while lab >= 0:
+        s, lab = labels[lab]
+        out.append(s)
+    return out[::-1]
