@@ -16,6 +16,7 @@ The candidates that are not dominated in (length, risk) are the *alternatives*.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,6 +177,9 @@ class RoutePlan:
         Metres per minute.
     trees : int
         Shortest-path trees run (the first batch and the LARAC rounds).
+    timing : dict
+        Seconds spent in each phase: state graph, trees, LARAC rounds, exact, routes and
+        metrics.
     """
 
     routes: list[DestinationRoutes]
@@ -184,6 +188,7 @@ class RoutePlan:
     state_graph: StateGraph
     walk_speed: float
     trees: int = 0
+    timing: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> list[DestinationRoutes]:
@@ -509,38 +514,78 @@ def safe_routes(
     RoutePlan
     """
     opt = options or RouteOptions()
-    backend = opt.backend
+    clock = _Clock()
     profile = risk.profile
     cap = profile["walk"]["max_detour_pct"] if max_detour_pct is None else max_detour_pct
     speed = walk_speed or profile["walk"]["speed_m_per_min"]
     sg = state_graph or _cached_state_graph(G, risk)
     sources = sg.sources(origin_nodes)
-    origin_set = set(origin_nodes)
+    clock("state graph")
     rows = destinations.to_dict("records") if len(destinations) else []
+    out, todo = _triage(rows, set(origin_nodes))
+    ends = sg.node_states([rows[i]["node"] for i in todo])
+    found, reached = _first_batch(sg, sources, ends, cap, opt.backend)
+    trees = len(LAMBDAS)
+    routed = np.flatnonzero(reached)
+    clock("trees")
+    open_ = routed[found.gaps()[routed] > GAP_TOL_PCT]
+    for _ in range(opt.max_rounds):
+        if len(open_) == 0:
+            break
+        open_, n = _refine(sg, sources, ends, found, open_, opt.backend)
+        trees += n
+    clock("LARAC rounds")
+    if opt.exact or (opt.exact is None and sg.n_states <= EXACT_MAX_STATES):
+        _close_exactly(sg, list(origin_nodes), [rows[i]["node"] for i in todo], found,
+                       routed[found.gaps()[routed] > GAP_TOL_PCT])
+    clock("exact")
+    made = _routes(sg, found, routed, opt.alternatives, speed)
+    avoided = bool(risk.table["avoid"].any())
+    for j, i in enumerate(todo):
+        if j in made:
+            safest, shortest, *alts = made[j]
+            out[i] = DestinationRoutes(rows[i], "ok", None, safest, shortest, alts)
+        else:
+            reason = ("no walkable path from the origin avoids the --avoid zones"
+                      if avoided else "not connected to the origin on the walking network")
+            out[i] = DestinationRoutes(rows[i], "unreachable", reason)
+    clock("routes and metrics")
+    return RoutePlan([r for r in out if r is not None], list(origin_nodes), cap, sg, speed,
+                     trees, clock.times)
+
+
+class _Clock:
+    """Seconds spent in each phase, in order (internal)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.times[phase] = self.times.get(phase, 0.0) + now - self._last
+        self._last = now
+
+
+def _triage(rows: list[dict[str, Any]], origins: set[Any]
+            ) -> tuple[list[DestinationRoutes | None], list[int]]:
+    """Destinations that cannot be routed (unusable, at the origin), and the rest to route."""
     out: list[DestinationRoutes | None] = [None] * len(rows)
     todo: list[int] = []
     for i, d in enumerate(rows):
         if not bool(d.get("usable", True)):
             out[i] = DestinationRoutes(d, "unreachable", str(d.get("problem")))
-        elif d["node"] in origin_set:
+        elif d["node"] in origins:
             out[i] = DestinationRoutes(d, "at origin", "the destination is at the origin")
         else:
             todo.append(i)
-    ends = sg.node_states([rows[i]["node"] for i in todo])
-    found, reached = _first_batch(sg, sources, ends, cap, backend)
-    trees = len(LAMBDAS)
-    routed = np.flatnonzero(reached)
-    open_ = routed[found.gaps()[routed] > GAP_TOL_PCT]
-    for _ in range(opt.max_rounds):
-        if len(open_) == 0:
-            break
-        open_, n = _refine(sg, sources, ends, found, open_, backend)
-        trees += n
-    if opt.exact or (opt.exact is None and sg.n_states <= EXACT_MAX_STATES):
-        nodes = [rows[i]["node"] for i in todo]
-        _close_exactly(sg, list(origin_nodes), nodes, found,
-                       routed[found.gaps()[routed] > GAP_TOL_PCT])
-    flat = _picks(found, routed, opt.alternatives)
+    return out, todo
+
+
+def _routes(sg: StateGraph, found: _Found, routed: np.ndarray, n_alt: int, speed: float
+            ) -> dict[int, list[Route]]:
+    """Route objects (safest, shortest, alternatives) per routed row, with their metrics."""
+    flat = _picks(found, routed, n_alt)
     states = [found.states(j, c) for j, _, c in flat]
     metrics = metrics_many(sg, states, speed)
     gaps = found.gaps()
@@ -552,17 +597,7 @@ def safe_routes(
             r.risk_bound = float(min(found.bound[j], r.risk))
             r.risk_gap_pct = float(gaps[j])
         made[j].append(r)
-    avoided = bool(risk.table["avoid"].any())
-    for j, i in enumerate(todo):
-        if j in made:
-            safest, shortest, *alts = made[j]
-            out[i] = DestinationRoutes(rows[i], "ok", None, safest, shortest, alts)
-        else:
-            reason = ("no walkable path from the origin avoids the --avoid zones"
-                      if avoided else "not connected to the origin on the walking network")
-            out[i] = DestinationRoutes(rows[i], "unreachable", reason)
-    return RoutePlan([r for r in out if r is not None], list(origin_nodes), cap, sg, speed,
-                     trees)
+    return made
 
 
 def _cached_state_graph(G: nx.MultiDiGraph, risk: EdgeRisk) -> StateGraph:
