@@ -111,7 +111,7 @@ def _to_sink(sg: StateGraph, weights: np.ndarray, own: np.ndarray, ends: np.ndar
 
 def exact_safest(
     sg: StateGraph, origin_nodes: Sequence[Any], node: Any, max_len: float, *,
-    upper: float = np.inf, max_labels: int = 2_000_000,
+    upper: float = np.inf, lam: float | None = None, max_labels: int = 2_000_000,
 ) -> tuple[float, float, list[int]] | None:
     """The least risky route to ``node`` whose length is at most ``max_len``, exactly.
 
@@ -132,6 +132,11 @@ def exact_safest(
     upper : float
         A known route's risk: labels that cannot beat it are dropped (that route, or one as
         good, is still found).
+    lam : float, optional
+        A risk weight λ for Lagrangian pruning: a label whose every completion within the cap
+        has risk above ``upper`` by the λ bound (its ``length + λ · risk`` so far plus the
+        least still to come, less the cap, over λ) is dropped. Best at the λ of the
+        destination's best bound.
     max_labels : int
         Give up (return None) after creating this many labels.
 
@@ -149,9 +154,18 @@ def exact_safest(
     h_len = _to_sink(sg, sg.arc_len, sg.state_len, ends)
     h_risk = _to_sink(sg, sg.arc_risk, sg.state_risk, ends)
     cut = upper * (1.0 + 1e-9) + 1e-9
+    if lam is not None and lam > 0 and np.isfinite(upper):
+        h_lam = _to_sink(sg, sg.arc_len + lam * sg.arc_risk, sg.state_len + lam * sg.state_risk,
+                         ends)
+        # a completion's length + λ·risk is at least so-far + h_lam; within the cap, its risk
+        # is at least (that − cap) / λ: prune when that bound is above the cut
+        lag_cut = lam * cut + max_len + 1e-9 * max(1.0, max_len)
+    else:
+        h_lam, lag_cut = np.zeros(sg.n_states), np.inf
     is_end = np.zeros(sg.n_states, dtype=bool)
     is_end[ends] = True
     indptr, indices = sg.indptr, sg.indices
+    lam_w = float(lam) if lam is not None and np.isfinite(lag_cut) else 0.0
     heap: list[tuple[float, float, float, int, int]] = []
     labels: list[tuple[int, int]] = []  # (state, parent label)
     front: dict[int, list[tuple[float, float]]] = {}
@@ -175,7 +189,7 @@ def exact_safest(
             if nl + h_len[b] > max_len + 1e-9:
                 continue
             nr = risk + float(sg.arc_risk[arc])
-            if nr + h_risk[b] > cut:
+            if nr + h_risk[b] > cut or nl + lam_w * nr + h_lam[b] > lag_cut:
                 continue
             labels.append((b, lab))
             if len(labels) > max_labels:

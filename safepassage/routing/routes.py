@@ -51,10 +51,10 @@ LAMBDA_SHARE = 1.1
 
 #: With ``exact=None``, gaps left after the LARAC rounds are closed by label setting on state
 #: graphs up to this size ...
-EXACT_MAX_STATES = 20_000
+EXACT_MAX_STATES = 10_000
 
 #: ... giving up on a destination (its gap stays reported) after this many labels.
-EXACT_MAX_LABELS = 100_000
+EXACT_MAX_LABELS = 50_000
 
 #: Exposure metrics of a route, in things a person understands.
 EXPOSURE_KEYS = ("unsignalised_arterial_crossings", "arterial_crossings", "arterial_m",
@@ -332,6 +332,7 @@ class _Found:
     traces: list[Traces]
     max_len: np.ndarray
     bound: np.ndarray
+    bound_lam: np.ndarray
 
     def add(self, rows: np.ndarray, length: np.ndarray, risk: np.ndarray, trace: int,
             pairs: np.ndarray) -> None:
@@ -374,8 +375,13 @@ def _first_batch(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, cap: flo
     R = np.where(reached[None], tr.risk.reshape(k, d), np.inf).T
     max_len = L.min(axis=1) * (1.0 + cap / 100.0)
     bound = lagrangian_bound(cost, batch.lams, max_len)
+    with np.errstate(invalid="ignore"):
+        each = np.where(np.isfinite(cost), (cost - max_len[None, :]) / batch.lams[:, None],
+                        -np.inf)
+    bound_lam = batch.lams[np.argmax(each, axis=0)] if k else np.zeros(d)
     pair = (np.arange(k)[None, :] * d + np.arange(d)[:, None]).astype(np.int64)
-    return _Found(L, R, np.zeros((d, k), dtype=np.int64), pair, [tr], max_len, bound), reached
+    return _Found(L, R, np.zeros((d, k), dtype=np.int64), pair, [tr], max_len, bound,
+                  bound_lam), reached
 
 
 def _clusters(lams: np.ndarray, ratio: float = LAMBDA_SHARE) -> np.ndarray:
@@ -417,7 +423,10 @@ def _refine(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, found: _Found
     tr = trace_all(sg, batch.pred[group], last)
     found.traces.append(tr)
     cost = np.minimum(cost, best)  # the known route bounds the tree's cost too
-    found.bound[open_] = np.maximum(found.bound[open_], (cost - found.max_len[open_]) / lam)
+    new = (cost - found.max_len[open_]) / lam
+    raised = new > found.bound[open_]
+    found.bound_lam[open_[raised]] = lam[raised]
+    found.bound[open_] = np.maximum(found.bound[open_], new)
     better = (cost < best - 1e-9 * np.maximum(1.0, best)) & (last >= 0)
     found.add(open_[better], tr.length[better], tr.risk[better], len(found.traces) - 1,
               np.flatnonzero(better))
@@ -432,7 +441,7 @@ def _close_exactly(sg: StateGraph, origin_nodes: Sequence[Any], nodes: list[Any]
     for d in rows.tolist():
         known = float(found.risk[d, best[d]])
         got = exact_safest(sg, origin_nodes, nodes[d], float(found.max_len[d]), upper=known,
-                           max_labels=EXACT_MAX_LABELS)
+                           lam=float(found.bound_lam[d]), max_labels=EXACT_MAX_LABELS)
         if got is None:
             continue
         risk, length, states = got

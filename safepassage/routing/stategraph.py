@@ -354,10 +354,15 @@ def state_graph(G: nx.MultiDiGraph, risk: EdgeRisk) -> StateGraph:
     return dataclasses.replace(sg, risk=risk, _matrices=sg._matrices, _columns={})
 
 
-def clear_caches() -> None:
-    """Forget every cached network part and state graph (for benchmarks)."""
+def clear_caches(*, networks: bool = True) -> None:
+    """Forget the cached state graphs, and with ``networks`` every network's part too.
+
+    For benchmarks: ``networks=False`` leaves what does not depend on the profile (a new
+    profile or time window on a network already seen).
+    """
     from .. import crossings
 
-    _TOPOLOGY.clear()
     _GRAPHS.clear()
-    crossings._NETWORKS.clear()
+    if networks:
+        _TOPOLOGY.clear()
+        crossings._NETWORKS.clear()
