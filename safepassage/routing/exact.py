@@ -96,17 +96,30 @@ def next_lambda(length: np.ndarray, risk: np.ndarray, max_len: float) -> tuple[f
     return float(1.0 / mu[k]), float(g[k])
 
 
-def _to_sink(sg: StateGraph, weights: np.ndarray, own: np.ndarray, ends: np.ndarray
-             ) -> np.ndarray:
-    """Least cost from the start of every state to arriving at one of ``ends`` (backwards)."""
+def _to_sink(sg: StateGraph, weights: list[tuple[np.ndarray, np.ndarray]], ends: np.ndarray
+             ) -> list[np.ndarray]:
+    """Least cost from the start of every state to arriving at one of ``ends``, per weighting.
+
+    Each weighting is ``(arc weights, own cost of an end state)``; all run backwards from a sink
+    joined to the end states, as blocks of one Dijkstra call over the reversed arcs.
+    """
     n = sg.n_states
-    rows = np.repeat(np.arange(n), np.diff(sg.indptr))
-    # reversed arcs, plus arcs from a sink (state n) to each end state
-    r = np.concatenate([sg.indices.astype(np.int64), np.full(len(ends), n)])
-    c = np.concatenate([rows, ends])
-    w = np.concatenate([weights, own[ends]])
-    M = csr_matrix((np.where(w > 0, w, 1e-12), (r, c)), shape=(n + 1, n + 1))
-    return dijkstra(M, directed=True, indices=n)[:n]
+    if "order" not in sg._reverse:
+        tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(sg.indptr))
+        order = np.argsort(sg.indices, kind="stable")
+        sg._reverse.update(order=order, indices=tails[order], indptr=np.concatenate(
+            [[0], np.cumsum(np.bincount(sg.indices, minlength=n))]))
+    order, r_idx, r_ptr = sg._reverse["order"], sg._reverse["indices"], sg._reverse["indptr"]
+    k, e = len(weights), len(r_idx) + len(ends)
+    data = np.concatenate([np.concatenate([w[order], own[ends]]) for w, own in weights])
+    block = np.arange(k, dtype=np.int64)
+    indices = (np.concatenate([r_idx, ends])[None, :] + (block * (n + 1))[:, None]).ravel()
+    ptr = np.concatenate([r_ptr, [e]])
+    indptr = np.concatenate([(ptr[None, :-1] + (block * e)[:, None]).ravel(), [k * e]])
+    M = csr_matrix((np.where(data > 0, data, 1e-12), indices.astype(np.int32),
+                    indptr.astype(np.int32)), shape=(k * (n + 1), k * (n + 1)))
+    dist = dijkstra(M, directed=True, indices=block * (n + 1) + n, min_only=True)
+    return [dist[j * (n + 1):j * (n + 1) + n] for j in range(k)]
 
 
 def exact_safest(
@@ -151,15 +164,16 @@ def exact_safest(
     src = sg.sources(origin_nodes)
     if len(ends) == 0 or len(src) == 0:
         return None
-    h_len = _to_sink(sg, sg.arc_len, sg.state_len, ends)
-    h_risk = _to_sink(sg, sg.arc_risk, sg.state_risk, ends)
     cut = upper * (1.0 + 1e-9) + 1e-9
-    if lam is not None and lam > 0 and np.isfinite(upper):
-        h_lam = _to_sink(sg, sg.arc_len + lam * sg.arc_risk, sg.state_len + lam * sg.state_risk,
-                         ends)
+    weights = [(sg.arc_len, sg.state_len), (sg.arc_risk, sg.state_risk)]
+    lagrange = lam is not None and lam > 0 and np.isfinite(upper)
+    if lagrange:
+        weights.append((sg.arc_len + lam * sg.arc_risk, sg.state_len + lam * sg.state_risk))
+    h_len, h_risk, *rest = _to_sink(sg, weights, ends)
+    if lagrange:
         # a completion's length + λ·risk is at least so-far + h_lam; within the cap, its risk
         # is at least (that − cap) / λ: prune when that bound is above the cut
-        lag_cut = lam * cut + max_len + 1e-9 * max(1.0, max_len)
+        h_lam, lag_cut = rest[0], lam * cut + max_len + 1e-9 * max(1.0, max_len)
     else:
         h_lam, lag_cut = np.zeros(sg.n_states), np.inf
     is_end = np.zeros(sg.n_states, dtype=bool)

@@ -454,34 +454,35 @@ def _close_exactly(sg: StateGraph, origin_nodes: Sequence[Any], nodes: list[Any]
                       len(found.traces) - 1, np.array([0]))
 
 
-def _pareto(L: np.ndarray, R: np.ndarray, skip: Sequence[int], n: int) -> list[int]:
-    """Up to ``n`` distinct candidates not dominated in (length, risk), by length."""
-    ok = np.isfinite(L)
-    dominated = ((L[None, :] <= L[:, None]) & (R[None, :] <= R[:, None])
-                 & ((L[None, :] < L[:, None]) | (R[None, :] < R[:, None]))).any(axis=1)
-    out: list[int] = []
-    seen = {(round(float(L[i]), 6), round(float(R[i]), 6)) for i in skip}
-    for i in np.flatnonzero(ok & ~dominated)[np.argsort(L[ok & ~dominated],
-                                                        kind="stable")].tolist():
-        key = (round(float(L[i]), 6), round(float(R[i]), 6))
-        if key not in seen and len(out) < n:
-            seen.add(key)
-            out.append(i)
-    return out
-
-
 def _picks(found: _Found, rows: np.ndarray, n_alt: int) -> list[tuple[int, str, int]]:
-    """(row, role, candidate) of every route kept: safest, shortest, alternatives."""
+    """(row, role, candidate) of every route kept: safest, shortest, alternatives.
+
+    Alternatives are up to ``n_alt`` distinct candidates not dominated in (length, risk), by
+    length, other than the safest and the shortest.
+    """
     L, R = found.length, found.risk
     low = L.min(axis=1, keepdims=True)
     short = np.argmin(np.where(low + 1e-9 * np.maximum(1.0, low) >= L, R, np.inf), axis=1)
     safe = found.best()
+    Lj, Li, Rj, Ri = L[:, None, :], L[:, :, None], R[:, None, :], R[:, :, None]
+    dominated = ((Lj <= Li) & (Rj <= Ri) & ((Lj < Li) | (Rj < Ri))).any(axis=2)
+    keep = np.isfinite(L) & ~dominated
+    order = np.argsort(np.where(keep, L, np.inf), axis=1, kind="stable").tolist()
+    kl, kr = np.round(L, 6).tolist(), np.round(R, 6).tolist()
+    ok = keep.tolist()
     out = []
     for d in rows.tolist():
         s, sh = int(safe[d]), int(short[d])
         out += [(d, "safest", s), (d, "shortest", sh)]
-        if n_alt > 0:
-            out += [(d, "alternative", i) for i in _pareto(L[d], R[d], [s, sh], n_alt)]
+        seen = {(kl[d][s], kr[d][s]), (kl[d][sh], kr[d][sh])}
+        alts = 0
+        for i in order[d]:
+            if alts >= n_alt or not ok[d][i]:
+                break
+            if (kl[d][i], kr[d][i]) not in seen:
+                seen.add((kl[d][i], kr[d][i]))
+                out.append((d, "alternative", i))
+                alts += 1
     return out
 
 

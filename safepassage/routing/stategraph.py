@@ -143,8 +143,9 @@ class StateGraph:
     arc_risk: np.ndarray
     arc_key: np.ndarray
     node_index: dict[Any, int]
-    _matrices: dict[float, csr_matrix] = field(default_factory=dict, repr=False)
+    _matrices: dict[Any, csr_matrix] = field(default_factory=dict, repr=False)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _reverse: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def n_states(self) -> int:
@@ -351,7 +352,8 @@ def state_graph(G: nx.MultiDiGraph, risk: EdgeRisk) -> StateGraph:
         return sg
     if sg.risk is risk:
         return sg
-    return dataclasses.replace(sg, risk=risk, _matrices=sg._matrices, _columns={})
+    return dataclasses.replace(sg, risk=risk, _matrices=sg._matrices, _columns={},
+                               _reverse=sg._reverse)
 
 
 def clear_caches(*, networks: bool = True) -> None:

@@ -152,19 +152,14 @@ def batched_trees(
             over = dist > np.asarray(limits, dtype=float)[:, None]
             dist[over], pred[over] = np.inf, NO_PRED
         return TreeBatch(lam, dist, pred)
-    nnz = len(sg.indices)
-    data = sg.arc_len[None, :] + lam[:, None] * sg.arc_risk[None, :]
-    data = np.where(data > 0, data, TINY)
-    scale = None
-    if limits is not None:
-        scale = np.asarray(limits, dtype=float)
-        data = data / scale[:, None]
+    scale = None if limits is None else np.asarray(limits, dtype=float)
     block = np.arange(k, dtype=np.int64)
-    indices = (sg.indices[None, :] + (block * n)[:, None].astype(np.int32)).ravel()
-    indptr = np.concatenate([(sg.indptr[None, :-1].astype(np.int64)
-                              + (block * nnz)[:, None]).ravel(), [k * nnz]])
-    M = csr_matrix((data.ravel(), indices.astype(np.int32), indptr.astype(np.int32)),
-                   shape=(k * n, k * n))
+    key = ("block", tuple(lam.tolist())) if scale is None else None
+    M = sg._matrices.get(key) if key is not None else None
+    if M is None:
+        M = _block_matrix(sg, lam, scale)
+        if key is not None:  # the first batch's λ are always the same: keep its matrix
+            sg._matrices[key] = M
     src = (np.asarray(sources, dtype=np.int64)[None, :] + (block * n)[:, None]).ravel()
     dist, pred, _ = dijkstra(M, directed=True, indices=src, return_predecessors=True,
                              min_only=True, limit=np.inf if scale is None else 1.0 + 1e-12)
@@ -174,6 +169,21 @@ def batched_trees(
     pred = pred.reshape(k, n).astype(np.int64)
     pred = np.where(pred >= 0, pred - (block * n)[:, None], NO_PRED)
     return TreeBatch(lam, dist, pred)
+
+
+def _block_matrix(sg: StateGraph, lam: np.ndarray, scale: np.ndarray | None) -> csr_matrix:
+    """The state graph once per λ, block-diagonally, weights ``length + λ · risk`` (scaled)."""
+    k, n, nnz = len(lam), sg.n_states, len(sg.indices)
+    data = sg.arc_len[None, :] + lam[:, None] * sg.arc_risk[None, :]
+    data = np.where(data > 0, data, TINY)
+    if scale is not None:
+        data = data / scale[:, None]
+    block = np.arange(k, dtype=np.int64)
+    indices = (sg.indices[None, :] + (block * n)[:, None].astype(np.int32)).ravel()
+    indptr = np.concatenate([(sg.indptr[None, :-1].astype(np.int64)
+                              + (block * nnz)[:, None]).ravel(), [k * nnz]])
+    return csr_matrix((data.ravel(), indices.astype(np.int32), indptr.astype(np.int32)),
+                      shape=(k * n, k * n))
 
 
 def arrive(sg: StateGraph, batch: TreeBatch, ends: np.ndarray,
