@@ -85,8 +85,8 @@ def next_lambda(length: np.ndarray, risk: np.ndarray, max_len: float) -> tuple[f
     i = np.flatnonzero(inside)
     j = np.flatnonzero(~inside & (risk < best))
     if len(j) == 0:  # nothing less risky beyond the cap is known: ask for the least risk
-        mu = 1.0 / LAMBDA_MAX
-        return LAMBDA_MAX, float(np.min(risk + mu * (length - max_len)))
+        least = 1.0 / LAMBDA_MAX
+        return LAMBDA_MAX, float(np.min(risk + least * (length - max_len)))
     mu = (risk[i][:, None] - risk[j][None, :]) / (length[j][None, :] - length[i][:, None])
     mu = mu[mu > 0]
     if len(mu) == 0:
@@ -166,20 +166,19 @@ def exact_safest(
         return None
     cut = upper * (1.0 + 1e-9) + 1e-9
     weights = [(sg.arc_len, sg.state_len), (sg.arc_risk, sg.state_risk)]
-    lagrange = lam is not None and lam > 0 and np.isfinite(upper)
-    if lagrange:
-        weights.append((sg.arc_len + lam * sg.arc_risk, sg.state_len + lam * sg.state_risk))
+    w = float(lam) if lam is not None and lam > 0 and np.isfinite(upper) else 0.0
+    if w > 0:
+        weights.append((sg.arc_len + w * sg.arc_risk, sg.state_len + w * sg.state_risk))
     h_len, h_risk, *rest = _to_sink(sg, weights, ends)
-    if lagrange:
+    if w > 0:
         # a completion's length + λ·risk is at least so-far + h_lam; within the cap, its risk
         # is at least (that − cap) / λ: prune when that bound is above the cut
-        h_lam, lag_cut = rest[0], lam * cut + max_len + 1e-9 * max(1.0, max_len)
+        h_lam, lag_cut = rest[0], w * cut + max_len + 1e-9 * max(1.0, max_len)
     else:
         h_lam, lag_cut = np.zeros(sg.n_states), np.inf
     is_end = np.zeros(sg.n_states, dtype=bool)
     is_end[ends] = True
     indptr, indices = sg.indptr, sg.indices
-    lam_w = float(lam) if lam is not None and np.isfinite(lag_cut) else 0.0
     heap: list[tuple[float, float, float, int, int]] = []
     labels: list[tuple[int, int]] = []  # (state, parent label)
     front: dict[int, list[tuple[float, float]]] = {}
@@ -203,7 +202,7 @@ def exact_safest(
             if nl + h_len[b] > max_len + 1e-9:
                 continue
             nr = risk + float(sg.arc_risk[arc])
-            if nr + h_risk[b] > cut or nl + lam_w * nr + h_lam[b] > lag_cut:
+            if nr + h_risk[b] > cut or nl + w * nr + h_lam[b] > lag_cut:
                 continue
             labels.append((b, lab))
             if len(labels) > max_labels:

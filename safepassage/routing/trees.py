@@ -115,8 +115,8 @@ def shortest_path_tree(
 
 
 def batched_trees(
-    sg: StateGraph, sources: np.ndarray, lams: Sequence[float], *,
-    limits: Sequence[float] | None = None, backend: str = "scipy",
+    sg: StateGraph, sources: np.ndarray, lams: Sequence[float] | np.ndarray, *,
+    limits: Sequence[float] | np.ndarray | None = None, backend: str = "scipy",
 ) -> TreeBatch:
     """Trees for several risk weights in one Dijkstra call.
 
