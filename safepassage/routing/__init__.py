@@ -6,7 +6,7 @@ edge and sidewalk side (footways have one), so crossing costs can be charged on 
 ``length + λ · risk``. The graph is built with numpy, once per network and per (profile, time
 window, risk), and cached.
 
-For one origin, the trees for a handful of λ run as one Dijkstra call
+For one origin, the trees for a handful of λ run back to back on cached CSR matrices
 (:mod:`~safepassage.routing.trees`) and give every destination its candidates at once; the
 *safest* route is the least risky candidate within the detour cap of the shortest, and every
 tree bounds the risk of any route within the cap, so each safe route carries how far it may be

@@ -1,12 +1,12 @@
 """Safest and shortest routes from one origin to every destination, with their exposure.
 
 For one origin, a handful of trees (one per λ in :data:`LAMBDAS`, λ = 0 being the plain
-shortest route) run in one call give every destination its candidates at once; no search is
+shortest route) give every destination its candidates at once; no search is
 run per pair. For each destination the *safest* route is the candidate with the least risk
 whose length stays within the detour cap of the shortest. Every tree also bounds, for every
 destination, the risk any route within the cap can have (:mod:`safepassage.routing.exact`);
 where the chosen route's risk is more than :data:`GAP_TOL_PCT` above that bound, further trees
-at the λ that LARAC picks for that destination (all such destinations in one call per round)
+at the λ that LARAC picks for that destination (one batch of trees per round)
 find better routes or raise the bound, for up to :data:`MAX_ROUNDS` rounds. Each safe route
 carries the bound and the remaining gap (``risk_bound``, ``risk_gap_pct``).
 
@@ -365,7 +365,7 @@ class _Found:
 
 def _first_batch(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, cap: float,
                  backend: str) -> tuple[_Found, np.ndarray]:
-    """Candidates from the trees of :data:`LAMBDAS` (one call) and their bounds."""
+    """Candidates from the trees of :data:`LAMBDAS` (one batch) and their bounds."""
     batch = batched_trees(sg, sources, LAMBDAS, backend=backend)
     cost, last = arrive(sg, batch, ends)
     tr = trace_all(sg, batch.pred, last)
@@ -405,7 +405,7 @@ def _refine(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, found: _Found
 
     Each open row asks for a tree at its :func:`next_lambda`; rows asking for nearly the same λ
     (within :data:`LAMBDA_SHARE`) share one, and every tree is bounded by the cost of the best
-    route its rows know at its λ; all trees run in one call. A row whose tree finds nothing
+    route its rows know at its λ; all trees run as one batch. A row whose tree finds nothing
     cheaper than what it knew has its Lagrangian bound at that λ settled: it closes.
     """
     asked = np.array([next_lambda(found.length[d], found.risk[d], float(found.max_len[d]))[0]
