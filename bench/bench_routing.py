@@ -139,12 +139,19 @@ def osrm_python(given: str | None) -> str | None:
         return given
     py = HERE / ".osrm-venv" / "bin" / "python"
     if not py.exists():
-        base = shutil.which("python3.12") or (PY312 if Path(PY312).exists() else None)
+        base = next((c for c in (shutil.which("python3.12"), PY312) if c and subprocess.run(
+            [c, "--version"], capture_output=True).returncode == 0), None)
         if base is None:
+            print("OSRM skipped: no Python 3.12 for osrm-bindings (give --osrm-python)")
             return None
-        subprocess.run([base, "-m", "venv", str(py.parent.parent)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "osrm-bindings"], check=True,
-                       capture_output=True)
+        try:
+            subprocess.run([base, "-m", "venv", str(py.parent.parent)], check=True)
+            subprocess.run([str(py), "-m", "pip", "install", "-q", "osrm-bindings"],
+                           check=True, capture_output=True)
+        except subprocess.CalledProcessError as exc:
+            print(f"OSRM skipped: could not install osrm-bindings ({exc})")
+            shutil.rmtree(py.parent.parent, ignore_errors=True)
+            return None
     return str(py)
 
 

@@ -546,8 +546,7 @@ def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiD
     if not G.graph.get("simplified"):
         G = ox.simplify_graph(
             G,
-            node_attrs_include=["highway", "crossing", "traffic_signals", "hidden_arms",
-                                "data_edge"],
+            node_attrs_include=["highway", "crossing", "traffic_signals", "hidden_arms"],
             edge_attrs_differ=[a for a in SAFETY_ATTRS],
         )
     n_comp = nx.number_strongly_connected_components(G)
