@@ -273,15 +273,16 @@ def mark_data_edges(G: nx.MultiDiGraph, margin_m: float = DATA_EDGE_M) -> None:
     """
     import shapely
 
-    if len(G) < 3:
-        return
     ids = list(G.nodes)
-    lon = np.array([float(G.nodes[n]["x"]) for n in ids])
-    lat = np.array([float(G.nodes[n]["y"]) for n in ids])
-    xy = np.column_stack([lon * 111_320.0 * math.cos(math.radians(float(lat.mean()))),
-                          lat * 110_540.0])
-    hull = shapely.convex_hull(shapely.multipoints(xy))
-    near = shapely.distance(shapely.points(xy), hull.boundary) <= margin_m
+    near = np.zeros(len(ids), dtype=bool)
+    if len(ids) >= 3:
+        lon = np.array([float(G.nodes[n]["x"]) for n in ids])
+        lat = np.array([float(G.nodes[n]["y"]) for n in ids])
+        xy = np.column_stack([lon * 111_320.0 * math.cos(math.radians(float(lat.mean()))),
+                              lat * 110_540.0])
+        hull = shapely.convex_hull(shapely.multipoints(xy))
+        if hull.geom_type == "Polygon":
+            near = shapely.distance(shapely.points(xy), hull.boundary) <= margin_m
     for n, edge in zip(ids, near.tolist(), strict=True):
         data = G.nodes[n]
         tagged = str(data.get("data_edge", "")).lower() in ("yes", "true")
