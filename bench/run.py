@@ -8,7 +8,8 @@ Usage, from the repository root::
 Each part measures its comparisons side by side in the same run and prints ratios:
 
 * the demo plan from the shell (``safepassage demo``, start-up included) and per step;
-* loading and routing (bench_routing.py): batched trees against networkx per pair;
+* loading and routing (bench_routing.py): routes to 40 destinations against OSRM, plain scipy
+  and networkx per pair, with the split by phase, on the demo and Helsinki;
 * coverage (bench_coverage.py): exact MCLP against greedy on ~500 candidates x 2,000 edges;
 * re-planning (bench_replan.py): a window's problem built once against re-solving per click;
 * rendering (bench_render.py): maps and handouts, time and size;

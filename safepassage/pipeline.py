@@ -239,7 +239,9 @@ def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd
     Columns: the destination (``dest_id``, ``destination``, ``kind``, ``status``, ``reason``),
     the route's ``role``, its own ``route_*`` metrics, the comparison of safest against
     shortest (``length_m``, ``walk_min``, ``shortest_length_m``, ``detour_pct``, ``risk``,
-    ``shortest_risk``, ``risk_reduction_pct`` and the exposure figures), and for safest routes
+    ``shortest_risk``, ``risk_reduction_pct``, the safe route's ``risk_bound`` and
+    ``risk_gap_pct`` (see :class:`~safepassage.routing.Route`) and the exposure figures),
+    and for safest routes
     ``directions_en`` / ``directions_es`` and ``summary_en`` / ``summary_es``.
     """
     sg = plan.state_graph
@@ -362,15 +364,15 @@ def summary_rows(plan: RoutePlan, exposure: dict[Any, dict[str, Any]] | None = N
     titles = {"incidents_50m": "Incid. 50 m", "concerns_50m": "Concern 50 m"}
     extra = [k for k in titles if any(k in e for e in exposure.values())]
     rows: list[tuple[Any, ...]] = [(
-        "Destination", "Kind", "Safe m", "Detour", "Risk cut", "Unsig. art. X", "Arterial m",
-        "Unlit m", "Zone m", *[titles[k] for k in extra], "Status")]
+        "Destination", "Kind", "Safe m", "Detour", "Risk cut", "Gap", "Unsig. art. X",
+        "Arterial m", "Unlit m", "Zone m", *[titles[k] for k in extra], "Status")]
     for dr in plan.routes:
         d = dr.destination
         name = str(d.get("name"))
         name = name if len(name) <= 40 else name[:39] + "…"
         if dr.status != "ok":
-            rows.append((name, d.get("kind"), "", "", "", "", "", "", "", *["" for _ in extra],
-                         dr.status))
+            rows.append((name, d.get("kind"), "", "", "", "", "", "", "", "",
+                         *["" for _ in extra], dr.status))
             continue
         c = {**dr.comparison(), **exposure.get(d.get("dest_id"), {})}
 
@@ -379,7 +381,8 @@ def summary_rows(plan: RoutePlan, exposure: dict[Any, dict[str, Any]] | None = N
 
         rows.append((
             name, d.get("kind"), f"{c['length_m']:.0f}", f"{c['detour_pct']:+.0f} %",
-            f"{c['risk_reduction_pct']:.0f} %", pair("unsignalised_arterial_crossings"),
+            f"{c['risk_reduction_pct']:.0f} %", _gap(c["risk_gap_pct"]),
+            pair("unsignalised_arterial_crossings"),
             pair("arterial_m"), pair("unlit_m"), pair("risk_zone_m"), *[pair(k) for k in extra],
             "ok",
         ))
@@ -392,7 +395,15 @@ def unreachable_lines(plan: RoutePlan) -> list[str]:
             f"{dr.reason}" for dr in plan.routes if dr.status != "ok"]
 
 
-SUMMARY_LEGEND = ("pairs are safe route / shortest route; Unsig. art. X = crossings of busy "
+def _gap(pct: float | None) -> str:
+    if pct is None:
+        return ""
+    return "0" if pct < 0.005 else f"≤{pct:.1f} %"
+
+
+SUMMARY_LEGEND = ("pairs are safe route / shortest route; Gap = how much less risk a route "
+                  "within the detour cap could have at most (0: proven the least risky); "
+                  "Unsig. art. X = crossings of busy "
                   "roads without a signal; Zone m = metres in risk zones or incident hot spots")
 
 

@@ -32,10 +32,12 @@ def test_routes_geojson_has_every_metric_and_both_languages(routes_out: Path):
     for f in safest:
         p = f["properties"]
         for key in ("length_m", "walk_min", "shortest_length_m", "detour_pct", "risk",
-                    "shortest_risk", "risk_reduction_pct", "unsignalised_arterial_crossings",
+                    "shortest_risk", "risk_reduction_pct", "risk_bound", "risk_gap_pct",
+                    "unsignalised_arterial_crossings",
                     "arterial_m", "unlit_m", "risk_zone_m", "alley_m"):
             assert key in p, key
         assert p["detour_pct"] <= 20.0 + 1e-6  # the child profile's cap
+        assert 0 <= p["risk_bound"] <= p["risk"] + 0.05 and 0 <= p["risk_gap_pct"] <= 100
         assert p["directions_en"][0].startswith("From Downtown LA demo")
         assert p["directions_es"][0].startswith("Desde Downtown LA demo")
         assert p["directions_en"][-1].startswith("Arrive at")
@@ -58,6 +60,7 @@ def test_routes_summary_table_is_printed(demo_cache, capsys, tmp_path: Path):
                  str(demo_cache)]) == 0
     out = capsys.readouterr().out
     assert "Destination" in out and "Colburn School" in out and "Risk cut" in out
+    assert "Gap" in out
     assert "36 of 36 destinations routed" in out
 
 

@@ -50,8 +50,10 @@ def test_plan_json_says_everything(demo_out: Path):
     assert len(doc["destinations"]) >= 30
     ok = [r for r in doc["routes"] if r["status"] == "ok"]
     assert len(ok) == len(doc["routes"])
-    assert {"length_m", "detour_pct", "risk_reduction_pct",
+    assert {"length_m", "detour_pct", "risk_reduction_pct", "risk_bound", "risk_gap_pct",
             "unsignalised_arterial_crossings"} <= set(ok[0])
+    # every safe route within the cap is proven within 1 % of the least risky one there
+    assert all(0 <= r["risk_gap_pct"] <= 1.0 for r in ok)
     cov = doc["coverage"]
     assert cov["windows"] == ["dismissal", "arrival"]
     assert cov["officers_by_window"] == {"dismissal": 4, "arrival": 3}
