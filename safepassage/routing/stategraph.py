@@ -202,8 +202,13 @@ class StateGraph:
 
     def sources(self, origin_nodes: Iterable[Any]) -> np.ndarray:
         """States leaving any of the origin nodes."""
-        parts = [self.tail_states[self.node_index[n]] for n in origin_nodes
-                 if n in self.node_index]
+        t = self.topology
+        parts = []
+        for n in origin_nodes:
+            pos = self.node_index.get(n)
+            if pos is not None:
+                idx = t.tail_idx[t.tail_ptr[pos]:t.tail_ptr[pos + 1]]
+                parts.append(idx[self.usable[idx]])
         return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
 
     def arcs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
