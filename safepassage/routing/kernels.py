@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-#: Labels whose key is within this relative margin of the best known risk are not explored
-#: (floating-point noise between sums taken in different orders).
+#: Relative margin for floating-point noise between sums taken in different orders: labels
+#: whose key is within it of the best route's risk are still explored, and a route must beat
+#: the best one by more than it to replace it.
 EPS = 1e-9
 
 #: A graph's arrays as the kernels take them (see each kernel for the order).
@@ -174,7 +175,7 @@ def _search_one(graph: tuple[np.ndarray, ...], bounds: tuple[np.ndarray, np.ndar
             continue
         lab_state[n_lab], lab_len[n_lab], lab_risk[n_lab], lab_up[n_lab] = e, length, risk, -1
         size = _heap_push(keys, items, size, key, n_lab)
-        if is_source[e] and length <= cap and risk < best:
+        if is_source[e] and length <= cap and risk * (1.0 + EPS) + EPS < best:
             best, found = risk, n_lab
             cut = best * (1.0 + EPS) + EPS
         n_lab += 1
@@ -204,7 +205,7 @@ def _search_one(graph: tuple[np.ndarray, ...], bounds: tuple[np.ndarray, np.ndar
                 continue
             lab_state[n_lab], lab_len[n_lab], lab_risk[n_lab] = a, length2, risk2
             lab_up[n_lab] = lab
-            if is_source[a] and length2 <= cap and risk2 < best:
+            if is_source[a] and length2 <= cap and risk2 * (1.0 + EPS) + EPS < best:
                 best, found = risk2, n_lab
                 cut = best * (1.0 + EPS) + EPS
             size = _heap_push(keys, items, size, key2, n_lab)
