@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -552,6 +553,109 @@ def explain_row(row: Mapping[str, Any]) -> dict[str, Any]:
             "factor": total, "risk": risk, "risk_by_factor": shares}
 
 
+#: Arterial classes in the order :attr:`EdgeAttributes.art_class` numbers them (then ``busy``,
+#: then none).
+ARTERIAL_CLASSES = tuple(dict.fromkeys(ARTERIALS.values()))
+
+
+@dataclass
+class EdgeAttributes:
+    """What :func:`edge_risk` reads of each edge, whatever the profile: built once per network.
+
+    Attributes
+    ----------
+    edges : list of tuple
+        ``(u, v, key)`` in ``G.edges`` order.
+    length : numpy.ndarray
+    kind : list of str
+        :func:`way_kind` of each edge.
+    kinds, kind_code : numpy.ndarray
+        The distinct kinds, and each edge's position among them.
+    road, arterial, unlit, alley, miss_right, miss_left : numpy.ndarray
+        :func:`is_road`, :func:`is_arterial`, ``lit=no``, an alley, driveway or other service
+        way, a missing sidewalk on each side.
+    art_class : numpy.ndarray
+        Index into :data:`ARTERIAL_CLASSES` (its length: LADOT ``busy``; one more: neither).
+    aadt, lanes, speed : numpy.ndarray
+        Traffic, lanes and speed limit (km/h); nan where unknown.
+    geoms : geopandas.GeoSeries
+        Edge geometries in the network's CRS.
+    index : dict
+        ``(u, v, key)`` -> row.
+    size : int
+        Nodes of the network it was built for.
+    """
+
+    edges: list[tuple[Any, Any, Any]]
+    length: np.ndarray
+    kind: list[str]
+    kinds: np.ndarray
+    kind_code: np.ndarray
+    road: np.ndarray
+    arterial: np.ndarray
+    unlit: np.ndarray
+    alley: np.ndarray
+    miss_right: np.ndarray
+    miss_left: np.ndarray
+    art_class: np.ndarray
+    aadt: np.ndarray
+    lanes: np.ndarray
+    speed: np.ndarray
+    geoms: gpd.GeoSeries
+    index: dict[tuple[Any, Any, Any], int]
+    size: int
+
+
+_ATTRIBUTES: weakref.WeakKeyDictionary[nx.MultiDiGraph, EdgeAttributes] = \
+    weakref.WeakKeyDictionary()
+
+
+def _number(value: Any) -> float:
+    """A numeric tag as a float (nan when missing)."""
+    return np.nan if value is None else float(value)
+
+
+def edge_attributes(G: nx.MultiDiGraph) -> EdgeAttributes:
+    """The :class:`EdgeAttributes` of a prepared network, read once and then cached.
+
+    A prepared network is not modified afterwards; should one be, the cache notices a change in
+    its number of nodes and reads it again.
+    """
+    size = len(G)
+    cached = _ATTRIBUTES.get(G)
+    if cached is not None and cached.size == size:
+        return cached
+    edges = list(G.edges(keys=True))
+    datas = [G.edges[e] for e in edges]
+    n = len(edges)
+    road = np.array([is_road(d) for d in datas], dtype=bool)
+    hws = [str(d.get("highway") or "") for d in datas]
+    busy = len(ARTERIAL_CLASSES)
+    art_class = np.array([ARTERIAL_CLASSES.index(ARTERIALS[hw]) if hw in ARTERIALS else
+                          busy if d.get("busy") is True else busy + 1
+                          for hw, d in zip(hws, datas, strict=True)], dtype=np.int64)
+    miss = np.array([_missing_sidewalk_sides(d) if road[i] else (False, False)
+                     for i, d in enumerate(datas)], dtype=bool).reshape(n, 2)
+    kind = [way_kind(d) for d in datas]
+    kinds, kind_code = np.unique(np.array(kind, dtype=str), return_inverse=True)
+    built = EdgeAttributes(
+        edges=edges, length=np.array([float(d["length"]) for d in datas]), kind=kind,
+        kinds=kinds, kind_code=kind_code.astype(np.int64), road=road,
+        alley=np.isin(np.array(kind, dtype=str), ["alley", "driveway", "service",
+                                                  "parking_aisle"]),
+        arterial=np.array([is_arterial(d) for d in datas], dtype=bool),
+        unlit=np.array([str(d.get("lit") or "") in ("no", "disused") for d in datas],
+                       dtype=bool),
+        miss_right=miss[:, 0], miss_left=miss[:, 1], art_class=art_class,
+        aadt=np.array([_number(d.get("aadt")) for d in datas], dtype=float),
+        lanes=np.array([_number(d.get("lanes")) for d in datas], dtype=float),
+        speed=np.array([_number(d.get("maxspeed_kmh")) for d in datas], dtype=float),
+        geoms=gpd.GeoSeries([d["geometry"] for d in datas], crs=G.graph["crs"]),
+        index={e: i for i, e in enumerate(edges)}, size=size)
+    _ATTRIBUTES[G] = built
+    return built
+
+
 def edge_risk(
     G: nx.MultiDiGraph,
     profile: Profile | None = None,
@@ -585,53 +689,31 @@ def edge_risk(
     window = window or parse_window(None)
     dark = window.dark_fraction
     way, art, light = profile["way"], profile["arterial"], profile["lighting"]
-    edges = list(G.edges(keys=True))
-    datas = [G.edges[e] for e in edges]
+    at = edge_attributes(G)
+    edges, length, kind, road, arterial = at.edges, at.length, at.kind, at.road, at.arterial
     n = len(edges)
-    length = np.array([float(d["length"]) for d in datas])
-    kind = [way_kind(d) for d in datas]
-    f_way = np.array([way[k] for k in kind])
-    road = np.array([is_road(d) for d in datas], dtype=bool)
-    arterial = np.array([is_arterial(d) for d in datas], dtype=bool)
-
-    f_art = np.ones(n)
-    f_traffic = np.ones(n)
-    for i, d in enumerate(datas):
-        hw = str(d.get("highway") or "")
-        if hw in ARTERIALS:
-            f_art[i] = art[ARTERIALS[hw]]
-        elif d.get("busy") is True:
-            f_art[i] = art["busy"]
-        if arterial[i]:
-            extra = 0.0
-            aadt = d.get("aadt")
-            if aadt is not None and aadt > 10_000:
-                extra += min(art["aadt_cap"], art["aadt_per_10k"] * (aadt - 10_000) / 10_000)
-            lanes = d.get("lanes")
-            if lanes is not None and lanes > 2:
-                extra += art["per_lane_over_2"] * (lanes - 2)
-            speed = d.get("maxspeed_kmh")
-            if speed is not None and speed > 40:
-                extra += art["per_kmh_over_40"] * (speed - 40)
-            f_traffic[i] = 1.0 + extra
-
-    unlit = np.array([str(d.get("lit") or "") in ("no", "disused") for d in datas])
+    f_way = np.array([float(way[k]) for k in at.kinds])[at.kind_code] if n else np.zeros(0)
+    art_f = np.array([float(art[c]) for c in (*ARTERIAL_CLASSES, "busy")] + [1.0])
+    f_art = art_f[at.art_class]
+    with np.errstate(invalid="ignore"):
+        extra = np.where(at.aadt > 10_000, np.minimum(
+            art["aadt_cap"], art["aadt_per_10k"] * (at.aadt - 10_000) / 10_000), 0.0)
+        extra = extra + np.where(at.lanes > 2, art["per_lane_over_2"] * (at.lanes - 2), 0.0)
+        extra = extra + np.where(at.speed > 40, art["per_kmh_over_40"] * (at.speed - 40), 0.0)
+    f_traffic = np.where(arterial, 1.0 + extra, 1.0)
+    unlit = at.unlit
     f_light = np.where(unlit, 1.0 + light["use_lit"] * (light["unlit"] - 1.0) * dark, 1.0)
+    f_sw_r = np.where(at.miss_right, way["no_sidewalk"], 1.0)
+    f_sw_l = np.where(at.miss_left, way["no_sidewalk"], 1.0)
 
-    miss = np.array([_missing_sidewalk_sides(d) if road[i] else (False, False)
-                     for i, d in enumerate(datas)], dtype=bool).reshape(n, 2)
-    f_sw_r = np.where(miss[:, 0], way["no_sidewalk"], 1.0)
-    f_sw_l = np.where(miss[:, 1], way["no_sidewalk"], 1.0)
-
-    geoms = gpd.GeoSeries([d["geometry"] for d in datas], crs=G.graph["crs"])
-    zones = zones or RiskZones()
+    geoms = at.geoms
     avoid = np.zeros(n, dtype=bool)
     zone_m = np.zeros(n)
     f_zone = np.ones(n)
-    if len(zones.avoid):
+    if zones is not None and len(zones.avoid):
         poly = zones.avoid.to_crs(G.graph["crs"]).geometry.union_all()
         avoid = shapely.intersects(geoms.to_numpy(), poly)
-    if len(zones.penalize):
+    if zones is not None and len(zones.penalize):
         pz = zones.penalize.to_crs(G.graph["crs"])
         for geom, factor in zip(pz.geometry, pz["factor"], strict=True):
             fac = profile["zones"]["penalty"] if factor is None or pd.isna(factor) else factor
@@ -656,12 +738,12 @@ def edge_risk(
         "lighting": f_light, "sidewalk_right": f_sw_r, "sidewalk_left": f_sw_l,
         "zone": f_zone, "incidents": f_inc, "factor_right": factor_r, "factor_left": factor_l,
         "risk_right": length * (factor_r - 1.0), "risk_left": length * (factor_l - 1.0),
-        "road": road, "is_arterial": arterial, "unlit": unlit, "alley": np.isin(
-            kind, ["alley", "driveway", "service", "parking_aisle"]),
+        "road": road, "is_arterial": arterial, "unlit": unlit, "alley": at.alley,
         "zone_m": zone_m, "incident_density": density, "concern_density": concern_density,
         "hot_spot": hot, "avoid": avoid,
     })
-    return EdgeRisk(edges=edges, table=table, profile=profile, window=window, incidents=use)
+    return EdgeRisk(edges=edges, table=table, profile=profile, window=window, index=at.index,
+                    incidents=use)
 
 
 def _kernel_sum(tree: shapely.STRtree, edge_geoms: np.ndarray, geoms: np.ndarray,

@@ -188,8 +188,10 @@ class RoutePlan:
     trees : int
         Shortest-path trees run (the first batch and the LARAC rounds).
     timing : dict
-        Seconds spent in each phase: state graph, trees, LARAC rounds, exact, routes and
+        Seconds spent in each phase: state graph, trees, exact, LARAC rounds, routes and
         metrics.
+    labels : int
+        Labels the exact search created, over all destinations.
     """
 
     routes: list[DestinationRoutes]
@@ -199,6 +201,7 @@ class RoutePlan:
     walk_speed: float
     trees: int = 0
     timing: dict[str, float] = field(default_factory=dict)
+    labels: int = 0
 
     @property
     def ok(self) -> list[DestinationRoutes]:
@@ -495,14 +498,15 @@ def _refine(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, found: _Found
 
 
 def _close_exactly(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, batch: TreeBatch,
-                   found: _Found, rows: np.ndarray, opt: RouteOptions) -> None:
+                   found: _Found, rows: np.ndarray, opt: RouteOptions) -> int:
     """Search the rows with a gap for the least risky route within the cap (label setting).
 
     Each row's best candidate is the route to beat; a better one found becomes a candidate,
-    and the bound the search proves replaces the Lagrangian one where it is higher.
+    and the bound the search proves replaces the Lagrangian one where it is higher. Returns
+    the labels created.
     """
     if len(rows) == 0:
-        return
+        return 0
     upper = found.risk[rows, found.best()[rows]]
     got = search_safest(sg, sources, batch, ends[rows], found.max_len[rows] + 1e-6, upper,
                         tol_pct=opt.gap_tol_pct, max_labels=opt.max_labels)
@@ -512,6 +516,7 @@ def _close_exactly(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, batch:
         tr = Traces(got.length, got.risk, got.ptr, got.flat)
         found.traces.append(tr)
         found.add(rows[new], got.length[new], got.risk[new], len(found.traces) - 1, new)
+    return int(got.labels.sum())
 
 
 def _picks(found: _Found, rows: np.ndarray, n_alt: int) -> list[tuple[int, str, int]]:
@@ -598,9 +603,10 @@ def safe_routes(
     trees = len(LAMBDAS)
     routed = np.flatnonzero(reached)
     clock("trees")
+    labels = 0
     if opt.exact:
-        _close_exactly(sg, sources, ends, batch, found,
-                       routed[found.gaps()[routed] > opt.gap_tol_pct], opt)
+        labels = _close_exactly(sg, sources, ends, batch, found,
+                                routed[found.gaps()[routed] > opt.gap_tol_pct], opt)
     clock("exact")
     open_ = routed[found.gaps()[routed] > GAP_TOL_PCT]
     for _ in range(opt.max_rounds):
@@ -621,7 +627,7 @@ def safe_routes(
             out[i] = DestinationRoutes(rows[i], "unreachable", reason)
     clock("routes and metrics")
     return RoutePlan([r for r in out if r is not None], list(origin_nodes), cap, sg, speed,
-                     trees, clock.times)
+                     trees, clock.times, labels)
 
 
 class _Clock:
