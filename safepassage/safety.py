@@ -560,30 +560,15 @@ ARTERIAL_CLASSES = tuple(dict.fromkeys(ARTERIALS.values()))
 
 @dataclass
 class EdgeAttributes:
-    """What :func:`edge_risk` reads of each edge, whatever the profile: built once per network.
+    """What :func:`edge_risk` reads of each edge whatever the profile, read once per network.
 
-    Attributes
-    ----------
-    edges : list of tuple
-        ``(u, v, key)`` in ``G.edges`` order.
-    length : numpy.ndarray
-    kind : list of str
-        :func:`way_kind` of each edge.
-    kinds, kind_code : numpy.ndarray
-        The distinct kinds, and each edge's position among them.
-    road, arterial, unlit, alley, miss_right, miss_left : numpy.ndarray
-        :func:`is_road`, :func:`is_arterial`, ``lit=no``, an alley, driveway or other service
-        way, a missing sidewalk on each side.
-    art_class : numpy.ndarray
-        Index into :data:`ARTERIAL_CLASSES` (its length: LADOT ``busy``; one more: neither).
-    aadt, lanes, speed : numpy.ndarray
-        Traffic, lanes and speed limit (km/h); nan where unknown.
-    geoms : geopandas.GeoSeries
-        Edge geometries in the network's CRS.
-    index : dict
-        ``(u, v, key)`` -> row.
-    size : int
-        Nodes of the network it was built for.
+    Per edge, in ``G.edges`` order (``edges``; ``index`` maps each to its row): ``length``,
+    ``kind`` (:func:`way_kind`; ``kinds`` and ``kind_code``: the distinct kinds and each
+    edge's), ``road``, ``arterial``, ``unlit``, ``alley`` (alleys, driveways, other service
+    ways), ``miss_right`` / ``miss_left`` (no sidewalk on that side), ``art_class`` (index into
+    :data:`ARTERIAL_CLASSES`; its length for LADOT ``busy``, one more for neither), ``aadt``,
+    ``lanes``, ``speed`` (nan where unknown) and ``geoms`` (in the network's CRS). ``size`` is
+    the number of nodes of the network it was read from.
     """
 
     edges: list[tuple[Any, Any, Any]]
@@ -610,11 +595,6 @@ _ATTRIBUTES: weakref.WeakKeyDictionary[nx.MultiDiGraph, EdgeAttributes] = \
     weakref.WeakKeyDictionary()
 
 
-def _number(value: Any) -> float:
-    """A numeric tag as a float (nan when missing)."""
-    return np.nan if value is None else float(value)
-
-
 def edge_attributes(G: nx.MultiDiGraph) -> EdgeAttributes:
     """The :class:`EdgeAttributes` of a prepared network, read once and then cached.
 
@@ -629,27 +609,26 @@ def edge_attributes(G: nx.MultiDiGraph) -> EdgeAttributes:
     datas = [G.edges[e] for e in edges]
     n = len(edges)
     road = np.array([is_road(d) for d in datas], dtype=bool)
-    hws = [str(d.get("highway") or "") for d in datas]
     busy = len(ARTERIAL_CLASSES)
     art_class = np.array([ARTERIAL_CLASSES.index(ARTERIALS[hw]) if hw in ARTERIALS else
                           busy if d.get("busy") is True else busy + 1
-                          for hw, d in zip(hws, datas, strict=True)], dtype=np.int64)
+                          for hw, d in ((str(d.get("highway") or ""), d) for d in datas)],
+                         dtype=np.int64)
     miss = np.array([_missing_sidewalk_sides(d) if road[i] else (False, False)
                      for i, d in enumerate(datas)], dtype=bool).reshape(n, 2)
     kind = [way_kind(d) for d in datas]
     kinds, kind_code = np.unique(np.array(kind, dtype=str), return_inverse=True)
+    alley = np.isin(kinds, ["alley", "driveway", "service", "parking_aisle"])[kind_code]
     built = EdgeAttributes(
         edges=edges, length=np.array([float(d["length"]) for d in datas]), kind=kind,
-        kinds=kinds, kind_code=kind_code.astype(np.int64), road=road,
-        alley=np.isin(np.array(kind, dtype=str), ["alley", "driveway", "service",
-                                                  "parking_aisle"]),
+        kinds=kinds, kind_code=kind_code.astype(np.int64), road=road, alley=alley,
         arterial=np.array([is_arterial(d) for d in datas], dtype=bool),
         unlit=np.array([str(d.get("lit") or "") in ("no", "disused") for d in datas],
                        dtype=bool),
         miss_right=miss[:, 0], miss_left=miss[:, 1], art_class=art_class,
-        aadt=np.array([_number(d.get("aadt")) for d in datas], dtype=float),
-        lanes=np.array([_number(d.get("lanes")) for d in datas], dtype=float),
-        speed=np.array([_number(d.get("maxspeed_kmh")) for d in datas], dtype=float),
+        aadt=np.array([d.get("aadt") for d in datas], dtype=float),
+        lanes=np.array([d.get("lanes") for d in datas], dtype=float),
+        speed=np.array([d.get("maxspeed_kmh") for d in datas], dtype=float),
         geoms=gpd.GeoSeries([d["geometry"] for d in datas], crs=G.graph["crs"]),
         index={e: i for i, e in enumerate(edges)}, size=size)
     _ATTRIBUTES[G] = built
@@ -693,23 +672,19 @@ def edge_risk(
     edges, length, kind, road, arterial = at.edges, at.length, at.kind, at.road, at.arterial
     n = len(edges)
     f_way = np.array([float(way[k]) for k in at.kinds])[at.kind_code] if n else np.zeros(0)
-    art_f = np.array([float(art[c]) for c in (*ARTERIAL_CLASSES, "busy")] + [1.0])
-    f_art = art_f[at.art_class]
+    f_art = np.array([float(art[c]) for c in (*ARTERIAL_CLASSES, "busy")] + [1.0])[at.art_class]
     with np.errstate(invalid="ignore"):
         extra = np.where(at.aadt > 10_000, np.minimum(
             art["aadt_cap"], art["aadt_per_10k"] * (at.aadt - 10_000) / 10_000), 0.0)
         extra = extra + np.where(at.lanes > 2, art["per_lane_over_2"] * (at.lanes - 2), 0.0)
         extra = extra + np.where(at.speed > 40, art["per_kmh_over_40"] * (at.speed - 40), 0.0)
     f_traffic = np.where(arterial, 1.0 + extra, 1.0)
-    unlit = at.unlit
-    f_light = np.where(unlit, 1.0 + light["use_lit"] * (light["unlit"] - 1.0) * dark, 1.0)
+    f_light = np.where(at.unlit, 1.0 + light["use_lit"] * (light["unlit"] - 1.0) * dark, 1.0)
     f_sw_r = np.where(at.miss_right, way["no_sidewalk"], 1.0)
     f_sw_l = np.where(at.miss_left, way["no_sidewalk"], 1.0)
 
     geoms = at.geoms
-    avoid = np.zeros(n, dtype=bool)
-    zone_m = np.zeros(n)
-    f_zone = np.ones(n)
+    avoid, zone_m, f_zone = np.zeros(n, dtype=bool), np.zeros(n), np.ones(n)
     if zones is not None and len(zones.avoid):
         poly = zones.avoid.to_crs(G.graph["crs"]).geometry.union_all()
         avoid = shapely.intersects(geoms.to_numpy(), poly)
@@ -738,7 +713,7 @@ def edge_risk(
         "lighting": f_light, "sidewalk_right": f_sw_r, "sidewalk_left": f_sw_l,
         "zone": f_zone, "incidents": f_inc, "factor_right": factor_r, "factor_left": factor_l,
         "risk_right": length * (factor_r - 1.0), "risk_left": length * (factor_l - 1.0),
-        "road": road, "is_arterial": arterial, "unlit": unlit, "alley": at.alley,
+        "road": road, "is_arterial": arterial, "unlit": at.unlit, "alley": at.alley,
         "zone_m": zone_m, "incident_density": density, "concern_density": concern_density,
         "hot_spot": hot, "avoid": avoid,
     })
