@@ -365,11 +365,14 @@ def clear_caches(*, networks: bool = True) -> None:
     """Forget the cached state graphs, and with ``networks`` every network's part too.
 
     For benchmarks: ``networks=False`` leaves what does not depend on the profile (a new
-    profile or time window on a network already seen).
+    profile or time window on a network already seen); ``networks=True`` also forgets each
+    network's crossing arms and the edge attributes :func:`~safepassage.safety.edge_risk`
+    reads.
     """
-    from .. import crossings
+    from .. import crossings, safety
 
     _GRAPHS.clear()
     if networks:
         _TOPOLOGY.clear()
         crossings._NETWORKS.clear()
+        safety._ATTRIBUTES.clear()
