@@ -66,25 +66,6 @@ class LabelSearch:
         return states
 
 
-def reversed_arcs(sg: StateGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The state graph's arcs grouped by the state they enter (cached on the graph).
-
-    Returns
-    -------
-    tuple
-        ``(ptr, tail, arc)``: the arcs entering state ``b`` are ``arc[ptr[b]:ptr[b + 1]]``,
-        leaving from ``tail[ptr[b]:ptr[b + 1]]``.
-    """
-    cache = sg._reverse
-    if "order" not in cache:
-        n = sg.n_states
-        tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(sg.indptr))
-        order = np.argsort(sg.indices, kind="stable")
-        cache.update(order=order, indices=tails[order], indptr=np.concatenate(
-            [[0], np.cumsum(np.bincount(sg.indices, minlength=n))]).astype(np.int64))
-    return cache["indptr"], cache["indices"], cache["order"].astype(np.int64, copy=False)
-
-
 def search_safest(
     sg: StateGraph, sources: np.ndarray, trees: TreeBatch, ends: np.ndarray,
     max_len: np.ndarray, upper: np.ndarray, *, tol_pct: float = 0.0,
@@ -121,7 +102,7 @@ def search_safest(
     """
     from . import kernels
 
-    ptr, tail, arc = reversed_arcs(sg)
+    ptr, tail, arc = sg.reversed_arcs()
     use = trees.lams > 0
     is_source = np.zeros(sg.n_states, dtype=bool)
     is_source[sources] = True

@@ -373,7 +373,8 @@ class _Found:
     """Candidate routes to the routable destinations, one row each (internal).
 
     ``length``, ``risk`` are ``(destinations, candidates)`` (inf where a row has fewer);
-    ``trace``, ``pair`` say where each candidate's states are: ``traces[trace].states(pair)``.
+    ``trace``, ``pair`` say where each candidate's states are: ``traces[trace].states(pair)``
+    (:meth:`gather` reads many at once).
     """
 
     length: np.ndarray
@@ -408,10 +409,6 @@ class _Found:
         with np.errstate(invalid="ignore", divide="ignore"):
             g = 100.0 * (r - self.bound) / r
         return np.where(r > 1e-9, np.clip(np.nan_to_num(g), 0.0, 100.0), 0.0)
-
-    def states(self, d: int, i: int) -> list[int]:
-        """The states of candidate ``i`` of row ``d``."""
-        return self.traces[int(self.trace[d, i])].states(int(self.pair[d, i]))
 
     def gather(self, rows: np.ndarray, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """States of candidates ``cands`` of ``rows``, as one flat array and their sizes."""
@@ -508,6 +505,8 @@ def _close_exactly(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, batch:
     if len(rows) == 0:
         return 0
     upper = found.risk[rows, found.best()[rows]]
+    # the cap as best() reads it (1e-6 m of slack, which also keeps the bounds of the
+    # search clear of rounding for routes strictly within the cap)
     got = search_safest(sg, sources, batch, ends[rows], found.max_len[rows] + 1e-6, upper,
                         tol_pct=opt.gap_tol_pct, max_labels=opt.max_labels)
     found.bound[rows] = np.maximum(found.bound[rows], np.minimum(got.bound, upper))

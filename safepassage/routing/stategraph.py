@@ -211,6 +211,24 @@ class StateGraph:
                 parts.append(idx[self.usable[idx]])
         return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
 
+    def reversed_arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The arcs grouped by the state they enter (cached).
+
+        Returns
+        -------
+        tuple
+            ``(ptr, tail, arc)``: the arcs entering state ``b`` are ``arc[ptr[b]:ptr[b + 1]]``,
+            leaving from ``tail[ptr[b]:ptr[b + 1]]``.
+        """
+        cache = self._reverse
+        if "order" not in cache:
+            n = self.n_states
+            tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
+            order = np.argsort(self.indices, kind="stable").astype(np.int64)
+            cache.update(order=order, indices=tails[order], indptr=np.concatenate(
+                [[0], np.cumsum(np.bincount(self.indices, minlength=n))]).astype(np.int64))
+        return cache["indptr"], cache["indices"], cache["order"]
+
     def arcs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Index of the arc from state ``a`` to state ``b`` (vectorised; must exist)."""
         return np.searchsorted(self.arc_key, np.asarray(a) * self.n_states + np.asarray(b))
