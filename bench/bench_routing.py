@@ -227,7 +227,7 @@ def bench_site(name: str, G: nx.MultiDiGraph, origin: Any, pbf: Path | None,
            f"{within(plan, 0.0)} / {within(bplan, 1.0)} / {within(fplan, 1.0)}"]
     if "error" in osrm:
         print(f"  OSRM on {name} failed: {osrm['error']}")
-    # phases: the best of the hot runs for each (wall time), the state graph of a new profile
+    # phases: the best of the hot runs for each (CPU time), the state graph of a new profile
     best = {k: min(p.timing.get(k, 0.0) for p in hot) for k in (
         "trees", "exact", "LARAC rounds", "routes and metrics")}
     phases = [name, ms(t_risk), ms(min(built)), *[ms(v) for v in best.values()],
@@ -354,7 +354,7 @@ def main() -> None:
     print()
     print(table(["network", "edge risk", "state graph (new profile)", "trees", "exact",
                  "LARAC", "routes + metrics", "trees run", "labels"], phases))
-    print("\n(ms of wall time, best of the hot runs for each phase; the state graph as built for "
+    print("\n(ms of CPU, best of the hot runs for each phase; the state graph as built for "
           "a new profile from the cached network part; edge risk is the cost model, computed "
           "before routing; labels = labels the exact search created, all destinations)")
     print(f"\nthe demo's own destinations, edge risk included: {demo_destinations(area)}")

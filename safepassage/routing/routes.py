@@ -188,8 +188,9 @@ class RoutePlan:
     trees : int
         Shortest-path trees run (the first batch and the LARAC rounds).
     timing : dict
-        Seconds spent in each phase: state graph, trees, exact, LARAC rounds, routes and
-        metrics.
+        CPU seconds (of this process) spent in each phase: state graph, trees, exact, LARAC
+        rounds, routes and metrics; CPU time, as other jobs on a shared machine stretch wall
+        time.
     labels : int
         Labels the exact search created, over all destinations.
     """
@@ -630,14 +631,14 @@ def safe_routes(
 
 
 class _Clock:
-    """Seconds spent in each phase, in order (internal)."""
+    """CPU seconds spent in each phase, in order (internal)."""
 
     def __init__(self) -> None:
         self.times: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self._last = time.process_time()
 
     def __call__(self, phase: str) -> None:
-        now = time.perf_counter()
+        now = time.process_time()
         self.times[phase] = self.times.get(phase, 0.0) + now - self._last
         self._last = now
 
