@@ -4,36 +4,30 @@ Plain helpers, no pytest needed: import them as ``from browser import dump_dom``
 ``tests/`` on ``sys.path``) and skip with the ``chromium`` fixture of ``conftest.py`` where no
 browser is installed (``apt-get install -y chromium``).
 
-Every run gets a fresh profile in a temporary folder and no network for the page: all traffic
-is sent to a proxy on the discard port of the loopback address (nothing listens there; loopback
-is proxied too), and every host name resolves to nothing. A page that needs a CDN therefore
-fails exactly as it would on a phone in a dead spot. ``file://`` pages are not proxied.
+The browser is the product's own (:mod:`safepassage.chromium`, Playwright driving the installed
+Chromium): a fresh profile, every page in a fresh context with the network switched off, all
+traffic sent to a dead proxy (loopback too) and every host name resolving to nothing. A page
+that needs a CDN therefore fails exactly as it would on a phone in a dead spot. The page's
+timers run on a fake clock: ``budget_ms`` of page time pass at once after it has loaded.
 """
 
 from __future__ import annotations
 
-import contextlib
 import struct
 from pathlib import Path
 
 from safepassage.chromium import (
-    CHROMIUM_ENV,
-    CHROMIUM_NAMES,
     DEFAULT_TIMEOUT,
     BrowserError,
-    chromium_flags,
     find_chromium,
-    page_url,
+    load,
+    open_browser,
+    open_page,
     print_pdf,
-    run_chromium,
 )
 
 __all__ = [
-    "CHROMIUM_ENV",
-    "CHROMIUM_NAMES",
-    "DEFAULT_TIMEOUT",
     "BrowserError",
-    "chromium_flags",
     "dump_dom",
     "find_chromium",
     "pdf_page_count",
@@ -41,9 +35,6 @@ __all__ = [
     "print_pdf",
     "screenshot",
 ]
-
-# The shared pieces (finding the browser, its offline flags, running it with a time limit,
-# printing to PDF) live in safepassage.chromium, which the product uses to print handouts.
 
 
 def dump_dom(
@@ -53,44 +44,27 @@ def dump_dom(
     window_size: tuple[int, int] = (1280, 900),
     timeout: float = DEFAULT_TIMEOUT,
 ) -> str:
-    """Open a page, let its scripts run for ``budget_ms`` of virtual time, return the DOM.
+    """Open a page, let its scripts run for ``budget_ms`` of page time, return the DOM.
 
     Parameters
     ----------
     html_path : str or Path
         A local HTML file.
     budget_ms : int, default 5000
-        Virtual time given to the page (timers run, the clock jumps; no real waiting).
+        Page time given to the page's timers (the clock jumps; no real waiting).
     window_size : tuple of int, default (1280, 900)
         Viewport in pixels.
     timeout : float, default 60
-        Real seconds before Chromium is killed.
+        Real seconds each browser step may take.
 
     Returns
     -------
     str
-        The serialised DOM (``document.documentElement.outerHTML`` after the scripts ran).
+        The serialised DOM after the scripts ran.
     """
-    url = page_url(html_path)
-    result = run_chromium(
-        [
-            f"--window-size={window_size[0]},{window_size[1]}",
-            f"--virtual-time-budget={int(budget_ms)}",
-            "--dump-dom",
-            url,
-        ],
-        timeout=timeout,
-    )
-    if "<html" not in result.stdout.lower():
-        raise BrowserError(f"Chromium printed no DOM for {url}: {result.stderr[-2000:]}")
-    return result.stdout
-
-
-def pdf_page_count(path: str | Path) -> int:
-    """Return the number of pages of a PDF (needs ``pypdf``)."""
-    from pypdf import PdfReader
-
-    return len(PdfReader(str(path)).pages)
+    with open_browser(timeout=timeout) as browser:
+        page = open_page(browser, size=window_size, timeout=timeout)
+        return load(page, html_path, budget_ms).content()
 
 
 def screenshot(
@@ -112,32 +86,28 @@ def screenshot(
     size : tuple of int, default (1280, 900)
         Viewport width and height in pixels.
     budget_ms : int, default 5000
-        Virtual time for the page's scripts before the shot.
+        Page time for the page's scripts before the shot.
     timeout : float, default 60
-        Real seconds before Chromium is killed.
+        Real seconds each browser step may take.
 
     Returns
     -------
     Path
         ``png_path``.
     """
-    url = page_url(html_path)
     png = Path(png_path).resolve()
     png.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
-        png.unlink()
-    run_chromium(
-        [
-            f"--window-size={size[0]},{size[1]}",
-            f"--virtual-time-budget={int(budget_ms)}",
-            f"--screenshot={png}",
-            url,
-        ],
-        timeout=timeout,
-    )
-    if not png.is_file() or png.stat().st_size == 0:
-        raise BrowserError(f"Chromium wrote no screenshot for {url}")
+    with open_browser(timeout=timeout) as browser:
+        page = open_page(browser, size=size, timeout=timeout)
+        load(page, html_path, budget_ms).screenshot(path=png)
     return png
+
+
+def pdf_page_count(path: str | Path) -> int:
+    """Return the number of pages of a PDF (needs ``pypdf``)."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(path)).pages)
 
 
 def png_size(path: str | Path) -> tuple[int, int]:

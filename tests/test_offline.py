@@ -69,6 +69,7 @@ OBSERVER = """<script>
 // on the virtual clock, so under load they could come after the page is read. Give the same
 // answers at once: no Fullscreen API (as on an iPhone), and location permission denied.
 Object.defineProperty(document, "fullscreenEnabled", {value: false, configurable: true});
+Object.defineProperty(document, "webkitFullscreenEnabled", {value: false, configurable: true});
 if (!Object.getOwnPropertyDescriptor(navigator, "geolocation")) {  // a test may fake a fix
   Object.defineProperty(navigator, "geolocation", {value: {
     getCurrentPosition: function (ok, fail) {
