@@ -49,7 +49,7 @@ def bind_popup(
     *,
     max_width: int = 320,
     show: bool = False,
-    **options: Any,
+    **options: object,
 ) -> Element:
     """Attach a popup to a folium layer without jQuery and without folium's ``Popup``.
 
@@ -89,7 +89,7 @@ def bind_tooltip(
     permanent: bool = False,
     direction: str = "auto",
     class_name: str | None = None,
-    **options: Any,
+    **options: object,
 ) -> Element:
     """Attach a plain-text tooltip (hover, or a permanent label) to a folium layer.
 
@@ -152,7 +152,7 @@ def add_label(
     *,
     direction: str = "center",
     class_name: str = "sp-label",
-    **options: Any,
+    **options: object,
 ) -> Element:
     """Add a free-standing permanent text label (a Leaflet tooltip at a point).
 
