@@ -301,10 +301,14 @@ class _Queue:
             return None
 
     def print_on(self, page: Page, i: int) -> None:
-        """Print page ``i`` in an open tab: US Letter from its ``@page`` CSS, no header/footer."""
+        """Print page ``i`` in an open tab as Chromium's print dialog would.
+
+        Paper and margins from the page's ``@page`` CSS, backgrounds, no header or footer, and
+        a tagged (accessible) PDF: screen readers read the headings, list and table in order.
+        """
         html, pdf = self.jobs[i]
         data = load(page, html, self.budget_ms).pdf(print_background=True,
-                                                    prefer_css_page_size=True)
+                                                    prefer_css_page_size=True, tagged=True)
         if not data:
             raise BrowserError(f"Chromium wrote no PDF for {html.name}")
         with self.write_lock:

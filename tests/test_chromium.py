@@ -1,4 +1,4 @@
-"""Printing in headless Chromium (Playwright): failures are short and clear, Ctrl-C stops it."""
+"""Printing in headless Chromium (Playwright): tagged PDFs, clear failures, Ctrl-C stops it."""
 
 from __future__ import annotations
 
@@ -101,6 +101,10 @@ def test_timers_run_on_the_page_clock_before_printing(chromium: str, tmp_path: P
     (html, pdf), = _pages(tmp_path, 1)
     out = chromium_lib.print_pdf(html, pdf, budget_ms=2500)
     assert out == pdf.resolve() and "ready" in _pdf_text(out)
+    from pypdf import PdfReader
+
+    root = PdfReader(str(out)).trailer["/Root"]
+    assert "/StructTreeRoot" in root and "/MarkInfo" in root  # tagged, for screen readers
     early = chromium_lib.print_pdf(html, tmp_path / "early.pdf", budget_ms=500)
     assert "loading" in _pdf_text(early)  # the page's two seconds had not passed
 
