@@ -14,13 +14,14 @@ every page in it. A page is opened exactly as a school computer with no internet
 - the page runs on Playwright's fake clock: once it has loaded, ``budget_ms`` of page time pass
   at once, firing its timers and animation frames in order, so a map's zoom animation has
   always ended when the page is printed, however busy the machine;
-- every browser step has a time limit, and browsers are closed with every process they started
-  when the work ends, fails or is interrupted.
+- every browser step has a time limit (a page whose script never ends gets the browser killed),
+  and browsers are closed with every process they started when the work ends, fails or is
+  interrupted.
 
 Use :func:`find_chromium` to ask whether a browser is there (None when not: callers skip the PDF
 and say so, :data:`MISSING_MESSAGE`), :func:`print_pdf` to print one page, :func:`print_pdfs` to
-print many side by side, and :func:`open_browser`, :func:`open_page` and :func:`load` for
-anything else (the tests' DOM dumps and screenshots).
+print many side by side, and :func:`open_browser` for anything else (the tests' DOM dumps and
+screenshots).
 
 Playwright's synchronous API refuses to run in a thread with a running asyncio loop (a Jupyter
 notebook's main thread): :func:`print_pdf` and :func:`print_pdfs` therefore drive the browsers
@@ -34,7 +35,9 @@ import logging
 import os
 import queue
 import shutil
+import signal
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -52,11 +55,10 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "MISSING_MESSAGE",
     "BrowserError",
+    "Chromium",
     "chromium_flags",
     "find_chromium",
-    "load",
     "open_browser",
-    "open_page",
     "page_url",
     "pdf_workers",
     "print_pdf",
@@ -162,10 +164,139 @@ class _DriverGone(logging.Filter):
 _DRIVER_GONE = _DriverGone()
 
 
+class Chromium:
+    """A running headless Chromium, from :func:`open_browser`.
+
+    It opens fresh offline tabs (:meth:`new_page`), loads local pages on the fake clock
+    (:meth:`load`) and prints them (:meth:`pdf`), each step under a time limit: Playwright gives
+    up on loading a page after the limit, but running a page's timers and printing it have no
+    limit of their own, so a script that never ends would hang them for ever. When a step
+    overruns, the browser is killed with every process it started and the step fails with a
+    :class:`BrowserError`.
+
+    Attributes
+    ----------
+    browser : playwright.sync_api.Browser
+        The Playwright browser, for anything else.
+    timeout : float
+        Real seconds one step may take.
+    """
+
+    def __init__(self, browser: Browser, marker: str, timeout: float) -> None:
+        self.browser = browser
+        self.timeout = float(timeout)
+        self._marker = marker
+        self._killed = False
+
+    def new_page(self, size: tuple[int, int] = (1280, 900)) -> Page:
+        """A fresh tab in a context of its own with the network off, on the fake clock.
+
+        Parameters
+        ----------
+        size : tuple of int, default (1280, 900)
+            Viewport width and height in pixels.
+
+        Returns
+        -------
+        playwright.sync_api.Page
+            The tab; it closes with its browser.
+        """
+        context = self.browser.new_context(
+            offline=True, viewport={"width": int(size[0]), "height": int(size[1])}
+        )
+        context.set_default_timeout(self.timeout * 1000)
+        page = context.new_page()
+        page.clock.install()
+        return page
+
+    def load(self, page: Page, html_path: str | Path, budget_ms: int = 5000) -> Page:
+        """Open a local page in a tab and let ``budget_ms`` of page time pass (no real waiting).
+
+        Parameters
+        ----------
+        page : playwright.sync_api.Page
+            From :meth:`new_page`.
+        html_path : str or Path
+            A local HTML file.
+        budget_ms : int, default 5000
+            Page time given to the page's timers and animation frames once it has loaded.
+
+        Returns
+        -------
+        playwright.sync_api.Page
+            ``page``.
+        """
+        with self._deadline(Path(html_path).name):
+            self._load(page, html_path, budget_ms)
+        return page
+
+    def pdf(self, page: Page, html_path: str | Path, budget_ms: int = 5000) -> bytes:
+        """Load a local page in a tab and print it as Chromium's print dialog would.
+
+        Paper and margins from the page's ``@page`` CSS, backgrounds, no header or footer, and
+        a tagged (accessible) PDF: screen readers read the headings, lists and tables in order.
+
+        Returns
+        -------
+        bytes
+            The PDF.
+        """
+        with self._deadline(Path(html_path).name):
+            data = self._load(page, html_path, budget_ms).pdf(
+                print_background=True, prefer_css_page_size=True, tagged=True
+            )
+        if not data:
+            raise BrowserError(f"Chromium wrote no PDF for {Path(html_path).name}")
+        return data
+
+    @staticmethod
+    def _load(page: Page, html_path: str | Path, budget_ms: int) -> Page:
+        page.goto(page_url(html_path), wait_until="load")
+        page.clock.run_for(int(budget_ms))
+        return page
+
+    @contextlib.contextmanager
+    def _deadline(self, what: str) -> Iterator[None]:
+        """Kill the browser if the block takes longer than :attr:`timeout`."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        timer = threading.Timer(self.timeout, self._kill)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except PlaywrightError:
+            if self._killed:
+                raise BrowserError(
+                    f"Chromium did not finish {what} within {self.timeout:g} s"
+                ) from None
+            raise
+        finally:
+            timer.cancel()
+
+    def _kill(self) -> None:
+        """End the browser and its helpers (found by the marker among its flags, on Linux)."""
+        self._killed = True
+        for pid in _pids_with_arg(self._marker):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)  # Playwright makes it a process group leader
+
+
+def _pids_with_arg(arg: str) -> list[int]:
+    """Processes whose command line holds ``arg`` (read from ``/proc``; none elsewhere)."""
+    found = []
+    needle = arg.encode() + b"\0"
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if needle in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
+
+
 @contextlib.contextmanager
 def open_browser(
     binary: str | None = None, *, timeout: float = DEFAULT_TIMEOUT
-) -> Iterator[Browser]:
+) -> Iterator[Chromium]:
     """Start headless Chromium offline; close it, with every process it started, on leaving.
 
     Parameters
@@ -173,12 +304,13 @@ def open_browser(
     binary : str, optional
         The browser to run (default :func:`find_chromium`).
     timeout : float, default 60
-        Real seconds the start may take.
+        Real seconds starting it, and each later step, may take.
 
     Yields
     ------
-    playwright.sync_api.Browser
-        The browser. A Playwright error leaving the block becomes a :class:`BrowserError`.
+    Chromium
+        The running browser. A Playwright error leaving the block becomes a
+        :class:`BrowserError`.
 
     Raises
     ------
@@ -195,70 +327,21 @@ def open_browser(
         raise BrowserError(f"Playwright is not installed ({err}): pip install playwright") from None
     if _DRIVER_GONE not in logging.getLogger("asyncio").filters:
         logging.getLogger("asyncio").addFilter(_DRIVER_GONE)
+    marker = f"--safepassage-browser={uuid.uuid4().hex}"  # Chromium ignores unknown flags
     with sync_playwright() as pw:
         try:
             browser = pw.chromium.launch(
-                executable_path=exe, args=chromium_flags(), timeout=timeout * 1000
+                executable_path=exe, args=[*chromium_flags(), marker], timeout=timeout * 1000
             )
         except PlaywrightError as err:
             raise BrowserError(f"Chromium ({exe}) did not start: {_one_line(err)}") from None
         try:
-            yield browser
+            yield Chromium(browser, marker, timeout)
         except PlaywrightError as err:
             raise BrowserError(f"Chromium failed: {_one_line(err)}") from None
         finally:
             with contextlib.suppress(PlaywrightError):
                 browser.close()
-
-
-def open_page(
-    browser: Browser, *, size: tuple[int, int] = (1280, 900), timeout: float = DEFAULT_TIMEOUT
-) -> Page:
-    """A fresh tab in a context of its own with the network off, on the fake clock.
-
-    Parameters
-    ----------
-    browser : playwright.sync_api.Browser
-        From :func:`open_browser`.
-    size : tuple of int, default (1280, 900)
-        Viewport width and height in pixels.
-    timeout : float, default 60
-        Real seconds each step on the page (loading, printing, ...) may take.
-
-    Returns
-    -------
-    playwright.sync_api.Page
-        The tab; it closes with its browser.
-    """
-    context = browser.new_context(
-        offline=True, viewport={"width": int(size[0]), "height": int(size[1])}
-    )
-    context.set_default_timeout(timeout * 1000)
-    page = context.new_page()
-    page.clock.install()
-    return page
-
-
-def load(page: Page, html_path: str | Path, budget_ms: int = 5000) -> Page:
-    """Open a local page in a tab and let ``budget_ms`` of page time pass (no real waiting).
-
-    Parameters
-    ----------
-    page : playwright.sync_api.Page
-        From :func:`open_page`.
-    html_path : str or Path
-        A local HTML file.
-    budget_ms : int, default 5000
-        Page time given to the page's timers and animation frames once it has loaded.
-
-    Returns
-    -------
-    playwright.sync_api.Page
-        ``page``.
-    """
-    page.goto(page_url(html_path), wait_until="load")
-    page.clock.run_for(int(budget_ms))
-    return page
 
 
 def pdf_workers(jobs: int, workers: int | None = None) -> int:
@@ -300,19 +383,10 @@ class _Queue:
         except queue.Empty:
             return None
 
-    def print_on(self, page: Page, i: int) -> None:
-        """Print page ``i`` in an open tab as Chromium's print dialog would.
-
-        Paper and margins from the page's ``@page`` CSS, backgrounds, no header or footer, and
-        a tagged (accessible) PDF: screen readers read the headings, list and table in order.
-        """
-        html, pdf = self.jobs[i]
-        data = load(page, html, self.budget_ms).pdf(print_background=True,
-                                                    prefer_css_page_size=True, tagged=True)
-        if not data:
-            raise BrowserError(f"Chromium wrote no PDF for {html.name}")
+    def save(self, i: int, data: bytes) -> None:
+        """Write page ``i``'s PDF, atomically."""
         with self.write_lock:
-            self.results[i] = atomic_write_bytes(pdf.resolve(), data)
+            self.results[i] = atomic_write_bytes(self.jobs[i][1].resolve(), data)
 
 
 def _worker(work: _Queue, exe: str, timeout: float) -> None:
@@ -324,20 +398,22 @@ def _worker(work: _Queue, exe: str, timeout: float) -> None:
     from playwright.sync_api import Error as PlaywrightError
 
     with contextlib.ExitStack() as running:
+        chrome: Chromium | None = None
         page: Page | None = None
         while (i := work.next()) is not None:
+            html = work.jobs[i][0]
             for _ in range(2):
                 try:
-                    if page is None:
-                        browser = running.enter_context(open_browser(exe, timeout=timeout))
-                        page = open_page(browser, timeout=timeout)
-                    work.print_on(page, i)
+                    if chrome is None or page is None:
+                        chrome = running.enter_context(open_browser(exe, timeout=timeout))
+                        page = chrome.new_page()
+                    work.save(i, chrome.pdf(page, html, work.budget_ms))
                     break
                 except (PlaywrightError, BrowserError, OSError) as err:
                     work.results[i] = err if isinstance(err, BrowserError) else BrowserError(
-                        f"Chromium failed on {work.jobs[i][0].name}: {_one_line(err)}")
+                        f"Chromium failed on {html.name}: {_one_line(err)}")
                     running.close()  # this browser may be in a bad state
-                    page = None
+                    chrome = page = None
                     if work.stop.is_set():
                         return
 

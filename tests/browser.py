@@ -17,17 +17,22 @@ import struct
 from pathlib import Path
 
 from safepassage.chromium import (
+    CHROMIUM_ENV,
+    CHROMIUM_NAMES,
     DEFAULT_TIMEOUT,
     BrowserError,
+    chromium_flags,
     find_chromium,
-    load,
     open_browser,
-    open_page,
     print_pdf,
 )
 
 __all__ = [
+    "CHROMIUM_ENV",
+    "CHROMIUM_NAMES",
+    "DEFAULT_TIMEOUT",
     "BrowserError",
+    "chromium_flags",
     "dump_dom",
     "find_chromium",
     "pdf_page_count",
@@ -62,9 +67,8 @@ def dump_dom(
     str
         The serialised DOM after the scripts ran.
     """
-    with open_browser(timeout=timeout) as browser:
-        page = open_page(browser, size=window_size, timeout=timeout)
-        return load(page, html_path, budget_ms).content()
+    with open_browser(timeout=timeout) as chrome:
+        return chrome.load(chrome.new_page(window_size), html_path, budget_ms).content()
 
 
 def screenshot(
@@ -97,9 +101,8 @@ def screenshot(
     """
     png = Path(png_path).resolve()
     png.parent.mkdir(parents=True, exist_ok=True)
-    with open_browser(timeout=timeout) as browser:
-        page = open_page(browser, size=size, timeout=timeout)
-        load(page, html_path, budget_ms).screenshot(path=png)
+    with open_browser(timeout=timeout) as chrome:
+        chrome.load(chrome.new_page(size), html_path, budget_ms).screenshot(path=png)
     return png
 
 

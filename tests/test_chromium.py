@@ -21,8 +21,9 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>page</title>
 <script>setTimeout(function () { document.getElementById("t").textContent = "ready"; }, 2000);
 </script></body></html>"""
 
-#: A page whose script never ends, so it never finishes loading.
-HANG = "<!doctype html><html><body><p>never</p><script>while (true) {}</script></body></html>"
+#: A page that loads, then runs a timer that never ends: nothing in Playwright stops that.
+HANG = ("<!doctype html><html><body><p>hangs</p>"
+        "<script>setTimeout(function () { while (true) {} }, 100);</script></body></html>")
 
 
 def _pages(folder: Path, n: int, text: str = PAGE) -> list[tuple[Path, Path]]:
@@ -118,8 +119,8 @@ def test_a_failing_page_does_not_stop_the_others(chromium: str, tmp_path: Path) 
     start = time.monotonic()
     with pytest.raises(chromium_lib.BrowserError) as err:
         chromium_lib.print_pdfs(pairs, workers=1, timeout=2)
-    assert time.monotonic() - start < 30  # two tries of 2 s, then on with the next page
-    assert str(err.value).startswith("Chromium failed on hang.html: ")
+    assert time.monotonic() - start < 40  # two tries of 2 s, then on with the next page
+    assert str(err.value) == "Chromium did not finish hang.html within 2 s"
     assert "\n" not in str(err.value)
     assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == ["p0.pdf", "p1.pdf"]
 
