@@ -13,19 +13,29 @@ timers run on a fake clock: ``budget_ms`` of page time pass at once after it has
 
 from __future__ import annotations
 
+import contextlib
 import struct
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from safepassage.chromium import (
     CHROMIUM_ENV,
     CHROMIUM_NAMES,
     DEFAULT_TIMEOUT,
     BrowserError,
+    Chromium,
     chromium_flags,
     find_chromium,
     open_browser,
     print_pdf,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+T = TypeVar("T")
 
 __all__ = [
     "CHROMIUM_ENV",
@@ -33,6 +43,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "BrowserError",
     "chromium_flags",
+    "close_browser",
     "dump_dom",
     "find_chromium",
     "pdf_page_count",
@@ -40,6 +51,60 @@ __all__ = [
     "print_pdf",
     "screenshot",
 ]
+
+
+#: The browser the helpers share during a test session, with what closes it. Playwright's
+#: synchronous objects belong to the thread that made them, and a thread holding them looks as
+#: if it ran an asyncio loop, so the browser lives in a thread of its own and every helper's
+#: browser work runs there.
+_SHARED: dict[str, tuple[contextlib.ExitStack, Chromium]] = {}
+_THREAD: list[ThreadPoolExecutor] = []
+
+
+def _in_browser_thread(work: Callable[[Chromium], T], timeout: float) -> T:
+    """Run ``work`` with the session's browser, in the browser's thread.
+
+    The browser starts on first use and again if it died (a hung page gets it killed); its
+    start costs more than a page, so the helpers share it. :func:`close_browser` ends it.
+    """
+    if not _THREAD:
+        _THREAD.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-browser"))
+
+    def with_browser() -> T:
+        held = _SHARED.get("browser")
+        if held is None or not held[1].browser.is_connected() or held[1].timeout != timeout:
+            _close()
+            stack = contextlib.ExitStack()
+            _SHARED["browser"] = held = (stack, stack.enter_context(open_browser(timeout=timeout)))
+        return work(held[1])
+
+    return _THREAD[0].submit(with_browser).result()
+
+
+def _open(chrome: Chromium, html_path: str | Path, size: tuple[int, int], budget_ms: int,
+          then: Callable[[Page], T]) -> T:
+    """Load a page in a fresh offline tab (a context of its own), do ``then``, close the tab."""
+    page = chrome.new_page(size)
+    try:
+        return then(chrome.load(page, html_path, budget_ms))
+    finally:
+        with contextlib.suppress(Exception):
+            page.context.close()
+
+
+def _close() -> None:
+    while _SHARED:
+        stack, _ = _SHARED.popitem()[1]
+        with contextlib.suppress(BrowserError):
+            stack.close()
+
+
+def close_browser() -> None:
+    """Close the browser the helpers share (``conftest.py`` does at the end of the session)."""
+    if _THREAD:
+        executor = _THREAD.pop()
+        executor.submit(_close).result()
+        executor.shutdown()
 
 
 def dump_dom(
@@ -67,8 +132,9 @@ def dump_dom(
     str
         The serialised DOM after the scripts ran.
     """
-    with open_browser(timeout=timeout) as chrome:
-        return chrome.load(chrome.new_page(window_size), html_path, budget_ms).content()
+    return _in_browser_thread(
+        lambda chrome: _open(chrome, html_path, window_size, budget_ms, lambda p: p.content()),
+        timeout)
 
 
 def screenshot(
@@ -101,8 +167,9 @@ def screenshot(
     """
     png = Path(png_path).resolve()
     png.parent.mkdir(parents=True, exist_ok=True)
-    with open_browser(timeout=timeout) as chrome:
-        chrome.load(chrome.new_page(size), html_path, budget_ms).screenshot(path=png)
+    _in_browser_thread(
+        lambda chrome: _open(chrome, html_path, size, budget_ms, lambda p: p.screenshot(path=png)),
+        timeout)
     return png
 
 
