@@ -502,8 +502,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .pipeline import read_entrances
     from .features import KINDS
     from .planfile import load_plan
-    from .workspace import LIMITS, area_json, is_loopback, make_publisher, open_workspace
-    from .workspace import run_server as serve_workspace
+    from .workspace import (
+        LIMITS,
+        area_json,
+        is_loopback,
+        listen,
+        make_publisher,
+        open_workspace,
+        run_server,
+    )
 
     low, high = LIMITS.time_limit
     if not low <= args.time_limit <= high:
@@ -517,27 +524,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not kinds or bad:
         raise InputError(f"--handouts: use kinds from {', '.join(KINDS)}")
     request = _plan_request(args)
-    steps = _steps(args)
-    area = _load_area(args, steps)
-    origins = read_entrances(args.entrances, area) if args.entrances else None
-    out = _out_dir(args, area.site.slug)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder")
-    publisher = make_publisher(area, request, out, origins=origins, handout_kinds=kinds,
-                               pdf=not args.no_pdf, units=args.units)
-    ws = open_workspace(area, request, out, time_limit=args.time_limit, origins=origins,
-                        publisher=publisher, steps=steps)
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise InputError(f"--out {args.out} exists and is not a folder")
+    sock = listen(args.host, args.port)  # a port in use is an error before any slow work
+    try:
+        steps = _steps(args)
+        area = _load_area(args, steps)
+        origins = read_entrances(args.entrances, area) if args.entrances else None
+        out = _out_dir(args, area.site.slug)
+        publisher = make_publisher(area, request, out, origins=origins, handout_kinds=kinds,
+                                   pdf=not args.no_pdf, units=args.units)
+        ws = open_workspace(area, request, out, time_limit=args.time_limit, origins=origins,
+                            publisher=publisher, steps=steps)
+    except BaseException:
+        sock.close()
+        raise
     if not is_loopback(args.host):
-        print(f"warning: the workspace listens on {args.host}, so other machines can reach it; "
-              "it has no password: anyone who can reach it can change and publish the plan",
-              file=sys.stderr)
+        print(f"warning: the workspace listens on {args.host}, so other machines can reach "
+              "it, and it has no password: anyone who reaches it can change and publish the "
+              "plan", file=sys.stderr)
 
     def say(url: str) -> None:
         print(f"{area.site.name}: planner workspace at {url} (Ctrl+C stops it)", flush=True)
         print(f"save writes {ws.save_path}; publish writes {out}/", flush=True)
 
-    serve_workspace(ws, area_json(area), host=args.host, port=args.port,
-                    open_browser=args.open, say=say)
+    run_server(ws, area_json(area), sock, open_browser=args.open, say=say)
     return EXIT_OK
 
 

@@ -24,7 +24,14 @@ installed ``django-js-lib-leaflet`` package, as on the offline maps.
 from .app import MAX_BODY, Guard, create_app
 from .mapdata import area_json, corridor_json
 from .plan import LIMITS, CheckedPlan, Limits, PlanContext, check_plan, plan_text
-from .server import allowed_hosts, is_loopback, make_publisher, open_workspace, run_server
+from .server import (
+    allowed_hosts,
+    is_loopback,
+    listen,
+    make_publisher,
+    open_workspace,
+    run_server,
+)
 from .solve import ProblemKey, Solver, plan_changes, window_result
 from .state import StaleVersion, Workspace
 
@@ -45,6 +52,7 @@ __all__ = [
     "corridor_json",
     "create_app",
     "is_loopback",
+    "listen",
     "make_publisher",
     "open_workspace",
     "plan_changes",

@@ -253,6 +253,9 @@ def create_app(ws: Workspace, area: Mapping[str, Any], *, allowed_hosts: Iterabl
     async def page(request: Request) -> Response:
         return _file("index.html")
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
     async def static(request: Request) -> Response:
         return _file(str(request.path_params["name"]))
 
@@ -321,6 +324,7 @@ def create_app(ws: Workspace, area: Mapping[str, Any], *, allowed_hosts: Iterabl
         routes=[
             Route("/", page),
             Route("/static/{name}", static),
+            Route("/favicon.ico", no_icon),
             Route("/api/map", get_map),
             Route("/api/corridor/{token}", get_corridor),
             Route("/api/plan", get_plan, methods=["GET"]),

@@ -8,12 +8,15 @@ first solve is done. :func:`run_server` serves it with uvicorn on a socket it bi
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import ipaddress
 import json
+import signal
 import socket
+import threading
 import webbrowser
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +33,8 @@ from .plan import check_plan, plan_from_request
 from .solve import ProblemKey, Solver
 from .state import Publisher, Workspace
 
-__all__ = ["LOOPBACK", "allowed_hosts", "is_loopback", "make_publisher", "open_workspace",
-           "run_server"]
+__all__ = ["LOOPBACK", "allowed_hosts", "is_loopback", "listen", "make_publisher",
+           "open_workspace", "run_server"]
 
 #: Where the workspace listens unless told otherwise.
 LOOPBACK = "127.0.0.1"
@@ -75,8 +78,16 @@ def allowed_hosts(host: str, port: int) -> list[str]:
     return sorted(f"{n.lower()}:{port}" for n in names)
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host``:``port`` (0: a free port)."""
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0: a free port).
+
+    Bind it before slow work: a port in use is then an error at once.
+
+    Raises
+    ------
+    InputError
+        When the address cannot be bound (in use, not this machine's, bad port).
+    """
     if not 0 <= port <= 65535:
         raise InputError(f"port must be between 0 and 65535, got {port}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -132,6 +143,7 @@ def open_workspace(
     origins: Sequence[Hashable] | None = None,
     publisher: Publisher | None = None,
     steps: Steps | None = None,
+    solver: Solver | None = None,
 ) -> Workspace:
     """A started workspace for ``area``, its first plan solved.
 
@@ -153,6 +165,9 @@ def open_workspace(
         See :class:`~.state.Workspace`.
     steps : Steps, optional
         Progress lines.
+    solver : Solver, optional
+        A solver of this area to reuse (its problems and solves stay cached); by default a
+        new one with the request's zones and incidents.
 
     Returns
     -------
@@ -165,9 +180,9 @@ def open_workspace(
                                   profile=str(request.profile) if request.profile else None,
                                   max_detour_pct=request.route.max_detour_pct)
     checked = check_plan(data, ctx, default_windows=data["windows"])
-    routes = RouteInputs.from_area(area, origins, zones=request.route.zones,
-                                   incidents=request.route.incidents)
-    solver = Solver(routes)
+    if solver is None:
+        solver = Solver(RouteInputs.from_area(area, origins, zones=request.route.zones,
+                                              incidents=request.route.incidents))
     for window in checked.windows:
         with steps(f"routes and coverage problem ({window})"):
             solver.problem(ProblemKey.of(checked, window))
@@ -181,23 +196,52 @@ def open_workspace(
     return ws
 
 
-def run_server(ws: Workspace, area: Mapping[str, Any], *, host: str = LOOPBACK, port: int = 0,
-               open_browser: bool = False, say: Callable[[str], None] = print) -> None:
-    """Serve the workspace until Ctrl+C or SIGTERM; ``say`` the URL once it answers.
+def _quiet_exit_server() -> type:
+    """uvicorn's Server, ending on Ctrl+C or SIGTERM by returning (not by re-raising it)."""
+    import uvicorn
 
-    Raises
-    ------
-    InputError
-        When the address cannot be bound (in use, not this machine's).
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            old = {sig: signal.signal(sig, self.handle_exit)
+                   for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in old.items():
+                    signal.signal(sig, handler)
+
+    return Server
+
+
+def run_server(ws: Workspace, area: Mapping[str, Any], sock: socket.socket, *,
+               open_browser: bool = False, say: Callable[[str], None] = print) -> None:
+    """Serve the workspace on a listening socket until Ctrl+C or SIGTERM.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The started workspace (stopped when the server stops).
+    area : mapping
+        :func:`~.mapdata.area_json` of its area.
+    sock : socket.socket
+        From :func:`listen`; closed when the server stops.
+    open_browser : bool
+        Open the URL in the default browser.
+    say : callable
+        Told the URL once the socket accepts connections.
     """
     import uvicorn
 
-    sock = _listen(host, port)
-    real_port = int(sock.getsockname()[1])
+    host, real_port = sock.getsockname()[:2]
+    host = str(host)
     app = create_app(ws, area, allowed_hosts=allowed_hosts(host, real_port))
     config = uvicorn.Config(app, interface="asgi3", lifespan="off", log_level="warning",
                             access_log=False, timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
+    server = _quiet_exit_server()(config)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else _url_host(host)
     url = f"http://{shown}:{real_port}/"
     say(url)
