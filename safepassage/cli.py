@@ -499,8 +499,8 @@ def _serve_port(text: str) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the planner workspace: a local web app to adjust coverage on the map."""
     from .coverage import SHIFT_WINDOWS
-    from .pipeline import read_entrances
     from .features import KINDS
+    from .pipeline import read_entrances
     from .planfile import load_plan
     from .workspace import (
         LIMITS,

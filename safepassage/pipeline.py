@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -472,7 +472,6 @@ def run_plan(
     steps: Any = None,
     made_on: Any = None,
     compare: PlanRequest | None = None,
-    extra_files: Mapping[str, str] | None = None,
 ) -> PlanResult:
     """Every step after loading, written into ``out_dir`` as one atomic swap.
 
@@ -505,9 +504,6 @@ def run_plan(
         Date printed on handouts (default today).
     compare : PlanRequest, optional
         A second plan (plan B) drawn on the planner map for comparison.
-    extra_files : mapping of str to str, optional
-        More text files to write into the folder with the rest, by plain file name (the
-        planner workspace adds the ``plan.yaml`` it published).
 
     Returns
     -------
@@ -521,15 +517,12 @@ def run_plan(
     from .coverage import coverage_json, write_coverage
     from .graph import graph_summary
     from .handouts import write_handout_pdfs, write_handouts
-    from .io import atomic_dir, atomic_write_json, atomic_write_text
+    from .io import atomic_dir, atomic_write_json
     from .maps import shift_views, write_index, write_officer_map
     from .progress import Steps
 
     steps = steps or Steps(show=False)
     made_on = made_on or dt.date.today()
-    for name in extra_files or {}:
-        if not name or Path(name).name != name or name.startswith("."):
-            raise InputError(f"extra_files: {name!r} is not a plain file name")
     main = request.windows[0]
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
@@ -565,8 +558,6 @@ def run_plan(
         files.update(planner)
         for h in [*handouts, *pdfs]:
             files[f"handouts/{h.name}"] = h
-        for name, text in (extra_files or {}).items():
-            files[name] = atomic_write_text(tmp / name, text)
         doc = {
             "safepassage_version": __version__,
             "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -22,7 +22,7 @@ from safepassage.planfile import load_plan
 from safepassage.workspace import (
     PlanContext,
     Solver,
-    StaleVersion,
+    StaleVersionError,
     allowed_hosts,
     area_json,
     check_plan,
@@ -211,7 +211,7 @@ def test_bounded_time_limit_and_version_type(client):
 def test_undo_and_redo_are_new_versions_and_reuse_cached_solves(client):
     first = client.get("/api/plan").json()
     assert client.post("/api/undo", json={"version": first["version"]}).status_code == 409
-    _, top, r = _ban_top(client)
+    r = _ban_top(client)[2]
     banned = r.json()
     undone = client.post("/api/undo", json={"version": banned["version"]})
     assert undone.status_code == 200
@@ -256,7 +256,7 @@ def test_plan_yaml_gives_the_same_posts_through_the_cli(client, demo_cache, tmp_
 
 
 def test_save_writes_the_plan_file_and_publish_the_whole_output(client, ws, tmp_path):
-    doc, top, r = _ban_top(client)
+    _, top, r = _ban_top(client)
     v = r.json()["version"]
     saved = client.post("/api/save", json={"version": v})
     assert saved.status_code == 200
@@ -457,7 +457,7 @@ def test_two_tabs_cannot_overwrite_each_other(ws):
     v = ws.version
     plan = ws.state()["plan"]
     ws.put(v, plan)
-    with pytest.raises(StaleVersion, match="reload"):
+    with pytest.raises(StaleVersionError, match="reload"):
         ws.put(v, plan)
 
 
@@ -501,9 +501,9 @@ def test_check_plan_refuses_a_new_site_and_keeps_canonical_form(tmp_path):
                             "windows": ["arrival", "dismissal"], "locked": [], "banned": [],
                             "extra_posts": []}
     assert check_plan(checked.data, ctx).data == checked.data
-    with pytest.raises(InputError, match="^plan: site cannot change"):
+    with pytest.raises(InputError, match=r"^plan: site cannot change"):
         check_plan({"site": "Jordan Downs"}, ctx)
-    with pytest.raises(InputError, match="^plan must be a JSON object"):
+    with pytest.raises(InputError, match=r"^plan must be a JSON object"):
         check_plan(["officers"], ctx)
     assert check_plan({"profile": "child"}, ctx).data["profile"] == "child"
 

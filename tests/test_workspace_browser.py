@@ -87,7 +87,7 @@ def test_ban_a_post_by_clicking_undo_redo_save(served, chromium):
         page.click('.ws-popup button[data-action="ban"]')
         _settled(page, 2)
         after_pct, after = page.inner_text("#covered-pct"), _names(page)
-        assert after_pct != before_pct and float(after_pct.split()[0]) < float(before_pct.split()[0])
+        assert float(after_pct.split()[0]) < float(before_pct.split()[0])
         assert before[0] not in after and len(after) == 3
         changes = page.inner_text("#changes")
         assert "post removed" in changes or "post moved" in changes

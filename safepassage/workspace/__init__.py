@@ -33,7 +33,7 @@ from .server import (
     run_server,
 )
 from .solve import ProblemKey, Solver, plan_changes, window_result
-from .state import StaleVersion, Workspace
+from .state import StaleVersionError, Workspace
 
 __all__ = [
     "LIMITS",
@@ -44,7 +44,7 @@ __all__ = [
     "PlanContext",
     "ProblemKey",
     "Solver",
-    "StaleVersion",
+    "StaleVersionError",
     "Workspace",
     "allowed_hosts",
     "area_json",

@@ -35,7 +35,7 @@ from ..errors import DataUnavailableError, InputError, SafePassageError
 from ..maps.styles import MAP_CSS
 from ..offline import leaflet_assets
 from .mapdata import corridor_json
-from .state import StaleVersion, Workspace
+from .state import StaleVersionError, Workspace
 
 __all__ = ["MAX_BODY", "Guard", "create_app"]
 
@@ -122,6 +122,7 @@ class Guard:
     async def __call__(self, scope: MutableMapping[str, Any],
                        receive: Callable[[], Awaitable[Any]],
                        send: Callable[[MutableMapping[str, Any]], Awaitable[None]]) -> None:
+        """Refuse what :meth:`_check` refuses; pass the rest on, with the safety headers."""
         if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
             return
@@ -221,6 +222,121 @@ def _number(request: Request, name: str, default: float, high: float) -> float:
     return value
 
 
+async def _input_error(request: Request, exc: Exception) -> Response:
+    """400 for bad input, 409 for a stale version, 503 for missing data: one line."""
+    status = 409 if isinstance(exc, StaleVersionError) else (
+        503 if isinstance(exc, DataUnavailableError) else 400)
+    return _refusal(status, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
+    return _refusal(status, str(detail))
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    log.exception("request %s %s failed", request.method, request.url.path)
+    return _refusal(500, f"internal error: {type(exc).__name__}")
+
+
+class _Api:
+    """The routes' handlers, over one workspace."""
+
+    def __init__(self, ws: Workspace, area: Mapping[str, Any]) -> None:
+        self.ws = ws
+        self.area = dict(area)
+
+    async def _state_after(self, request: Request, version: int | None) -> Response:
+        """The state, once ``version`` is solved (unless ``?wait=0``)."""
+        if _flag(request, "wait", True):
+            timeout = _number(request, "timeout", 30.0, MAX_WAIT_S)
+            window = request.query_params.get("window")
+            await run_in_threadpool(self.ws.wait, version, timeout, window)
+        return JSONResponse(self.ws.state())
+
+    async def page(self, request: Request) -> Response:
+        return _file("index.html")
+
+    async def no_icon(self, request: Request) -> Response:
+        return Response(status_code=204)
+
+    async def static(self, request: Request) -> Response:
+        return _file(str(request.path_params["name"]))
+
+    async def get_map(self, request: Request) -> Response:
+        return JSONResponse({**self.area, "windows": self.ws.current.checked.windows})
+
+    async def get_corridor(self, request: Request) -> Response:
+        solver = self.ws.solver
+        key = solver.key_of(str(request.path_params["token"]))
+        if key is None:
+            return _refusal(404, "no such corridor (reload the page)")
+
+        def build() -> dict[str, Any]:
+            assert key is not None
+            return corridor_json(solver.corridor(key), key.token)
+
+        return JSONResponse(await run_in_threadpool(build))
+
+    async def get_plan(self, request: Request) -> Response:
+        version = request.query_params.get("version")
+        if version is not None and not version.isdigit():
+            raise InputError(f"version must be a whole number, got {version!r}")
+        return await self._state_after(request, int(version) if version else None)
+
+    async def put_plan(self, request: Request) -> Response:
+        body = await _body(request)
+        if "plan" not in body:
+            raise InputError('send {"version": <the version you changed>, "plan": {...}}')
+        version = await run_in_threadpool(self.ws.put, body.get("version"), body["plan"],
+                                          body.get("time_limit"), body.get("window"))
+        return await self._state_after(request, version)
+
+    async def plan_yaml(self, request: Request) -> Response:
+        return PlainTextResponse(
+            self.ws.plan_file_text(), media_type="application/yaml; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="plan.yaml"'})
+
+    async def undo(self, request: Request) -> Response:
+        body = await _body(request)
+        version = self.ws.undo(body.get("version"), body.get("window"))
+        return await self._state_after(request, version)
+
+    async def redo(self, request: Request) -> Response:
+        body = await _body(request)
+        version = self.ws.redo(body.get("version"), body.get("window"))
+        return await self._state_after(request, version)
+
+    async def save(self, request: Request) -> Response:
+        body = await _body(request)
+        path = await run_in_threadpool(self.ws.save, body.get("version"))
+        return JSONResponse({"file": str(path), **self.ws.state()})
+
+    async def publish(self, request: Request) -> Response:
+        body = await _body(request)
+        files = await run_in_threadpool(self.ws.publish, body.get("version"))
+        return JSONResponse({"files": files, "folder": str(self.ws.out_dir),
+                             "saved": str(self.ws.save_path), "version": self.ws.version})
+
+    def routes(self) -> list[Route]:
+        """The app's routes (the JSON API's paths are a contract: see the README)."""
+        return [
+            Route("/", self.page),
+            Route("/static/{name}", self.static),
+            Route("/favicon.ico", self.no_icon),
+            Route("/api/map", self.get_map),
+            Route("/api/corridor/{token}", self.get_corridor),
+            Route("/api/plan", self.get_plan, methods=["GET"]),
+            Route("/api/plan", self.put_plan, methods=["PUT"]),
+            Route("/api/plan.yaml", self.plan_yaml),
+            Route("/api/undo", self.undo, methods=["POST"]),
+            Route("/api/redo", self.redo, methods=["POST"]),
+            Route("/api/save", self.save, methods=["POST"]),
+            Route("/api/publish", self.publish, methods=["POST"]),
+        ]
+
+
 def create_app(ws: Workspace, area: Mapping[str, Any], *, allowed_hosts: Iterable[str],
                max_body: int = MAX_BODY) -> Guard:
     """The workspace's ASGI app, guarded (see :class:`Guard`).
@@ -241,102 +357,9 @@ def create_app(ws: Workspace, area: Mapping[str, Any], *, allowed_hosts: Iterabl
     Guard
         The app, ready for uvicorn or Starlette's ``TestClient``.
     """
-    area_doc = dict(area)
-
-    async def state_after(request: Request, version: int | None) -> Response:
-        if _flag(request, "wait", True):
-            timeout = _number(request, "timeout", 30.0, MAX_WAIT_S)
-            window = request.query_params.get("window")
-            await run_in_threadpool(ws.wait, version, timeout, window)
-        return JSONResponse(ws.state())
-
-    async def page(request: Request) -> Response:
-        return _file("index.html")
-
-    async def no_icon(request: Request) -> Response:
-        return Response(status_code=204)
-
-    async def static(request: Request) -> Response:
-        return _file(str(request.path_params["name"]))
-
-    async def get_map(request: Request) -> Response:
-        return JSONResponse({**area_doc, "windows": ws.current.checked.windows})
-
-    async def get_corridor(request: Request) -> Response:
-        key = ws.solver.key_of(str(request.path_params["token"]))
-        if key is None:
-            return _refusal(404, "no such corridor (reload the page)")
-        doc = await run_in_threadpool(lambda k=key: corridor_json(ws.solver.corridor(k),
-                                                                   k.token))
-        return JSONResponse(doc)
-
-    async def get_plan(request: Request) -> Response:
-        version = request.query_params.get("version")
-        if version is not None and not version.isdigit():
-            raise InputError(f"version must be a whole number, got {version!r}")
-        return await state_after(request, int(version) if version else None)
-
-    async def put_plan(request: Request) -> Response:
-        body = await _body(request)
-        if "plan" not in body:
-            raise InputError("send {\"version\": <the version you changed>, \"plan\": {...}}")
-        version = await run_in_threadpool(ws.put, body.get("version"), body["plan"],
-                                          body.get("time_limit"), body.get("window"))
-        return await state_after(request, version)
-
-    async def plan_yaml(request: Request) -> Response:
-        return PlainTextResponse(
-            ws.plan_file_text(), media_type="application/yaml; charset=utf-8",
-            headers={"content-disposition": 'attachment; filename="plan.yaml"'})
-
-    def stepper(step: Callable[[object, object], int],
-                ) -> Callable[[Request], Awaitable[Response]]:
-        async def handler(request: Request) -> Response:
-            body = await _body(request)
-            return await state_after(request, step(body.get("version"), body.get("window")))
-        return handler
-
-    async def save(request: Request) -> Response:
-        body = await _body(request)
-        path = await run_in_threadpool(ws.save, body.get("version"))
-        return JSONResponse({"file": str(path), **ws.state()})
-
-    async def publish(request: Request) -> Response:
-        body = await _body(request)
-        files = await run_in_threadpool(ws.publish, body.get("version"))
-        return JSONResponse({"files": files, "folder": str(ws.out_dir),
-                             "saved": str(ws.save_path), "version": ws.version})
-
-    async def input_error(request: Request, exc: Exception) -> Response:
-        status = 409 if isinstance(exc, StaleVersion) else (
-            503 if isinstance(exc, DataUnavailableError) else 400)
-        return _refusal(status, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        return _refusal(exc.status_code, str(exc.detail))
-
-    async def internal_error(request: Request, exc: Exception) -> Response:
-        log.exception("request %s %s failed", request.method, request.url.path)
-        return _refusal(500, f"internal error: {type(exc).__name__}")
-
     app = Starlette(
-        routes=[
-            Route("/", page),
-            Route("/static/{name}", static),
-            Route("/favicon.ico", no_icon),
-            Route("/api/map", get_map),
-            Route("/api/corridor/{token}", get_corridor),
-            Route("/api/plan", get_plan, methods=["GET"]),
-            Route("/api/plan", put_plan, methods=["PUT"]),
-            Route("/api/plan.yaml", plan_yaml),
-            Route("/api/undo", stepper(ws.undo), methods=["POST"]),
-            Route("/api/redo", stepper(ws.redo), methods=["POST"]),
-            Route("/api/save", save, methods=["POST"]),
-            Route("/api/publish", publish, methods=["POST"]),
-        ],
-        exception_handlers={SafePassageError: input_error, StaleVersion: input_error,
-                            HTTPException: http_error, Exception: internal_error},
+        routes=_Api(ws, area).routes(),
+        exception_handlers={SafePassageError: _input_error, StaleVersionError: _input_error,
+                            HTTPException: _http_error, Exception: _internal_error},
     )
     return Guard(app, allowed_hosts, max_body)
-

@@ -63,7 +63,7 @@ def area_json(area: Area) -> dict[str, Any]:
     """The site, base map, destinations, palettes and credits of the workspace page."""
     site = area.site
     dest = area.destinations
-    rows = []
+    rows: list[dict[str, Any]] = []
     if len(dest):
         usable = dest[dest["usable"].astype(bool)]
         for r in usable.to_dict("records"):

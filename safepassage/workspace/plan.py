@@ -264,11 +264,16 @@ def check_plan(data: object, ctx: PlanContext, *, limits: Limits = LIMITS,
                            for i, item in enumerate(data["banned"])]
     plan = parse_plan(clean, where="plan", base=ctx.base)
     if files:
-        banned = [files[i] if i in files else item for i, item in enumerate(plan.banned)]
+        banned = [files.get(i, item) for i, item in enumerate(plan.banned)]
         plan = dataclasses.replace(plan, banned=banned)
     _check_limits(plan, limits)
     raw_files = {i: data["banned"][i] for i in files}
     return CheckedPlan(_canonical(plan, raw_files, default_windows), plan)
+
+
+def _plain(item: object) -> object:
+    """A plan item as JSON: a mapping becomes a dict; names and numbers stay as they are."""
+    return dict(item) if isinstance(item, Mapping) else item
 
 
 def plan_from_request(plan: PlanFile | None, raw: Mapping[str, Any] | None,
@@ -316,10 +321,10 @@ def plan_from_request(plan: PlanFile | None, raw: Mapping[str, Any] | None,
         data["officers"] = (dict(officers) if isinstance(officers, Mapping)
                             else {w: int(officers) for w in windows})
     data["windows"] = windows
-    data["locked"] = [dict(x) for x in settings.locked]  # type: ignore[call-overload]
+    data["locked"] = [_plain(x) for x in settings.locked]
     data["banned"] = [raw_banned[i] if i < len(raw_banned) and _file_entry(raw_banned[i])
-                      else dict(x) for i, x in enumerate(settings.banned)]  # type: ignore[call-overload]
-    data["extra_posts"] = [dict(x) for x in settings.extra_posts]
+                      else _plain(x) for i, x in enumerate(settings.banned)]
+    data["extra_posts"] = [_plain(x) for x in settings.extra_posts]
     if settings.target_coverage is not None:
         data["target_coverage"] = settings.target_coverage
     if settings.backup:

@@ -24,6 +24,7 @@ import yaml
 
 from ..coverage import RouteInputs
 from ..errors import InputError
+from ..io import atomic_dir, atomic_write_text
 from ..pipeline import PlanRequest, run_plan
 from ..planfile import load_plan
 from ..progress import Steps
@@ -70,10 +71,8 @@ def allowed_hosts(host: str, port: int) -> list[str]:
     if wildcard:
         hostname = socket.gethostname()
         names |= {hostname, socket.getfqdn()}
-        try:
+        with contextlib.suppress(OSError):
             names |= set(socket.gethostbyname_ex(hostname)[2])
-        except OSError:
-            pass
     names.discard("")
     return sorted(f"{n.lower()}:{port}" for n in names)
 
@@ -120,16 +119,19 @@ def make_publisher(area: Area, request: PlanRequest, out_dir: Path, *,
 
     The saved plan file is read back as the command line reads it; the command line's zones
     and incidents (``request.route``) are kept; the plan file goes into the output as
-    ``plan.yaml``.
+    ``plan.yaml``. The folder is replaced whole, or not at all (the pipeline builds it in a
+    temporary sibling, which then replaces ``out_dir``).
     """
     def publish(plan_file: Path, plan_text: str) -> list[str]:
         saved = PlanRequest.from_options(plan_file=plan_file)
         route = dataclasses.replace(saved.route, zones=request.route.zones,
                                     incidents=request.route.incidents)
-        result = run_plan(area, dataclasses.replace(saved, route=route), out_dir,
-                          origins=origins, handout_kinds=handout_kinds, pdf=pdf, units=units,
-                          extra_files={"plan.yaml": plan_text})
-        return list(result.files)
+        with atomic_dir(out_dir) as tmp:
+            result = run_plan(area, dataclasses.replace(saved, route=route), tmp,
+                              origins=origins, handout_kinds=handout_kinds, pdf=pdf,
+                              units=units)
+            atomic_write_text(tmp / "plan.yaml", plan_text)
+        return sorted([*result.files, "plan.yaml"])
 
     return publish
 
@@ -197,12 +199,13 @@ def open_workspace(
 
 
 def _quiet_exit_server() -> type:
-    """uvicorn's Server, ending on Ctrl+C or SIGTERM by returning (not by re-raising it)."""
+    """A uvicorn server that ends on Ctrl+C or SIGTERM by returning (not re-raising it)."""
     import uvicorn
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
+            """Stop serving on SIGINT and SIGTERM (handlers only in the main thread)."""
             if threading.current_thread() is not threading.main_thread():
                 yield
                 return

@@ -2,7 +2,7 @@
 
 :class:`Workspace` holds the plan a planner edits. Every accepted change (a new plan, an undo,
 a redo) gets the next version number; a change sent against an older version is refused
-(:class:`StaleVersion`), so two browser tabs never silently overwrite each other. A change is
+(:class:`StaleVersionError`), so two browser tabs never silently overwrite each other. A change is
 checked completely before it is accepted (:meth:`Solver.check <.solve.Solver.check>`: bad
 names, far-off points, more locked posts than officers), so an accepted plan always solves.
 
@@ -27,7 +27,7 @@ from ..io import atomic_write_text
 from .plan import LIMITS, CheckedPlan, Limits, PlanContext, check_plan, plan_text
 from .solve import Solver, WindowJSON, plan_changes
 
-__all__ = ["Publisher", "Snapshot", "StaleVersion", "Workspace"]
+__all__ = ["Publisher", "Snapshot", "StaleVersionError", "Workspace"]
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 Publisher = Callable[[Path, str], list[str]]
 
 
-class StaleVersion(Exception):
+class StaleVersionError(Exception):
     """A change was made against a version that is no longer the current one (HTTP 409)."""
 
 
@@ -59,7 +59,7 @@ class _Result:
     seconds: float = 0.0
 
 
-class _Superseded(Exception):
+class _SupersededError(Exception):
     """A newer version arrived while this one was being solved."""
 
 
@@ -237,7 +237,7 @@ class Workspace:
             raise InputError(f"version must be a whole number (the version the change is "
                              f"based on), got {version!r}")
         if version != self.version:
-            raise StaleVersion(f"the plan changed elsewhere (another tab or window): it is at "
+            raise StaleVersionError(f"the plan changed elsewhere (another tab or window): it is at "
                                f"version {self.version}, this change was made on version "
                                f"{version}; reload to see the current plan")
 
@@ -260,7 +260,7 @@ class Workspace:
 
         Raises
         ------
-        StaleVersion
+        StaleVersionError
             When ``version`` is not the current version.
         InputError
             For a bad plan or time limit (one line, naming the key).
@@ -284,7 +284,7 @@ class Workspace:
             hist = self._history
             target = hist.index + by
             if not 0 <= target < len(hist.items):
-                raise StaleVersion("nothing to undo" if by < 0 else "nothing to redo")
+                raise StaleVersionError("nothing to undo" if by < 0 else "nothing to redo")
             hist.index = target
             return self._accept(focus)
 
@@ -305,7 +305,7 @@ class Workspace:
 
         Raises
         ------
-        StaleVersion
+        StaleVersionError
             When ``version`` is not the current version (a plan the page has not shown).
         """
         with self._cond:
@@ -366,13 +366,13 @@ class Workspace:
 
         Raises
         ------
-        _Superseded
+        _SupersededError
             As soon as a newer version exists.
         """
         out = {}
         for window in windows:
             if self.version != version or self._stopping:
-                raise _Superseded
+                raise _SupersededError
             out[window] = self.solver.solve(snap.checked, window, snap.time_limit)
             if into is not None:
                 with self._cond:
@@ -397,7 +397,7 @@ class Workspace:
                 changes = plan_changes(base, {w: windows[w] for w in snap.checked.windows},
                                        float(snap.checked.data["radius_m"]))
                 error = None
-            except _Superseded:
+            except _SupersededError:
                 continue
             except SafePassageError as exc:
                 changes, error = None, str(exc)
