@@ -596,8 +596,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         area = _load_area(args, steps)
         origins = read_entrances(args.entrances, area) if args.entrances else None
         out = _out_dir(args, area.site.slug)
-        publisher = make_publisher(area, request, out, origins=origins, handout_kinds=kinds,
-                                   pdf=not args.no_pdf, units=args.units)
+        route_options = {"avoid": args.avoid, "penalize": args.penalize,
+                         "incidents": _incident_options(args)}
+        publisher = make_publisher(area, out, route_options=route_options, origins=origins,
+                                   handout_kinds=kinds, pdf=not args.no_pdf, units=args.units)
         ws = open_workspace(area, request, out, time_limit=args.time_limit, origins=origins,
                             publisher=publisher, steps=steps)
     except BaseException:

@@ -59,7 +59,7 @@ def area_doc(demo_area):
 
 def _workspace(area, request, solver, tmp_path, **kw):
     out = tmp_path / "out"
-    publisher = make_publisher(area, request, out, pdf=False)
+    publisher = make_publisher(area, out, pdf=False)
     return open_workspace(area, request, out, time_limit=kw.pop("time_limit", 10.0),
                           publisher=publisher, solver=solver, **kw)
 
@@ -606,3 +606,35 @@ def test_serve_refuses_a_port_in_use_before_any_slow_work(capsys, tmp_path):
     finally:
         sock.close()
     assert capsys.readouterr().err.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+
+
+def test_incidents_and_their_period_are_kept_and_cannot_change(demo_area, demo_cache, tmp_path):
+    from safepassage import settings
+    from safepassage.incidents import IncidentOptions
+    from safepassage.source import DEMO_INCIDENTS
+
+    crimes = settings.geodata_folder / DEMO_INCIDENTS
+    options = IncidentOptions(crimes, "2020-03-01", "2020-12-31")
+    request = PlanRequest.from_options(officers=2, time_window="evening", incidents=options)
+    out = tmp_path / "out"
+    ws = open_workspace(demo_area, request, out, publisher=make_publisher(
+        demo_area, out, route_options={"incidents": options}, pdf=False))
+    try:
+        doc = ws.state()
+        assert doc["plan"]["since"] == "2020-03-01" and doc["plan"]["until"] == "2020-12-31"
+        assert ws.solver.routes.incidents is not None and len(ws.solver.routes.incidents.frame)
+        with pytest.raises(InputError, match=r"^plan: since cannot change in the workspace"):
+            ws.put(doc["version"], {**doc["plan"], "since": "2020-01-01"})
+        files = ws.publish(doc["version"])
+        assert "incidents.geojson" in files and "plan.yaml" in files
+        saved = load_plan(out / "plan.yaml")
+        assert (saved.since, saved.until) == ("2020-03-01", "2020-12-31")
+        cli = tmp_path / "cli"
+        assert main(["coverage", "--demo", "--plan", str(out / "plan.yaml"), "--incidents",
+                     str(crimes), "--out", str(cli), "--cache-dir", str(demo_cache),
+                     "-q"]) == 0
+        posts = json.loads((cli / "coverage.json").read_text())["shifts"]["evening"]["posts"]
+        assert [p["name"] for p in posts] == [
+            p["name"] for p in doc["result"]["windows"]["evening"]["posts"]]
+    finally:
+        ws.stop()

@@ -109,6 +109,14 @@ def test_ban_a_post_by_clicking_undo_redo_save(served, chromium):
         assert saved.banned[0]["name"] == before[0] and saved.officers == {"dismissal": 3,
                                                                            "evening": 3}
         assert page.inner_text("#changes") == "none: this is the saved plan"
+
+        # the other window: its own figures and posts, the same ban
+        page.click('.ws-tabs button[data-window="evening"]')
+        page.wait_for_selector('#covered-pct[data-window="evening"]')
+        assert page.get_attribute('.ws-tabs button[data-window="evening"]',
+                                  "aria-selected") == "true"
+        assert _names(page) == [p_["name"] for p_ in ws.state()["result"]["windows"]["evening"][
+            "posts"]]
         browser.close()
     assert outside == [] and problems == []
 
@@ -145,6 +153,15 @@ def test_names_show_as_text_and_a_post_can_be_locked_by_dragging(served, chromiu
         shown = [p_ for p_ in ws.state()["result"]["windows"]["dismissal"]["posts"]
                  if p_["locked"]]
         assert len(shown) == 2 and page.locator("#posts .ws-tag").count() == 2
+        # the "Ban here" tool: a click on the map bans a place with the panel's radius
+        page.check('input[name="tool"][value="ban"]')
+        page.fill("#ban-radius", "45")
+        page.mouse.click(120, 600)  # an empty corner of the map
+        _settled(page, version + 2)
+        bans = ws.state()["plan"]["banned"]
+        assert len(bans) == 1 and bans[0]["radius_m"] == 45
+        assert bans[0]["name"].startswith("Banned place ")
+        assert page.locator("#banned-list li").count() == 1
         browser.close()
 
 

@@ -31,6 +31,7 @@ from ..planfile import PlanFile, parse_plan
 from ..safety import BUILTIN_PROFILES
 
 __all__ = [
+    "FIXED_KEYS",
     "LIMITS",
     "PLAN_KEYS",
     "CheckedPlan",
@@ -45,7 +46,10 @@ __all__ = [
 #: Keys of a plan file, in the order a saved plan lists them.
 PLAN_KEYS: tuple[str, ...] = ("site", "profile", "radius_m", "officers", "windows", "locked",
                               "banned", "extra_posts", "target_coverage", "backup",
-                              "max_detour_pct")
+                              "max_detour_pct", "since", "until")
+
+#: Keys a request may not change: they choose the data the workspace was started on.
+FIXED_KEYS: tuple[str, ...] = ("site", "since", "until")
 
 #: A plan as JSON: what the API sends and receives.
 PlanJSON = dict[str, Any]
@@ -86,12 +90,17 @@ class PlanContext:
         request may use it or a built-in profile.
     site : str or None
         The plan file's ``site``, which a request may not change.
+    since, until : str or None
+        The period of the incidents the workspace read (``YYYY-MM-DD``), which a request may
+        not change either.
     """
 
     base: Path
     files: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     profile: str | None = None
     site: str | None = None
+    since: str | None = None
+    until: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,11 +156,13 @@ def _check_files(data: Mapping[str, Any], ctx: PlanContext) -> dict[int, dict[st
 
 
 def _check_fixed(data: Mapping[str, Any], ctx: PlanContext) -> None:
-    """``site`` unchanged; ``profile`` built in or the one the workspace started with."""
-    if data.get("site") is not None and data.get("site") != ctx.site:
-        raise InputError(f"plan: site cannot change in the workspace (it plans "
-                         f"{ctx.site or 'the area it was started on'}); start "
-                         "'safepassage serve' on the other site")
+    """``site``, ``since``, ``until`` unchanged; ``profile`` built in or the starting one."""
+    for key in FIXED_KEYS:
+        if data.get(key) is not None and str(data.get(key)) != getattr(ctx, key):
+            now = getattr(ctx, key)
+            raise InputError(f"plan: {key} cannot change in the workspace (it is "
+                             f"{now if now is not None else 'not set'}); start "
+                             f"'safepassage serve' again with the {key} you want")
     profile = data.get("profile")
     if profile is not None and profile not in BUILTIN_PROFILES and profile != ctx.profile:
         raise InputError(f"plan: profile must be one of {', '.join(BUILTIN_PROFILES)}"
@@ -225,6 +236,9 @@ def _canonical(plan: PlanFile, files: Mapping[int, object],
         out["backup"] = dict(plan.backup)
     if plan.max_detour_pct is not None:
         out["max_detour_pct"] = float(plan.max_detour_pct)
+    for key in ("since", "until"):
+        if getattr(plan, key, None) is not None:
+            out[key] = str(getattr(plan, key))
     return out
 
 
@@ -278,7 +292,8 @@ def _plain(item: object) -> object:
 
 def plan_from_request(plan: PlanFile | None, raw: Mapping[str, Any] | None,
                       settings: CoverageSettings, *, profile: str | None,
-                      max_detour_pct: float | None,
+                      max_detour_pct: float | None, since: str | None = None,
+                      until: str | None = None,
                       ) -> tuple[PlanJSON, PlanContext]:
     """The canonical plan a workspace starts from, and the context later plans are checked in.
 
@@ -295,6 +310,8 @@ def plan_from_request(plan: PlanFile | None, raw: Mapping[str, Any] | None,
         The profile the command line or the plan file gives.
     max_detour_pct : float or None
         The detour cap the command line or the plan file gives.
+    since, until : str or None
+        The period of the incidents read (``YYYY-MM-DD``).
 
     Returns
     -------
@@ -333,8 +350,12 @@ def plan_from_request(plan: PlanFile | None, raw: Mapping[str, Any] | None,
             "factor": 0.5, "top_share": 0.2}
     if max_detour_pct is not None:
         data["max_detour_pct"] = float(max_detour_pct)
+    if since is not None:
+        data["since"] = since
+    if until is not None:
+        data["until"] = until
     ctx = PlanContext(base=base, files=files, profile=str(profile) if profile else None,
-                      site=plan.site if plan is not None else None)
+                      site=plan.site if plan is not None else None, since=since, until=until)
     return data, ctx
 
 

@@ -9,7 +9,6 @@ first solve is done. :func:`run_server` serves it with uvicorn on a socket it bi
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import ipaddress
 import json
 import signal
@@ -111,25 +110,26 @@ def _raw_plan(path: Path | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def make_publisher(area: Area, request: PlanRequest, out_dir: Path, *,
+def make_publisher(area: Area, out_dir: Path, *,
+                   route_options: Mapping[str, Any] | None = None,
                    origins: Sequence[Hashable] | None = None,
                    handout_kinds: Sequence[str] = ("school",), pdf: bool = True,
                    units: str = "imperial") -> Publisher:
     """What "publish" runs: ``safepassage plan --plan <saved file>`` into ``out_dir``.
 
-    The saved plan file is read back as the command line reads it; the command line's zones
-    and incidents (``request.route``) are kept; the plan file goes into the output as
-    ``plan.yaml``. The folder is replaced whole, or not at all (the pipeline builds it in a
-    temporary sibling, which then replaces ``out_dir``).
+    The saved plan file is read back as the command line reads it, with the command line's
+    other route options (``route_options``: ``avoid``, ``penalize``, ``incidents`` as
+    :meth:`~safepassage.pipeline.PlanRequest.from_options` takes them); the plan file goes into
+    the output as ``plan.yaml``. The folder is replaced whole, or not at all (the pipeline
+    builds it in a temporary sibling, which then replaces ``out_dir``).
     """
+    options = dict(route_options or {})
+
     def publish(plan_file: Path, plan_text: str) -> list[str]:
-        saved = PlanRequest.from_options(plan_file=plan_file)
-        route = dataclasses.replace(saved.route, zones=request.route.zones,
-                                    incidents=request.route.incidents)
+        request = PlanRequest.from_options(plan_file=plan_file, **options)
         with atomic_dir(out_dir) as tmp:
-            result = run_plan(area, dataclasses.replace(saved, route=route), tmp,
-                              origins=origins, handout_kinds=handout_kinds, pdf=pdf,
-                              units=units)
+            result = run_plan(area, request, tmp, origins=origins, handout_kinds=handout_kinds,
+                              pdf=pdf, units=units)
             atomic_write_text(tmp / "plan.yaml", plan_text)
         return sorted([*result.files, "plan.yaml"])
 
@@ -178,13 +178,19 @@ def open_workspace(
     steps = steps or Steps(show=False)
     path = Path(request.plan_file) if request.plan_file else None
     plan = load_plan(path) if path is not None else None
+    inc = request.route.incidents
+    since = inc.since.isoformat() if inc is not None and inc.since else (
+        plan.since if plan is not None else None)
+    until = inc.until.isoformat() if inc is not None and inc.until else (
+        plan.until if plan is not None else None)
     data, ctx = plan_from_request(plan, _raw_plan(path), request.coverage,
                                   profile=str(request.profile) if request.profile else None,
-                                  max_detour_pct=request.route.max_detour_pct)
+                                  max_detour_pct=request.route.max_detour_pct,
+                                  since=since, until=until)
     checked = check_plan(data, ctx, default_windows=data["windows"])
     if solver is None:
         solver = Solver(RouteInputs.from_area(area, origins, zones=request.route.zones,
-                                              incidents=request.route.incidents))
+                                              incidents=request.route.incident_set(area)))
     for window in checked.windows:
         with steps(f"routes and coverage problem ({window})"):
             solver.problem(ProblemKey.of(checked, window))

@@ -161,15 +161,20 @@ class Solver:
         Builds a window problem (default :func:`safepassage.coverage.window_problem`).
     cache_size : int
         Solved windows (and problems with planner points) kept.
+    problems_kept : int
+        Window problems kept (one per window, radius, profile and detour cap tried); the
+        least recently used is built again when it is needed again.
     """
 
     def __init__(self, routes: RouteInputs, *, build: BuildProblem = window_problem,
-                 cache_size: int = 512) -> None:
+                 cache_size: int = 512, problems_kept: int = 24) -> None:
         self.routes = routes
         self._build = build
         self._cache_size = cache_size
+        self._problems_kept = problems_kept
         self._lock = threading.RLock()
-        self._problems: dict[ProblemKey, WindowProblem] = {}
+        self._problems: OrderedDict[ProblemKey, WindowProblem] = OrderedDict()
+        self._by_token: dict[str, ProblemKey] = {}
         self._building: dict[ProblemKey, threading.Lock] = {}
         self._prepared: OrderedDict[tuple[ProblemKey, str], CoverageProblem] = OrderedDict()
         self._solved: OrderedDict[str, WindowJSON] = OrderedDict()
@@ -180,6 +185,7 @@ class Solver:
         """The window problem of ``key``, built on first use (once, even from two threads)."""
         with self._lock:
             if key in self._problems:
+                self._problems.move_to_end(key)
                 return self._problems[key]
             gate = self._building.setdefault(key, threading.Lock())
         with gate:
@@ -192,13 +198,15 @@ class Solver:
                              CoverageSettings(radius_m=key.radius_m))
             with self._lock:
                 self._problems[key] = wp
-                self._by_token = {k.token: k for k in self._problems}
+                self._by_token[key.token] = key
+                while len(self._problems) > self._problems_kept:
+                    self._problems.popitem(last=False)
             return wp
 
     def key_of(self, token: str) -> ProblemKey | None:
         """The problem key of a corridor token the API handed out (None if unknown)."""
         with self._lock:
-            return getattr(self, "_by_token", {}).get(token)
+            return self._by_token.get(token)
 
     def prepared(self, key: ProblemKey, settings: CoverageSettings) -> CoverageProblem:
         """The window's problem with the plan's extra posts and locked points as candidates.
