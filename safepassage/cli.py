@@ -569,7 +569,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .workspace import (
         LIMITS,
         area_json,
-        is_loopback,
+        host_warning,
         listen,
         make_publisher,
         open_workspace,
@@ -605,10 +605,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except BaseException:
         sock.close()
         raise
-    if not is_loopback(args.host):
-        print(f"warning: the workspace listens on {args.host}, so other machines can reach "
-              "it, and it has no password: anyone who reaches it can change and publish the "
-              "plan", file=sys.stderr)
+    warning = host_warning(args.host)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
     def say(url: str) -> None:
         print(f"{area.site.name}: planner workspace at {url} (Ctrl+C stops it)", flush=True)

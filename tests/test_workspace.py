@@ -27,6 +27,7 @@ from safepassage.workspace import (
     area_json,
     check_plan,
     create_app,
+    host_warning,
     is_loopback,
     listen,
     make_publisher,
@@ -381,6 +382,8 @@ def test_allowed_hosts_are_the_served_address():
     assert "127.0.0.1:8000" in allowed_hosts("0.0.0.0", 8000)
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.20")
+    assert host_warning("127.0.0.1") is None and host_warning("localhost") is None
+    assert "no password" in host_warning("0.0.0.0") and "0.0.0.0" in host_warning("0.0.0.0")
     sock = listen("127.0.0.1", 0)
     try:
         with pytest.raises(InputError, match=r"^cannot listen on 127\.0\.0\.1:\d+: "):

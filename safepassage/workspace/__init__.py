@@ -26,6 +26,7 @@ from .mapdata import area_json, corridor_json
 from .plan import LIMITS, CheckedPlan, Limits, PlanContext, check_plan, plan_text
 from .server import (
     allowed_hosts,
+    host_warning,
     is_loopback,
     listen,
     make_publisher,
@@ -51,6 +52,7 @@ __all__ = [
     "check_plan",
     "corridor_json",
     "create_app",
+    "host_warning",
     "is_loopback",
     "listen",
     "make_publisher",

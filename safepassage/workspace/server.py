@@ -33,8 +33,8 @@ from .plan import check_plan, plan_from_request
 from .solve import ProblemKey, Solver
 from .state import Publisher, Workspace
 
-__all__ = ["LOOPBACK", "allowed_hosts", "is_loopback", "listen", "make_publisher",
-           "open_workspace", "run_server"]
+__all__ = ["LOOPBACK", "allowed_hosts", "host_warning", "is_loopback", "listen",
+           "make_publisher", "open_workspace", "run_server"]
 
 #: Where the workspace listens unless told otherwise.
 LOOPBACK = "127.0.0.1"
@@ -48,6 +48,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def host_warning(host: str) -> str | None:
+    """What to tell a planner who serves the workspace beyond this machine (None on loopback)."""
+    if is_loopback(host):
+        return None
+    return (f"the workspace listens on {host}, so other machines can reach it, and it has no "
+            "password: anyone who reaches it can change and publish the plan")
 
 
 def _url_host(host: str) -> str:

@@ -103,7 +103,8 @@
       apply(st);
       follow(st.version);
     } else if (S.state) {
-      setStatus(S.state.solving ? "solving" : "ready", statusText(S.state));
+      render();  // the inputs show the plan as it is, not the refused value
+      showError(e.message);
     }
   }
 
