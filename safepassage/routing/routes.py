@@ -238,8 +238,6 @@ def metrics_many(sg: StateGraph, routes: Sequence[Sequence[int]], walk_speed: fl
     return metrics_flat(sg, s, sizes, walk_speed)
 
 
-#: Per-state sums of a route's metrics, in :func:`_state_table`'s columns (then the factors).
-_STATE_COLUMNS = ("length", "arterial_m", "unlit_m", "risk_zone_m", "alley_m")
 #: Factors of the risk breakdown, in the order it lists them (``crossings`` comes last).
 _BREAKDOWN = (*(f for f in FACTORS if f != "sidewalk"), "sidewalk")
 
@@ -247,7 +245,9 @@ _BREAKDOWN = (*(f for f in FACTORS if f != "sidewalk"), "sidewalk")
 def _state_table(sg: StateGraph) -> np.ndarray:
     """Per state: the metres a route counts on it and its risk split by factor (cached).
 
-    Each state's risk is shared among its factors in proportion to their logarithms.
+    Columns: length, arterial, unlit, risk-zone and alley metres, then the risk of each factor
+    of :data:`_BREAKDOWN` (each state's risk shared among its factors in proportion to their
+    logarithms).
     """
     if "_state_table" not in sg._columns:
         e, left = sg.state_edge, sg.state_side == LEFT
