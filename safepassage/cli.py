@@ -1,26 +1,42 @@
 """The ``safepassage`` command line: a thin layer over the Python API.
 
-Exit codes: 0 success, 2 bad input or usage, 3 data unavailable. Errors are one line on
-stderr; progress goes to stderr too, so stdout carries only tables and JSON.
+Exit codes: 0 success, 2 bad input or usage, 3 data unavailable (or nothing could be routed),
+4 the output cannot be written, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). Errors are
+one line on stderr; progress goes to stderr too, so stdout carries only tables and JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import logging
+import math
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__, settings
-from .errors import DataUnavailableError, InputError, SafePassageError
+from .errors import DataUnavailableError, InputError, Interrupted, SafePassageError
 
-EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_OUTPUT = 0, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+#: Bounds of the command line's numbers: (lowest, highest, unit); each error names them.
+BOUNDS: dict[str, tuple[float, float, str]] = {
+    "--radius": (1.0, 20_000.0, "m"),
+    "--radius-post": (1.0, 5_000.0, "m"),
+    "--officers": (0, 500, "officers"),
+    "--pool": (0, 5_000, "officers"),
+    "--workers": (1, 256, "workers"),
+    "--time-limit": (1.0, 3_600.0, "s"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,14 +67,25 @@ def _point(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
+def _bounded(option: str, *, whole: bool = False) -> Any:
+    """An argparse type for ``option``: a finite number within :data:`BOUNDS`."""
+    lo, hi, unit = BOUNDS[option]
+
+    def parse(text: str) -> float | int:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"not {'a whole number' if whole else 'a number'}: {text!r}") from None
+        if whole and math.isfinite(value) and not value.is_integer():
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise argparse.ArgumentTypeError(
+                f"must be between {lo:g} and {hi:,g} {unit}, got {text!r}")
+        return int(value) if whole else value
+
+    parse.__name__ = option.lstrip("-").replace("-", "_")
+    return parse
 
 
 def _add_source(p: argparse.ArgumentParser, *, destinations: bool = True,
@@ -75,9 +102,10 @@ def _add_source(p: argparse.ArgumentParser, *, destinations: bool = True,
                    help="local OpenStreetMap extract (.osm, .osm.bz2, .osm.gz, .osm.pbf)")
     g.add_argument("--demo", action="store_true",
                    help="the built-in downtown Los Angeles demo (no network needed)")
-    p.add_argument("--radius", metavar="M", type=_positive, default=settings.default_radius_m,
+    p.add_argument("--radius", metavar="M", type=_bounded("--radius"),
+                   default=settings.default_radius_m,
                    help=f"search radius around the origin, metres (default "
-                   f"{settings.default_radius_m:g})")
+                   f"{settings.default_radius_m:g}, at most 20000)")
     if destinations:
         p.add_argument("--destinations", metavar="FILE", type=Path,
                        help="extra destinations: CSV (name,kind,lat,lon) or GeoJSON")
@@ -196,19 +224,32 @@ def _route_settings(args: argparse.Namespace) -> Any:
     )
 
 
-def _load_area(args: argparse.Namespace, steps: Any) -> Any:
+def _load_area(args: argparse.Namespace, steps: Any, source: Any = None) -> Any:
     from .source import load_area
 
-    return load_area(_source(args), args.radius, destinations_file=args.destinations,
+    return load_area(source or _source(args), args.radius, destinations_file=args.destinations,
                      cache_dir=args.cache_dir, allow_download=not args.offline, steps=steps)
 
 
-def _out_dir(args: argparse.Namespace, slug: str) -> Path:
-    return Path(args.out) if args.out else settings.maps_folder / slug
+def _out_dir(args: argparse.Namespace, slug: str, command: str) -> Path:
+    """The output folder, checked before any slow work (see :func:`safepassage.io.product_dir`).
+
+    The default is ``maps/<slug>/``; a slug is always a plain, non-empty folder name.
+    """
+    from .io import check_output_folder
+    from .sites import is_slug
+
+    if args.out:
+        return check_output_folder(args.out, command)
+    if not (is_slug(slug) or slug.startswith("point_")) or "/" in slug or slug in (".", ".."):
+        raise InputError(f"cannot make a folder name of {slug!r}")  # never for our own slugs
+    return check_output_folder(settings.maps_folder / slug, command,
+                               option=f"output folder {settings.maps_folder}/")
 
 
 def cmd_routes(args: argparse.Namespace) -> int:
     """Compute safe routes and write routes.geojson and routes.gpx."""
+    from .io import product_dir
     from .pipeline import (
         SUMMARY_LEGEND,
         compute_routes,
@@ -220,15 +261,17 @@ def cmd_routes(args: argparse.Namespace) -> int:
     )
 
     route_settings = _route_settings(args)  # check every option before any slow work
+    source = _source(args)
+    out = _out_dir(args, source.site.slug, "routes")
     steps = _steps(args)
-    area = _load_area(args, steps)
+    area = _load_area(args, steps, source)
     origins = read_entrances(args.entrances, area) if args.entrances else None
     with steps(f"routes to {int(area.destinations['usable'].sum())} destinations"):
         plan = compute_routes(area, route_settings, origin_nodes=origins)
     with steps("directions"):
         frame = routes_frame(area, plan, units=args.units)
-    out = _out_dir(args, area.site.slug)
-    paths = write_routes(out, area, frame)
+    with product_dir(out, "routes") as tmp:
+        names = write_routes(tmp, area, frame)
     print(_table(summary_rows(plan)))
     print(f"({SUMMARY_LEGEND})")
     for line in unreachable_lines(plan):
@@ -241,10 +284,10 @@ def cmd_routes(args: argparse.Namespace) -> int:
     if route_settings.incidents is not None:
         print(f"incidents: {desc['incidents']} loaded, {desc['incidents_in_window']} in the "
               f"{route_settings.window.label()} window")
-    for note in area.notes:
+    for note in [*route_settings.notes, *area.notes]:
         print(f"note: {note}")
-    for name, path in paths.items():
-        print(f"wrote {path}" if name else "")
+    for name in names:
+        print(f"wrote {out / name}")
     return EXIT_OK
 
 
@@ -274,16 +317,6 @@ _COVERAGE_EPILOG = (
 )
 
 
-def _coverage_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-    return value
-
-
 def _coverage_target(text: str) -> float:
     try:
         value = float(text.strip().rstrip("%").strip())
@@ -297,14 +330,15 @@ def _coverage_target(text: str) -> float:
 
 def _add_officer_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("officers")
-    g.add_argument("--officers", metavar="N", type=_coverage_count, default=None,
+    g.add_argument("--officers", metavar="N", type=_bounded("--officers", whole=True),
+                   default=None,
                    help=f"officers on duty in each window (default: the plan file's, else "
                    f"{settings.default_officers}); --time-window also takes a list, "
                    "e.g. arrival,dismissal,evening")
     g.add_argument("--plan", metavar="FILE", type=Path, default=None,
                    help="plan file (YAML or JSON): officers per window, radius, locked and "
                    "banned posts, extra posts, profile (see 'safepassage coverage --help')")
-    g.add_argument("--radius-post", metavar="M", type=_positive, default=None,
+    g.add_argument("--radius-post", metavar="M", type=_bounded("--radius-post"), default=None,
                    help=f"walking radius one officer covers, metres (default "
                    f"{settings.post_radius_m:g})")
     g.add_argument("--target", metavar="PCT", type=_coverage_target, default=None,
@@ -315,7 +349,7 @@ def _add_officer_options(p: argparse.ArgumentParser) -> None:
                    "(default auto)")
     g.add_argument("--backup", action="store_true",
                    help="reward covering the busiest stretches with two officers")
-    g.add_argument("--time-limit", metavar="S", type=_positive, default=60.0,
+    g.add_argument("--time-limit", metavar="S", type=_bounded("--time-limit"), default=60.0,
                    help="seconds the exact solver may spend per window (default 60)")
 
 
@@ -340,6 +374,7 @@ def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Post officers along the Safe Passage corridor; write posts.geojson and coverage.json."""
     from .coverage import compare_plans, format_comparison, summary_text, write_coverage
+    from .io import product_dir
     from .pipeline import plan_coverage, read_entrances
 
     given = [args.site, args.point, args.osm_file, args.demo]
@@ -350,20 +385,22 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         print(format_comparison(compare_plans(*args.compare)))
         return EXIT_OK
     request = _plan_request(args)  # a bad plan file writes nothing
+    source = _source(args)
+    out = _out_dir(args, source.site.slug, "coverage")
     steps = _steps(args)
-    area = _load_area(args, steps)
+    area = _load_area(args, steps, source)
     origins = read_entrances(args.entrances, area) if args.entrances else None
     with steps(f"officer coverage ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
-    out = _out_dir(args, area.site.slug)
-    paths = write_coverage(out, shifts, site=area.site, source=area.source.describe(),
-                           timing=steps.rounded())
+    with product_dir(out, "coverage") as tmp:
+        paths = write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
+                               timing=steps.rounded())
     print(f"{area.site.name}:")
     print(summary_text(shifts))
-    for note in area.notes:
+    for note in [*request.route.notes, *area.notes]:
         print(f"note: {note}")
     for path in paths:
-        print(f"wrote {path}")
+        print(f"wrote {out / Path(path).name}")
     return EXIT_OK
 
 
@@ -455,10 +492,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise InputError(f"--handouts: unknown kind(s) {', '.join(bad)}; use {', '.join(KINDS)}")
     if sources is not None:
         return cmd_plan_many(args, sources, request, kinds)
+    source = _source(args)
+    out = _out_dir(args, source.site.slug, "plan")
     steps = _steps(args)
-    area = _load_area(args, steps)
+    area = _load_area(args, steps, source)
     origins = read_entrances(args.entrances, area) if args.entrances else None
-    out = _out_dir(args, area.site.slug)
     result = run_plan(area, request, out, origins=origins, handout_kinds=kinds,
                       pdf=not args.no_pdf, units=args.units, steps=steps, compare=compare)
     print(_table(summary_rows(result.route_plan)))
@@ -467,7 +505,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"no route: {line}")
     print(f"\n{area.site.name}:")
     print(summary_text(result.shifts))  # it prints the plan's own notes
-    for note in area.notes:
+    for note in [*request.route.notes, *area.notes]:
         print(f"note: {note}")
     print(f"\nwrote {len(result.files)} files to {out}; open {out / 'index.html'}")
     return EXIT_OK
@@ -527,8 +565,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "later commands then work offline.")
     p.add_argument("--site", metavar="NAME", help="CSP site name")
     p.add_argument("--point", metavar="LAT,LON", type=_point, help="any point")
-    p.add_argument("--radius", metavar="M", type=_positive, default=settings.default_radius_m,
-                   help=f"radius in metres (default {settings.default_radius_m:g})")
+    p.add_argument("--radius", metavar="M", type=_bounded("--radius"),
+                   default=settings.default_radius_m,
+                   help=f"radius in metres (default {settings.default_radius_m:g}, at most 20000)")
     p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None, help="cache folder")
     p.add_argument("--force", action="store_true", help="download even if cached")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
@@ -584,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "run leaves the previous output whole."),
         )
         if demo:
-            p.add_argument("--radius", metavar="M", type=_positive,
+            p.add_argument("--radius", metavar="M", type=_bounded("--radius"),
                            default=settings.default_radius_m, help=argparse.SUPPRESS)
             p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None,
                            help="cache folder")
@@ -597,13 +636,15 @@ def build_parser() -> argparse.ArgumentParser:
             g.add_argument("--sites-file", metavar="CSV", type=Path,
                            help="places to plan, one per row: name,lat,lon (schools of a "
                            "division, say); with --osm-file, all on that extract")
-            g.add_argument("--pool", metavar="N", type=_coverage_count, default=None,
+            g.add_argument("--pool", metavar="N", type=_bounded("--pool", whole=True),
+                           default=None,
                            help="share N officers across the sites to cover the most demand "
                            "in total (CERT style)")
             g.add_argument("--scheduler", metavar="ADDRESS", default=None,
                            help="an existing Dask scheduler (tcp://host:8786); default: a "
                            "local cluster on this machine's cores")
-            g.add_argument("--workers", metavar="N", type=_coverage_count, default=None,
+            g.add_argument("--workers", metavar="N", type=_bounded("--workers", whole=True),
+                           default=None,
                            help="local Dask workers (default: one per core)")
         _add_route_options(p)
         _add_officer_options(p)
@@ -625,8 +666,72 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """An error as one line of plain text (no control characters from file names or data)."""
+    from .utils import clean_text
+
+    return clean_text(str(exc), max_chars=2000) or type(exc).__name__
+
+
+def _oserror_line(exc: OSError) -> str:
+    """What went wrong writing (or reading) a file, in one line."""
+    from .utils import clean_text
+
+    why = exc.strerror or str(exc)
+    if _stdout_failed(exc):
+        return f"cannot write to standard output: {why}"
+    where = f": {clean_text(str(exc.filename))}" if exc.filename is not None else ""
+    return clean_text(f"{why}{where}", max_chars=2000)
+
+
+def _stdout_failed(exc: OSError) -> bool:
+    """Whether an error without a file name is standard output failing (a full disk)."""
+    return exc.filename is None and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO,
+                                                  errno.EFBIG)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so a failed flush is not retried (and reported) at exit."""
+    # a captured stream (tests) has no file descriptor: io.UnsupportedOperation, a ValueError
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _raise_interrupted(signum: int, frame: Any) -> NoReturn:
+    raise Interrupted(f"terminated by signal {signum}")
+
+
+def _end_children() -> None:
+    """Stop the programs this run started (a solver, a browser) when it is interrupted."""
+    me = str(os.getpid())
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(entry.path, "stat").read_text()
+                fields = stat.rsplit(")", 1)[1].split()
+                if fields[1] == me:  # parent pid
+                    pid, pgid = int(entry.name), int(fields[2])
+                    if pgid == pid:
+                        os.killpg(pgid, signal.SIGKILL)
+                    else:
+                        os.kill(pid, signal.SIGTERM)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command and flush stdout inside the error handling (a full disk is an error)."""
+    code = int(args.func(args) or 0)
+    sys.stdout.flush()
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    from .io import run_scratch
+
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
@@ -635,22 +740,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main else None
     try:
-        return int(args.func(args) or 0)
+        with run_scratch():
+            return _run(args)
     except SafePassageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, Interrupted) as exc:
+        _end_children()
+        print("error: interrupted" if isinstance(exc, KeyboardInterrupt) else "error: terminated",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     except BrokenPipeError:  # output piped into `head`: not an error
-        with contextlib.suppress(OSError):
-            sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 (quiet interpreter exit)
+        _silence_stdout()
         return EXIT_OK
-    except OSError as exc:  # a full disk or a read-only --out folder: say so, no traceback
-        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 1
+    except RecursionError:  # a structure nested too deeply got past the readers' bounds
+        print("error: an input is nested too deeply to read", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a full disk or a read-only folder: say so, no traceback
+        if _stdout_failed(exc):
+            _silence_stdout()
+        print(f"error: {_oserror_line(exc)}", file=sys.stderr)
+        return EXIT_OUTPUT
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

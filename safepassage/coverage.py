@@ -58,7 +58,16 @@ from .errors import InputError
 from .io import atomic_dir, atomic_write_bytes
 from .locate import MaximalCovering, SetCovering, allocate_pool, coverage_curve
 from .routing import RoutePlan, safe_routes
-from .safety import WINDOWS, Profile, RiskZones, TimeWindow, edge_risk, load_profile, parse_window
+from .safety import (
+    WINDOWS,
+    Profile,
+    RiskZones,
+    TimeWindow,
+    area_in_crs,
+    edge_risk,
+    load_profile,
+    parse_window,
+)
 from .utils import COMPASS_POINTS, compass_point, edge_name, haversine_m, planar_bearing
 
 __all__ = [
@@ -1413,7 +1422,9 @@ def _banned_candidates(problem: CoverageProblem, banned: Iterable[Any]) -> tuple
             if len(spec) == 3 and not isinstance(spec, Mapping):
                 radius = float(spec[2])
             label = label or f"{latlon[0]:.5f},{latlon[1]:.5f}"
-        projected = shapely.transform(geom, to_xy.transform, interleaved=False)
+        projected = (area_in_crs(geom, problem.crs, shapely.get_coordinates(pts))
+                     if geom.area > 0 else shapely.transform(geom, to_xy.transform,
+                                                             interleaved=False))
         if radius > 0:
             projected = projected.buffer(radius)
         hit |= shapely.covers(projected, pts) if projected.area > 0 else shapely.dwithin(

@@ -6,8 +6,9 @@ then a :class:`~safepassage.routing.RoutePlan`, then (in :mod:`safepassage.cover
 
 from __future__ import annotations
 
-import csv
 import json
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,9 @@ import shapely
 
 from . import settings
 from .directions import build_directions, render_directions, route_legs, summary_line
-from .errors import InputError
+from .errors import InputError, UnreachableError
 from .graph import nearest_node
-from .io import read_geojson_features, write_geojson, write_gpx
+from .io import read_csv_rows, read_geojson_features, write_geojson, write_gpx
 from .routing import RoutePlan, route_geometry, safe_routes
 from .safety import (
     EdgeRisk,
@@ -39,6 +40,8 @@ from .source import Area
 
 #: How close (metres) a network node must be to a site outline to serve as an entrance.
 ENTRANCE_MAX_M = 30.0
+#: Most entrances a site may have (a CSV or GeoJSON of points).
+MAX_ENTRANCES = 1_000
 
 
 @dataclass
@@ -53,6 +56,9 @@ class RouteSettings:
     incidents : pandas.DataFrame or None
     max_detour_pct : float or None
         None: the profile's value.
+    notes : list of str
+        What reading the options decided that the user should hear (times converted to Los
+        Angeles time, say).
     """
 
     profile: Profile = field(default_factory=load_profile)
@@ -60,6 +66,7 @@ class RouteSettings:
     zones: RiskZones = field(default_factory=RiskZones)
     incidents: pd.DataFrame | None = None
     max_detour_pct: float | None = None
+    notes: list[str] = field(default_factory=list)
 
     @classmethod
     def from_options(
@@ -77,14 +84,18 @@ class RouteSettings:
         if profile is None and window.name != "all-day" and window.dark_fraction >= 0.5:
             profile = "night"  # an evening window uses the night profile unless told otherwise
         prof = load_profile(profile)
-        if max_detour_pct is not None and not 0 <= max_detour_pct <= 500:
+        if max_detour_pct is not None and not (
+                math.isfinite(max_detour_pct) and 0 <= max_detour_pct <= 500):
             raise InputError(f"--max-detour must be between 0 and 500 %, got {max_detour_pct:g}")
+        table = read_incidents(incidents) if incidents else None
+        notes = list(table.attrs.get("notes", [])) if table is not None else []
         return cls(
             profile=prof,
             window=window,
             zones=load_zones(avoid, penalize, prof),
-            incidents=read_incidents(incidents) if incidents else None,
+            incidents=table,
             max_detour_pct=max_detour_pct,
+            notes=notes,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -125,16 +136,23 @@ def read_entrances(path: str | Path, area: Area) -> list[Any]:
     points: list[tuple[float, float]] = []
     polys = []
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            for i, r in enumerate(csv.DictReader(fh), start=2):
-                try:
-                    points.append((float(r["lat"]), float(r["lon"])))
-                except (KeyError, TypeError, ValueError):
-                    raise InputError(f"{path.name} line {i}: needs numeric lat,lon") from None
+        for where, r in read_csv_rows(path, "entrances file", ("lat", "lon"),
+                                      max_rows=MAX_ENTRANCES):
+            try:
+                lat, lon = float(r["lat"]), float(r["lon"])
+            except ValueError:
+                raise InputError(f"{where}: needs numeric lat,lon, got {r['lat']!r}, "
+                                 f"{r['lon']!r}") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN fails too
+                raise InputError(f"{where}: coordinates {lat}, {lon} out of range (latitude "
+                                 "within ±90, longitude within ±180)")
+            points.append((lat, lon))
     else:
         feats = read_geojson_features(path, ("Point", "Polygon", "MultiPolygon"),
                                       what="entrances file",
                                       expect="entrances must be Points or a Polygon outline")
+        if len(feats) > MAX_ENTRANCES:
+            raise InputError(f"{path.name}: {len(feats):,} entrances; at most {MAX_ENTRANCES:,}")
         for _, g, _ in feats:
             if g.geom_type == "Point":
                 points.append((g.y, g.x))
@@ -167,8 +185,31 @@ def compute_routes(
     risk = risk or edge_risk(area.G, settings.profile, settings.window, zones=settings.zones,
                              incidents=settings.incidents)
     origins = list(origin_nodes) if origin_nodes else [area.origin_node]
-    return safe_routes(area.G, risk, origins, area.destinations,
+    plan = safe_routes(area.G, risk, origins, area.destinations,
                        max_detour_pct=settings.max_detour_pct)
+    require_routed(plan, area)
+    return plan
+
+
+def require_routed(plan: RoutePlan, area: Area) -> None:
+    """A run that routes nothing is an error, with the reason, not "0 of 36 routed".
+
+    Raises
+    ------
+    UnreachableError
+        When no destination has a route (exit code 3): none within the radius, or none
+        reachable (the most common reason is given).
+    """
+    if plan.ok:
+        return
+    if not plan.routes:
+        raise UnreachableError(f"no destinations within {area.radius_m:,.0f} m of "
+                               f"{area.site.name}: nothing to route to (try a larger --radius or "
+                               "--destinations FILE)")
+    reasons = Counter(str(r.reason) for r in plan.routes if r.status != "ok")
+    reason, count = reasons.most_common(1)[0]
+    raise UnreachableError(f"none of the {len(plan.routes)} destinations could be routed "
+                           f"({count} of them: {reason})")
 
 
 def directions_for(area: Area, plan: RoutePlan, route: Any, destination: str,
@@ -228,7 +269,9 @@ def write_routes(out_dir: str | Path, area: Area, frame: gpd.GeoDataFrame) -> di
     safest = frame[frame["role"] == "safest"]
     tracks = []
     for _, r in safest.iterrows():
-        coords = [(lat, lon) for lon, lat in r.geometry.coords]
+        # a route whose pieces do not join end to end is a MultiLineString: take every point
+        coords = [(float(lat), float(lon))
+                  for lon, lat in shapely.get_coordinates(r.geometry).tolist()]
         desc = (f"{r['kind']}: {r['route_length_m']:.0f} m, {r['detour_pct']:+.0f} % vs "
                 f"shortest, {r['risk_reduction_pct']:.0f} % less risk")
         tracks.append((f"Safe route to {r['destination']}", desc, coords))
@@ -513,7 +556,7 @@ def run_plan(
     from .coverage import coverage_json, write_coverage
     from .graph import graph_summary
     from .handouts import write_handout_pdfs, write_handouts
-    from .io import atomic_dir, atomic_write_json
+    from .io import atomic_write_json, product_dir
     from .plot import write_index, write_officer_map
     from .progress import Steps
 
@@ -530,7 +573,7 @@ def run_plan(
         frame = routes_frame(area, route_plan, units=units)
     out = Path(out_dir)
     files: dict[str, Path] = {}
-    with atomic_dir(out) as tmp:
+    with product_dir(out, "plan") as tmp:
         with steps("maps"):
             write_routes(tmp, area, frame)
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),

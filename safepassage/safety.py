@@ -86,6 +86,18 @@ PROFILE_SCHEMA: dict[str, dict[str, str]] = {
 }
 
 
+#: Bounds of a profile's values by kind; every error names them. A factor above 100 would
+#: mean "never", which is what --avoid is for.
+KIND_BOUNDS: dict[str, tuple[float, float]] = {
+    "factor": (1.0, 100.0), "positive": (1e-3, 1e6), "nonneg": (0.0, 1e6), "unit": (0.0, 1.0),
+}
+#: Keys with tighter bounds than their kind's.
+KEY_BOUNDS: dict[str, tuple[float, float]] = {
+    "walk.max_detour_pct": (0.0, 500.0), "walk.speed_m_per_min": (10.0, 500.0),
+    "incidents.bandwidth_m": (1.0, 5000.0),
+}
+
+
 @dataclass(frozen=True)
 class Profile:
     """A safety profile: every weight of the cost model.
@@ -140,17 +152,11 @@ def _validate(data: Mapping[str, Any], where: str) -> dict[str, dict[str, float]
                 raise InputError(f"profile {where}: {name} must be a number, got {value!r}")
             v = float(value)
             kind = kinds[key]
-            if not math.isfinite(v):
-                raise InputError(f"profile {where}: {name} must be finite")
-            if kind == "factor" and v < 1.0:
-                raise InputError(f"profile {where}: {name} = {v:g} is a factor and must be ≥ 1 "
-                                 "(1 means no extra risk)")
-            if kind == "positive" and v <= 0:
-                raise InputError(f"profile {where}: {name} must be > 0")
-            if kind == "nonneg" and v < 0:
-                raise InputError(f"profile {where}: {name} must be ≥ 0")
-            if kind == "unit" and not 0.0 <= v <= 1.0:
-                raise InputError(f"profile {where}: {name} must be between 0 and 1")
+            lo, hi = KEY_BOUNDS.get(name, KIND_BOUNDS[kind])
+            if not (math.isfinite(v) and lo <= v <= hi):
+                what = " (a factor: 1 means no extra risk)" if kind == "factor" else ""
+                raise InputError(f"profile {where}: {name} = {v:g} must be between {lo:g} and "
+                                 f"{hi:g}{what}")
             out[section][key] = v
     return out
 
@@ -361,26 +367,35 @@ def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.
         factor below 1.
     """
     from .io import read_geojson_features
+    from .utils import clean_text
 
     rows = []
     feats = read_geojson_features(path, ("Polygon", "MultiPolygon"), what="zone file",
                                   expect="zones must be polygons", allow_empty=True)
+    lo, hi = KIND_BOUNDS["factor"]
     for i, (where, geom, props) in enumerate(feats, start=1):
         if not geom.is_valid:
             geom = shapely.make_valid(geom)
         factor = props.get("factor", default_factor)
         if factor is not None:
+            if isinstance(factor, bool) or not isinstance(factor, int | float | str):
+                raise InputError(f"{where}: factor must be a number, got {factor!r}")
             try:
                 factor = float(factor)
-            except (TypeError, ValueError):
-                raise InputError(f"{where}: factor must be a number") from None
-            if factor < 1:
-                raise InputError(f"{where}: factor {factor:g} must be ≥ 1")
-        rows.append({"name": str(props.get("name") or f"zone {i}"), "factor": factor,
+            except ValueError:
+                raise InputError(f"{where}: factor must be a number, got {factor!r}") from None
+            if not (math.isfinite(factor) and lo <= factor <= hi):
+                raise InputError(f"{where}: factor {factor:g} must be between {lo:g} and {hi:g} "
+                                 "(use --avoid for places routes must never enter)")
+        rows.append({"name": clean_text(props.get("name")) or f"zone {i}", "factor": factor,
                      "geometry": geom})
     if not rows:
         return _empty_polys()
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+#: Heaviest weight one incident may carry.
+MAX_INCIDENT_WEIGHT = 1000.0
 
 
 def read_incidents(path: str | Path) -> pd.DataFrame:
@@ -434,8 +449,9 @@ def read_incidents(path: str | Path) -> pd.DataFrame:
                         weight = float(r["weight"])
                     except ValueError:
                         raise InputError(f"{where}: weight must be a number") from None
-                    if not (weight >= 0 and math.isfinite(weight)):
-                        raise InputError(f"{where}: weight must be ≥ 0")
+                    if not (math.isfinite(weight) and 0 <= weight <= MAX_INCIDENT_WEIGHT):
+                        raise InputError(f"{where}: weight {r['weight']!r} must be between 0 "
+                                         f"and {MAX_INCIDENT_WEIGHT:g}")
                 rows.append({"lat": lat, "lon": lon, "minute": minute,
                              "category": r.get("category", ""), "weight": weight})
     except UnicodeDecodeError:
@@ -648,10 +664,10 @@ def edge_risk(
     zone_m = np.zeros(n)
     f_zone = np.ones(n)
     if len(zones.avoid):
-        poly = zones.avoid.to_crs(G.graph["crs"]).geometry.union_all()
+        poly = zones_in_crs(zones.avoid, G).union_all()
         avoid = shapely.intersects(geoms.to_numpy(), poly)
     if len(zones.penalize):
-        pz = zones.penalize.to_crs(G.graph["crs"])
+        pz = zones_in_crs(zones.penalize, G)
         for geom, factor in zip(pz.geometry, pz["factor"], strict=True):
             fac = profile["zones"]["penalty"] if factor is None or pd.isna(factor) else factor
             inside = shapely.length(shapely.intersection(geoms.to_numpy(), geom))
@@ -680,6 +696,75 @@ def edge_risk(
         "zone_m": zone_m, "incident_density": density, "hot_spot": hot, "avoid": avoid,
     })
     return EdgeRisk(edges=edges, table=table, profile=profile, window=window)
+
+
+#: Margin around the network's extent when zones are clipped to it, degrees (about 1 km).
+_ZONE_MARGIN_DEG = 0.01
+#: Zone outlines are densified to this step (degrees, about 50 m) before projection, so a
+#: polygon's sides follow the same lines in the network's CRS as in longitude/latitude.
+_ZONE_STEP_DEG = 0.0005
+
+
+def network_extent(G: nx.MultiDiGraph) -> tuple[float, float, float, float]:
+    """The network's extent in WGS84: ``(min lon, min lat, max lon, max lat)``."""
+    lons = [d.get("lon") for _, d in G.nodes(data=True)]
+    lats = [d.get("lat") for _, d in G.nodes(data=True)]
+    if any(v is None for v in lons) or any(v is None for v in lats):
+        pts = gpd.GeoSeries(gpd.points_from_xy([d["x"] for _, d in G.nodes(data=True)],
+                                               [d["y"] for _, d in G.nodes(data=True)]),
+                            crs=G.graph["crs"]).to_crs("EPSG:4326")
+        lons, lats = list(pts.x), list(pts.y)
+    return (float(min(lons)), float(min(lats)), float(max(lons)), float(max(lats)))
+
+
+def _clip_project(geoms: Any, crs: Any, extent: tuple[float, float, float, float]) -> Any:
+    """WGS84 geometries clipped to ``extent`` (plus a margin), densified, in ``crs``."""
+    minx, miny, maxx, maxy = extent
+    m = _ZONE_MARGIN_DEG
+    box = (max(minx - m, -180.0), max(miny - m, -90.0), min(maxx + m, 180.0), min(maxy + m, 90.0))
+    clipped = shapely.clip_by_rect(shapely.make_valid(np.asarray(geoms, dtype=object)), *box)
+    dense = shapely.segmentize(clipped, _ZONE_STEP_DEG)
+    return gpd.GeoSeries(dense, crs="EPSG:4326").to_crs(crs)
+
+
+def zones_in_crs(zones: gpd.GeoDataFrame, G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
+    """Zone polygons (WGS84) in the network's CRS, correct at any size.
+
+    A polygon covering the map, a box a hundred degrees wide, or the world with a hole cannot
+    be projected into a local UTM zone as it is (its far corners have no place there). Each is
+    first clipped, in longitude/latitude, to the network's extent with a margin, then
+    densified and projected; what lies around the network is exactly what it was. The tests
+    against the network's edges then run in the network's own CRS.
+    """
+    out = zones.copy()
+    out["geometry"] = _clip_project(zones.geometry.to_numpy(), G.graph["crs"],
+                                    network_extent(G)).to_numpy()
+    out = out.set_geometry("geometry").set_crs(G.graph["crs"], allow_override=True)
+    return out[out.geometry.notna() & ~out.geometry.is_empty]
+
+
+def area_in_crs(geom: Any, crs: Any, around_xy: Any) -> Any:
+    """One WGS84 area (a banned place, say) in a projected CRS, clipped around some points.
+
+    Parameters
+    ----------
+    geom : shapely geometry
+        In longitude/latitude, of any size (see :func:`zones_in_crs`).
+    crs : pyproj.CRS or str
+        The projected CRS.
+    around_xy : array of shape (n, 2)
+        Points in ``crs`` (the candidates it is tested against); the area is clipped to their
+        extent with a margin before projection.
+    """
+    from pyproj import Transformer
+
+    xy = np.asarray(around_xy, dtype=float).reshape(-1, 2)
+    if len(xy) == 0:
+        return shapely.Polygon()
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xy[:, 0],
+                                                                              xy[:, 1])
+    extent = (float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
+    return _clip_project([geom], crs, extent).iloc[0]
 
 
 def _incident_density(

@@ -15,6 +15,7 @@ destinations, ready for the safety and routing steps.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ import pyogrio
 from . import settings
 from .errors import DataUnavailableError, InputError
 from .features import (
+    SAME_NAME_MERGE_M,
+    SAME_SPOT_MERGE_M,
     empty_destinations,
     features_from_file,
     features_from_overpass,
@@ -170,6 +173,17 @@ def _read_cached_dest(folder: Path) -> gpd.GeoDataFrame:
     return d.set_crs("EPSG:4326", allow_override=True)
 
 
+#: Largest search radius around a site, metres: an Overpass query stays a neighbourhood's.
+MAX_RADIUS_M = 20_000.0
+
+
+def check_radius(radius_m: float) -> None:
+    """Raise :class:`InputError` unless the radius is a finite 1 to 20,000 m."""
+    if not (math.isfinite(radius_m) and 1.0 <= radius_m <= MAX_RADIUS_M):
+        raise InputError(f"--radius must be between 1 and {MAX_RADIUS_M:,.0f} m, "
+                         f"got {radius_m:g}")
+
+
 def fetch(
     site: Site,
     radius_m: float | None = None,
@@ -199,6 +213,7 @@ def fetch(
         ``(G, osm_destinations, folder)``.
     """
     radius_m = float(radius_m or settings.default_radius_m)
+    check_radius(radius_m)
     steps = steps or Steps(show=False)
     folder = cache_dir_for(site.slug, cache_dir)
     if not force:
@@ -229,8 +244,9 @@ def fetch(
 
 def _load_cached(folder: Path, radius_m: float) -> tuple[nx.MultiDiGraph, gpd.GeoDataFrame]:
     meta = read_cache_meta(folder)
-    cached = meta.get("provenance", {}).get("query", {}).get("radius_m")
-    if cached is None or float(cached) + 1e-6 < radius_m:
+    cached = meta["provenance"]["query"].get("radius_m")
+    if isinstance(cached, bool) or not isinstance(cached, int | float) or not (
+            float(cached) + 1e-6 >= radius_m):
         raise CacheError(f"cached radius {cached} m is smaller than the {radius_m:,.0f} m asked")
     return load_cache(folder), _read_cached_dest(folder)
 
@@ -407,8 +423,7 @@ def load_area(
     Area
     """
     radius_m = float(radius_m or settings.default_radius_m)
-    if radius_m <= 0 or radius_m > 20_000:
-        raise InputError(f"--radius must be between 1 and 20000 m, got {radius_m:g}")
+    check_radius(radius_m)
     steps = steps or Steps(show=False)
     site = source.site
     with steps("load network"):
@@ -438,19 +453,33 @@ def load_area(
             gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
             if parts else empty_destinations()
         )
-        dest = merge_duplicates(dest)
-        dest = snap_destinations(G, dest, max_snap_m)
+        merged = merge_duplicates(dest)
+        merge_note = _merge_note(dest, merged)
+        dest = snap_destinations(G, merged, max_snap_m)
         dest = sort_destinations(dest)
         origin, snap = nearest_node(
             G, site.lat, site.lon, max_m=max(settings.max_snap_m, max_snap_m or 0.0)
         )
-    notes = [outside_note] if outside_note else []
+    notes = [n for n in (outside_note, merge_note) if n]
     if site.approximate:
         notes.append(f"{site.name}: point is approximate ({site.accuracy})")
     if len(dest) and (~dest["usable"]).any():
         for _, r in dest[~dest["usable"]].iterrows():
             notes.append(f"not used: {r['name']} ({r['kind']}): {r['problem']}")
     return Area(site, source, G, dest, origin, snap, radius_m, notes)
+
+
+def _merge_note(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> str:
+    """Say how many of a user's destinations were merged with others as the same place."""
+    if len(before) == 0 or "merged_ids" not in after:
+        return ""
+    user = set(before.loc[before["dest_id"].astype(str).str.startswith("user:"), "dest_id"])
+    gone = {i for ids in after["merged_ids"] for i in ids} & user
+    if not gone:
+        return ""
+    return (f"{len(gone):,} of the {len(user):,} destinations in your file were merged with "
+            f"another as the same place (same kind and name within {SAME_NAME_MERGE_M:g} m, or "
+            f"within {SAME_SPOT_MERGE_M:g} m); {len(after):,} places remain")
 
 
 __all__ = [

@@ -49,8 +49,11 @@ def test_user_profile_overrides_default(tmp_path: Path):
     ("text", "message"),
     [
         ("[crossing]\nnoen = 3\n[bogus]\nx = 1\n", "unknown key(s) bogus, crossing.noen"),
-        ("[way]\nalley = 0.5\n", "way.alley = 0.5 is a factor and must be ≥ 1"),
-        ("[lighting]\nuse_lit = 2\n", "lighting.use_lit must be between 0 and 1"),
+        ("[way]\nalley = 0.5\n", "way.alley = 0.5 must be between 1 and 100 (a factor"),
+        ("[way]\nalley = 1e308\n", "way.alley = 1e.308 must be between 1 and 100"),
+        ("[zones]\npenalty = inf\n", "zones.penalty = inf must be between 1 and 100"),
+        ("[zones]\npenalty = nan\n", "zones.penalty = nan must be between 1 and 100"),
+        ("[lighting]\nuse_lit = 2\n", "lighting.use_lit = 2 must be between 0 and 1"),
         ("[walk]\nspeed_m_per_min = 'fast'\n", "walk.speed_m_per_min must be a number"),
         ("[walk\n", "not valid TOML"),
     ],
@@ -117,7 +120,9 @@ def test_incidents_csv_and_window_filter(tmp_path: Path):
         ("lat,lon\n34.05,west\n", "line 2: lat/lon must be numbers"),
         ("lat,lon\n95,-118\n", "line 2: coordinates 95.0, -118.0 out of range"),
         ("lat,lon,datetime\n34,-118,yesterday\n", "line 2: datetime 'yesterday' is not ISO"),
-        ("lat,lon,weight\n34,-118,-1\n", "line 2: weight must be ≥ 0"),
+        ("lat,lon,weight\n34,-118,-1\n", "line 2: weight '-1' must be between 0 and 1000"),
+        ("lat,lon,weight\n34,-118,1e308\n", "line 2: weight '1e308' must be between 0 and 1000"),
+        ("lat,lon,weight\n34,-118,nan\n", "line 2: weight 'nan' must be between 0 and 1000"),
     ],
 )
 def test_malformed_incidents(tmp_path: Path, text: str, message: str):
