@@ -153,11 +153,20 @@ def cmd_sites(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: wide (East Asian) characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _table(rows: Sequence[Sequence[Any]]) -> str:
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(cells[0]))]
     lines = []
-    for j, r in enumerate(rows):
-        lines.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for j, r in enumerate(cells):
+        lines.append("  ".join(c + " " * (w - _width(c))
+                               for c, w in zip(r, widths, strict=True)).rstrip())
         if j == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -244,7 +253,7 @@ def _out_dir(args: argparse.Namespace, slug: str, command: str) -> Path:
     if not (is_slug(slug) or slug.startswith("point_")) or "/" in slug or slug in (".", ".."):
         raise InputError(f"cannot make a folder name of {slug!r}")  # never for our own slugs
     return check_output_folder(settings.maps_folder / slug, command,
-                               option=f"output folder {settings.maps_folder}/")
+                               option="the output folder")
 
 
 def cmd_routes(args: argparse.Namespace) -> int:
@@ -253,6 +262,7 @@ def cmd_routes(args: argparse.Namespace) -> int:
     from .pipeline import (
         SUMMARY_LEGEND,
         compute_routes,
+        parse_entrances,
         read_entrances,
         routes_frame,
         summary_rows,
@@ -262,10 +272,11 @@ def cmd_routes(args: argparse.Namespace) -> int:
 
     route_settings = _route_settings(args)  # check every option before any slow work
     source = _source(args)
+    entrances = parse_entrances(args.entrances) if args.entrances else None
     out = _out_dir(args, source.site.slug, "routes")
     steps = _steps(args)
     area = _load_area(args, steps, source)
-    origins = read_entrances(args.entrances, area) if args.entrances else None
+    origins = read_entrances(entrances, area) if entrances else None
     with steps(f"routes to {int(area.destinations['usable'].sum())} destinations"):
         plan = compute_routes(area, route_settings, origin_nodes=origins)
     with steps("directions"):
@@ -375,7 +386,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     """Post officers along the Safe Passage corridor; write posts.geojson and coverage.json."""
     from .coverage import compare_plans, format_comparison, summary_text, write_coverage
     from .io import product_dir
-    from .pipeline import plan_coverage, read_entrances
+    from .pipeline import parse_entrances, plan_coverage, read_entrances
 
     given = [args.site, args.point, args.osm_file, args.demo]
     if args.compare:
@@ -386,10 +397,11 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         return EXIT_OK
     request = _plan_request(args)  # a bad plan file writes nothing
     source = _source(args)
+    entrances = parse_entrances(args.entrances) if args.entrances else None
     out = _out_dir(args, source.site.slug, "coverage")
     steps = _steps(args)
     area = _load_area(args, steps, source)
-    origins = read_entrances(args.entrances, area) if args.entrances else None
+    origins = read_entrances(entrances, area) if entrances else None
     with steps(f"officer coverage ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
     with product_dir(out, "coverage") as tmp:
@@ -472,6 +484,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from .pipeline import (
         SUMMARY_LEGEND,
         PlanRequest,
+        parse_entrances,
         read_entrances,
         run_plan,
         summary_rows,
@@ -493,10 +506,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if sources is not None:
         return cmd_plan_many(args, sources, request, kinds)
     source = _source(args)
+    entrances = parse_entrances(args.entrances) if args.entrances else None
     out = _out_dir(args, source.site.slug, "plan")
     steps = _steps(args)
     area = _load_area(args, steps, source)
-    origins = read_entrances(args.entrances, area) if args.entrances else None
+    origins = read_entrances(entrances, area) if entrances else None
     result = run_plan(area, request, out, origins=origins, handout_kinds=kinds,
                       pdf=not args.no_pdf, units=args.units, steps=steps, compare=compare)
     print(_table(summary_rows(result.route_plan)))

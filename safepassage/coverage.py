@@ -55,7 +55,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import settings
 from .errors import InputError
-from .io import atomic_dir, atomic_write_bytes
+from .io import atomic_dir, atomic_write_bytes, load_json, read_input_bytes
 from .locate import MaximalCovering, SetCovering, allocate_pool, coverage_curve
 from .routing import RoutePlan, safe_routes
 from .safety import (
@@ -2607,11 +2607,11 @@ def read_coverage_json(path_or_obj: str | Path | Mapping[str, Any]) -> dict[str,
         path = path / "coverage.json"
     if not path.exists():
         raise InputError(f"no coverage.json at {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a coverage.json ({exc})") from None
-    if not isinstance(data, dict) or "shifts" not in data or "covered_pct" not in data:
+    data = load_json(read_input_bytes(path, "coverage.json"), str(path),
+                     problem="not a coverage.json")  # size and nesting bounded
+    shifts = data.get("shifts") if isinstance(data, dict) else None
+    if not (isinstance(shifts, list) and all(isinstance(x, dict) for x in shifts)) or (
+            "covered_pct" not in data):
         raise InputError(f"{path}: not a coverage.json written by 'safepassage coverage'")
     data.setdefault("_path", str(path))
     return data

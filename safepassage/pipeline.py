@@ -114,21 +114,38 @@ class RouteSettings:
         }
 
 
-def read_entrances(path: str | Path, area: Area) -> list[Any]:
-    """Origin nodes from a file of site entrances or the site's outline.
+@dataclass(frozen=True)
+class Entrances:
+    """A site's entrances as read from a file: points, and/or outline polygons (WGS84).
+
+    Attributes
+    ----------
+    name : str
+        The file's name, for messages.
+    points : list of tuple
+        ``(lat, lon)`` of each entrance.
+    outlines : list
+        Shapely polygons of the site's outline.
+    """
+
+    name: str
+    points: list[tuple[float, float]]
+    outlines: list[Any]
+
+
+def parse_entrances(path: str | Path) -> Entrances:
+    """Read a file of site entrances or the site's outline, before any slow work.
 
     Parameters
     ----------
     path : str or Path
         CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
-        Polygon (the outline: every network node within :data:`ENTRANCE_MAX_M` of it serves).
-    area : Area
-        The loaded area.
+        Polygon (the outline).
 
-    Returns
-    -------
-    list
-        Network nodes, at least one.
+    Raises
+    ------
+    InputError
+        Naming the file, line or feature, and the problem.
     """
     path = Path(path)
     if not path.exists():
@@ -158,6 +175,30 @@ def read_entrances(path: str | Path, area: Area) -> list[Any]:
                 points.append((g.y, g.x))
             else:
                 polys.append(g)
+    if not points and not polys:
+        raise InputError(f"{path.name}: no entrances in the file")
+    return Entrances(path.name, points, polys)
+
+
+def read_entrances(path: str | Path | Entrances, area: Area) -> list[Any]:
+    """Origin nodes from a file of site entrances or the site's outline.
+
+    Parameters
+    ----------
+    path : str, Path or Entrances
+        CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
+        Polygon (the outline: every network node within :data:`ENTRANCE_MAX_M` of it serves);
+        or what :func:`parse_entrances` read from one.
+    area : Area
+        The loaded area.
+
+    Returns
+    -------
+    list
+        Network nodes, at least one.
+    """
+    ent = path if isinstance(path, Entrances) else parse_entrances(path)
+    points, polys = ent.points, ent.outlines
     nodes: list[Any] = []
     for lat, lon in points:
         nodes.append(nearest_node(area.G, lat, lon, max_m=ENTRANCE_MAX_M * 5)[0])
@@ -167,9 +208,7 @@ def read_entrances(path: str | Path, area: Area) -> list[Any]:
             if outline.boundary.distance(shapely.Point(d["x"], d["y"])) <= ENTRANCE_MAX_M:
                 nodes.append(n)
         if not nodes:
-            raise InputError(f"{path.name}: no street within {ENTRANCE_MAX_M:g} m of the outline")
-    if not nodes:
-        raise InputError(f"{path.name}: no entrances in the file")
+            raise InputError(f"{ent.name}: no street within {ENTRANCE_MAX_M:g} m of the outline")
     return sorted(set(nodes), key=str)
 
 
@@ -467,10 +506,16 @@ class PlanRequest:
 
 
 def plan_coverage(area: Area, request: PlanRequest, origins: Sequence[Any] | None = None) -> Any:
-    """Routes and officer posts for every window of the request (a ``ShiftPlan``)."""
+    """Routes and officer posts for every window of the request (a ``ShiftPlan``).
+
+    Raises
+    ------
+    UnreachableError
+        When no destination could be routed (see :func:`require_routed`).
+    """
     from .coverage import plan_shifts
 
-    return plan_shifts(
+    shifts = plan_shifts(
         area.G, list(origins) if origins else [area.origin_node], area.destinations,
         request.officers, windows=request.windows, profile=request.profile,
         radius_m=request.radius_post, locked=request.locked, banned=request.banned,
@@ -479,6 +524,9 @@ def plan_coverage(area: Area, request: PlanRequest, origins: Sequence[Any] | Non
         max_detour_pct=request.route.max_detour_pct, zones=request.route.zones,
         incidents=request.route.incidents, time_limit=request.time_limit,
     )
+    for route_plan in shifts.route_plans.values():
+        require_routed(route_plan, area)
+    return shifts
 
 
 def _destination_rows(area: Area) -> list[dict[str, Any]]:

@@ -244,8 +244,8 @@ def _officers(value: Any, key: str, base: Path) -> int | dict[str, int]:
             out[name] = _count(n, f"{key}.{w}")
         return out
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _PlanError(key, f"must be a whole number from 0 to {MAX_OFFICERS} or a mapping window: number, "
-                              f"got {_short(value)}")
+        raise _PlanError(key, f"must be a whole number from 0 to {MAX_OFFICERS} or a mapping "
+                              f"window: number, got {_short(value)}")
     return _count(value, key)
 
 

@@ -426,6 +426,8 @@ def load_area(
     check_radius(radius_m)
     steps = steps or Steps(show=False)
     site = source.site
+    # a user's file is checked before the slow work
+    user_dest = read_destinations(destinations_file) if destinations_file is not None else None
     with steps("load network"):
         G, osm_dest = load_network(
             source, radius_m, cache_dir=cache_dir, allow_download=allow_download, steps=steps
@@ -446,8 +448,8 @@ def load_area(
                 outside_note = (f"{len(stops) - len(inside)} Metro stops within the radius lie "
                                 "beyond the loaded network and were left out")
             parts.append(inside)
-        if destinations_file is not None:
-            parts.append(read_destinations(destinations_file))
+        if user_dest is not None:
+            parts.append(user_dest)
         parts = [p for p in parts if len(p)]
         dest = (
             gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +22,7 @@ from .atomic import (
     atomic_write_json,
     is_temporary_name,
     remove_stale,
+    run_token,
 )
 
 #: The manifest of a product folder: which command wrote which files.
@@ -176,11 +177,17 @@ def check_output_folder(path: str | Path, command: str, *, option: str = "--out"
                 f"{option} {path} holds a plan (plan.json, maps, handouts): writing {command} "
                 f"there would make it contradict its plan.json; give another folder with --out "
                 f"or run 'safepassage plan' again")
-    writable = path if path.is_dir() else parent
-    if not os.access(writable, os.W_OK | os.X_OK) or (
-            path.is_dir() and not os.access(path.parent, os.W_OK | os.X_OK)):
-        raise OutputError(f"cannot write {option} {path}: permission denied")
+    _probe(path.parent if path.is_dir() else parent, f"{option} {path}")
     return path
+
+
+def _probe(folder: Path, what: str) -> None:
+    """Check that the output can be written in ``folder`` by making a temporary folder there."""
+    try:
+        Path(tempfile.mkdtemp(prefix=f".probe.sp{run_token()}.", suffix=".tmp",
+                              dir=folder)).rmdir()
+    except OSError as exc:
+        raise OutputError(f"cannot write {what}: {exc.strerror or exc}") from None
 
 
 def _manifest_doc(groups: dict[str, list[str]]) -> dict[str, Any]:
