@@ -456,7 +456,7 @@ def load_area(
             if parts else empty_destinations()
         )
         merged = merge_duplicates(dest)
-        merge_note = _merge_note(dest, merged)
+        merge_note = _merge_note(user_dest, merged)
         dest = snap_destinations(G, merged, max_snap_m)
         dest = sort_destinations(dest)
         origin, snap = nearest_node(
@@ -471,17 +471,17 @@ def load_area(
     return Area(site, source, G, dest, origin, snap, radius_m, notes)
 
 
-def _merge_note(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> str:
+def _merge_note(user: gpd.GeoDataFrame | None, merged: gpd.GeoDataFrame) -> str:
     """Say how many of a user's destinations were merged with others as the same place."""
-    if len(before) == 0 or "merged_ids" not in after:
+    if user is None or len(user) == 0 or "merged_ids" not in merged:
         return ""
-    user = set(before.loc[before["dest_id"].astype(str).str.startswith("user:"), "dest_id"])
-    gone = {i for ids in after["merged_ids"] for i in ids} & user
+    ids = set(user["dest_id"])
+    gone = {i for row in merged["merged_ids"] for i in row} & ids
     if not gone:
         return ""
-    return (f"{len(gone):,} of the {len(user):,} destinations in your file were merged with "
+    return (f"{len(gone):,} of the {len(ids):,} destinations in your file were merged with "
             f"another as the same place (same kind and name within {SAME_NAME_MERGE_M:g} m, or "
-            f"within {SAME_SPOT_MERGE_M:g} m); {len(after):,} places remain")
+            f"within {SAME_SPOT_MERGE_M:g} m); {len(merged):,} places remain")
 
 
 __all__ = [

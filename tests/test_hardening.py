@@ -10,6 +10,8 @@ every unrelated file untouched (byte for byte), nothing new left behind, no scra
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,7 +291,8 @@ CASES: list[Case] = [
          files={"plan": "banned: [{lat: 34.05, lon: -118.25, radius_m: 1.0e+12}]\n"}),
     # 3. names that would drive the terminal or break files --------------------------------
     Case("destination-name-of-control-characters", "routes " + DEMO + " --destinations {dest}",
-         2, "line 2: empty name", files={"dest": CSV_HEAD + "\x1b\x07\x7f\u2028,school,34.05,-118.25\n"}),
+         2, "line 2: empty name",
+         files={"dest": CSV_HEAD + "\x1b\x07\x7f\u2028,school,34.05,-118.25\n"}),
     Case("geojson-destination-name-blank", "routes " + DEMO + " --destinations {destg}", 2,
          "missing 'name' property",
          files={"destg": _fc({**POINT, "properties": {"name": "\u202e\u200b", "kind": "park"}})}),
@@ -553,3 +556,163 @@ def test_bad_input(case: Case, tmp_path: Path, demo_cache: Path, capsys, monkeyp
     assert case.message in lines[0]
     assert _tree(tmp_path) == before  # previous output, inputs, unrelated files: untouched
     assert _scratch() <= scratch_before  # this run's scratch folder is gone
+
+
+# ---------------------------------------------------------------------------------------------
+# What must work: names cleaned everywhere, geometry at any size, caches repaired, full disks
+
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b[31mHope Street School\x00 <script>alert(1)</script>"
+
+
+def test_hostile_names_are_cleaned_in_every_output(tmp_path: Path, demo_cache: Path, capsys,
+                                                   caplog):
+    from xml.etree import ElementTree
+
+    import geopandas as gpd
+    import gpxpy
+    from pyproj import Transformer
+
+    to_sp = Transformer.from_crs("EPSG:4326", "EPSG:2229", always_xy=True)
+    x, y = to_sp.transform(-118.2540, 34.0500)
+    feature = {"type": "Feature", "properties": {"name": HOSTILE, "kind": "school"},
+               "geometry": {"type": "Point", "coordinates": [x, y]}}
+    dest = tmp_path / "schools.geojson"
+    dest.write_text(json.dumps({  # LA County's data comes in State Plane feet, with its crs
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "EPSG:2229"}},
+        "features": [feature, feature, feature]}))
+    out = tmp_path / "out"
+    with caplog.at_level("WARNING", logger="safepassage"):
+        assert main(["plan", "--demo", "--destinations", str(dest), "--no-pdf", "-q",
+                     "--cache-dir", str(demo_cache), "--out", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    clean = "]0;pwned [2J [31mHope Street School <script>alert(1)</script>"
+    assert clean[:39] + "…" in stdout  # the summary table cuts long names
+    assert not any(c in stdout for c in "\x1b\x07\x00")
+    assert "2 of the 3 destinations in your file were merged with another" in stdout
+    assert "converted from EPSG:2229 to WGS84" in caplog.text
+    gpx_text = (out / "routes.gpx").read_text()
+    ElementTree.fromstring(gpx_text.encode())  # valid XML
+    names = [w.name for w in gpxpy.parse(gpx_text).waypoints]
+    assert clean in names
+    geo = json.loads((out / "routes.geojson").read_text())
+    assert clean in {f["properties"]["destination"] for f in geo["features"]}
+    dests = gpd.read_file(out / "plan.gpkg", layer="destinations")
+    assert clean in set(dests["name"])  # whole, not cut at a NUL
+    handouts = [p for p in (out / "handouts").glob("*.en.html") if "hope-street" in p.name]
+    assert handouts, sorted(p.name for p in (out / "handouts").iterdir())
+    page = handouts[0].read_text()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert "\x1b" not in page
+    plan = json.loads((out / "plan.json").read_text())
+    assert any("were merged" in n for n in plan["notes"])
+
+
+def test_control_characters_in_osm_names_inside_a_pbf(tmp_path: Path, demo_cache: Path, capsys):
+    import osmium
+
+    pbf = tmp_path / "names.osm.pbf"
+    grid = [(34.0500 + 0.001 * i, -118.2500 + 0.001 * j) for i in range(3) for j in range(3)]
+    ways = [[1, 2, 3], [4, 5, 6], [1, 4, 7], [2, 5, 8], [3, 6, 9], [7, 8, 9]]
+    names = ["A \x1b]0;pwned\x07\x1b[2J\x1b[31m St", "B\x01St", "C \x0b St", None, None, None]
+    with osmium.SimpleWriter(str(pbf)) as w:
+        for i, (lat, lon) in enumerate(grid, 1):
+            tags = {"amenity": "school", "name": "Sch\x1b[31mool\x02 X"} if i == 9 else {}
+            w.add_node(osmium.osm.mutable.Node(id=i, location=(lon, lat), tags=tags, version=1))
+        for j, (refs, name) in enumerate(zip(ways, names, strict=True), 1):
+            tags = {"highway": "residential", **({"name": name} if name else {})}
+            w.add_way(osmium.osm.mutable.Way(id=j, nodes=refs, tags=tags, version=1))
+    out = tmp_path / "out"
+    assert main(["routes", "--osm-file", str(pbf), "--point", "34.0500,-118.2500", "-q",
+                 "--cache-dir", str(demo_cache), "--out", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    assert "Sch [31mool X" in stdout and "\x1b" not in stdout and "\x02" not in stdout
+    from xml.etree import ElementTree
+
+    ElementTree.fromstring((out / "routes.gpx").read_bytes())
+    directions = " ".join(" ".join(f["properties"].get("directions_en") or [])
+                          for f in json.loads((out / "routes.geojson").read_text())["features"])
+    assert "\x1b" not in directions and "\x01" not in directions
+
+
+def test_avoiding_the_world_with_a_hole_routes_only_inside_the_hole(demo_area):
+    import geopandas as gpd
+    import shapely
+
+    from safepassage.pipeline import RouteSettings, compute_routes
+    from safepassage.routing import route_geometry
+    from safepassage.safety import RiskZones
+
+    lat, lon = demo_area.site.lat, demo_area.site.lon
+    hole = shapely.box(lon - 0.004, lat - 0.003, lon + 0.004, lat + 0.003)
+    world = shapely.Polygon(WORLD, holes=[hole.exterior.coords])
+    zones = RiskZones(avoid=gpd.GeoDataFrame({"name": ["all but the hole"], "factor": [None]},
+                                             geometry=[world], crs="EPSG:4326"))
+    plan = compute_routes(demo_area, RouteSettings(zones=zones))
+    assert 0 < len(plan.ok) < len(plan.routes)
+    lines = [route_geometry(demo_area.G, plan.state_graph, dr.safest.edges)
+             for dr in plan.ok]
+    wgs84 = gpd.GeoSeries(lines, crs=demo_area.G.graph["crs"]).to_crs("EPSG:4326")
+    assert all(hole.buffer(1e-6).covers(g) for g in wgs84)
+    for dr in plan.unreachable:
+        assert "avoids the --avoid zones" in dr.reason or "from the nearest" in dr.reason
+
+
+def test_a_banned_place_as_big_as_the_world_bans_every_post(demo_area):
+    import shapely
+
+    from safepassage.pipeline import PlanRequest, plan_coverage
+
+    request = PlanRequest.from_options(officers=2)
+    request.banned = [{"name": "everywhere", "geometry": shapely.box(-180, -90, 180, 90),
+                       "radius_m": 0.0}]
+    shifts = plan_coverage(demo_area, request)
+    plan = next(iter(shifts.plans.values()))
+    assert plan.banned.size == len(plan.problem.candidates) > 0
+    assert shifts.covered_pct == 0.0
+
+
+def test_a_demo_cache_whose_provenance_is_null_is_rebuilt(tmp_path: Path, demo_cache: Path):
+    import shutil
+
+    from safepassage.source import load_network, source_from_options
+
+    cache = tmp_path / "cache"
+    shutil.copytree(demo_cache / "demo-downtown-la", cache / "demo-downtown-la")
+    (cache / "demo-downtown-la" / "provenance.json").write_text("null")
+    G, _ = load_network(source_from_options(demo=True), cache_dir=cache)
+    assert len(G) > 800
+    meta = json.loads((cache / "demo-downtown-la" / "provenance.json").read_text())
+    assert meta["provenance"]["source"] == "demo"
+
+
+def test_site_names_in_any_script_get_their_own_folder_inside_the_root(tmp_path: Path):
+    from safepassage.batch import sources_from_csv
+    from safepassage.sites import is_slug
+
+    sites = tmp_path / "sites.csv"
+    sites.write_text("name,lat,lon\n"
+                     "서울 초등학교,34.01,-118.20\n北京小学,34.02,-118.20\n"
+                     "Երևանի դպրոց,34.03,-118.20\nمدرسة النور,34.04,-118.20\n"
+                     "..,34.05,-118.20\n/etc/passwd,34.06,-118.20\n???,34.07,-118.20\n"
+                     ",34.08,-118.20\n", encoding="utf-8")
+    slugs = [s.site.slug for s in sources_from_csv(sites)]
+    assert slugs[:4] == ["seoul-chodeunghaggyo", "beijingxiaoxue", "erevani-dprots",
+                         "mdrsh-lnwr"]
+    assert len(set(slugs)) == len(slugs)
+    root = tmp_path / "maps"
+    for slug in slugs:
+        assert is_slug(slug) or slug.startswith("point_")
+        assert (root / slug).resolve().parent == root.resolve()
+
+
+def test_stdout_to_a_full_disk_is_exit_4_with_one_line():
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    with Path("/dev/full").open("w") as full:
+        proc = subprocess.run([sys.executable, "-m", "safepassage.cli", "sites"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == 4
+    assert proc.stderr.splitlines() == [
+        "error: cannot write to standard output: No space left on device"]
