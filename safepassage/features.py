@@ -41,7 +41,7 @@ from shapely.geometry import Point
 from . import settings
 from .errors import InputError
 from .graph import _check_file, clean_tag, clean_value, osm_errors, overpass_errors
-from .io import read_csv_rows, read_geojson_features
+from .io import read_csv_rows, read_geojson_features, repair_polygon
 from .utils import clean_name, clean_text, haversine_m
 
 #: Destination kinds, in the order reports list them.
@@ -363,6 +363,10 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
         if not name:
             raise InputError(f"{where}: missing 'name' property")
         kind = _check_kind(props.get("kind"), where)
+        if geom.geom_type != "Point" and not geom.is_valid:
+            geom = repair_polygon(geom)
+            if geom.is_empty or geom.area <= 0:
+                raise InputError(f"{where}: the polygon has no area or cannot be repaired")
         rows.append(
             {"dest_id": f"user:{path.stem}:{i}", "name": name, "kind": kind,
              "source": f"user file {path.name}", "approximate": _truthy(props.get("approximate")),

@@ -366,7 +366,7 @@ def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.
         For a missing file, malformed GeoJSON, non-polygon or out-of-range geometry, or a
         factor below 1.
     """
-    from .io import read_geojson_features
+    from .io import read_geojson_features, repair_polygon
     from .utils import clean_text
 
     rows = []
@@ -374,9 +374,12 @@ def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.
                                   expect="zones must be polygons", allow_empty=True)
     lo, hi = KIND_BOUNDS["factor"]
     for i, (where, geom, props) in enumerate(feats, start=1):
-        if not geom.is_valid:
-            geom = shapely.make_valid(geom)
-        factor = props.get("factor", default_factor)
+        if not geom.is_valid:  # a self-crossing ring, say
+            geom = repair_polygon(geom)
+        if geom.is_empty or geom.area <= 0 or not geom.is_valid:
+            raise InputError(f"{where}: the polygon has no area or cannot be repaired")
+        factor = props.get("factor")
+        factor = default_factor if factor is None else factor
         if factor is not None:
             if isinstance(factor, bool) or not isinstance(factor, int | float | str):
                 raise InputError(f"{where}: factor must be a number, got {factor!r}")

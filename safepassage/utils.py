@@ -314,11 +314,15 @@ def clock_text(minute: int, lang: str = "en") -> str:
 # Names from OpenStreetMap and users' files
 
 #: Characters removed from names: bidirectional embeddings/overrides/isolates and marks, the
-#: zero-width space and the byte-order mark (they can reorder or hide printed text).
+#: zero-width space and the byte-order mark (they can reorder or hide printed text), and the
+#: two non-characters XML cannot hold.
 _STRIP_CHARS = dict.fromkeys(
-    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\ufeff"),
+    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\ufeff"
+        "\ufffe\uffff"),
     None,
 )
+#: Control characters and line breaks become spaces; lone surrogates (broken text) go.
+_SPACE_OR_GONE = {"Cc": " ", "Zl": " ", "Zp": " ", "Cs": ""}
 #: Longer names are cut with an ellipsis.
 MAX_NAME_CHARS = 120
 _MISSING = frozenset({"", "nan", "none", "null"})
@@ -328,7 +332,8 @@ def clean_text(value: object, max_chars: int = MAX_NAME_CHARS) -> str:
     """One tidy line of plain text from user-edited data ("" for None, NaN or empty).
 
     Unicode is normalised (NFC); control characters, line and paragraph separators become
-    spaces; bidirectional controls and zero-width characters are removed; runs of space are
+    spaces; bidirectional controls, zero-width characters, lone surrogates and the
+    non-characters U+FFFE/U+FFFF are removed; runs of space are
     collapsed; text longer than ``max_chars`` is cut with "…". Lists (osmnx gives one for a
     merged edge) yield their first usable item. The text is otherwise kept as written.
     """
@@ -337,7 +342,7 @@ def clean_text(value: object, max_chars: int = MAX_NAME_CHARS) -> str:
     if isinstance(value, list | tuple):
         return next((t for t in (clean_text(v, max_chars) for v in value) if t), "")
     text = unicodedata.normalize("NFC", str(value)).translate(_STRIP_CHARS)
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    text = "".join(_SPACE_OR_GONE.get(unicodedata.category(ch), ch) for ch in text)
     text = " ".join(text.split())
     if len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"

@@ -36,7 +36,13 @@ from .folders import (
     read_manifest,
     record_product_file,
 )
-from .geo import MAX_FEATURES, read_geojson_features, write_geojson, write_gpx
+from .geo import (
+    MAX_FEATURES,
+    read_geojson_features,
+    repair_polygon,
+    write_geojson,
+    write_gpx,
+)
 from .read import (
     MAX_FILE_BYTES,
     MAX_NESTING,
@@ -76,6 +82,7 @@ __all__ = [
     "record_product_file",
     "remove_stale",
     "remove_stale_runs",
+    "repair_polygon",
     "run_alive",
     "run_scratch",
     "run_token",

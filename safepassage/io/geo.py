@@ -114,6 +114,27 @@ def _to_wgs84(geom: Any, crs: Any) -> Any:
     return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 
+def repair_polygon(geom: Any) -> Any:
+    """An invalid (Multi)Polygon made valid, keeping only its polygon parts.
+
+    A self-crossing ring is split where it crosses; what cannot be repaired, even on a 1e-9
+    degree grid, comes back empty (callers refuse an empty area).
+    """
+    import shapely
+
+    def polygonal(g: Any) -> Any:
+        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        return shapely.union_all(parts) if parts else shapely.Polygon()
+
+    try:
+        out = polygonal(shapely.make_valid(geom))
+        if not out.is_valid:
+            out = polygonal(shapely.make_valid(shapely.set_precision(out, 1e-9)))
+    except shapely.errors.GEOSException:
+        return shapely.Polygon()
+    return out if out.is_valid else shapely.Polygon()
+
+
 def read_geojson_features(
     path: str | Path, kinds: tuple[str, ...], *, what: str = "GeoJSON file",
     expect: str = "", allow_empty: bool = False,
@@ -174,7 +195,7 @@ def read_geojson_features(
             if crs is not None:
                 geom = _to_wgs84(geom, crs)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError,
-                shapely.errors.GEOSException):
+                shapely.errors.ShapelyError):
             raise InputError(f"{where}: missing or invalid geometry") from None
         if geom.is_empty or geom.geom_type not in kinds:
             wanted = expect or f"geometry must be {' or '.join(kinds)}"
