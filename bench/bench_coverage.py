@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = safe_routes(G, risk, [origin], dest)
     t_routes = time.perf_counter() - t0
     t0 = time.perf_counter()
-    full = cov.coverage_problem(G, plan, window, near_m=0.0)
+    full = cov.coverage_problem(G, plan, window, cov.CoverageSettings(near_m=0.0))
     t_problem = time.perf_counter() - t0
     problem = subsample(full, args.candidates, args.seed)
     print(f"Helsinki: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges (load "
@@ -98,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     worst = {"exact_s": 0.0, "greedy_s": 0.0, "pp": 0.0}
     for p in args.p:
-        ex = cov.plan_posts(problem, p, method="exact", time_limit=args.time_limit)
-        gr = cov.plan_posts(problem, p, method="greedy")
+        ex = cov.plan_posts(problem, cov.CoverageSettings(officers=p, method="exact",
+                                                         time_limit=args.time_limit))
+        gr = cov.plan_posts(problem, cov.CoverageSettings(officers=p, method="greedy"))
         pp = ex.covered_pct - gr.covered_pct
         print(f"{p:>3} {ex.solve_seconds:>8.3f} {gr.solve_seconds:>9.4f} {ex.covered_pct:>8.2f} "
               f"{gr.covered_pct:>9.2f} {pp:>7.2f} {gr.gap_pct:>12.2f}  {ex.status}")

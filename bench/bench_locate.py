@@ -109,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     worst = {"exact_s": 0.0, "greedy_s": 0.0, "pp": 0.0}
     for p in args.p:
-        ex = MaximalCovering.from_coverage(covers, weights, p).solve(
+        ex = MaximalCovering.from_coverage_matrix(covers, weights, p).solve(
             "exact", time_limit=args.time_limit
         )
-        gr = MaximalCovering.from_coverage(covers, weights, p).solve("greedy")
-        plain = MaximalCovering.from_coverage(covers, weights, p).solve(
+        gr = MaximalCovering.from_coverage_matrix(covers, weights, p).solve("greedy")
+        plain = MaximalCovering.from_coverage_matrix(covers, weights, p).solve(
             "greedy", local_search=False
         )
         pp = 100 * (ex.coverage_fraction - gr.coverage_fraction)
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.lscp:
         for frac in (0.5, 0.8):
             for m in ("exact", "greedy"):
-                sc = SetCovering.from_coverage(covers, weights, frac).solve(
+                sc = SetCovering.from_coverage_matrix(covers, weights, frac).solve(
                     m, time_limit=args.time_limit
                 )
                 print(f"LSCP target {frac:.0%} {m:>6}: p={sc.p} (lower bound {sc.lower_bound}), "

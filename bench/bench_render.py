@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from safepassage import chromium, coverage, handouts, plot
+from safepassage import chromium, coverage, handouts, maps
 from safepassage.pipeline import compute_routes, routes_frame
 from safepassage.source import load_area, source_from_options
 
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     frame = routes_frame(area, plan)
     t_routes = time.perf_counter() - t0
     t0 = time.perf_counter()
-    shifts = coverage.plan_shifts(area.G, [area.origin_node], area.destinations, args.officers)
+    shifts = coverage.plan_shifts(coverage.RouteInputs.from_area(area),
+                                   coverage.CoverageSettings(officers=args.officers))
     problem = coverage.coverage_problem(area.G, plan, "dismissal")
     plan_a = coverage.plan_posts(problem, args.officers)
     plan_b = coverage.plan_posts(problem, max(args.officers - 1, 0))
@@ -74,15 +75,21 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
         jobs: list[tuple[str, Callable[[], Any]]] = [
-            ("officer map", lambda: plot.write_officer_map(
-                out / "officer_map.html", area, frame, shifts)),
-            ("planner map (A vs B)", lambda: plot.write_planner_map(
-                out / "planner_map.html", area, frame, plan_a, plan_b,
-                labels=(f"{args.officers} officers", f"{max(args.officers - 1, 0)} officers"))),
+            # the views of the coverage results are built inside each timed job, as the
+            # pipeline builds them for each output
+            ("officer map", lambda: maps.write_officer_map(
+                out / "officer_map.html", area, frame, maps.shift_views(shifts))),
+            ("planner map (A vs B)", lambda: maps.write_planner_map(
+                out / "planner_map.html", area, frame,
+                maps.CoverageView.from_plan(plan_a, label=f"{args.officers} officers"),
+                maps.CoverageView.from_plan(
+                    plan_b, label=f"{max(args.officers - 1, 0)} officers"))),
             ("handouts EN", lambda: handouts.write_handouts(
-                out / "handouts", area, frame, shifts, kinds=kinds, langs=("en",))),
+                out / "handouts", area, frame, maps.shift_views(shifts), kinds=kinds,
+                langs=("en",))),
             ("handouts ES", lambda: handouts.write_handouts(
-                out / "handouts", area, frame, shifts, kinds=kinds, langs=("es",))),
+                out / "handouts", area, frame, maps.shift_views(shifts), kinds=kinds,
+                langs=("es",))),
         ]
         rows = []
         written: dict[str, Any] = {}
@@ -97,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             **{p.name: p for p in written["handouts EN"] + written["handouts ES"]},
         }
         summary = {"safe routes": safest, "covered (dismissal)": plan_a.covered_pct}
-        times, index = timed(lambda: plot.write_index(out, links, area.site, summary),
+        times, index = timed(lambda: maps.write_index(out, links, area.site, summary),
                              args.repeat)
         rows.append(("index", 1, min(times), statistics.median(times), size_of(index)))
 

@@ -10,6 +10,7 @@ Each part measures its comparisons side by side in the same run and prints ratio
 * the demo plan from the shell (``safepassage demo``, start-up included) and per step;
 * loading and routing (bench_routing.py): batched trees against networkx per pair;
 * coverage (bench_coverage.py): exact MCLP against greedy on ~500 candidates x 2,000 edges;
+* re-planning (bench_replan.py): a window's problem built once against re-solving per click;
 * rendering (bench_render.py): maps and handouts, time and size;
 * city scale (bench_city.py): ~300,000 nodes, 1,000 trees, peak memory.
 """
@@ -56,6 +57,7 @@ def main() -> None:
         ("Demo plan, end to end", None),
         ("Loading and routing", ["bench_routing.py"]),
         ("Officer coverage: exact against greedy", ["bench_coverage.py"]),
+        ("Officer coverage: build once, re-solve per click", ["bench_replan.py"]),
         ("Rendering maps and handouts", ["bench_render.py"]),
         ("City scale", ["bench_city.py", *(["--tiles", "4", "--trees", "200"]
                                            if args.quick else [])]),

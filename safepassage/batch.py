@@ -169,7 +169,7 @@ def site_curve(source: Source, request: PlanRequest, n_officers: int, *,
                radius_m: float | None = None, destinations: str | None = None,
                cache_dir: str | None = None, allow_download: bool = True) -> dict[str, Any]:
     """Covered demand with 0..n officers at one site, first window (for a shared pool)."""
-    from .coverage import coverage_problem
+    from .coverage import CoverageSettings, coverage_problem
     from .locate import coverage_curve
     from .pipeline import compute_routes
 
@@ -177,9 +177,10 @@ def site_curve(source: Source, request: PlanRequest, n_officers: int, *,
         area = _load(source, radius_m, destinations, cache_dir, allow_download)
         settings = replace(request.route)
         plan = compute_routes(area, settings)
-        problem = coverage_problem(area.G, plan, settings.window, radius_m=request.radius_post)
+        problem = coverage_problem(area.G, plan, settings.window,
+                                   CoverageSettings(radius_m=request.coverage.radius_m))
         curve = coverage_curve(problem.covers, problem.weights, n_officers,
-                               method="exact" if request.method == "exact" else "greedy")
+                               method="exact" if request.coverage.method == "exact" else "greedy")
         return {"name": source.site.name, "curve": [float(x) for x in curve], "error": None}
     except Exception as exc:  # reported per site; never sinks the batch
         return {"name": source.site.name, "curve": None, "error": _one_line(exc)}
@@ -197,7 +198,7 @@ def plan_site(source: Source, request: PlanRequest, out_dir: str, *,
     name, slug = source.site.name, source.site.slug
     try:
         if officers is not None:
-            request = replace(request, officers=officers)
+            request = replace(request, coverage=replace(request.coverage, officers=officers))
         area = _load(source, radius_m, destinations, cache_dir, allow_download)
         result = run_plan(area, request, out_dir, handout_kinds=handout_kinds, pdf=pdf,
                           units=units)
@@ -366,7 +367,7 @@ def officers_text(officers: Any) -> str:
 
 def write_batch_index(out_root: str | Path, result: BatchResult) -> Path:
     """The index page over all sites of a run (links to each site's own index)."""
-    from .plot import write_index
+    from .maps import write_index
     from .sites import Site
 
     out_root = Path(out_root)

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -37,6 +37,9 @@ from .safety import (
     read_incidents,
 )
 from .source import Area
+
+if TYPE_CHECKING:
+    from .coverage import CoverageSettings, ShiftPlan
 
 #: How close (metres) a network node must be to a site outline to serve as an entrance.
 ENTRANCE_MAX_M = 30.0
@@ -356,7 +359,7 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
     coverage : CoveragePlan, optional
         Officer posts and the corridor with its demand and coverage.
     """
-    from .plot import coverage_view
+    from .maps import CoverageView
 
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp.gpkg")
@@ -368,7 +371,7 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
         d["geometry"] = d.geometry.representative_point()
         _flat(d).to_file(tmp, layer="destinations", driver="GPKG")
         if coverage is not None:
-            view = coverage_view(coverage)
+            view = CoverageView.from_plan(coverage)
             if view.posts is not None and len(view.posts):
                 _flat(view.posts).to_file(tmp, layer="posts", driver="GPKG")
             _flat(view.corridor).to_file(tmp, layer="corridor", driver="GPKG")
@@ -419,26 +422,24 @@ SUMMARY_LEGEND = ("pairs are safe route / shortest route; Unsig. art. X = crossi
 
 @dataclass
 class PlanRequest:
-    """What a planner asks for: route settings, windows, officers and adjustments.
+    """What a planner asks for: route settings and coverage settings.
 
-    Built from the command line and an optional plan file (the command line wins) by
-    :meth:`from_options`, which checks everything before any slow work starts.
+    ``coverage`` holds the windows, officers, post radius, target, backup, locked and banned
+    places, extra posts, method and time limit. Built from the command line and an optional
+    plan file (the command line wins) by :meth:`from_options`, which checks everything before
+    any slow work starts.
     """
 
     route: RouteSettings
-    windows: list[str]
-    officers: int | dict[str, int] | None
+    coverage: CoverageSettings
     profile: str | Path | None = None
-    radius_post: float | None = None
-    locked: Sequence[Any] = ()
-    banned: Sequence[Any] = ()
-    extra_posts: Sequence[Any] = ()
-    target: float | None = None
-    backup: Any = None
-    method: str = "auto"
-    time_limit: float = 60.0
     site: str | None = None
     plan_file: str | None = None
+
+    @property
+    def windows(self) -> list[str]:
+        """Names of the time windows to plan, in order."""
+        return [tw.name for tw in self.coverage.time_windows()]
 
     @classmethod
     def from_options(
@@ -459,6 +460,7 @@ class PlanRequest:
         max_detour_pct: float | None = None,
     ) -> PlanRequest:
         """Merge the command line's options with a plan file and check them all."""
+        from .coverage import CoverageSettings
         from .planfile import load_plan
 
         plan = load_plan(plan_file) if plan_file else None
@@ -467,6 +469,8 @@ class PlanRequest:
             windows: list[str] | None = [parse_window(w).name for w in names] or None
         else:
             windows = plan.planned_windows() if plan is not None else None
+        if windows and len(set(windows)) != len(windows):
+            raise InputError(f"time windows repeat: {', '.join(windows)}")
         profile = profile or (plan.profile if plan else None)
         max_detour = max_detour_pct if max_detour_pct is not None else (
             plan.max_detour_pct if plan else None)
@@ -484,46 +488,46 @@ class PlanRequest:
             chosen = None if target is not None else settings.default_officers
         if windows is None:
             windows = list(chosen) if isinstance(chosen, dict) else ["dismissal"]
-        return cls(
-            route=route, windows=windows, officers=chosen, profile=profile,
-            radius_post=radius_post or (plan.radius_m if plan else None),
-            locked=plan.locked if plan else (), banned=plan.banned if plan else (),
-            extra_posts=plan.extra_posts if plan else (), target=target,
-            backup=True if backup else (plan.backup if plan else None), method=method,
-            time_limit=time_limit, site=plan.site if plan else None,
-            plan_file=str(plan_file) if plan_file else None,
+        coverage = CoverageSettings(
+            officers=chosen, windows=tuple(windows),
+            radius_m=radius_post or (plan.radius_m if plan else None),
+            target_coverage=target,
+            backup=True if backup else (plan.backup if plan else None),
+            locked=tuple(plan.locked) if plan else (), banned=tuple(plan.banned) if plan else (),
+            extra_posts=tuple(plan.extra_posts) if plan else (),
+            method=method, time_limit=time_limit,  # type: ignore[arg-type]
         )
+        return cls(route=route, coverage=coverage, profile=profile,
+                   site=plan.site if plan else None,
+                   plan_file=str(plan_file) if plan_file else None)
 
     def describe(self) -> dict[str, Any]:
         """For ``plan.json``."""
+        c = self.coverage
         return {
-            **self.route.describe(), "windows": self.windows, "officers": self.officers,
-            "post_radius_m": self.radius_post, "target_coverage": self.target,
-            "locked": len(self.locked), "banned": len(self.banned),
-            "extra_posts": len(self.extra_posts), "backup": bool(self.backup),
-            "method": self.method, "plan_file": self.plan_file,
+            **self.route.describe(), "windows": self.windows, "officers": c.officers,
+            "post_radius_m": c.radius_m, "target_coverage": c.target_coverage,
+            "locked": len(c.locked), "banned": len(c.banned),
+            "extra_posts": len(c.extra_posts), "backup": bool(c.backup),
+            "method": c.method, "plan_file": self.plan_file,
         }
 
 
-def plan_coverage(area: Area, request: PlanRequest, origins: Sequence[Any] | None = None) -> Any:
-    """Routes and officer posts for every window of the request (a ``ShiftPlan``).
+def plan_coverage(area: Area, request: PlanRequest,
+                  origins: Sequence[Any] | None = None) -> ShiftPlan:
+    """Routes and officer posts for every window of the request.
 
     Raises
     ------
     UnreachableError
         When no destination could be routed (see :func:`require_routed`).
     """
-    from .coverage import plan_shifts
+    from .coverage import RouteInputs, plan_shifts
 
-    shifts = plan_shifts(
-        area.G, list(origins) if origins else [area.origin_node], area.destinations,
-        request.officers, windows=request.windows, profile=request.profile,
-        radius_m=request.radius_post, locked=request.locked, banned=request.banned,
-        extra_posts=request.extra_posts, method=request.method,  # type: ignore[arg-type]
-        backup=request.backup, target_coverage=request.target,
-        max_detour_pct=request.route.max_detour_pct, zones=request.route.zones,
-        incidents=request.route.incidents, time_limit=request.time_limit,
-    )
+    routes = RouteInputs.from_area(
+        area, origins, profile=request.profile, zones=request.route.zones,
+        incidents=request.route.incidents, max_detour_pct=request.route.max_detour_pct)
+    shifts = plan_shifts(routes, request.coverage)
     for route_plan in shifts.route_plans.values():
         require_routed(route_plan, area)
     return shifts
@@ -605,7 +609,7 @@ def run_plan(
     from .graph import graph_summary
     from .handouts import write_handout_pdfs, write_handouts
     from .io import atomic_write_json, product_dir
-    from .plot import write_index, write_officer_map
+    from .maps import shift_views, write_index, write_officer_map
     from .progress import Steps
 
     steps = steps or Steps(show=False)
@@ -627,11 +631,12 @@ def run_plan(
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
             write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
-            write_officer_map(tmp / "officer_map.html", area, frame, shifts)
+            views = shift_views(shifts)  # every window's posts, on the map and handouts
+            write_officer_map(tmp / "officer_map.html", area, frame, views)
             planner = _write_planner_maps(tmp, area, frame, shifts, plan_b)
         with steps("handouts"):
             # every window's posts, with their hours, go on the handouts
-            handouts = write_handouts(tmp / "handouts", area, frame, shifts,
+            handouts = write_handouts(tmp / "handouts", area, frame, views,
                                       kinds=handout_kinds, langs=langs, made_on=made_on,
                                       units=units)
         pdfs: list[Path] = []
@@ -711,21 +716,22 @@ def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: 
     Plan B is compared window by window; where it has no plan for a window, its first
     window's plan is shown and labelled as such.
     """
-    from .plot import write_planner_map
+    from .maps import CoverageView, write_planner_map
 
     out: dict[str, Path] = {}
     for k, tw in enumerate(shifts.windows):
         name = "planner_map.html" if k == 0 else f"planner_map_{tw.name}.html"
-        b, b_label = None, "Plan B"
+        b = None
         if plan_b is not None:
             if tw.name in plan_b.plans:
-                b = plan_b.plans[tw.name]
+                b = CoverageView.from_plan(plan_b.plans[tw.name], label="Plan B")
             else:  # plan B has no plan for this window: show its first, and say so
                 first = plan_b.windows[0]
-                b, b_label = plan_b.plans[first.name], f"Plan B, {first.label()}"
+                b = CoverageView.from_plan(plan_b.plans[first.name],
+                                           label=f"Plan B, {first.label()}")
         # the map's title and panel name the window
-        out[name] = write_planner_map(tmp / name, area, frame, shifts.plans[tw.name], b,
-                                      labels=("This plan", b_label))
+        a = CoverageView.from_plan(shifts.plans[tw.name], label="This plan")
+        out[name] = write_planner_map(tmp / name, area, frame, a, b)
     return out
 
 

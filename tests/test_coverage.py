@@ -18,7 +18,10 @@ from shapely.geometry import Point, box
 
 from safepassage import coverage as cov
 from safepassage.cli import main
+from safepassage.coverage import CoverageSettings as Settings
+from safepassage.coverage.report import plan_dict
 from safepassage.errors import InputError
+from safepassage.io import MANIFEST, product_dir
 from safepassage.routing import safe_routes
 from safepassage.safety import edge_risk, load_profile, parse_window
 
@@ -36,7 +39,7 @@ def demo(demo_area):
 @pytest.fixture(scope="module")
 def exact_curve(demo):
     _, _, problem = demo
-    return {p: cov.plan_posts(problem, p, method="exact") for p in range(0, 9)}
+    return {p: cov.plan_posts(problem, Settings(officers=p, method="exact")) for p in range(0, 9)}
 
 
 # -- corridor demand ---------------------------------------------------------------------------
@@ -173,10 +176,10 @@ def test_coverage_matrix_matches_networkx(demo):
 
 def test_radius_is_configurable(demo):
     area, plan, problem = demo
-    small = cov.coverage_problem(area.G, plan, DISMISSAL, radius_m=100)
+    small = cov.coverage_problem(area.G, plan, DISMISSAL, Settings(radius_m=100))
     assert small.radius_m == 100 and small.covers.nnz < problem.covers.nnz
     with pytest.raises(InputError, match="radius"):
-        cov.coverage_problem(area.G, plan, DISMISSAL, radius_m=-5)
+        cov.coverage_problem(area.G, plan, DISMISSAL, Settings(radius_m=-5))
 
 
 # -- optimisation ------------------------------------------------------------------------------
@@ -191,7 +194,7 @@ def test_coverage_never_falls_when_an_officer_is_added(exact_curve):
 def test_exact_is_never_worse_than_greedy(demo, exact_curve):
     _, _, problem = demo
     for p, ex in exact_curve.items():
-        gr = cov.plan_posts(problem, p, method="greedy")
+        gr = cov.plan_posts(problem, Settings(officers=p, method="greedy"))
         assert ex.method == "exact" and gr.method == "greedy"
         assert ex.covered_weight >= gr.covered_weight - 1e-6
         assert ex.gap_pct == 0.0
@@ -213,12 +216,12 @@ def test_a_tiny_instance_matches_brute_force(demo):
         best = max(w[covers[list(s)].any(axis=0)].sum()
                    for s in itertools.combinations(range(len(keep)), p))
         for method in ("exact", "greedy"):
-            got = cov.plan_posts(tiny, p, method=method)
+            got = cov.plan_posts(tiny, Settings(officers=p, method=method))
             assert got.covered_weight <= best + 1e-6
             if method == "exact":
                 assert got.covered_weight == pytest.approx(best)
         # locked post + brute force over the rest
-        got = cov.plan_posts(tiny, p, locked=[0], method="exact")
+        got = cov.plan_posts(tiny, Settings(officers=p, locked=[0], method="exact"))
         best_locked = max(w[covers[[0, *s]].any(axis=0)].sum()
                           for s in itertools.combinations(range(1, len(keep)), p - 1))
         assert got.covered_weight == pytest.approx(best_locked)
@@ -257,7 +260,8 @@ def test_locked_posts_are_kept_and_banned_places_unused(demo, exact_curve):
     target = cands[cands["name"].str.startswith(lock_name)].iloc[0]
     point = {"lat": float(cands["lat"].iloc[0]), "lon": float(cands["lon"].iloc[0])}
     banned = [{"lat": best.lat, "lon": best.lon, "radius_m": 60.0}]
-    cp = cov.plan_posts(problem, 4, locked=[{"post": lock_name}, point], banned=banned)
+    cp = cov.plan_posts(problem, Settings(officers=4, locked=[{"post": lock_name}, point],
+                                          banned=banned))
     chosen = set(cp.selected)
     assert 0 in chosen
     assert any(cands["name"].iloc[i].startswith(lock_name) for i in chosen)
@@ -270,38 +274,42 @@ def test_locked_posts_are_kept_and_banned_places_unused(demo, exact_curve):
     assert target["name"].startswith(lock_name)
     # a polygon ban (WGS84 shapely geometry) removes every candidate inside it
     poly = box(best.lon - 0.002, best.lat - 0.002, best.lon + 0.002, best.lat + 0.002)
-    cp2 = cov.plan_posts(problem, 3, banned=[poly])
+    cp2 = cov.plan_posts(problem, Settings(officers=3, banned=[poly]))
     inside = cands.geometry.within(poly).to_numpy()
     assert set(np.flatnonzero(inside)) == set(cp2.banned)
     assert not inside[cp2.selected].any()
     # conflicts and bad input are clear errors
     with pytest.raises(InputError, match="banned"):
-        cov.plan_posts(problem, 3, locked=[int(best.candidate)], banned=banned)
+        cov.plan_posts(problem, Settings(officers=3, locked=[int(best.candidate)],
+                                         banned=banned))
     with pytest.raises(InputError, match="no candidate post named"):
-        cov.plan_posts(problem, 3, locked=[{"post": "Nowhere Street & Elm Street"}])
+        cov.plan_posts(problem, Settings(officers=3,
+                                         locked=[{"post": "Nowhere Street & Elm Street"}]))
     with pytest.raises(InputError, match="locked"):
-        cov.plan_posts(problem, 1, locked=[0, 5])
+        cov.plan_posts(problem, Settings(officers=1, locked=[0, 5]))
     with pytest.raises(InputError, match=r"\d m from the nearest candidate"):
-        cov.plan_posts(problem, 2, locked=[(34.2, -118.0)])
+        cov.plan_posts(problem, Settings(officers=2, locked=[(34.2, -118.0)]))
 
 
 def test_extra_posts_become_candidates(demo):
     area, plan, _ = demo
     extra = [{"name": "Library steps", "lat": 34.0505, "lon": -118.2552}]
-    problem = cov.coverage_problem(area.G, plan, DISMISSAL, extra_posts=extra)
+    problem = cov.coverage_problem(area.G, plan, DISMISSAL, Settings(extra_posts=extra))
     row = problem.candidates[problem.candidates["name"] == "Library steps"]
     assert len(row) == 1 and row["source"].iloc[0] == "extra"
-    cp = cov.plan_posts(problem, 2, locked=["Library steps"])
+    cp = cov.plan_posts(problem, Settings(officers=2, locked=["Library steps"]))
     assert "Library steps" in set(cp.posts["name"])
     with pytest.raises(InputError, match=r"extra_posts\[0\]"):
-        cov.coverage_problem(area.G, plan, DISMISSAL, extra_posts=[{"lat": 35.0, "lon": -118}])
+        cov.coverage_problem(area.G, plan, DISMISSAL,
+                             Settings(extra_posts=[{"lat": 35.0, "lon": -118}]))
 
 
 def test_backup_covers_the_busiest_segments_twice_more_often(demo):
     _, _, problem = demo
     plain = cov.plan_posts(problem, 6)
-    backup = cov.plan_posts(problem, 6, backup=True)
-    again = cov.plan_posts(problem, 6, backup={"factor": 0.5, "top_share": 0.2})
+    backup = cov.plan_posts(problem, Settings(officers=6, backup=True))
+    again = cov.plan_posts(problem, Settings(officers=6,
+                                             backup={"factor": 0.5, "top_share": 0.2}))
     assert backup.backup is not None and plain.backup is None
     busy = backup.backup["busiest_segments"]
     assert busy > 0
@@ -312,26 +320,26 @@ def test_backup_covers_the_busiest_segments_twice_more_often(demo):
     assert backup.covered_weight <= plain.covered_weight + 1e-6
     assert again.backup == backup.backup
     with pytest.raises(InputError, match="top_share"):
-        cov.plan_posts(problem, 6, backup={"top_share": 2})
+        cov.plan_posts(problem, Settings(officers=6, backup={"top_share": 2}))
 
 
 def test_set_covering_finds_the_fewest_officers_for_a_target(demo, exact_curve):
     _, _, problem = demo
-    cp = cov.plan_posts(problem, target_coverage=0.9)
+    cp = cov.plan_posts(problem, Settings(target_coverage=0.9))
     assert cp.mode == "lscp" and cp.covered_pct >= 90.0 - 1e-6
     fewer = exact_curve[cp.officers - 1]
     assert fewer.covered_pct < 90.0  # one officer less cannot reach the target
     assert cp.lower_bound == cp.officers and cp.gap_pct == 0
     with pytest.raises(InputError, match="target"):
-        cov.plan_posts(problem, target_coverage=90)
+        cov.plan_posts(problem, Settings(target_coverage=90))
 
 
 # -- shifts and the shared pool ----------------------------------------------------------------
 
 
 def test_shifts_give_posts_and_officer_hours_per_window(demo_area):
-    shifts = cov.plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations,
-                             {"arrival": 3, "dismissal": 4, "evening": 2})
+    shifts = cov.plan_shifts(cov.RouteInputs.from_area(demo_area),
+                             Settings(officers={"arrival": 3, "dismissal": 4, "evening": 2}))
     assert list(shifts.plans) == ["arrival", "dismissal", "evening"]
     assert [len(cp.posts) for cp in shifts.plans.values()] == [3, 4, 2]
     table = shifts.table.set_index("window")
@@ -346,8 +354,8 @@ def test_shifts_give_posts_and_officer_hours_per_window(demo_area):
         100 * sum(cp.covered_weight for cp in shifts.plans.values())
         / sum(cp.total_weight for cp in shifts.plans.values()))
     with pytest.raises(InputError, match="evening"):
-        cov.plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations,
-                        {"arrival": 3}, windows=["arrival", "evening"])
+        cov.plan_shifts(cov.RouteInputs.from_area(demo_area),
+                        Settings(officers={"arrival": 3}, windows=["arrival", "evening"]))
 
 
 def test_pooled_officers_beat_an_even_split(demo_area, demo):
@@ -356,8 +364,8 @@ def test_pooled_officers_beat_an_even_split(demo_area, demo):
     other = dests.loc[dests["name"] == "Pershing Square", "node"].iloc[0]
     risk = plan_a.state_graph.risk
     plan_b = safe_routes(demo_area.G, risk, [other], dests)
-    problem_b = cov.coverage_problem(demo_area.G, plan_b, DISMISSAL, radius_m=150)
-    problem_a = cov.coverage_problem(demo_area.G, plan_a, DISMISSAL, radius_m=150)
+    problem_b = cov.coverage_problem(demo_area.G, plan_b, DISMISSAL, Settings(radius_m=150))
+    problem_a = cov.coverage_problem(demo_area.G, plan_a, DISMISSAL, Settings(radius_m=150))
     n = 6
     pool = cov.allocate_officers([("A", problem_a), ("B", problem_b)], n)
     assert sum(pool.officers.values()) <= n
@@ -374,10 +382,10 @@ def test_pooled_officers_beat_an_even_split(demo_area, demo):
 
 
 def test_coverage_json_and_compare(demo_area, tmp_path: Path):
-    a = cov.plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations, 3,
-                        windows=["dismissal"])
-    b = cov.plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations, 5,
-                        windows=["dismissal"])
+    a = cov.plan_shifts(cov.RouteInputs.from_area(demo_area),
+                        Settings(officers=3, windows=["dismissal"]))
+    b = cov.plan_shifts(cov.RouteInputs.from_area(demo_area),
+                        Settings(officers=5, windows=["dismissal"]))
     cov.write_coverage(tmp_path / "a", a, site=demo_area.site)
     cov.write_coverage(tmp_path / "b", b, site=demo_area.site)
     doc = json.loads((tmp_path / "a" / "coverage.json").read_text())
@@ -488,18 +496,19 @@ def test_bad_plan_file_is_a_clear_error_and_writes_nothing(demo_cache, tmp_path:
                str(demo_cache), "-q"])
     assert rc == 2
     err = capsys.readouterr().err.strip()
-    assert err == "error: plan.yaml: officers.dismissal must be a whole number ≥ 0, got 'six'"
+    assert err == ("error: plan.yaml: officers.dismissal must be a whole number from 0 to 500, "
+                   "got 'six'")
     assert not out.exists()
-    # an existing output folder is left exactly as it was
-    out.mkdir()
-    (out / "coverage.json").write_text("old", encoding="utf-8")
+    # an existing output folder (of the product's, see safepassage.io) is left as it was
+    with product_dir(out, "coverage") as tmp:
+        (tmp / "coverage.json").write_text("old", encoding="utf-8")
     plan.write_text("officers: 4\nlocked:\n  - {post: Nowhere Street & Elm Street}\n",
                     encoding="utf-8")
     rc = main(["coverage", "--demo", "--plan", str(plan), "--out", str(out), "--cache-dir",
                str(demo_cache), "-q"])
     assert rc == 2
     assert "no candidate post named 'Nowhere Street & Elm Street'" in capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir()) == ["coverage.json"]
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "coverage.json"]
     assert (out / "coverage.json").read_text() == "old"
 
 
@@ -549,8 +558,8 @@ def west_oakland(tmp_path_factory):
 
     area = load_area(source_from_options(point=(37.8105, -122.2960), osm_file=WEST_OAKLAND),
                      cache_dir=tmp_path_factory.mktemp("wo-cache"))
-    shifts = cov.plan_shifts(area.G, [area.origin_node], area.destinations, 4,
-                             windows=["dismissal"])
+    shifts = cov.plan_shifts(cov.RouteInputs.from_area(area),
+                             Settings(officers=4, windows=["dismissal"]))
     return area, shifts
 
 
@@ -602,7 +611,7 @@ def test_posts_that_add_nothing_are_not_placed_west_oakland(west_oakland):
 def test_a_piece_beyond_twice_the_radius_of_any_node_gets_a_candidate(west_oakland):
     area, shifts = west_oakland
     rp = shifts.route_plans["dismissal"]
-    problem = cov.coverage_problem(area.G, rp, DISMISSAL, radius_m=60)
+    problem = cov.coverage_problem(area.G, rp, DISMISSAL, Settings(radius_m=60))
     seg = problem.segments
     assert (seg["length_m"] <= 60 + 1e-6).all()
     assert (np.asarray(problem.covers.sum(axis=0)).ravel() > 0).all()
@@ -615,11 +624,11 @@ def test_a_piece_beyond_twice_the_radius_of_any_node_gets_a_candidate(west_oakla
         assert reach.size and (d <= 60 + 1e-2).all()
     # such a point can be a post: its node is None, every other post's node a whole number
     c = int(inside["candidate"].iloc[0])
-    cp = cov.plan_posts(problem, 3, locked=[c])
+    cp = cov.plan_posts(problem, Settings(officers=3, locked=[c]))
     nodes = cp.posts.set_index("candidate")["node"]
     assert nodes.loc[c] is None
     assert all(isinstance(n, int | np.integer) for n in nodes.drop(index=c))
-    assert sum(p["node"] is None for p in cov._plan_dict(cp)["posts"]) == 1
+    assert sum(p["node"] is None for p in plan_dict(cp)["posts"]) == 1
     # the pieces of a segment add up to it
     whole = cov.corridor_demand(area.G, rp, DISMISSAL).set_index("segment_id")["length_m"]
     parts = seg.groupby("street_segment_id")["length_m"].sum()
@@ -692,7 +701,8 @@ def test_post_names_are_found_forgivingly(demo):
     short = numbered.replace("South Grand Avenue", "S Grand Ave").replace(
         "West 5th Street", "W 5th St")
     assert names.iloc[problem.find(short)] == numbered
-    cp = cov.plan_posts(problem, 3, locked=[{"post": "S Grand Ave & W 5th St"}])
+    cp = cov.plan_posts(problem, Settings(officers=3,
+                                          locked=[{"post": "S Grand Ave & W 5th St"}]))
     assert busiest in set(cp.selected) and cp.posts["locked"].sum() == 1
     # nothing matches: a clear error listing close matches
     with pytest.raises(InputError) as exc:
@@ -711,24 +721,24 @@ def test_a_far_locked_point_names_locked_not_extra_posts(demo_area, demo):
     locked = [{"post": "S Grand Ave & W 5th St"}, far]
     with pytest.raises(InputError, match=r"^locked\[1\]: 34\.200000,-118\.400000 is "
                                          r"[\d,]+ m from the nearest walkable street"):
-        cov.plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations, 3,
-                        windows=["dismissal"], locked=locked,
-                        extra_posts=[{"name": "Library steps", "lat": 34.0505,
-                                      "lon": -118.2552}])
+        cov.plan_shifts(cov.RouteInputs.from_area(demo_area),
+                        Settings(officers=3, windows=["dismissal"], locked=locked,
+                                 extra_posts=[{"name": "Library steps", "lat": 34.0505,
+                                               "lon": -118.2552}]))
     with pytest.raises(InputError, match=r"^locked\[0\]: "):
-        cov.coverage_problem(demo_area.G, plan, DISMISSAL, locked=[far])
+        cov.coverage_problem(demo_area.G, plan, DISMISSAL, Settings(locked=[far]))
     with pytest.raises(InputError, match=r"^extra_posts\[0\]: "):
-        cov.coverage_problem(demo_area.G, plan, DISMISSAL, extra_posts=[far])
+        cov.coverage_problem(demo_area.G, plan, DISMISSAL, Settings(extra_posts=[far]))
     # a locked point near the network is a candidate where it is, and is kept
     near = {"name": "School gate", "lat": 34.0505, "lon": -118.2552}
-    problem = cov.coverage_problem(demo_area.G, plan, DISMISSAL, locked=[near])
-    cp = cov.plan_posts(problem, 2, locked=[near])
+    problem = cov.coverage_problem(demo_area.G, plan, DISMISSAL, Settings(locked=[near]))
+    cp = cov.plan_posts(problem, Settings(officers=2, locked=[near]))
     assert "School gate" in set(cp.posts[cp.posts["locked"]]["name"])
 
 
 def test_summary_shows_every_note_backup_and_most_demand_first(demo_area):
-    shifts = cov.plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations, 4,
-                             windows=["dismissal"], backup=True)
+    shifts = cov.plan_shifts(cov.RouteInputs.from_area(demo_area),
+                             Settings(officers=4, windows=["dismissal"], backup=True))
     cp = shifts.plans["dismissal"]
     b = cp.backup
     assert b["without_backup"]["busiest_pct_covered_twice"] <= \
@@ -766,15 +776,16 @@ def test_gaps_by_street_count_each_metre_of_corridor_once(demo_area, exact_curve
     assert whole["length_m"].sum() <= cp.total_length_m + 1e-6
     edge_m = sum(G.edges[keys[0]]["length"] for keys in whole["keys"])
     assert cp.total_length_m == pytest.approx(edge_m)
-    doc = cov._plan_dict(cp)
+    doc = plan_dict(cp)
     assert [(r["name"], r["length_m"]) for r in doc["uncovered_by_street"]] == [
         (s, round(ln, 1)) for s, ln, _ in gaps]
 
 
 def test_compare_plans_window_by_window(demo_area, tmp_path: Path):
     g, o, d = demo_area.G, [demo_area.origin_node], demo_area.destinations
-    a = cov.plan_shifts(g, o, d, {"arrival": 3, "dismissal": 4, "evening": 2})
-    b = cov.plan_shifts(g, o, d, {"dismissal": 4})
+    a = cov.plan_shifts(cov.RouteInputs(g, o, d),
+                        Settings(officers={"arrival": 3, "dismissal": 4, "evening": 2}))
+    b = cov.plan_shifts(cov.RouteInputs(g, o, d), Settings(officers={"dismissal": 4}))
     cov.write_coverage(tmp_path / "a", a)
     cov.write_coverage(tmp_path / "b", b)
     diff = cov.compare_plans(tmp_path / "a", tmp_path / "b")
@@ -801,7 +812,8 @@ def test_compare_plans_window_by_window(demo_area, tmp_path: Path):
     two = {**doc, "shifts": {k: v for k, v in doc["shifts"].items() if k != "evening"},
            "posts": [p for p in doc["posts"] if p["window"] != "evening"],
            "uncovered": [u for u in doc["uncovered"] if u["window"] != "evening"]}
-    more = cov.plan_shifts(g, o, d, {"arrival": 4, "dismissal": 5})
+    more = cov.plan_shifts(cov.RouteInputs(g, o, d),
+                           Settings(officers={"arrival": 4, "dismissal": 5}))
     diff2 = cov.compare_plans(two, cov.coverage_json(more))
     assert diff2["windows"] == ["arrival", "dismissal"] and not diff2["only_in_a"]
     shared = [a.plans["arrival"], a.plans["dismissal"]]
@@ -818,3 +830,129 @@ def test_compare_plans_window_by_window(demo_area, tmp_path: Path):
         "arrival": two["shifts"]["arrival"]}})
     assert none["windows"] == [] and none["covered_pct"]["a"] is None
     assert cov.format_comparison(none).startswith("no time window in common")
+
+
+# -- settings, and the seam a live planner uses ------------------------------------------------
+
+
+def test_settings_check_every_value_and_name_the_parameter():
+    s = Settings(officers={"arrival": 3, "dismissal": 4}, radius_m=200, backup=True)
+    assert [tw.name for tw in s.time_windows()] == ["arrival", "dismissal"]
+    assert s.officers_for("dismissal") == 4 and s.post_radius_m == 200.0
+    assert Settings().post_radius_m == 250.0 and Settings().lock_snap_limit_m == 250.0
+    assert Settings(lock_snap_m=40).lock_snap_limit_m == 40.0
+    assert [tw.name for tw in Settings(officers=2).time_windows()] == [
+        "arrival", "dismissal", "evening"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.officers = 5  # type: ignore[misc]
+    bad = [
+        ({"radius_m": -5}, r"^radius_m must be a positive number of metres, got -5$"),
+        ({"radius_m": "far"}, r"^radius_m must be"),
+        ({"target_coverage": 90}, r"^target_coverage must be a share in \(0, 1\]"),
+        ({"officers": -1}, r"^officers must be a whole number ≥ 0, got -1$"),
+        ({"officers": True}, r"^officers must be a whole number"),
+        ({"officers": {"dismissal": 2.5}}, r"^officers\.dismissal must be a whole number"),
+        ({"method": "fast"}, r"^method must be one of auto, exact, greedy"),
+        ({"time_limit": 0}, r"^time_limit must be a positive number of seconds"),
+        ({"backup": {"top_share": 2}}, r"^backup\.top_share must be in \(0, 1\]"),
+        ({"backup": {"share": 0.5}}, r"^backup: unknown key\(s\) share"),
+        ({"weights": {"park": -1}}, r"^weights\.park must be a number ≥ 0"),
+        ({"windows": ["dismissal", "dismissal"]}, r"^windows repeat: dismissal, dismissal$"),
+        ({"windows": []}, r"^windows is empty"),
+        ({"windows": ["noon"]}, r"bad time window 'noon'"),
+        ({"officers": {"evening": 2}, "windows": ["dismissal"]},
+         r"^officers are given for window\(s\) not planned: evening \(windows: dismissal\)$"),
+        ({"near_m": -1}, r"^near_m must be a number of metres ≥ 0"),
+        ({"max_snap_m": 0}, r"^max_snap_m must be a positive number of metres"),
+    ]
+    for kwargs, message in bad:
+        with pytest.raises(InputError, match=message):
+            Settings(**kwargs)
+    with pytest.raises(InputError, match=r"^no officer count for the evening window \(officers "
+                                         r"gives arrival, dismissal\)$"):
+        s.officers_for("evening")
+
+
+def test_a_whole_number_is_the_officer_count(demo):
+    _, _, problem = demo
+    a, b = cov.plan_posts(problem, 3), cov.plan_posts(problem, Settings(officers=3))
+    assert list(a.selected) == list(b.selected) and a.covered_weight == b.covered_weight
+    with pytest.raises(InputError, match=r"^give officers or target_coverage$"):
+        cov.plan_posts(problem)
+
+
+def test_window_problem_then_plan_posts_is_what_plan_shifts_does(demo_area):
+    routes = cov.RouteInputs.from_area(demo_area)
+    settings = Settings(officers={"evening": 3}, radius_m=200,
+                        extra_posts=[{"name": "Library steps", "lat": 34.0505, "lon": -118.2552}])
+    shifts = cov.plan_shifts(routes, settings)
+    wp = cov.window_problem(routes, "evening", settings)
+    assert wp.profile == shifts.profiles["evening"] == "night"
+    assert set(wp.timing) == {"evening: routes", "evening: corridor and coverage matrix"}
+    cp = cov.plan_posts(wp.problem, settings)
+    assert cp.problem is wp.problem  # the extra post is in the problem already: no rebuild
+    want = shifts.plans["evening"]
+    assert list(cp.posts["name"]) == list(want.posts["name"])
+    assert cp.covered_weight == pytest.approx(want.covered_weight)
+    assert wp.problem.candidates["name"].tolist() == want.problem.candidates["name"].tolist()
+    # the cheap step again, with what a planner changes between clicks
+    best = cp.posts[cp.posts["name"] != "Library steps"].iloc[0]
+    again = cov.plan_posts(wp.problem, dataclasses.replace(
+        settings, banned=(str(best["name"]),),
+        locked=("Library steps",)))
+    assert best.candidate not in set(again.selected)
+    assert "Library steps" in set(again.posts[again.posts["locked"]]["name"])
+
+
+def test_add_posts_adds_candidates_without_rebuilding(demo):
+    area, plan, problem = demo
+    n = problem.n_candidates
+    names = problem.candidates["name"].tolist()
+    gate = {"name": "School gate", "lat": 34.0505, "lon": -118.2552}
+    nameless = {"lat": 34.0490, "lon": -118.2530}
+    bigger = cov.add_posts(problem, [gate, nameless])
+    assert problem.n_candidates == n and problem.candidates["name"].tolist() == names
+    assert bigger.n_candidates == n + 2  # on the demo, both points are at new nodes
+    # existing candidates keep their numbers; a point at a candidate's node makes it "extra"
+    old = bigger.candidates.iloc[:n]
+    assert old["candidate"].tolist() == list(range(n))
+    changed = old[old["name"] != problem.candidates["name"]]
+    assert set(changed["name"]) <= {"School gate"}
+    assert set(bigger.candidates["source"][bigger.candidates["name"] == "School gate"]) == {
+        "extra"}
+    assert bigger.candidates["name"].is_unique
+    # a new candidate covers what the same point built into the problem covers
+    built = cov.coverage_problem(area.G, plan, DISMISSAL, Settings(extra_posts=[gate, nameless]))
+    for name in bigger.candidates["name"].iloc[n:]:
+        i = int(np.flatnonzero(bigger.candidates["name"] == name)[0])
+        j = int(np.flatnonzero(built.candidates["node"].to_numpy() ==
+                               bigger.candidates["node"].iloc[i])[0])
+        assert np.array_equal(bigger.covers[[i]].toarray(), built.covers[[j]].toarray())
+        assert bigger.candidates["source"].iloc[i] == "extra"
+    # adding the same points again changes nothing; a far point is an error naming it
+    assert cov.add_posts(bigger, [gate, nameless]) is bigger
+    with pytest.raises(InputError, match=r"^extra_posts\[1\]: 35\.000000,-118\.000000 is "):
+        cov.add_posts(problem, [gate, {"lat": 35.0, "lon": -118.0}])
+    # plan_posts adds the settings' extra posts the problem lacks, and can lock them
+    cp = cov.plan_posts(problem, Settings(officers=2, extra_posts=[gate],
+                                          locked=({"post": "School gate"},)))
+    assert cp.problem.n_candidates == n + 1 and "School gate" in set(cp.posts["name"])
+
+
+def test_write_coverage_names_the_folder_and_the_cli_names_out(demo_area, demo_cache,
+                                                              tmp_path: Path, capsys):
+    shifts = cov.plan_shifts(cov.RouteInputs.from_area(demo_area),
+                             Settings(officers=1, windows=("dismissal",)))
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match=r"^folder .*afile exists and is not a folder$"):
+        cov.write_coverage(afile, shifts)
+    assert main(["coverage", "--demo", "--out", str(afile), "--cache-dir", str(demo_cache),
+                 "-q"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --out {afile} is a file, not a folder: give a folder")
+    assert main(["coverage", "--demo", "--time-window", "dismissal,dismissal", "--out",
+                 str(tmp_path / "o"), "--cache-dir", str(demo_cache), "-q"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: time windows repeat: dismissal, dismissal")
+    assert afile.read_text(encoding="utf-8") == "x" and not (tmp_path / "o").exists()

@@ -15,7 +15,8 @@ import markupsafe
 import pytest
 import shapely
 
-from safepassage import chromium, coverage, handouts, plot
+from safepassage import chromium, coverage, handouts, maps
+from safepassage.chromium import print_pdf, print_pdfs
 from safepassage.errors import InputError
 from safepassage.offline import external_references
 from safepassage.pipeline import compute_routes, routes_frame
@@ -23,7 +24,7 @@ from safepassage.utils import compass_word, format_distance
 
 try:  # tests/ is on sys.path (no __init__.py) ...
     from browser import dump_dom, pdf_page_count
-    from test_plot import (
+    from test_maps import (
         HOSTILE,
         HOSTILE_ESCAPED,
         HOSTILE_TEXT,
@@ -35,7 +36,7 @@ try:  # tests/ is on sys.path (no __init__.py) ...
     )
 except ImportError:  # ... unless it becomes a package one day
     from tests.browser import dump_dom, pdf_page_count
-    from tests.test_plot import (
+    from tests.test_maps import (
         HOSTILE,
         HOSTILE_ESCAPED,
         HOSTILE_TEXT,
@@ -58,7 +59,8 @@ def demo(demo_area: Any) -> dict[str, Any]:
     area = renamed(demo_area, school, HOSTILE)
     plan = compute_routes(area)
     frame = routes_frame(area, plan)
-    _, posts = demo_coverage(area, plan)
+    _, table = demo_coverage(area, plan)
+    posts = [maps.CoverageView.from_tables(None, table)]  # two posts, no corridor
     safest = frame[frame["role"] == "safest"]
     longest = safest.loc[safest["directions_es"].map(lambda s: sum(map(len, s))).idxmax()]
     return {"area": area, "frame": frame, "posts": posts, "school": school,
@@ -166,15 +168,17 @@ def test_spanish_handout_from_the_same_template(written: dict[str, Any],
 def test_posts_of_every_window_at_one_corner(demo: dict[str, Any]) -> None:
     """A shift plan's posts at one corner are one row listing each window's hours."""
     area, frame = demo["area"], demo["frame"]
-    shifts = coverage.plan_shifts(area.G, [area.origin_node], area.destinations, 2)
-    posts, _ = plot.posts_and_corridor(shifts)
-    place = plot.post_places(posts)[0]
+    shifts = coverage.plan_shifts(coverage.RouteInputs.from_area(area),
+                                  coverage.CoverageSettings(officers=2))
+    posts, _ = maps.posts_and_corridor(maps.shift_views(shifts))
+    place = maps.post_places(posts)[0]
     safest = frame[frame["role"] == "safest"]
     crs = area.G.graph["crs"]
     corner = gpd.GeoSeries([place.geometry], crs="EPSG:4326").to_crs(crs).iloc[0]
     near = gpd.GeoSeries(list(safest.geometry), crs="EPSG:4326").to_crs(crs).distance(corner)
     row = safest.iloc[int(near.to_numpy().argmin())]
-    page = handouts.handout_html(area, frame, row, shifts, lang="en", made_on=MADE_ON)
+    page = handouts.handout_html(area, frame, row, maps.shift_views(shifts), lang="en",
+                                 made_on=MADE_ON)
     table = page[page.index('<table class="sp-posts">'):page.index("</table>")]
     assert str(markupsafe.escape(handouts.post_name(place.name, "en", "imperial"))) in table
     # One line per window, in the windows' order.
@@ -183,7 +187,8 @@ def test_posts_of_every_window_at_one_corner(demo: dict[str, Any]) -> None:
              "evening": "6:00 PM to 10:00 PM (evening)"}
     expected = "".join(f'<span class="sp-when">{hours[w]}</span>' for w, _ in place.shifts())
     assert expected in table
-    es = handouts.handout_html(area, frame, row, shifts, lang="es", made_on=MADE_ON)
+    es = handouts.handout_html(area, frame, row, maps.shift_views(shifts), lang="es",
+                               made_on=MADE_ON)
     assert "2:00 p. m. a 4:00 p. m. (salida de clases)" in es
     assert "6:00 p. m. a 10:00 p. m. (tarde y noche)" in es
 
@@ -326,13 +331,13 @@ def _post_rows(page: str) -> list[tuple[str, list[str]]]:
 
 def test_handouts_list_every_window_of_a_shift_plan(demo_area: Any, three_windows: dict,
                                                     tmp_path: Path) -> None:
-    """write_handouts(..., posts=ShiftPlan): each nearby post with every window's hours."""
+    """write_handouts(..., shift_views(shifts)): each nearby post with every window's hours."""
     shifts, frame = three_windows["shifts"], three_windows["frame"]
     assert list(shifts.plans) == ["arrival", "dismissal", "evening"]
-    files = handouts.write_handouts(tmp_path, demo_area, frame, shifts,
+    files = handouts.write_handouts(tmp_path, demo_area, frame, maps.shift_views(shifts),
                                     kinds=("school", "park"), langs=("en",), made_on=MADE_ON)
     assert files
-    posts, _ = plot.posts_and_corridor(shifts)
+    posts, _ = maps.posts_and_corridor(maps.shift_views(shifts))
     hours = {"arrival": "7:00 AM to 8:30 AM (school arrival)",
              "dismissal": "2:00 PM to 4:00 PM (school dismissal)",
              "evening": "6:00 PM to 10:00 PM (evening)"}
@@ -344,7 +349,7 @@ def test_handouts_list_every_window_of_a_shift_plan(demo_area: Any, three_window
         row = frame[(frame["role"] == "safest") & (frame["destination"].map(
             lambda n, page=page: str(markupsafe.escape(str(n))) in page))].iloc[0]
         route = gpd.GeoSeries([row.geometry], crs="EPSG:4326").to_crs(crs).iloc[0]
-        near = handouts._places_on_route(posts, demo_area, route)
+        near = handouts.places_on_route(posts, demo_area, route)
         rows = _post_rows(page)
         assert len(rows) == len(near)
         for (name, whens), place in zip(rows, near, strict=True):
@@ -357,7 +362,8 @@ def test_handouts_list_every_window_of_a_shift_plan(demo_area: Any, three_window
     assert seen_windows == {"arrival", "dismissal", "evening"}
     assert several >= 1
     # A single window's plan (what plan passed before) lists its own window only.
-    one = handouts.write_handouts(tmp_path / "one", demo_area, frame, shifts.plans["arrival"],
+    arrival = [maps.CoverageView.from_plan(shifts.plans["arrival"])]
+    one = handouts.write_handouts(tmp_path / "one", demo_area, frame, arrival,
                                   kinds=("school",), langs=("en",), made_on=MADE_ON)
     whens = {w for _, ws in _post_rows(one[0].read_text(encoding="utf-8")) for w in ws}
     assert whens <= {hours["arrival"]}
@@ -387,9 +393,9 @@ def test_destination_away_from_the_streets(demo: dict[str, Any], written: dict[s
     """The demo's school is ~180 m from the nearest mapped path: a dotted line joins the
     route's end to its symbol, and the directions say how far and which way it is."""
     row = handouts.handout_row(demo["frame"], demo["school"])
-    _, tail = plot.route_gaps(row.geometry, None,
+    _, tail = maps.route_gaps(row.geometry, None,
                               shapely.Point(row["dest_lon"], row["dest_lat"]))
-    assert tail is not None and tail.distance_m > plot.DEST_GAP_M
+    assert tail is not None and tail.distance_m > maps.DEST_GAP_M
     feet = format_distance(tail.distance_m, "en", "imperial", short=True)
     way = compass_word(tail.bearing)
     en = _page(written, "en")
@@ -407,7 +413,7 @@ def test_destination_away_from_the_streets(demo: dict[str, Any], written: dict[s
             < en.index('<p class="sp-safety">'))
     # A destination at the end of its route gets neither.
     for _, other in demo["frame"][demo["frame"]["role"] == "safest"].iterrows():
-        _, gap = plot.route_gaps(other.geometry, None,
+        _, gap = maps.route_gaps(other.geometry, None,
                                  shapely.Point(other["dest_lon"], other["dest_lat"]))
         if gap is None:
             page = handouts.handout_html(demo["area"], demo["frame"], other, made_on=MADE_ON)
@@ -425,8 +431,9 @@ def test_start_symbol_stays_visible_over_a_post_at_the_site(demo: dict[str, Any]
         {"post_id": ["P1"], "name": ["At the site"], "window": ["dismissal"]},
         geometry=[shapely.Point(site.lon, site.lat)], crs="EPSG:4326")
     row = handouts.handout_row(frame, demo["school"])
-    page = handouts.handout_html(area, frame, row, posts, made_on=MADE_ON)
-    anchor = plot.post_badge_anchor(shapely.Point(site.lon, site.lat),
+    page = handouts.handout_html(area, frame, row, [maps.CoverageView.from_tables(None, posts)],
+                                 made_on=MADE_ON)
+    anchor = maps.post_badge_anchor(shapely.Point(site.lon, site.lat),
                                     shapely.Point(site.lon, site.lat))
     assert anchor != (13, 13)  # moved aside ...
     assert f'"iconAnchor": [{anchor[0]}, {anchor[1]}]' in page
@@ -484,10 +491,10 @@ def test_pdfs_print_side_by_side_as_one_by_one(chromium: str, written: dict[str,
 
     pages = [*written["files"], written["longest"]]
     pairs = [(p, tmp_path / f"{i}-{p.stem}.pdf") for i, p in enumerate(pages)]
-    out = handouts.chromium.print_pdfs(pairs, workers=2)
+    out = print_pdfs(pairs, workers=2)
     assert out == [pdf.resolve() for _, pdf in pairs]
     for html, pdf in pairs:
-        alone = handouts.chromium.print_pdf(html, tmp_path / "alone.pdf")
+        alone = print_pdf(html, tmp_path / "alone.pdf")
         a, b = PdfReader(str(pdf)), PdfReader(str(alone))
         assert len(a.pages) == len(b.pages) and 1 <= len(a.pages) <= 2
         assert [float(x) for x in a.pages[0].mediabox] == [0, 0, 612, 792]
@@ -505,4 +512,4 @@ def test_pdfs_print_side_by_side_as_one_by_one(chromium: str, written: dict[str,
             assert (item in text_a) == (item in text_b), item
     assert not list(tmp_path.glob(".*.tmp"))
     with pytest.raises(FileNotFoundError):
-        handouts.chromium.print_pdfs([(tmp_path / "missing.html", tmp_path / "m.pdf")])
+        print_pdfs([(tmp_path / "missing.html", tmp_path / "m.pdf")])

@@ -9,6 +9,7 @@ every unrelated file untouched (byte for byte), nothing new left behind, no scra
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -367,7 +368,7 @@ CASES: list[Case] = [
          "no coverage.json"),
     Case("compare-wrong-structure", "coverage --compare {planj} {planj}", 2,
          "not a coverage.json written by",
-         files={"planj": '{"shifts": [1, 2], "covered_pct": 3}'}),
+         files={"planj": '{"shifts": {"dismissal": 1}, "covered_pct": 3}'}),
     Case("destinations-latin-1", "routes " + DEMO + " --destinations {dest}", 2,
          "not a UTF-8 text file", files={"dest": (CSV_HEAD + "Caf\xe9,school,34.05,-118.25\n")
                                          .encode("latin-1")}),
@@ -665,8 +666,9 @@ def test_a_banned_place_as_big_as_the_world_bans_every_post(demo_area):
     from safepassage.pipeline import PlanRequest, plan_coverage
 
     request = PlanRequest.from_options(officers=2)
-    request.banned = [{"name": "everywhere", "geometry": shapely.box(-180, -90, 180, 90),
-                       "radius_m": 0.0}]
+    ban = {"name": "everywhere", "geometry": shapely.box(-180, -90, 180, 90), "radius_m": 0.0}
+    request = dataclasses.replace(
+        request, coverage=dataclasses.replace(request.coverage, banned=(ban,)))
     shifts = plan_coverage(demo_area, request)
     plan = next(iter(shifts.plans.values()))
     assert plan.banned.size == len(plan.problem.candidates) > 0

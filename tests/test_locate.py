@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from safepassage import locate
 from safepassage.errors import InputError
 from safepassage.locate import (
+    CoveringModel,
     MaximalCovering,
     SetCovering,
     SolverUnavailableError,
     allocate_pool,
     coverage_curve,
+    solvers,
 )
 
 WEST_OAKLAND = Path(__file__).resolve().parents[1] / "geodata/test/west_oakland.osm.bz2"
@@ -88,6 +89,73 @@ def brute_lscp(covers, weights, need: float, banned=()) -> int:
             if objective(covers, weights, sel) >= need * (1 - 1e-12):
                 return k
     raise AssertionError("unreachable target")
+
+
+# ---------------------------------------------------------------------------------------------
+# the models' shared API (one base class, spopt-style)
+# ---------------------------------------------------------------------------------------------
+
+#: Each model with its size argument: posts for MCLP, target share for LSCP.
+MODELS = [(MaximalCovering, 3), (SetCovering, 0.8)]
+
+
+def test_both_models_share_one_abstract_base():
+    assert issubclass(MaximalCovering, CoveringModel)
+    assert issubclass(SetCovering, CoveringModel)
+    with pytest.raises(TypeError, match="abstract"):
+        CoveringModel(None, "base")  # type: ignore[abstract]
+
+
+@pytest.mark.parametrize(("cls", "size"), MODELS)
+def test_coverage_matrix_and_cost_matrix_constructors_build_the_same_model(cls, size):
+    cost, weights = grid_instance(3, side=8, n_cand=20)
+    covers = CoveringModel.coverage_from_costs(cost, 250.0)
+    assert covers.dtype == bool
+    assert covers.toarray().tolist() == (cost <= 250.0).tolist()
+    a = cls.from_coverage_matrix(cost <= 250.0, weights, size, locked=[1], banned=[0], name="a")
+    b = cls.from_cost_matrix(cost, weights, 250.0, size, locked=[1], banned=[0], name="b")
+    assert cls.from_coverage == cls.from_coverage_matrix  # the former name still works
+    for model, name in ((a, "a"), (b, "b")):  # the input, as attributes, before solving
+        assert model.name == name
+        assert model.locked.tolist() == [1] and model.banned.tolist() == [0]
+        assert model.weights.tolist() == weights.tolist()
+        assert model.total_weight == pytest.approx(weights.sum())
+        assert model.status == "not solved" and model.method == ""
+        assert model.selected.size == 0 and not model.covered.any()
+    assert (a.covers != b.covers).nnz == 0
+    assert a.solve("exact") is a  # solve returns the model itself
+    b.solve("exact")
+    assert a.selected.tolist() == b.selected.tolist()
+    assert a.covered_weight == b.covered_weight
+
+
+@pytest.mark.parametrize(("cls", "size"), MODELS)
+@pytest.mark.parametrize("method", ["exact", "greedy"])
+def test_results_are_attributes_after_solve(cls, size, method):
+    covers, weights = random_instance(6, n_cand=15, n_seg=50, density=0.12)
+    model = cls.from_coverage_matrix(covers, weights, size).solve(method)
+    times = np.asarray(covers[model.selected].sum(axis=0)).ravel()
+    assert model.selected.dtype == np.intp and np.all(np.diff(model.selected) > 0)
+    assert model.p == model.selected.size > 0
+    assert model.times_covered.tolist() == times.tolist()
+    assert model.covered.tolist() == (times >= 1).tolist()
+    assert model.covered_weight == pytest.approx(weights[times >= 1].sum())
+    reference = model.total_weight if cls is MaximalCovering else model.basis_weight
+    assert model.coverage_fraction == pytest.approx(model.covered_weight / reference)
+    assert model.method == method and model.status not in ("", "not solved")
+    assert model.solve_seconds > 0 and model.fallback_reason is None
+    if method == "exact":
+        assert set(model.model_size) == {"candidates", "segment_groups", "segments",
+                                         "dominated"}
+
+
+def test_solving_again_starts_from_the_input_notes():
+    covers, weights = random_instance(3, n_cand=5)
+    model = MaximalCovering.from_coverage_matrix(covers, weights, 9)
+    for method in ("greedy", "exact", "greedy"):
+        model.solve(method)
+        assert sum("clipped" in n for n in model.notes) == 1
+        assert model.method == method
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,7 +408,7 @@ def test_same_input_gives_identical_output():
 
 def test_auto_falls_back_to_greedy_when_cbc_is_missing(monkeypatch):
     covers, weights = random_instance(12, n_cand=20, n_seg=60, density=0.1)
-    monkeypatch.setattr(locate, "_cbc_available", lambda: False)
+    monkeypatch.setattr(solvers, "cbc_available", lambda: False)
     # without local search there is no heuristic that could prove optimality: CBC is needed
     model = MaximalCovering.from_coverage(covers, weights, 4).solve("auto", local_search=False)
     assert model.method == "greedy"
@@ -352,7 +420,7 @@ def test_auto_falls_back_to_greedy_when_cbc_is_missing(monkeypatch):
     for p in range(1, 8):
         model = MaximalCovering.from_coverage(covers, weights, p).solve("auto")
         assert (model.method == "exact" and model.gap == 0) or model.fallback_reason
-    monkeypatch.setattr(locate, "_lp_solve", lambda model: None)  # no LP proof either
+    monkeypatch.setattr(solvers, "lp_solve", lambda model: None)  # no LP proof either
     lscp = SetCovering.from_coverage(covers, weights, 0.7).solve("auto")
     assert lscp.method == "greedy" and "not available" in lscp.fallback_reason
 
@@ -376,7 +444,7 @@ def test_auto_uses_exact_when_available():
 def test_set_covering_minimal_p_matches_brute_force(seed, target, force_cbc, monkeypatch):
     covers, weights = random_instance(seed)
     if force_cbc:  # without the LP, the heuristic cannot prove itself optimal: CBC decides
-        monkeypatch.setattr(locate, "_lp_solve", lambda model: None)
+        monkeypatch.setattr(solvers, "lp_solve", lambda model: None)
     exact = SetCovering.from_coverage(covers, weights, target).solve("exact")
     assert exact.method == "exact"
     need = target * exact.coverable_weight
@@ -526,9 +594,9 @@ def test_time_limited_cbc_result_is_checked_against_the_heuristic(monkeypatch):
             x[model.n_x - int(model.b_eq[0]):] = True
         else:  # set covering: every candidate
             x[:] = True
-        return locate._CbcResult(x, False, "time limit reached: feasible, not proven optimal")
+        return solvers.CbcResult(x, False, "time limit reached: feasible, not proven optimal")
 
-    monkeypatch.setattr(locate, "_solve_cbc", stopped_early)
+    monkeypatch.setattr(solvers, "solve_cbc", stopped_early)
     model = MaximalCovering.from_coverage(covers, weights, 3).solve("exact", time_limit=1)
     best = brute_mclp(covers, weights, 3)
     assert "time limit" in model.status
@@ -537,7 +605,7 @@ def test_time_limited_cbc_result_is_checked_against_the_heuristic(monkeypatch):
     assert 0 <= model.gap < 1
     if model.method == "greedy":
         assert "heuristic kept" in model.status and model.notes
-    monkeypatch.setattr(locate, "_lp_solve", lambda model: None)  # force the CBC path
+    monkeypatch.setattr(solvers, "lp_solve", lambda model: None)  # force the CBC path
     lscp = SetCovering.from_coverage(covers, weights, 0.7).solve("exact", time_limit=1)
     assert lscp.method == "greedy" and "heuristic kept" in lscp.status
     assert lscp.p < 12

@@ -162,11 +162,11 @@ def test_parse_plan_takes_python_objects():
 
 
 def _plan_demo(demo_area, plan):
-    from safepassage.coverage import plan_shifts
+    from safepassage.coverage import CoverageSettings, RouteInputs, plan_shifts
 
-    return plan_shifts(demo_area.G, [demo_area.origin_node], demo_area.destinations,
-                       plan.officers, windows=plan.planned_windows(), locked=plan.locked,
-                       extra_posts=plan.extra_posts)
+    return plan_shifts(RouteInputs.from_area(demo_area),
+                       CoverageSettings(officers=plan.officers, windows=plan.planned_windows(),
+                                        locked=plan.locked, extra_posts=plan.extra_posts))
 
 
 def test_the_documented_locked_post_name_is_found(demo_area, tmp_path: Path):

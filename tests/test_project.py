@@ -54,7 +54,7 @@ def test_code_is_ruff_clean():
 #: The package's modules in data-flow order (docs/ARCHITECTURE.md).
 FLOW = ["settings", "errors", "utils", "io", "progress", "sites", "graph", "features", "source",
         "safety", "crossings", "routing", "directions", "locate", "coverage", "planfile",
-        "offline", "chromium", "plot", "handouts", "pipeline", "batch", "cli"]
+        "offline", "chromium", "maps", "handouts", "pipeline", "batch", "cli"]
 
 _IMPORT = re.compile(
     r"^\s*(?:from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[\w, ]+)|import\s+(safepassage[\w.]*))",
@@ -101,10 +101,10 @@ def test_data_flows_one_way():
 
 
 def test_the_layering_check_sees_every_import_form():
-    text = ("from safepassage.plot import x\nimport safepassage.cli\nfrom .pipeline import y\n"
+    text = ("from safepassage.maps import x\nimport safepassage.cli\nfrom .pipeline import y\n"
             "from . import batch, settings\nfrom safepassage import (\n    handouts,\n)\n")
     assert _imported_units(ROOT / "safepassage" / "graph.py", text) == {
-        "plot", "cli", "pipeline", "batch", "settings", "handouts"}
+        "maps", "cli", "pipeline", "batch", "settings", "handouts"}
     inside = ROOT / "safepassage" / "coverage" / "demand.py"
     assert _imported_units(inside, "from ..routing import a\nfrom .problem import b\n") == {
         "routing", "coverage"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from shapely.geometry import Point
 
-from safepassage import directions, handouts, plot
+from safepassage import directions, handouts, maps
 from safepassage.errors import InputError
 from safepassage.utils import (
     FOOT_M,
@@ -33,8 +34,8 @@ def test_one_earth_radius_for_every_distance() -> None:
     many = haversine_m([34.0, 34.05], [-118.25, -118.25], 34.05, -118.25)
     assert many[1] == 0.0 and many[0] == pytest.approx(haversine_m(34.0, -118.25, 34.05, -118.25))
     # The maps measure a gap with the same function.
-    a, b = plot.Point(-118.25, 34.05), plot.Point(-118.25, 34.06)
-    assert plot.metres_between(a, b) == pytest.approx(haversine_m(34.05, -118.25, 34.06, -118.25))
+    a, b = Point(-118.25, 34.05), Point(-118.25, 34.06)
+    assert maps.metres_between(a, b) == pytest.approx(haversine_m(34.05, -118.25, 34.06, -118.25))
 
 
 @pytest.mark.parametrize(
@@ -92,7 +93,7 @@ def test_minutes_of_the_day() -> None:
     assert hhmm(14 * 60) == "14:00" and hhmm(MINUTES_PER_DAY + 61) == "01:01"
     assert clock_text(14 * 60) == "2:00 PM" and clock_text(0, "es") == "12:00 a. m."
     assert handouts.format_hours("14:00-16:00") == "2:00 PM to 4:00 PM"
-    assert plot.time_window_label("dismissal") == "dismissal, 14:00-16:00"
+    assert maps.time_window_label("dismissal") == "dismissal, 14:00-16:00"
 
 
 def test_names_are_cleaned_one_way() -> None:

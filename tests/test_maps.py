@@ -1,4 +1,5 @@
-"""Officer and planner maps on the demo: offline, small, escaped, and drawn in Chromium."""
+"""Officer and planner maps on the demo (safepassage.maps): offline, small, escaped, and drawn
+in Chromium."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from safepassage import coverage, plot
+from safepassage import coverage, maps
 from safepassage.errors import InputError
 from safepassage.offline import external_references
 from safepassage.pipeline import compute_routes, routes_frame
@@ -165,7 +166,7 @@ def demo_coverage(area: Any, plan: Any, *, posts: int = 2, radius_m: float = 150
         x, y = G.nodes[node]["x"], G.nodes[node]["y"]
         if any(math.hypot(x - cx, y - cy) < 250 for _, cx, cy, _ in chosen):
             continue
-        chosen.append((node, x, y, " & ".join(plot.short_street_name(s) for s in streets[:2])))
+        chosen.append((node, x, y, " & ".join(maps.short_street_name(s) for s in streets[:2])))
         if len(chosen) == posts:
             break
     mids = corridor.geometry.interpolate(0.5, normalized=True)
@@ -215,7 +216,8 @@ def demo(demo_area: Any) -> dict[str, Any]:
     problem = coverage.coverage_problem(area.G, plan, "dismissal")
     problem.segments.loc[problem.segments["name"] == "West 5th Street", "name"] = HOSTILE
     three, one = coverage.plan_posts(problem, 3), coverage.plan_posts(problem, 1)
-    shifts = coverage.plan_shifts(area.G, [area.origin_node], area.destinations, 2)
+    shifts = coverage.plan_shifts(coverage.RouteInputs.from_area(area),
+                                   coverage.CoverageSettings(officers=2))
     return {"area": area, "plan": plan, "frame": frame, "corridor": corridor, "posts": posts,
             "three": three, "one": one, "shifts": shifts}
 
@@ -225,15 +227,17 @@ def pages(demo: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dic
     out = tmp_path_factory.mktemp("maps")
     d = demo
     one_post = d["posts"].iloc[1:]
+    tables = maps.CoverageView.from_tables(d["corridor"], d["posts"])
     return {
-        "officer": plot.write_officer_map(out / "officer_map.html", d["area"], d["frame"],
-                                          d["posts"], d["corridor"]),
-        "planner": plot.write_planner_map(out / "planner_map.html", d["area"], d["frame"],
-                                          d["three"], d["one"],
-                                          labels=("Three <officers>", "One")),
-        "planner_tables": plot.write_planner_map(out / "planner_tables.html", d["area"],
-                                                 d["frame"], d["corridor"], d["corridor"],
-                                                 posts_a=d["posts"], posts_b=one_post),
+        "officer": maps.write_officer_map(out / "officer_map.html", d["area"], d["frame"],
+                                          [tables]),
+        "planner": maps.write_planner_map(
+            out / "planner_map.html", d["area"], d["frame"],
+            maps.CoverageView.from_plan(d["three"], label="Three <officers>"),
+            maps.CoverageView.from_plan(d["one"], label="One")),
+        "planner_tables": maps.write_planner_map(
+            out / "planner_tables.html", d["area"], d["frame"], tables,
+            maps.CoverageView.from_tables(d["corridor"], one_post)),
     }
 
 
@@ -241,22 +245,22 @@ def pages(demo: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dic
 
 
 def test_risk_classes_are_ordered_and_distinct() -> None:
-    assert plot.risk_class(0.0, 100.0).key == "low"
-    assert plot.risk_class(15.0, 100.0).key == "moderate"
-    assert plot.risk_class(30.0, 100.0).key == "elevated"
-    assert plot.risk_class(80.0, 100.0).key == "high"
-    assert plot.risk_class(5.0, 0.0).key == "low"
-    uppers = [c.upper for c in plot.RISK_CLASSES]
+    assert maps.risk_class(0.0, 100.0).key == "low"
+    assert maps.risk_class(15.0, 100.0).key == "moderate"
+    assert maps.risk_class(30.0, 100.0).key == "elevated"
+    assert maps.risk_class(80.0, 100.0).key == "high"
+    assert maps.risk_class(5.0, 0.0).key == "low"
+    uppers = [c.upper for c in maps.RISK_CLASSES]
     assert uppers == sorted(uppers)
-    assert len({c.colour for c in plot.RISK_CLASSES}) == len(plot.RISK_CLASSES)
+    assert len({c.colour for c in maps.RISK_CLASSES}) == len(maps.RISK_CLASSES)
     # Every kind has its own shape-and-letter symbol, not just a colour.
-    assert len({(s.shape, s.letter) for s in plot.KIND_STYLES.values()}) == len(plot.KIND_STYLES)
+    assert len({(s.shape, s.letter) for s in maps.KIND_STYLES.values()}) == len(maps.KIND_STYLES)
 
 
 def test_base_network_is_simplified_rounded_and_clippable(demo_area: Any) -> None:
-    lines = plot.base_network_lines(demo_area.G)
+    lines = maps.base_network_lines(demo_area.G)
     assert set(lines) == {"path", "street", "major"}
-    unique = list(plot.unique_edges(demo_area.G))
+    unique = list(maps.unique_edges(demo_area.G))
     assert len(unique) * 2 <= demo_area.G.number_of_edges() + 40  # each street once
     raw = sum(len(d["geometry"].coords) for _, _, d in unique)
     drawn = sum(len(line) for group in lines.values() for line in group)
@@ -268,7 +272,7 @@ def test_base_network_is_simplified_rounded_and_clippable(demo_area: Any) -> Non
                 assert 33.9 < lat < 34.2 and -118.4 < lon < -118.1
     centre = Point(demo_area.G.nodes[demo_area.origin_node]["x"],
                    demo_area.G.nodes[demo_area.origin_node]["y"])
-    clipped = plot.base_network_lines(demo_area.G, clip=centre.buffer(200))
+    clipped = maps.base_network_lines(demo_area.G, clip=centre.buffer(200))
     assert 0 < sum(map(len, clipped.values())) < sum(map(len, lines.values()))
 
 
@@ -280,30 +284,30 @@ def test_base_network_drops_wiggles_below_the_tolerance() -> None:
                                  for i in range(11)])
     G.add_edge(1, 2, 0, geometry=wiggly, highway="residential", length=100.0)
     G.add_edge(2, 1, 0, geometry=wiggly.reverse(), highway="residential", length=100.0)
-    lines = plot.base_network_lines(G)
+    lines = maps.base_network_lines(G)
     assert lines["street"] and len(lines["street"]) == 1 and len(lines["street"][0]) == 2
-    assert len(plot.base_network_lines(G, tolerance_m=0.0)["street"][0]) == 11
+    assert len(maps.base_network_lines(G, tolerance_m=0.0)["street"][0]) == 11
 
 
 def test_street_labels_sit_on_their_streets(demo: dict[str, Any]) -> None:
     area, frame = demo["area"], demo["frame"]
     safest = frame[frame["role"] == "safest"]
     focus = gpd.GeoSeries(list(safest.geometry), crs="EPSG:4326").to_crs(area.G.graph["crs"])
-    labels = plot.street_labels(area.G, shapely.union_all(focus.to_numpy()))
+    labels = maps.street_labels(area.G, shapely.union_all(focus.to_numpy()))
     names = [lab.name for lab in labels]
     assert len(names) == len(set(names)) >= 8
     assert {"South Grand Avenue", "West 5th Street"} <= set(names)
     to_xy = gpd.GeoSeries([Point(lab.lon, lab.lat) for lab in labels], crs="EPSG:4326").to_crs(
         area.G.graph["crs"])
     by_name: dict[str, list[Any]] = {}
-    for _, _, data in plot.unique_edges(area.G):
+    for _, _, data in maps.unique_edges(area.G):
         name = clean_name(data.get("name"))
         if name:
             by_name.setdefault(name, []).append(data["geometry"])
     for lab, pt in zip(labels, to_xy, strict=True):
         assert -90 < lab.angle <= 90
         assert min(g.distance(pt) for g in by_name[lab.name]) < 1.0, lab
-        assert lab.text == plot.short_street_name(lab.name)
+        assert lab.text == maps.short_street_name(lab.name)
     for i, a in enumerate(to_xy):
         for b in list(to_xy)[i + 1:]:
             assert a.distance(b) >= 109.0
@@ -315,14 +319,14 @@ def test_posts_adapter_reads_coverage_style_columns() -> None:
         "hours": [2.0, 3.0],  # posts.geojson's "hours" is the window's length: not clock hours
         "segments": [["s1", "s2"], ["s3"]], "lat": [34.05, 34.06], "lon": [-118.25, -118.26],
     })
-    p = plot.normalize_posts(posts)
+    p = maps.normalize_posts(posts)
     assert list(p["post_id"]) == ["P1", "P2"]
     assert list(p["hours"]) == ["14:00-16:00", "18:00-21:00"]
     assert list(p["covered_segments"]) == [["s1", "s2"], ["s3"]]
     assert p["demand_covered"].isna().all() and p.crs.equals("EPSG:4326")
-    assert plot.normalize_posts(None) is None
+    assert maps.normalize_posts(None) is None
     with pytest.raises(InputError):
-        plot.normalize_posts(pd.DataFrame({"name": ["x"]}))
+        maps.normalize_posts(pd.DataFrame({"name": ["x"]}))
 
 
 def test_corridor_adapter_and_figures() -> None:
@@ -333,50 +337,63 @@ def test_corridor_adapter_and_figures() -> None:
                   for i in range(4)],
         crs="EPSG:4326",
     )
-    posts = plot.normalize_posts(pd.DataFrame({
+    posts = maps.normalize_posts(pd.DataFrame({
         "post_id": ["P1"], "name": ["Main & 2nd"], "window": ["arrival"],
         "covered_segments": [["s1", "s4"]], "lat": [34.05], "lon": [-118.25]}))
-    c = plot.normalize_corridor(corridor, posts)
+    c = maps.normalize_corridor(corridor, posts)
     assert list(c["covered"]) == [True, False, False, True]
     assert list(c["post_id"]) == ["P1", None, None, "P1"]
     assert list(c["name"]) == ["Main St", "Main St", "unnamed way", "2nd St"]
-    view = plot.coverage_view(corridor, posts, label="A")
-    figs = view.figures()
-    assert figs["posts"] == 1 and figs["segments"] == 4
-    assert figs["total_weight"] == pytest.approx(400 + 100 + 10 + 120)
-    assert figs["covered_pct"] == pytest.approx(100 * 520 / 630)
-    assert figs["covered_length_m"] == pytest.approx(140.0)
-    gaps = view.gaps()
+    view = maps.CoverageView.from_tables(corridor, posts, label="A")
+    figs = view.figures
+    assert figs.posts == 1 and figs.segments == 4
+    assert figs.total_weight == pytest.approx(400 + 100 + 10 + 120)
+    assert figs.covered_pct == pytest.approx(100 * 520 / 630)
+    assert figs.covered_length_m == pytest.approx(140.0)
+    gaps = view.gaps
     assert list(gaps["name"]) == ["Main St", "unnamed way"]  # busiest first
     assert list(gaps["length_m"]) == [50.0, 10.0]
-    assert figs["gaps"] == 2
+    assert figs.gaps == 2
 
-    # A coverage plan object (safepassage.coverage.CoveragePlan's attributes) reads the same.
-    class Problem:
-        segments = corridor.drop(columns=["name"]).assign(street=["Main St"] * 2 + [None, "2nd"])
 
-    class Plan:
-        problem = Problem()
-        covered = (True, False, False, False)
-        window = "dismissal"
-        posts = pd.DataFrame({"post_id": ["P1"], "name": ["x"], "segments": [["s1"]],
-                              "lat": [34.05], "lon": [-118.25]})
+def test_view_of_a_coverage_plan(demo: dict[str, Any]) -> None:
+    """CoverageView.from_plan reads coverage's own objects: covered rows, credited segments,
+    the window's hours, coverage's figures and gaps."""
+    three = demo["three"]
+    view = maps.CoverageView.from_plan(three, label="B")
+    assert view.label == "B" and view.window == "dismissal, 14:00-16:00"
+    assert view.radius_m == three.problem.radius_m
+    assert list(view.corridor["covered"]) == [bool(x) for x in three.covered]
+    first = three.posts.iloc[0]
+    credited = view.corridor.set_index("segment_id").loc[first["segments"], "post_id"]
+    assert set(credited) == {first["post_id"]}
+    assert set(view.posts["hours"]) == {"14:00-16:00"}
+    assert list(view.posts["covered_pct"]) == pytest.approx(list(three.posts["covered_pct"]))
+    assert view.figures.posts == len(three.posts) and view.figures.gaps == len(three.uncovered)
+    # Posts that do not name their window take the plan's.
+    unnamed = dataclasses.replace(three, posts=three.posts.assign(window=""))
+    assert set(maps.CoverageView.from_plan(unnamed).posts["hours"]) == {"14:00-16:00"}
 
-    from_plan = plot.coverage_view(Plan(), label="B")
-    assert list(from_plan.corridor["covered"]) == [True, False, False, False]
-    assert list(from_plan.posts["hours"]) == ["14:00-16:00"]
-    assert from_plan.corridor.loc[0, "post_id"] == "P1"
-    with pytest.raises(InputError):
-        plot.coverage_view(42)
+
+def test_posts_without_a_corridor(demo: dict[str, Any]) -> None:
+    """Posts alone make a view for the officer map and the handouts, not for the planner."""
+    view = maps.CoverageView.from_tables(None, demo["posts"], window="dismissal")
+    assert len(view.corridor) == 0 and view.figures.posts == len(demo["posts"])
+    assert view.window == "dismissal, 14:00-16:00" and not len(view.gaps)
+    posts, corridor = maps.posts_and_corridor([view])
+    assert posts is not None and list(posts["post_id"]) == list(demo["posts"]["post_id"])
+    assert corridor is not None and not len(corridor)
+    with pytest.raises(InputError, match="no corridor"):
+        maps.planner_map(demo["area"], demo["frame"], view)
 
 
 def test_sources_credit_osm_metro_and_ladot(demo_area: Any) -> None:
-    every = plot.data_sources(demo_area)
+    every = maps.data_sources(demo_area)
     assert every[0].startswith("© OpenStreetMap contributors")
     assert any("LA Metro" in s for s in every) and any("LADOT" in s for s in every)
-    only_school = plot.data_sources(demo_area, pd.DataFrame({"dest_id": ["user:x:1"]}))
+    only_school = maps.data_sources(demo_area, pd.DataFrame({"dest_id": ["user:x:1"]}))
     assert not any("LA Metro" in s for s in only_school)
-    assert any("calles" in s for s in plot.data_sources(demo_area, lang="es"))
+    assert any("calles" in s for s in maps.data_sources(demo_area, lang="es"))
 
 
 def test_officer_map_is_offline_small_and_escaped(demo: dict[str, Any],
@@ -413,17 +430,17 @@ def test_planner_map_panel(demo: dict[str, Any], pages: dict[str, Path]) -> None
     km = (f"{three.covered_length_m / 1000:,.1f} km of {three.total_length_m / 1000:,.1f} "
           "km")
     assert km in panel
-    view = plot.coverage_view(three, label="A")
-    assert view.figures()["covered_pct"] == pytest.approx(three.covered_pct)
+    view = maps.CoverageView.from_plan(three, label="A")
+    assert view.figures.covered_pct == pytest.approx(three.covered_pct)
     # The gaps are coverage's own (coverage.gaps_by_street, with the stretches of
     # plan.uncovered that the command line prints), not a recount by the map.
     by_street = coverage.gaps_by_street(three)
-    gaps = view.gaps()
+    gaps = view.gaps
     assert list(gaps["name"]) == [n for n, _, _ in by_street]
     assert list(gaps["length_m"]) == pytest.approx([x for _, x, _ in by_street])
     assert sorted(x for xs in gaps["stretches"] for x in xs) == pytest.approx(
         sorted(three.uncovered["length_m"]))
-    assert view.figures()["gaps"] == len(three.uncovered)
+    assert view.figures.gaps == len(three.uncovered)
     listed = re.findall(r'<span class="sp-gap-name">(.*?)</span> <span class="sp-gap-figs">'
                         r"([\d.,]+ k?m)", panel)
     first = [(html.escape(n), format_distance(x, "en", "metric", short=True))
@@ -457,8 +474,8 @@ def test_planner_map_panel(demo: dict[str, Any], pages: dict[str, Path]) -> None
     assert "Three \\u0026lt;officers\\u0026gt;: gaps" in text
     # Plain tables in the shapes the brief describes give the same kind of page.
     tables = pages["planner_tables"].read_text(encoding="utf-8")
-    fa = plot.coverage_view(demo["corridor"], demo["posts"]).figures()
-    assert f"{fa['covered_pct']:.1f} %" in tables and external_references(tables) == []
+    fa = maps.CoverageView.from_tables(demo["corridor"], demo["posts"]).figures
+    assert f"{fa.covered_pct:.1f} %" in tables and external_references(tables) == []
 
 
 def test_officer_map_speaks_plainly_and_joins_far_places(demo: dict[str, Any],
@@ -482,40 +499,41 @@ def test_officer_map_speaks_plainly_and_joins_far_places(demo: dict[str, Any],
 def test_route_gaps_and_badges_beside_the_start() -> None:
     site = Point(-118.25595, 34.0506)
     line = shapely.LineString([(-118.2558, 34.0506), (-118.2540, 34.0520)])  # starts ~14 m E
-    head, tail = plot.route_gaps(line, site, Point(-118.2540, 34.0540))
+    head, tail = maps.route_gaps(line, site, Point(-118.2540, 34.0540))
     assert head is None  # 14 m: close enough
     assert tail is not None and tail.distance_m == pytest.approx(222, abs=2)
     assert compass_word(tail.bearing) == "north" and tail.latlon()[0] == [34.052, -118.254]
-    head, _ = plot.route_gaps(line, Point(-118.2562, 34.0506))  # ~33 m west of the start
+    head, _ = maps.route_gaps(line, Point(-118.2562, 34.0506))  # ~33 m west of the start
     assert head is not None and compass_word(head.bearing, "es") == "este"
-    assert plot.route_gaps(None, site, site) == (None, None)
+    assert maps.route_gaps(None, site, site) == (None, None)
     assert compass_word(315) == "northwest" and compass_word(-44) == "northwest"
-    near = plot.post_badge_anchor(Point(-118.2559, 34.0506), site)
+    near = maps.post_badge_anchor(Point(-118.2559, 34.0506), site)
     assert near != (13, 13) and near[0] < 0  # up and to the right of its point
-    assert plot.post_badge_anchor(Point(-118.2540, 34.0540), site) == (13, 13)
-    assert plot.post_badge_anchor(Point(-118.2559, 34.0506), None) == (13, 13)
-    assert plot.time_window_label("dismissal") == "dismissal, 14:00-16:00"
-    assert plot.time_window_label("07:15-08:00") == "07:15-08:00"
-    assert plot.time_window_label(None) == ""
+    assert maps.post_badge_anchor(Point(-118.2540, 34.0540), site) == (13, 13)
+    assert maps.post_badge_anchor(Point(-118.2559, 34.0506), None) == (13, 13)
+    assert maps.time_window_label("dismissal") == "dismissal, 14:00-16:00"
+    assert maps.time_window_label("07:15-08:00") == "07:15-08:00"
+    assert maps.time_window_label(None) == ""
 
 
 def test_maps_read_shift_plans(demo: dict[str, Any], tmp_path: Path) -> None:
     shifts = demo["shifts"]
-    posts, corridor = plot.posts_and_corridor(shifts)
+    posts, corridor = maps.posts_and_corridor(maps.shift_views(shifts))
     windows = list(shifts.plans)
     assert len(posts) == sum(len(cp.posts) for cp in shifts.plans.values())
     assert {pid.split("/")[0] for pid in posts["post_id"]} == set(windows)
     assert set(posts["hours"]) == {"07:00-08:30", "14:00-16:00", "18:00-22:00"}
     assert corridor["post_id"].notna().all() and set(corridor["post_id"]) <= set(posts["post_id"])
-    places = plot.post_places(posts)
+    places = maps.post_places(posts)
     assert 1 <= len(places) <= len(posts)
     assert sum(len(pl.posts) for pl in places) == len(posts)
-    page = plot.write_officer_map(tmp_path / "officer.html", demo["area"], demo["frame"], shifts)
+    page = maps.write_officer_map(tmp_path / "officer.html", demo["area"], demo["frame"],
+                                  maps.shift_views(shifts))
     text = page.read_text(encoding="utf-8")
     assert text.count('"className": "sp-svg sp-stretch"') == len(places)
     assert "18:00-22:00" in text
     with pytest.raises(InputError, match="shift plan"):
-        plot.coverage_view(shifts)
+        maps.CoverageView.from_plan(shifts)
 
 
 def test_write_index_links_everything(tmp_path: Path, pages: dict[str, Path],
@@ -523,7 +541,7 @@ def test_write_index_links_everything(tmp_path: Path, pages: dict[str, Path],
     (tmp_path / "handouts").mkdir()
     handout = tmp_path / "handouts" / "a.en.html"
     handout.write_text("<html></html>", encoding="utf-8")
-    index = plot.write_index(
+    index = maps.write_index(
         tmp_path,
         {"Officer map": pages["officer"], f"Handout {HOSTILE}": handout},
         demo_area.site,
@@ -548,7 +566,7 @@ def test_failed_write_keeps_the_old_map(tmp_path: Path, demo: dict[str, Any],
     with monkeypatch.context() as patch:
         patch.setattr(os, "replace", refuse)
         with pytest.raises(OSError, match="disk full"):
-            plot.write_officer_map(target, demo["area"], demo["frame"])
+            maps.write_officer_map(target, demo["area"], demo["frame"])
     assert target.read_text(encoding="utf-8") == "old map"
     assert [p.name for p in tmp_path.iterdir()] == ["officer_map.html"]
 

@@ -1,0 +1,303 @@
+"""Comparing two plans window by window: coverage, officers, posts and gaps.
+
+:func:`compare_plans` reads two ``coverage.json`` documents (files, folders holding one, or
+their parsed content) and says what changed from plan A to plan B in the time windows both
+cover; :func:`format_comparison` prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..io import load_json, read_input_bytes
+from ..utils import haversine_m
+
+__all__ = ["compare_plans", "format_comparison", "read_coverage_json"]
+
+#: A JSON document (``coverage.json`` and the comparison).
+JSONDict = dict[str, Any]
+
+def read_coverage_json(path_or_obj: str | Path | Mapping[str, Any]) -> JSONDict:
+    """Read a ``coverage.json`` (a file, or a folder holding one), or pass a dict through.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or is not a coverage.json.
+    """
+    if isinstance(path_or_obj, Mapping):
+        return dict(path_or_obj)
+    path = Path(path_or_obj)
+    if path.is_dir():
+        path = path / "coverage.json"
+    if not path.exists():
+        raise InputError(f"no coverage.json at {path}")
+    data = load_json(read_input_bytes(path, "coverage.json"), str(path),
+                     problem="not a coverage.json")  # size and nesting bounded
+    shifts = data.get("shifts") if isinstance(data, dict) else None
+    if not (isinstance(shifts, dict) and all(isinstance(x, dict) for x in shifts.values())) or (
+            "covered_pct" not in data):
+        raise InputError(f"{path}: not a coverage.json written by 'safepassage coverage'")
+    data.setdefault("_path", str(path))
+    return data
+
+
+def _only_figures(shift: Mapping[str, Any]) -> JSONDict:
+    """The figures of a window only one plan has."""
+    return {"covered_pct": shift.get("covered_pct"), "officers": shift.get("officers"),
+            "officer_hours": shift.get("officer_hours")}
+
+
+def _pooled_pct(shifts: Sequence[Mapping[str, Any]]) -> float | None:
+    """Covered % over several windows: covered demand over total demand."""
+    covered = _numbers([s.get("covered_weight") for s in shifts])
+    total = _numbers([s.get("total_weight") for s in shifts])
+    if shifts and covered is not None and total is not None:
+        t = float(sum(total))
+        return round(100.0 * float(sum(covered)) / t, 2) if t > 0 else 100.0
+    pcts = _numbers([s.get("covered_pct") for s in shifts])
+    if shifts and pcts is not None:
+        return round(sum(pcts) / len(pcts), 2)
+    return None
+
+
+def _numbers(values: Sequence[object]) -> list[int | float] | None:
+    """The values, when every one is a number; else None."""
+    out = [v for v in values if isinstance(v, int | float)]
+    return out if len(out) == len(values) else None
+
+
+def _change(x: object, y: object, nd: int | None = 2) -> float | int | None:
+    """``y - x`` (rounded to ``nd`` places; not rounded for None), or None if either is missing."""
+    if not isinstance(x, int | float) or not isinstance(y, int | float):
+        return None
+    return round(y - x, nd) if nd is not None else y - x
+
+
+def _by_window(a: JSONDict, b: JSONDict, shared: Sequence[str]) -> dict[str, JSONDict]:
+    """Coverage, officers and officer-hours of each shared window, A and B."""
+    by_window = {}
+    for w in shared:
+        sa, sb = a["shifts"][w], b["shifts"][w]
+        by_window[w] = {
+            "covered_pct": {"a": sa["covered_pct"], "b": sb["covered_pct"],
+                            "change_pp": _change(sa["covered_pct"], sb["covered_pct"])},
+            "officers": {"a": sa["officers"], "b": sb["officers"],
+                         "change": _change(sa["officers"], sb["officers"], None)},
+            "officer_hours": {"a": sa.get("officer_hours"), "b": sb.get("officer_hours"),
+                              "change": _change(sa.get("officer_hours"),
+                                                sb.get("officer_hours"))},
+        }
+    return by_window
+
+
+def _overall(a: JSONDict, b: JSONDict, shared: Sequence[str]) -> JSONDict:
+    """Covered %, the most officers at once and officer-hours over the shared windows."""
+    pa_ = _pooled_pct([a["shifts"][w] for w in shared])
+    pb_ = _pooled_pct([b["shifts"][w] for w in shared])
+    oa = max((a["shifts"][w]["officers"] for w in shared), default=None)
+    ob = max((b["shifts"][w]["officers"] for w in shared), default=None)
+
+    def hours(doc: JSONDict) -> float | None:
+        if not shared:
+            return None
+        return round(sum(float(doc["shifts"][w].get("officer_hours") or 0) for w in shared), 2)
+
+    ha, hb = hours(a), hours(b)
+    return {
+        "covered_pct": {"a": pa_, "b": pb_, "change_pp": _change(pa_, pb_)},
+        "officers": {"a": oa, "b": ob, "change": _change(oa, ob, None)},
+        "officer_hours": {"a": ha, "b": hb, "change": _change(ha, hb)},
+    }
+
+
+def _match_window(pa: list[JSONDict], pb: list[JSONDict], w: str, same_m: float,
+                  moved_m: float, out: dict[str, list[JSONDict]]) -> None:
+    """Pair one window's posts: the same within ``same_m``, moved within ``moved_m``."""
+    pairs = sorted((haversine_m(x["lat"], x["lon"], y["lat"], y["lon"]), i, j)
+                   for i, x in enumerate(pa)
+                   for j, y in enumerate(pb))
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for d, i, j in pairs:
+        if i in used_a or j in used_b or d > same_m:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        out["kept"].append({"window": w, "name": pb[j]["name"]})
+    for d, i, j in pairs:
+        if i in used_a or j in used_b or d > moved_m:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        out["moved"].append({"window": w, "from": pa[i]["name"], "to": pb[j]["name"],
+                             "distance_m": round(d, 1)})
+    out["removed"] += [{"window": w, "name": p["name"], "lat": p["lat"], "lon": p["lon"]}
+                       for i, p in enumerate(pa) if i not in used_a]
+    out["added"] += [{"window": w, "name": p["name"], "lat": p["lat"], "lon": p["lon"]}
+                     for j, p in enumerate(pb) if j not in used_b]
+
+
+def _match_posts(a: JSONDict, b: JSONDict, shared: Sequence[str], same_m: float,
+                 moved_m: float) -> dict[str, list[JSONDict]]:
+    """Posts kept, moved, removed and added, window by window."""
+    out: dict[str, list[JSONDict]] = {"added": [], "removed": [], "moved": [], "kept": []}
+    for w in shared:
+        _match_window([p for p in a["posts"] if p["window"] == w],
+                      [p for p in b["posts"] if p["window"] == w], w, same_m, moved_m, out)
+    return out
+
+
+def _gaps(doc: JSONDict, shared: Sequence[str]) -> dict[tuple[str, str], float]:
+    """Uncovered metres per (window, street name), shared windows only."""
+    out: dict[tuple[str, str], float] = {}
+    for u in doc.get("uncovered", []):
+        if str(u["window"]) not in shared:
+            continue
+        key = (str(u["window"]), str(u["name"]))
+        out[key] = out.get(key, 0.0) + float(u["length_m"])
+    return out
+
+
+def _gap_changes(a: JSONDict, b: JSONDict,
+                 shared: Sequence[str]) -> tuple[list[JSONDict], list[JSONDict]]:
+    """Gaps that opened (more uncovered length in B) and closed, the biggest change first."""
+    ga, gb = _gaps(a, shared), _gaps(b, shared)
+    opened: list[JSONDict] = []
+    closed: list[JSONDict] = []
+    order = {w: i for i, w in enumerate(shared)}
+    for key in sorted(set(ga) | set(gb), key=lambda k: (order[k[0]], k[1])):
+        la, lb = ga.get(key, 0.0), gb.get(key, 0.0)
+        row = {"window": key[0], "name": key[1], "length_m": round(lb - la, 1),
+               "a_m": round(la, 1), "b_m": round(lb, 1)}
+        if lb - la > 0.5:
+            opened.append(row)
+        elif la - lb > 0.5:
+            closed.append(row)
+    opened.sort(key=lambda r: -float(r["length_m"]))
+    closed.sort(key=lambda r: float(r["length_m"]))
+    return opened, closed
+
+
+def compare_plans(
+    a_coverage_json: str | Path | Mapping[str, Any],
+    b_coverage_json: str | Path | Mapping[str, Any],
+    *,
+    same_m: float = 15.0,
+    moved_m: float | None = None,
+) -> JSONDict:
+    """What changed from plan A to plan B, window by window.
+
+    Only the time windows both plans cover are compared: their coverage, officers, posts and
+    gaps. A window only one plan has is listed under ``only_in_a`` / ``only_in_b`` with its
+    own figures; its posts are not "removed" or "added" and its gaps not "closed" or "opened".
+    The overall figures (``covered_pct``, ``officers``, ``officer_hours``) are over the shared
+    windows only (None when there are none).
+
+    Posts within ``same_m`` of each other (same window) are the same post. Of the rest, posts
+    of A and B paired nearest-first within ``moved_m`` (default: the post radius) have moved;
+    the others were removed (A only) or added (B only). Gaps compare the uncovered length per
+    street name and window: a street with more uncovered length in B is a gap that opened, one
+    with less a gap that closed.
+
+    Parameters
+    ----------
+    a_coverage_json, b_coverage_json : str, Path or mapping
+        ``coverage.json`` files, folders holding one, or their parsed content.
+    same_m, moved_m : float
+        Matching distances in metres.
+
+    Returns
+    -------
+    dict
+        ``windows`` (the shared windows, in A's order), ``only_in_a`` and ``only_in_b``
+        (``{window: {covered_pct, officers, officer_hours}}``), ``covered_pct`` ({"a", "b",
+        "change_pp"}: covered demand over total demand in the shared windows), ``officers``
+        ({"a", "b", "change"}: the most on duty at once in the shared windows),
+        ``officer_hours`` ({"a", "b", "change"}), ``by_window`` (per shared window:
+        ``covered_pct``, ``officers``, ``officer_hours``, each {"a", "b", change}),
+        ``posts_added``, ``posts_removed``, ``posts_moved`` (``from``, ``to``,
+        ``distance_m``), ``posts_kept``, ``gaps_opened`` and ``gaps_closed`` (``window``,
+        ``name``, ``length_m`` change, ``a_m``, ``b_m``), all for shared windows only.
+    """
+    a, b = read_coverage_json(a_coverage_json), read_coverage_json(b_coverage_json)
+    radius = moved_m if moved_m is not None else float(b.get("radius_m") or 250.0)
+    shared = [w for w in a["shifts"] if w in b["shifts"]]
+    only_a = {w: _only_figures(s) for w, s in a["shifts"].items() if w not in b["shifts"]}
+    only_b = {w: _only_figures(s) for w, s in b["shifts"].items() if w not in a["shifts"]}
+    posts = _match_posts(a, b, shared, same_m, radius)
+    opened, closed = _gap_changes(a, b, shared)
+    return {
+        "a": a.get("_path"), "b": b.get("_path"),
+        "windows": shared,
+        "only_in_a": only_a,
+        "only_in_b": only_b,
+        **_overall(a, b, shared),
+        "by_window": _by_window(a, b, shared),
+        "posts_added": posts["added"],
+        "posts_removed": posts["removed"],
+        "posts_moved": posts["moved"],
+        "posts_kept": posts["kept"],
+        "gaps_opened": opened,
+        "gaps_closed": closed,
+    }
+
+
+def _only_text(which: str, only: Mapping[str, Mapping[str, Any]]) -> str:
+    parts = []
+    for w, f in only.items():
+        pct = f.get("covered_pct")
+        parts.append(f"{w} ({f.get('officers')} officers, "
+                     f"{pct:.1f} % covered)" if isinstance(pct, int | float) else w)
+    return f"only in {which}: {'; '.join(parts)} — not compared"
+
+
+def format_comparison(diff: Mapping[str, Any], *, top: int = 10) -> str:
+    """The printed form of :func:`compare_plans`.
+
+    A headline over the shared windows, one per shared window when there are several, the
+    windows only one plan has, then posts and gaps.
+    """
+    lines = []
+    shared = list(diff.get("windows") or diff["by_window"])
+    c, o = diff["covered_pct"], diff["officers"]
+    if not shared:
+        lines.append("no time window in common: nothing to compare")
+    else:
+        where = (f"in {shared[0]}" if len(shared) == 1 else
+                 f"over {', '.join(shared)}")
+        if diff.get("only_in_a") or diff.get("only_in_b"):
+            where += (", the only window both plans cover" if len(shared) == 1 else
+                      ", the windows both plans cover")
+        lines.append(f"coverage: {c['a']:.1f} % -> {c['b']:.1f} % ({c['change_pp']:+.1f} "
+                     f"points) {where}; officers: {o['a']} -> {o['b']} ({o['change']:+d})")
+        if len(shared) > 1:
+            for w in shared:
+                d = diff["by_window"][w]
+                cw, ow = d["covered_pct"], d["officers"]
+                lines.append(f"  {w}: {cw['a']:.1f} % -> {cw['b']:.1f} % "
+                             f"({cw['change_pp']:+.1f} points); officers: {ow['a']} -> "
+                             f"{ow['b']} ({ow['change']:+d})")
+    for key, which in (("only_in_a", "A"), ("only_in_b", "B")):
+        if diff.get(key):
+            lines.append(_only_text(which, diff[key]))
+    for key, word in (("posts_added", "added"), ("posts_removed", "removed")):
+        for p in diff[key]:
+            lines.append(f"post {word}: {p['name']} ({p['window']})")
+    for p in diff["posts_moved"]:
+        lines.append(f"post moved: {p['from']} -> {p['to']} ({p['distance_m']:.0f} m, "
+                     f"{p['window']})")
+    for key, word in (("gaps_opened", "gap opened"), ("gaps_closed", "gap closed")):
+        rows = diff[key]
+        for g in rows[:top]:
+            lines.append(f"{word}: {g['name']} ({abs(g['length_m']):,.0f} m, {g['window']})")
+        if len(rows) > top:
+            lines.append(f"… {len(rows) - top} more {word.split()[0]}s {word.split()[1]}")
+    if shared and not any(diff[k] for k in ("posts_added", "posts_removed", "posts_moved",
+                                            "gaps_opened", "gaps_closed")):
+        lines.append("no posts or gaps changed")
+    return "\n".join(lines)
+

@@ -1,0 +1,209 @@
+"""Every word of a handout, in English and Spanish: the strings table, post names, dates, hours.
+
+Values are plain text (the template escapes them). Post names are built in English by
+:mod:`safepassage.coverage` from street names; :func:`post_name` turns them into the handout's
+language and units, leaving the street names as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+from ..utils import (
+    COMPASS_WORDS,
+    check_lang,
+    check_units,
+    clock_text,
+    compass_word,
+    format_distance,
+)
+
+__all__ = [
+    "KIND_SINGULAR",
+    "STRINGS",
+    "format_date",
+    "format_hours",
+    "post_name",
+    "window_text",
+]
+
+#: Every text of a handout, per language. Values are plain text (the template escapes them).
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Safe walking route",
+        "from_label": "From",
+        "map_credit": "Map: streets © OpenStreetMap contributors.",
+        "legend": "Legend",
+        "legend_route": "Safe route",
+        "legend_gap": "No mapped street",
+        "legend_start": "Start",
+        "legend_post": "Officer post",
+        "legend_streets": "Streets",
+        "officers_heading": "Where officers stand, and when",
+        "post_where": "Where",
+        "post_when": "When",
+        "no_posts": "No officer is posted along this route.",
+        "directions_heading": "Step by step",
+        "dest_gap": "{name} is about {distance} {way} of the end of the route; the streets "
+                    "there are not mapped.",
+        "safety_tip": "Cross only at crosswalks, wait for the signal, and stay on the route.",
+        "sources": "Sources",
+        "made_on": "Made on",
+        "made_by": "Safe Passages, LAPD Community Safety Partnership.",
+        "start_label": "Start",
+        "approx_site": "The location of {name} is approximate; the route starts at the street "
+                       "nearest to that point.",
+        "approx_destination": "The location of {name} is approximate; check the entrance "
+                              "on arrival.",
+        "window_arrival": "school arrival",
+        "window_dismissal": "school dismissal",
+        "window_evening": "evening",
+        "window_all_day": "all day",
+    },
+    "es": {
+        "title": "Ruta segura a pie",
+        "from_label": "Desde",
+        "map_credit": "Mapa: calles © colaboradores de OpenStreetMap.",
+        "legend": "Leyenda",
+        "legend_route": "Ruta segura",
+        "legend_gap": "Tramo sin calle en el mapa",
+        "legend_start": "Inicio",
+        "legend_post": "Puesto policial",
+        "legend_streets": "Calles",
+        "officers_heading": "Dónde y a qué hora hay oficiales",
+        "post_where": "Dónde",
+        "post_when": "Horario",
+        "no_posts": "No hay oficiales asignados a lo largo de esta ruta.",
+        "directions_heading": "Paso a paso",
+        "dest_gap": "{name} está a unos {distance} al {way} del final de la ruta; las calles "
+                    "de esa zona no aparecen en el mapa.",
+        "safety_tip": "Use siempre los cruces peatonales, espere la señal para cruzar y no se "
+                      "salga de la ruta.",
+        "sources": "Fuentes",
+        "made_on": "Elaborado el",
+        "made_by": "Safe Passages, Asociación de Seguridad Comunitaria (CSP) del "
+                   "Departamento de Policía de Los Ángeles (LAPD).",
+        "start_label": "Inicio",
+        "approx_site": "La ubicación de {name} es aproximada; la ruta empieza en la calle más "
+                       "cercana a ese punto.",
+        "approx_destination": "La ubicación de {name} es aproximada; busque la entrada al "
+                              "llegar.",
+        "window_arrival": "entrada a clases",
+        "window_dismissal": "salida de clases",
+        "window_evening": "tarde y noche",
+        "window_all_day": "todo el día",
+    },
+}
+
+#: A destination kind in the singular, per language (a handout's subtitle).
+KIND_SINGULAR = {
+    "en": {"school": "School", "kindergarten": "Kindergarten", "park": "Park",
+           "playground": "Playground", "recreation": "Recreation centre", "library": "Library",
+           "transit": "Transit stop", "business": "Shop", "other": "Destination"},
+    "es": {"school": "Escuela", "kindergarten": "Kínder", "park": "Parque",
+           "playground": "Juegos infantiles", "recreation": "Centro recreativo",
+           "library": "Biblioteca", "transit": "Parada de transporte", "business": "Tienda",
+           "other": "Destino"},
+}
+
+_MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"),
+}
+
+
+_WAY_ES = dict(zip(COMPASS_WORDS["en"], COMPASS_WORDS["es"], strict=True))
+_POST_NAME_ES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"^(?P<a>.+?) & (?P<b>.+?) \((?P<c>[NESW]{1,2}) corner\)$"),
+     lambda m: f"{m['a']} y {m['b']} (esquina {compass_word(m['c'], 'es')})"),
+    (re.compile(r"^(?P<a>.+?) & (?P<b>.+?)$"), lambda m: f"{m['a']} y {m['b']}"),
+    (re.compile(r"^(?P<s>.+), (?P<d>[\d.]+ (?:m|ft|mi)) (?P<w>north|south|east|west) of "
+                r"(?P<x>.+)$"),
+     lambda m: f"{m['s']}, a {_spanish_units(m['d'])} al {_WAY_ES[m['w']]} de {m['x']}"),
+    (re.compile(r"^footpath near (?P<x>.+)$"), lambda m: f"sendero peatonal cerca de {m['x']}"),
+    (re.compile(r"^walkway at (?P<x>.+)$"), lambda m: f"pasillo peatonal en {m['x']}"),
+    (re.compile(r"^near (?P<x>.+)$"), lambda m: f"cerca de {m['x']}"),
+    (re.compile(r"^at (?P<x>.+)$"), lambda m: f"en {m['x']}"),
+    (re.compile(r"^(?P<s>.+?) near (?P<x>.+)$"), lambda m: f"{m['s']}, cerca de {m['x']}"),
+)
+
+
+def _spanish_units(distance: str) -> str:
+    """Spanish unit words: "360 ft" is "360 pies", "0.2 mi" is "0.2 millas"."""
+    number, unit = distance.split()
+    return f"{number} {dict(ft='pies', mi='millas').get(unit, unit)}"
+
+
+_POST_NUMBER = re.compile(r"\s+#\d+$")
+_POST_METRES = re.compile(r", (?P<d>\d+) m (?P<w>north|south|east|west) of ")
+
+
+def post_name(name: str, lang: str = "en", units: str = "metric") -> str:
+    """A post's name as families read it, in the handout's language and units.
+
+    Post names are built in English from street names (:mod:`safepassage.coverage`): "A & B
+    (NE corner)", "A, 110 m north of B", "near A", "footpath near D", "at D", with a "#2"
+    where two posts would share a name. The "#2" is dropped (the handout's badge number tells
+    posts apart), imperial handouts give the distance in feet ("A, 360 ft north of B"), and in
+    Spanish the words around the street names are translated ("A, a 360 pies al norte de B");
+    street names stay as they are.
+
+    Parameters
+    ----------
+    name : str
+        The post's name from :mod:`safepassage.coverage`.
+    lang : {"en", "es"}
+        Language.
+    units : {"imperial", "metric"}, default "metric"
+        Units of the distance in "A, 110 m north of B" (the name is in metres).
+
+    Returns
+    -------
+    str
+    """
+    units = check_units(units)
+    text = _POST_NUMBER.sub("", str(name)).strip()
+    if units == "imperial":
+        text = _POST_METRES.sub(
+            lambda m: f", {format_distance(int(m['d']), 'en', units, short=True)} {m['w']} of ",
+            text)
+    if lang != "es":
+        return text
+    for pattern, make in _POST_NAME_ES:
+        m = pattern.match(text)
+        if m:
+            return make(m)
+    return text
+
+
+def format_date(day: dt.date, lang: str = "en") -> str:
+    """A date as families read it: "November 24, 2026" / "24 de noviembre de 2026"."""
+    month = _MONTHS[check_lang(lang)][day.month - 1]
+    if lang == "es":
+        return f"{day.day} de {month} de {day.year}"
+    return f"{month} {day.day}, {day.year}"
+
+
+def format_hours(hours: str, lang: str = "en") -> str:
+    """Clock hours for families: "14:00-16:00" as "2:00 PM to 4:00 PM" ("2:00 p. m. a ...").
+
+    Other text is returned as is.
+    """
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*", hours or "")
+    if not match:
+        return hours or ""
+    a = int(match.group(1)) * 60 + int(match.group(2))
+    b = int(match.group(3)) * 60 + int(match.group(4))
+    joiner = " a " if lang == "es" else " to "
+    return clock_text(a, lang) + joiner + clock_text(b, lang)
+
+
+def window_text(window: str | None, lang: str) -> str:
+    """A time window's name for families ("school dismissal", "salida de clases")."""
+    name = str(window or "").strip().lower().replace("-", "_")
+    key = f"window_{name}"
+    return STRINGS[lang].get(key, str(window or ""))

@@ -1,0 +1,277 @@
+"""The planner's map: walking demand on the corridor, covered against gaps, one or two plans.
+
+Demand is drawn as line width and colour intensity (bands from the demand's quantiles), covered
+segments in blue and gaps in dashed orange, the posts, and a side panel
+(:mod:`safepassage.maps.panel`) with the coverage figures and the gaps by street name; a
+second plan is its own set of layers to toggle against the first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+from shapely.geometry import Point
+
+from ..errors import InputError
+from ..offline import (
+    RawHTML,
+    bind_tooltip,
+    escape_text,
+    offline_map,
+    popup_html,
+    svg_class_name,
+    write_html,
+)
+from ..source import Area
+from .basemap import add_base_network
+from .geometry import bounds_latlon, focus_geometry, latlon_parts, safest_routes
+from .panel import PANEL_CSS, length_text, panel_html, share_text
+from .places import BIND_FROM_PROPERTIES, add_destinations, add_site
+from .posts import add_posts, post_places
+from .streets import add_street_labels, street_labels
+from .styles import COVERED_RAMP, DEMAND_WIDTHS, GAP_RAMP, add_map_css, page_root
+from .view import CoverageView
+
+__all__ = ["planner_map", "write_planner_map"]
+
+_BAND_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("People walking",),
+    2: ("Fewer people walking", "More people walking"),
+    3: ("Fewest people walking", "Some", "Most people walking"),
+    4: ("Fewest people walking", "Fewer", "More", "Most people walking"),
+}
+
+
+def _demand_breaks(values: np.ndarray, bands: int = 4) -> list[float]:
+    """Upper bounds of demand bands (quantiles of the values, rounded, increasing)."""
+    v = values[np.isfinite(values) & (values > 0)]
+    if not len(v):
+        return [math.inf]
+    qs = np.quantile(v, np.linspace(0, 1, bands + 1)[1:-1])
+    breaks: list[float] = []
+    for q in qs:
+        b = float(np.round(q, 1))
+        if (not breaks or b > breaks[-1]) and b < float(v.max()):
+            breaks.append(b)
+    return [*breaks, math.inf]
+
+
+def _band(value: float, breaks: Sequence[float]) -> int:
+    for i, b in enumerate(breaks):
+        if value <= b:
+            return i
+    return len(breaks) - 1
+
+
+def _band_labels(breaks: Sequence[float]) -> list[str]:
+    """Legend texts of demand bands, in words: "Fewest people walking" ... "Most ..."."""
+    n = len(breaks)
+    if n in _BAND_WORDS:
+        return list(_BAND_WORDS[n])
+    return [f"Band {i + 1} of {n}" for i in range(n)]
+
+
+def _post_refs(view: CoverageView) -> dict[str, str]:
+    """Post id -> "post 3 (Olive Street & West 5th Street)", numbered as on the map."""
+    refs: dict[str, str] = {}
+    for place in post_places(view.posts):
+        for pid in place.post_ids:
+            refs[pid] = f"post {place.number} ({place.name})"
+    return refs
+
+
+def _segment_feature(row: dict[str, Any], covered: bool, style: dict[str, Any], total: float,
+                     by: str | None) -> dict[str, Any] | None:
+    """One corridor segment as a GeoJSON feature with its style, tooltip and popup."""
+    parts = latlon_parts(row["geometry"])
+    if not parts:
+        return None
+    length = float(row["length_m"])
+    share = share_text(length * float(row["demand"]), total)
+    rows: list[tuple[str, object]] = [
+        ("Length", length_text(length)),
+        ("Share of walking demand", share or "none"),
+        ("Covered", f"yes, by {by}" if covered and by
+         else ("yes" if covered else "no: a gap")),
+    ]
+    coords = [[[lon, lat] for lat, lon in part] for part in parts]
+    return {
+        "type": "Feature",
+        "geometry": ({"type": "LineString", "coordinates": coords[0]} if len(coords) == 1
+                     else {"type": "MultiLineString", "coordinates": coords}),
+        "properties": {
+            "style": style,
+            "tip": escape_text(f"{row['name']}: " + (
+                f"covered by {by}" if covered and by else "covered" if covered
+                else "gap, no officer within reach")),
+            "popup": popup_html(rows, title=row["name"]),
+        },
+    }
+
+
+def _corridor_geojson(view: CoverageView, covered: bool, breaks: Sequence[float],
+                      *, dashed: bool) -> dict[str, Any]:
+    c = view.corridor[view.corridor["covered"] == covered]
+    ramp = COVERED_RAMP if covered else GAP_RAMP
+    total = view.figures.total_weight
+    refs = _post_refs(view)
+    feats = []
+    for row in c.to_dict("records"):
+        band = min(_band(float(row["demand"]), breaks), len(ramp) - 1)
+        style: dict[str, Any] = {"color": ramp[band], "weight": DEMAND_WIDTHS[band],
+                                 "opacity": 0.9}
+        if dashed:
+            style["dashArray"] = "8 6"
+        by = refs.get(str(row.get("post_id"))) if row.get("post_id") else None
+        feature = _segment_feature(row, covered, style, total, by)
+        if feature is not None:
+            feats.append(feature)
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _add_safe_routes(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
+    """The safe routes as thin grey lines, one layer, off at first."""
+    safest = safest_routes(frame)
+    if not len(safest):
+        return
+    routes = folium.FeatureGroup(name="Safe routes", show=False)
+    for row in safest.to_dict("records"):
+        parts = latlon_parts(row["geometry"])
+        if parts:
+            line = folium.PolyLine(parts, color="#555555", weight=2, opacity=0.8,
+                                   class_name=svg_class_name("sp-route"))
+            bind_tooltip(line, f"Safe route to {row.get('destination')}")
+            routes.add_child(line)
+    routes.add_to(m)
+
+
+def _add_plan(m: folium.Map, view: CoverageView, k: int, breaks: Sequence[float],
+              start: Point) -> None:
+    """One plan's layers: covered corridor, gaps and posts (shown for the first plan only)."""
+    show = k == 0
+    label = escape_text(view.label)
+    for covered, layer_name, cls in ((True, "covered corridor", "sp-covered"),
+                                     (False, "gaps", "sp-gap")):
+        folium.GeoJson(
+            _corridor_geojson(view, covered, breaks, dashed=not covered),
+            name=f"{label}: {layer_name}",
+            show=show,
+            class_name=svg_class_name("sp-corridor", cls, f"sp-plan-{k}"),
+            on_each_feature=BIND_FROM_PROPERTIES,
+        ).add_to(m)
+    if view.posts is not None:
+        group = folium.FeatureGroup(name=f"{label}: officer posts", show=show)
+        add_posts(group, view.posts, view.corridor, stretches=False, start=start)
+        group.add_to(m)
+
+
+def planner_map(
+    area: Area,
+    frame: gpd.GeoDataFrame,
+    plan_a: CoverageView,
+    plan_b: CoverageView | None = None,
+    *,
+    title: str | None = None,
+    online_tiles: bool = True,
+    max_gaps: int = 25,
+) -> folium.Map:
+    """The planner's map: demand on the corridor, covered against gaps, one or two plans.
+
+    Parameters
+    ----------
+    area : Area
+        The loaded area.
+    frame : geopandas.GeoDataFrame
+        :func:`safepassage.pipeline.routes_frame`; the safe routes are a layer (off at first).
+    plan_a : CoverageView
+        The plan to show (:meth:`CoverageView.from_plan`); "Plan A" if it has no label.
+    plan_b : CoverageView, optional
+        A second plan to compare ("Plan B" if it has no label): its layers are in the layer
+        switcher, off at first, and the side panel shows its figures and gaps next to the
+        first plan's.
+    title : str, optional
+        Page title; "Planner map: <site> (<window>, <hours>)" by default, the time window
+        being the first plan's ("dismissal, 14:00-16:00").
+    online_tiles : bool, default True
+        Offer OpenStreetMap's tiles as an optional layer.
+    max_gaps : int, default 25
+        Longest list of gap streets per plan in the panel.
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    InputError
+        If a plan has no corridor to draw.
+    """
+    site = area.site
+    views = [plan_a.relabel(plan_a.label or "Plan A")]
+    if plan_b is not None:
+        views.append(plan_b.relabel(plan_b.label or "Plan B"))
+    if any(not len(v.corridor) for v in views):
+        raise InputError("the coverage plan has no corridor to draw")
+    if title is None:
+        window = views[0].window
+        title = f"Planner map: {site.name}" + (f" ({window})" if window else "")
+    m = offline_map((site.lat, site.lon), 16, title=title, online_tiles=online_tiles,
+                    zoom_snap=0.25)
+    add_map_css(m)
+    page_root(m).header.add_child(RawHTML(f"<style>{PANEL_CSS}</style>"),
+                                  name="safepassage_panel_css")
+    add_base_network(m, area.G)
+    corridor_geoms = [g for v in views for g in v.corridor.geometry]
+    names = folium.FeatureGroup(name="Street names")
+    add_street_labels(names, street_labels(area.G, focus_geometry(area.G, corridor_geoms)))
+    names.add_to(m)
+    _add_safe_routes(m, frame)
+
+    demand = np.concatenate([v.corridor["demand"].to_numpy(dtype=float) for v in views])
+    breaks = _demand_breaks(demand, len(DEMAND_WIDTHS))
+    site_pt = Point(site.lon, site.lat)
+    for k, view in enumerate(views):
+        _add_plan(m, view, k, breaks, site_pt)
+
+    add_destinations(m, area)
+    site_group = folium.FeatureGroup(name="Housing site")
+    add_site(site_group, area)
+    site_group.add_to(m)
+    m.add_child(folium.LayerControl(collapsed=False), name="safepassage_layers")
+    page_root(m).html.add_child(
+        RawHTML(panel_html(area, views, title, _band_labels(breaks), max_gaps)),
+        name="safepassage_panel",
+    )
+    bounds = bounds_latlon([*corridor_geoms, site_pt])
+    if bounds:
+        m.fit_bounds(bounds, padding=(20, 20))
+    return m
+
+
+def write_planner_map(
+    path: str | Path,
+    area: Area,
+    frame: gpd.GeoDataFrame,
+    plan_a: CoverageView,
+    plan_b: CoverageView | None = None,
+    *,
+    title: str | None = None,
+    online_tiles: bool = True,
+    max_gaps: int = 25,
+) -> Path:
+    """Write the planner map atomically (see :func:`planner_map` for the parameters).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    m = planner_map(area, frame, plan_a, plan_b, title=title, online_tiles=online_tiles,
+                    max_gaps=max_gaps)
+    return write_html(m, path)
