@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -309,6 +310,8 @@ class _PipeBrowser:
 
     def __init__(self, exe: str, timeout: float) -> None:
         self.timeout = timeout
+        self._closing = threading.Lock()
+        self._closed = False
         self.profile = tempfile.mkdtemp(prefix="sp-chromium-")
         self._next = 0
         self._buffer = b""
@@ -407,14 +410,25 @@ class _PipeBrowser:
             raise BrowserError(f"Chromium wrote no PDF for {url}")
         return _write_pdf(pdf_path, data)
 
-    def close(self) -> None:
-        """End the browser and every process it started; remove its profile."""
-        with contextlib.suppress(OSError):
-            os.close(self._cmd_w)
-        with contextlib.suppress(OSError):
-            os.close(self._res_r)
+    def kill(self) -> None:
+        """End the browser and every process it started, from any thread.
+
+        The thread using the browser then reads the end of its pipe and closes it; closing the
+        pipe here could close a file another thread has just opened under the same number.
+        """
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        """End the browser and every process it started; remove its profile (once)."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            for fd in (self._cmd_w, self._res_r):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
         shutil.rmtree(self.profile, ignore_errors=True)
@@ -441,6 +455,79 @@ def _write_pdf(pdf_path: Path, data: bytes) -> Path:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
     return pdf
+
+
+class _Printing:
+    """Pages shared by the printing threads, and the browsers they have open.
+
+    Each thread keeps one browser and prints page after page; a page its browser fails on is
+    printed alone with :func:`print_pdf`. :meth:`stop_all` (Ctrl-C) ends every browser at once,
+    and the threads stop before their next page.
+    """
+
+    def __init__(self, jobs: list[tuple[Path, Path]], exe: str, timeout: float,
+                 budget_ms: int) -> None:
+        self.jobs, self.exe, self.timeout, self.budget_ms = jobs, exe, timeout, budget_ms
+        self.todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for i in range(len(jobs)):
+            self.todo.put(i)
+        self.results: list[Path | Exception | None] = [None] * len(jobs)
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.browsers: set[_PipeBrowser] = set()
+
+    def _open(self) -> _PipeBrowser:
+        browser = _PipeBrowser(self.exe, self.timeout)
+        with self.lock:
+            self.browsers.add(browser)
+        if self.stop.is_set():
+            browser.kill()
+        return browser
+
+    def _close(self, browser: _PipeBrowser | None) -> None:
+        if browser is not None:
+            with self.lock:
+                self.browsers.discard(browser)
+            browser.close()
+
+    def stop_all(self) -> None:
+        """End every open browser; the threads stop before their next page."""
+        self.stop.set()
+        with self.lock:
+            browsers = list(self.browsers)
+        for browser in browsers:
+            browser.kill()
+
+    def _print(self, browser: _PipeBrowser | None, i: int) -> _PipeBrowser | None:
+        """Print page ``i``; returns the browser to keep using (None after a failure)."""
+        html, pdf = self.jobs[i]
+        try:
+            browser = browser or self._open()
+            self.results[i] = browser.print_page(html, pdf, self.budget_ms)
+            return browser
+        except (BrowserError, OSError, ValueError):
+            # this browser may be in a bad state: the next page gets another one
+            self._close(browser)
+        if not self.stop.is_set():
+            try:
+                self.results[i] = print_pdf(html, pdf, budget_ms=self.budget_ms,
+                                            timeout=self.timeout, binary=self.exe)
+            except Exception as err:  # reported after the other pages are done
+                self.results[i] = err
+        return None
+
+    def worker(self) -> None:
+        """Print pages until there are none left or printing stops."""
+        browser: _PipeBrowser | None = None
+        try:
+            while not self.stop.is_set():
+                try:
+                    i = self.todo.get_nowait()
+                except queue.Empty:
+                    return
+                browser = self._print(browser, i)
+        finally:
+            self._close(browser)
 
 
 def print_pdfs(
@@ -491,44 +578,18 @@ def print_pdfs(
     exe = binary or find_chromium()
     if exe is None:
         raise BrowserError(MISSING_MESSAGE)
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(len(jobs)):
-        todo.put(i)
-    results: list[Path | Exception | None] = [None] * len(jobs)
-
-    def worker() -> None:
-        browser: _PipeBrowser | None = None
-        try:
-            while True:
-                try:
-                    i = todo.get_nowait()
-                except queue.Empty:
-                    return
-                html, pdf = jobs[i]
-                try:
-                    if browser is None:
-                        browser = _PipeBrowser(exe, timeout)
-                    results[i] = browser.print_page(html, pdf, budget_ms)
-                    continue
-                except (BrowserError, OSError, ValueError):
-                    # This browser may be in a bad state: start another for the next page,
-                    # and print this one on its own.
-                    if browser is not None:
-                        browser.close()
-                        browser = None
-                try:
-                    results[i] = print_pdf(html, pdf, budget_ms=budget_ms, timeout=timeout,
-                                           binary=exe)
-                except Exception as err:  # reported after the other pages are done
-                    results[i] = err
-        finally:
-            if browser is not None:
-                browser.close()
-
+    printing = _Printing(jobs, exe, timeout, budget_ms)
     n = pdf_workers(len(jobs), workers)
-    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="sp-pdf") as pool:
-        for future in [pool.submit(worker) for _ in range(n)]:
+    pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="sp-pdf")
+    try:
+        for future in [pool.submit(printing.worker) for _ in range(n)]:
             future.result()
+    except BaseException:  # Ctrl-C or SIGTERM: end every browser now, wait for no page
+        printing.stop_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    results = printing.results
     for r in results:
         if isinstance(r, Exception):
             raise r

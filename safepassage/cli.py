@@ -783,5 +783,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def run() -> NoReturn:
+    """The ``safepassage`` console script: :func:`main`, exiting at once after an interruption.
+
+    An interrupted run has removed its temporary files and ended the programs it started
+    before :func:`main` returns; skipping the interpreter's own teardown (a second or more with
+    the maps and the network loaded) makes Ctrl-C take effect within a second.
+    """
+    code = main()
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
