@@ -141,15 +141,22 @@ def cmd_sites(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([s.to_dict() for s in sites], indent=2))
         return EXIT_OK
-    rows = [("Site", "Slug", "Division", "Basic Car", "Reference address", "Point (approx.)")]
+    rows = [("Site", "Slug", "Status", "Division", "Basic Car", "Reference address",
+             "Point (approx.)")]
     rows += [
-        (s.name, s.slug, s.lapd_division, s.lapd_basic_car, s.reference_address,
-         f"{s.lat:.4f},{s.lon:.4f}")
+        (s.name, s.slug, "PLANNED" if s.planned else "CSP site", s.lapd_division,
+         s.lapd_basic_car, s.reference_address, f"{s.lat:.4f},{s.lon:.4f}")
         for s in sites
     ]
     print(_table(rows))
-    print(f"\n{len(sites)} Community Safety Partnership sites. Points are APPROXIMATE "
+    current = [s for s in sites if not s.planned]
+    print(f"\n{len(current)} Community Safety Partnership sites. Points are APPROXIMATE "
           "(about ±300 m), estimated from housing-authority addresses; not surveyed.")
+    for s in sites:
+        if s.planned:
+            print(f"PLANNED: {s.name}: {s.status}. Its point is APPROXIMATE too "
+                  f"({s.accuracy}); 'plan --all-sites' leaves it out unless "
+                  "--include-planned is given.")
     return EXIT_OK
 
 
@@ -212,8 +219,18 @@ def _add_route_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--time-window", metavar="W", default=None,
                    help="arrival (07:00-08:30), dismissal (14:00-16:00), evening (18:00-22:00), "
                    "all-day, or HH:MM-HH:MM")
-    g.add_argument("--incidents", metavar="CSV", type=Path,
-                   help="incident points: lat,lon[,datetime,category,weight]")
+    g.add_argument("--incidents", metavar="FILE", type=Path,
+                   help="incidents: the LAPD open-data export \"Crime Data from 2020 to "
+                   "Present\" as downloaded, a CSV lat,lon[,datetime,category,weight] or "
+                   "GeoJSON points; writes incidents.geojson (the ones used)")
+    g.add_argument("--since", metavar="DATE", default=None,
+                   help="only incidents that occurred on or after this date (YYYY-MM-DD; "
+                   "default: every date in the file)")
+    g.add_argument("--until", metavar="DATE", default=None,
+                   help="only incidents that occurred on or before this date (YYYY-MM-DD)")
+    g.add_argument("--concerns", metavar="FILE", type=Path, default=None,
+                   help="places residents named as unsafe: CSV lat,lon[,note,weight] or GeoJSON "
+                   "points/polygons; weighed like incidents, reported separately")
     g.add_argument("--avoid", metavar="GEOJSON", type=Path, help="polygons routes never enter")
     g.add_argument("--penalize", metavar="GEOJSON", type=Path,
                    help="polygons routes enter at a cost (property 'factor', default 3)")
@@ -229,8 +246,18 @@ def _route_settings(args: argparse.Namespace) -> Any:
 
     return RouteSettings.from_options(
         profile=args.profile, time_window=args.time_window, avoid=args.avoid,
-        penalize=args.penalize, incidents=args.incidents, max_detour_pct=args.max_detour,
+        penalize=args.penalize, incidents=_incident_options(args),
+        max_detour_pct=args.max_detour,
     )
+
+
+def _incident_options(args: argparse.Namespace) -> Any:
+    """--incidents, --since, --until, --concerns; the period needs an incidents file."""
+    from .incidents import IncidentOptions
+
+    if (args.since or args.until) and not args.incidents:
+        raise InputError("--since and --until select incidents: give --incidents FILE too")
+    return IncidentOptions(args.incidents, args.since, args.until, args.concerns)
 
 
 def _load_area(args: argparse.Namespace, steps: Any, source: Any = None) -> Any:
@@ -258,6 +285,13 @@ def _out_dir(args: argparse.Namespace, slug: str, command: str) -> Path:
 
 def cmd_routes(args: argparse.Namespace) -> int:
     """Compute safe routes and write routes.geojson and routes.gpx."""
+    from .incident_report import (
+        EXPOSURE_LEGEND,
+        concern_effect,
+        incident_lines,
+        route_exposure,
+        write_incident_files,
+    )
     from .io import product_dir
     from .pipeline import (
         SUMMARY_LEGEND,
@@ -279,23 +313,29 @@ def cmd_routes(args: argparse.Namespace) -> int:
     origins = read_entrances(entrances, area) if entrances else None
     with steps(f"routes to {int(area.destinations['usable'].sum())} destinations"):
         plan = compute_routes(area, route_settings, origin_nodes=origins)
+        effect = concern_effect(area, plan, route_settings.incident_set(area),
+                                route_settings.zones)
     with steps("directions"):
         frame = routes_frame(area, plan, units=args.units)
+    use = plan.state_graph.risk.incidents
     with product_dir(out, "routes") as tmp:
-        names = write_routes(tmp, area, frame)
-    print(_table(summary_rows(plan)))
+        written = write_routes(tmp, area, frame)
+        written.update(write_incident_files(tmp, [use], effect))
+        names = [Path(p).relative_to(tmp).as_posix() for p in written.values()]
+    exposure = route_exposure(area, plan)
+    print(_table(summary_rows(plan, exposure)))
     print(f"({SUMMARY_LEGEND})")
+    if exposure:
+        print(f"({EXPOSURE_LEGEND})")
     for line in unreachable_lines(plan):
         print(f"no route: {line}")
     ok = len(plan.ok)
     print(f"\n{area.site.name}: {ok} of {len(plan.routes)} destinations routed "
           f"(profile {route_settings.profile.name}, {route_settings.window.label()}, max detour "
           f"{plan.max_detour_pct:g} %).")
-    desc = route_settings.describe()
-    if route_settings.incidents is not None:
-        print(f"incidents: {desc['incidents']} loaded, {desc['incidents_in_window']} in the "
-              f"{route_settings.window.label()} window")
-    for note in [*route_settings.notes, *area.notes]:
+    for line in incident_lines([use], effect):
+        print(line)
+    for note in area.notes:
         print(f"note: {note}")
     for name in names:
         print(f"wrote {out / name}")
@@ -372,7 +412,8 @@ def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
         plan_file=args.plan, officers=args.officers, time_window=args.time_window,
         profile=args.profile, radius_post=args.radius_post, target=args.target,
         method=args.method, backup=args.backup, time_limit=args.time_limit, avoid=args.avoid,
-        penalize=args.penalize, incidents=args.incidents, max_detour_pct=args.max_detour,
+        penalize=args.penalize, incidents=_incident_options(args),
+        max_detour_pct=args.max_detour,
     )
     if single:
         given = [args.site, args.point, args.osm_file, args.demo]
@@ -385,6 +426,7 @@ def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Post officers along the Safe Passage corridor; write posts.geojson and coverage.json."""
     from .coverage import compare_plans, format_comparison, summary_text, write_coverage
+    from .incident_report import concern_effect, incident_lines, write_incident_files
     from .io import product_dir
     from .pipeline import parse_entrances, plan_coverage, read_entrances
 
@@ -404,15 +446,23 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     origins = read_entrances(entrances, area) if entrances else None
     with steps(f"officer coverage ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
+        first = shifts.route_plans[shifts.windows[0].name]
+        effect = concern_effect(area, first, request.route.incident_set(area),
+                                request.route.zones)
+    uses = [rp.state_graph.risk.incidents for rp in shifts.route_plans.values()]
     with product_dir(out, "coverage") as tmp:
-        paths = write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
-                               timing=steps.rounded())
+        written = [*write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
+                                   timing=steps.rounded()),
+                   *write_incident_files(tmp, uses, effect).values()]
+        paths = [Path(p).relative_to(tmp).as_posix() for p in written]
     print(f"{area.site.name}:")
     print(summary_text(shifts))
-    for note in [*request.route.notes, *area.notes]:
+    for line in incident_lines(uses, effect):
+        print(line)
+    for note in area.notes:
         print(f"note: {note}")
     for path in paths:
-        print(f"wrote {out / Path(path).name}")
+        print(f"wrote {out / path}")
     return EXIT_OK
 
 
@@ -426,6 +476,9 @@ def _many_sites(args: argparse.Namespace) -> list[Any] | None:
     from .source import source_from_options
 
     names = args.site or []
+    if getattr(args, "include_planned", False) and not args.all_sites:
+        raise InputError("--include-planned goes with --all-sites (a planned site can also be "
+                         "named with --site)")
     many = getattr(args, "all_sites", False) or getattr(args, "sites_file", None) or len(
         names) > 1 or getattr(args, "pool", None) is not None
     if not many:
@@ -437,7 +490,7 @@ def _many_sites(args: argparse.Namespace) -> list[Any] | None:
         raise InputError("--entrances and --destinations are for one site at a time")
     sources = []
     if args.all_sites:
-        sources += all_sites()
+        sources += all_sites(include_planned=args.include_planned)
     sources += [source_from_options(site=n) for n in names]
     if args.sites_file:
         sources += sources_from_csv(args.sites_file, args.osm_file)
@@ -481,6 +534,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """Run every step and write the plan's folder: maps, handouts, data, index."""
     from .coverage import summary_text
     from .features import KINDS
+    from .incident_report import EXPOSURE_LEGEND, incident_lines, route_exposure
     from .pipeline import (
         SUMMARY_LEGEND,
         PlanRequest,
@@ -513,22 +567,34 @@ def cmd_plan(args: argparse.Namespace) -> int:
     origins = read_entrances(entrances, area) if entrances else None
     result = run_plan(area, request, out, origins=origins, handout_kinds=kinds,
                       pdf=not args.no_pdf, units=args.units, steps=steps, compare=compare)
-    print(_table(summary_rows(result.route_plan)))
+    exposure = route_exposure(area, result.route_plan)
+    print(_table(summary_rows(result.route_plan, exposure)))
     print(f"({SUMMARY_LEGEND})")
+    if exposure:
+        print(f"({EXPOSURE_LEGEND})")
     for line in unreachable_lines(result.route_plan):
         print(f"no route: {line}")
     print(f"\n{area.site.name}:")
     print(summary_text(result.shifts))  # it prints the plan's own notes
-    for note in [*request.route.notes, *area.notes]:
+    for line in incident_lines(result.incidents, result.concerns):
+        print(line)
+    for note in area.notes:
         print(f"note: {note}")
     print(f"\nwrote {len(result.files)} files to {out}; open {out / 'index.html'}")
     return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """`plan` on the built-in downtown Los Angeles demo."""
+    """`plan` on the built-in downtown Los Angeles demo, with its real LAPD incidents."""
+    from .source import DEMO_INCIDENTS
+
     args.demo, args.site, args.point, args.osm_file = True, None, None, None
     args.destinations, args.entrances = None, None
+    if args.no_incidents:
+        if args.incidents or args.since or args.until:
+            raise InputError("--no-incidents takes no --incidents, --since or --until")
+    elif args.incidents is None:
+        args.incidents = settings.geodata_folder / DEMO_INCIDENTS
     return cmd_plan(args)
 
 
@@ -548,6 +614,8 @@ _EXAMPLES = {
     "demo": "examples:\n  safepassage demo\n  safepassage demo --officers 4 "
             "--time-window arrival --profile child",
     "routes": "examples:\n  safepassage routes --demo\n"
+              "  safepassage routes --demo --incidents crime_data.csv --time-window evening "
+              "--since 2020-01-01\n"
               "  safepassage routes --site \"Jordan Downs\" --time-window arrival --profile child\n"
               "  safepassage routes --osm-file city.osm.pbf --point 33.9455,-118.234 "
               "--avoid closed.geojson --incidents incidents.csv --out maps/jd",
@@ -566,9 +634,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"safepassage {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("sites", help="list the ten CSP sites", epilog=_EXAMPLES["sites"],
-                       formatter_class=_Formatter,
-                       description="List the Community Safety Partnership sites.")
+    p = sub.add_parser("sites", help="list the ten CSP sites and the planned ones",
+                       epilog=_EXAMPLES["sites"], formatter_class=_Formatter,
+                       description="List the Community Safety Partnership sites, and the "
+                       "planned sites (marked PLANNED).")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_sites)
 
@@ -628,7 +697,10 @@ def build_parser() -> argparse.ArgumentParser:
             help="the built-in downtown LA demo, planned end to end" if demo
             else "the whole job: routes, officer posts, maps, handouts, index",
             description=("Plan the built-in downtown Los Angeles demo end to end (no network "
-                         "needed): the same as 'safepassage plan --demo'." if demo else
+                         "needed): the same as 'safepassage plan --demo', weighing the real LAPD "
+                         "incidents of 2020 shipped for the demo area (geodata/demo/"
+                         "lapd_crime_2020_demo.csv) unless --incidents or --no-incidents says "
+                         "otherwise." if demo else
                          "Run every step for a site and write, by default into "
                          "maps/<site-slug>/: plan.json, routes.geojson, routes.gpx, "
                          "posts.geojson, coverage.json, officer_map.html, planner_map.html, "
@@ -637,6 +709,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "run leaves the previous output whole."),
         )
         if demo:
+            p.add_argument("--no-incidents", action="store_true",
+                           help="plan without the LAPD incidents shipped for the demo area")
             p.add_argument("--radius", metavar="M", type=_bounded("--radius"),
                            default=settings.default_radius_m, help=argparse.SUPPRESS)
             p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None,
@@ -646,7 +720,10 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             _add_source(p, many=True)
             g = p.add_argument_group("many sites in one run (on Dask)")
-            g.add_argument("--all-sites", action="store_true", help="plan all ten CSP sites")
+            g.add_argument("--all-sites", action="store_true",
+                           help="plan all ten CSP sites (not the planned ones)")
+            g.add_argument("--include-planned", action="store_true",
+                           help="with --all-sites, also the planned sites (Algin Sutton)")
             g.add_argument("--sites-file", metavar="CSV", type=Path,
                            help="places to plan, one per row: name,lat,lon (schools of a "
                            "division, say); with --osm-file, all on that extract")

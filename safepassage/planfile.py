@@ -18,6 +18,8 @@ Example (``plan.yaml``)::
     target_coverage: 0.9          # fewest officers covering 90 % (instead of `officers`)
     backup: {factor: 0.5, top_share: 0.2}   # or true
     max_detour_pct: 25
+    since: 2020-01-01             # incidents that occurred in this period (inclusive)
+    until: 2020-06-30
 
 Every key is optional. Errors name the file, the key and the bad value, e.g.
 ``plan.yaml: officers.dismissal must be a whole number from 0 to 500, got 'six'``.
@@ -87,6 +89,8 @@ class PlanFile:
         ``{"factor", "top_share"}`` when backup coverage is on.
     max_detour_pct : float or None
         Detour cap of the safest routes.
+    since, until : str or None
+        The period of the incidents used (``YYYY-MM-DD``, inclusive).
     """
 
     path: Path | None = None
@@ -101,6 +105,8 @@ class PlanFile:
     target_coverage: float | None = None
     backup: dict[str, float] | None = None
     max_detour_pct: float | None = None
+    since: str | None = None
+    until: str | None = None
 
     def officers_for(self, window: str) -> int | None:
         """Officers on duty in ``window`` (None when the plan does not say)."""
@@ -193,6 +199,20 @@ def _lon(value: Any, key: str, base: Path | None = None) -> float:
     if not -180 <= out <= 180:
         raise _PlanError(key, f"must be a longitude in degrees (-180..180), got {_short(value)}")
     return out
+
+
+def _date(value: Any, key: str, base: Path | None = None) -> str:
+    import datetime as dt
+
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()  # YAML reads 2020-06-30 as a date
+    what = "a date YYYY-MM-DD"
+    if not isinstance(value, str):
+        raise _PlanError(key, f"must be {what}, got {_short(value)}")
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise _PlanError(key, f"must be {what}, got {_short(value)}") from None
 
 
 def _window(value: Any, key: str) -> str:
@@ -358,6 +378,8 @@ _KEYS: dict[str, Callable[[Any, str, Path], Any]] = {
     "target_coverage": _share,
     "backup": _backup,
     "max_detour_pct": _bounded(500.0, "%"),
+    "since": _date,
+    "until": _date,
 }
 
 
@@ -406,6 +428,9 @@ def parse_plan(data: Any, *, where: str = "plan", base: str | Path = ".",
                 clean[key] = check(data[key], key, Path(base))
     except _PlanError as exc:
         raise InputError(f"{where}: {exc}") from None
+    if clean.get("since") and clean.get("until") and clean["since"] > clean["until"]:
+        raise InputError(f"{where}: the period is empty: since {clean['since']} is after "
+                         f"until {clean['until']}")
     officers, windows = clean.get("officers"), clean.get("windows")
     if isinstance(officers, dict) and windows:
         missing = [w for w in windows if w not in officers]

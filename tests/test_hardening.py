@@ -419,9 +419,24 @@ CASES: list[Case] = [
          "not a UTF-8 text CSV file", files={"inc": "lat,lon,category\n34,-118,caf\xe9\n".encode(
              "latin-1")}),
     Case("incidents-no-header", "routes " + DEMO + " --incidents {inc}", 2,
-         "needs a header with lat,lon", files={"inc": "34,-118\n"}),
+         "nor a simple incidents CSV (needs lat,lon", files={"inc": "34,-118\n"}),
     Case("incidents-bad-datetime", "routes " + DEMO + " --incidents {inc}", 2,
          "is not ISO 8601", files={"inc": "lat,lon,datetime\n34.05,-118.25,yesterday\n"}),
+    Case("concerns-weight-inf", "routes " + DEMO + " --concerns {inc}", 2,
+         "weight 'inf' must be between 0 and 1000",
+         files={"inc": "lat,lon,weight\n34.05,-118.25,inf\n"}),
+    Case("concerns-latin-1", "coverage " + DEMO + " --concerns {inc}", 2,
+         "not a UTF-8 text CSV file",
+         files={"inc": "lat,lon,note\n34.05,-118.25,caf\xe9\n".encode("latin-1")}),
+    Case("incidents-since-not-a-date", "routes " + DEMO + " --incidents {inc} --since June", 2,
+         "bad date 'June' for since", files={"inc": "lat,lon\n34.05,-118.25\n"}),
+    Case("lapd-export-bad-time", "plan " + DEMO + " --incidents {inc}", 2,
+         "TIME OCC '2561' is not a time",
+         files={"inc": "DR_NO,DATE OCC,TIME OCC,Crm Cd,LAT,LON\n"
+                       "1,03/04/2020 12:00:00 AM,2561,210,34.05,-118.25\n"}),
+    Case("demo-no-incidents-and-incidents", "demo -q --cache-dir {cache} --no-incidents "
+         "--incidents {inc}", 2, "--no-incidents takes no --incidents",
+         files={"inc": "lat,lon\n34.05,-118.25\n"}),
     Case("profile-not-utf8", "routes " + DEMO + " --profile {prof}", 2,
          "not a UTF-8 text file", files={"prof": b"[walk]\nspeed_m_per_min = \xff\n"}),
     Case("profile-unknown-name", "routes " + DEMO + " --profile sneaky", 2,
@@ -583,11 +598,18 @@ def test_hostile_names_are_cleaned_in_every_output(tmp_path: Path, demo_cache: P
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "EPSG:2229"}},
         "features": [feature, feature, feature]}))
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text("lat,lon,datetime,category\n"
+                         "34.0500,-118.2540,2026-03-04T15:20:00Z,\x1b[31mrobbery\n"
+                         "34.0501,-118.2541,2026-03-04,theft\n")
     out = tmp_path / "out"
     with caplog.at_level("WARNING", logger="safepassage"):
         assert main(["plan", "--demo", "--destinations", str(dest), "--no-pdf", "-q",
-                     "--cache-dir", str(demo_cache), "--out", str(out)]) == 0
+                     "--incidents", str(incidents), "--cache-dir", str(demo_cache),
+                     "--out", str(out)]) == 0
     stdout = capsys.readouterr().out
+    assert "1 of the incident times had a time zone: converted to Los Angeles time" in stdout
+    assert "1 of the incidents have a date but no time of day" in stdout
     clean = "]0;pwned [2J [31mHope Street School <script>alert(1)</script>"
     assert clean[:39] + "…" in stdout  # the summary table cuts long names
     assert not any(c in stdout for c in "\x1b\x07\x00")

@@ -151,6 +151,8 @@ def load_yaml(text: str, where: str) -> Any:
         raise InputError(f"{where}: not valid YAML ({line}{problem})") from None
     except RecursionError:
         raise InputError(f"{where}: nested too deeply; not read") from None
+    except ValueError as exc:  # a value YAML cannot build, e.g. the date 2020-02-30
+        raise InputError(f"{where}: not valid YAML ({exc})") from None
 
 
 def read_csv_rows(

@@ -138,7 +138,7 @@ def _key(band_labels: Sequence[str]) -> list[str]:
 
 
 def panel_html(area: Area, views: Sequence[CoverageView], title: str,
-               band_labels: Sequence[str], max_gaps: int) -> str:
+               band_labels: Sequence[str], max_gaps: int, extra_html: str = "") -> str:
     """The side panel: title, time window, figures, gaps of each plan, key, notes, credits.
 
     Parameters
@@ -153,6 +153,8 @@ def panel_html(area: Area, views: Sequence[CoverageView], title: str,
         Names of the demand bands, lightest first.
     max_gaps : int
         Longest list of gap streets per plan.
+    extra_html : str
+        Escaped HTML placed after the gaps (the window's incidents by kind of crime).
 
     Returns
     -------
@@ -182,6 +184,7 @@ def panel_html(area: Area, views: Sequence[CoverageView], title: str,
     ]
     for v in views:
         parts.extend(_gap_list(v, max_gaps))
+    parts.append(extra_html)
     parts.extend(_key(band_labels))
     note = approximate_note(area)
     if note:

@@ -19,6 +19,7 @@ import numpy as np
 from shapely.geometry import Point
 
 from ..errors import InputError
+from ..incidents import IncidentUse
 from ..offline import (
     RawHTML,
     bind_tooltip,
@@ -31,6 +32,7 @@ from ..offline import (
 from ..source import Area
 from .basemap import add_base_network
 from .geometry import bounds_latlon, focus_geometry, latlon_parts, safest_routes
+from .incidents import add_incident_layer, incident_panel_html
 from .panel import PANEL_CSS, length_text, panel_html, share_text
 from .places import BIND_FROM_PROPERTIES, add_destinations, add_site
 from .posts import add_posts, post_places
@@ -180,6 +182,7 @@ def planner_map(
     title: str | None = None,
     online_tiles: bool = True,
     max_gaps: int = 25,
+    incidents: IncidentUse | None = None,
 ) -> folium.Map:
     """The planner's map: demand on the corridor, covered against gaps, one or two plans.
 
@@ -202,6 +205,8 @@ def planner_map(
         Offer OpenStreetMap's tiles as an optional layer.
     max_gaps : int, default 25
         Longest list of gap streets per plan in the panel.
+    incidents : IncidentUse, optional
+        The window's incidents: a density layer and counts by kind of crime in the panel.
 
     Returns
     -------
@@ -227,6 +232,7 @@ def planner_map(
     page_root(m).header.add_child(RawHTML(f"<style>{PANEL_CSS}</style>"),
                                   name="safepassage_panel_css")
     add_base_network(m, area.G)
+    add_incident_layer(m, incidents)
     corridor_geoms = [g for v in views for g in v.corridor.geometry]
     names = folium.FeatureGroup(name="Street names")
     add_street_labels(names, street_labels(area.G, focus_geometry(area.G, corridor_geoms)))
@@ -245,7 +251,8 @@ def planner_map(
     site_group.add_to(m)
     m.add_child(folium.LayerControl(collapsed=False), name="safepassage_layers")
     page_root(m).html.add_child(
-        RawHTML(panel_html(area, views, title, _band_labels(breaks), max_gaps)),
+        RawHTML(panel_html(area, views, title, _band_labels(breaks), max_gaps,
+                           incident_panel_html(incidents))),
         name="safepassage_panel",
     )
     bounds = bounds_latlon([*corridor_geoms, site_pt])
@@ -264,6 +271,7 @@ def write_planner_map(
     title: str | None = None,
     online_tiles: bool = True,
     max_gaps: int = 25,
+    incidents: IncidentUse | None = None,
 ) -> Path:
     """Write the planner map atomically (see :func:`planner_map` for the parameters).
 
@@ -273,5 +281,5 @@ def write_planner_map(
         The file written.
     """
     m = planner_map(area, frame, plan_a, plan_b, title=title, online_tiles=online_tiles,
-                    max_gaps=max_gaps)
+                    max_gaps=max_gaps, incidents=incidents)
     return write_html(m, path)
