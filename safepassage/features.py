@@ -51,7 +51,7 @@ KINDS: tuple[str, ...] = (
 )
 
 #: OSM tags asked for, by key; :func:`classify_kind` maps them to kinds.
-OSM_TAGS: dict[str, list[str]] = {
+OSM_TAGS: dict[str, bool | str | list[str]] = {
     "amenity": [
         "school", "kindergarten", "childcare", "library", "community_centre", "youth_centre",
     ],
@@ -197,6 +197,9 @@ def features_from_file(
                 for obj in osmium.FileProcessor(str(path)).with_filter(
                     osmium.filter.KeyFilter(*keys)
                 ):
+                    if not isinstance(obj, osmium.osm.Node | osmium.osm.Way |
+                                      osmium.osm.Relation):
+                        continue
                     tags = {t.k: clean_tag(t.k, t.v) for t in obj.tags}
                     if classify_kind(tags) != "other":
                         writer.add(obj.replace(tags=tags))  # names cleaned: valid XML
@@ -314,7 +317,7 @@ def read_destinations(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def _read_csv(path: Path) -> gpd.GeoDataFrame:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for where, r in read_csv_rows(path, "destinations file", ("name", "kind", "lat", "lon"),
                                   max_rows=MAX_USER_DESTINATIONS,
                                   header_hint="name,kind,lat,lon"):

@@ -221,7 +221,7 @@ def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None
     try:
         fp = osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.NODE).with_locations()
         for obj in fp:
-            if not obj.is_way():
+            if not isinstance(obj, osmium.osm.Way):
                 continue
             tags = {t.k: clean_tag(t.k, t.v) for t in obj.tags if t.k in keep_way_tags}
             tags = {k: v for k, v in tags.items() if clean_value(v) is not None}
@@ -243,7 +243,7 @@ def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None
             needed.update(refs)
         nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
         for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
-            if obj.id in needed and obj.location.valid():
+            if isinstance(obj, osmium.osm.Node) and obj.id in needed and obj.location.valid():
                 tags = {
                     t.k: clean_tag(t.k, t.v) for t in obj.tags
                     if t.k in keep_node_tags and clean_value(t.v) is not None
@@ -401,7 +401,7 @@ def overpass_errors() -> Iterator[None]:
             f"cannot reach the Overpass API at {url} (no internet?)"
         ) from None
     except requests.exceptions.HTTPError as exc:
-        status = getattr(exc.response, "status_code", "?")
+        status: Any = getattr(exc.response, "status_code", "?")
         why = {429: " (too many requests: try again in a few minutes)",
                504: " (server busy or query too large: try again later or a smaller --radius)"}
         raise DataUnavailableError(
