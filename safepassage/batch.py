@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -219,6 +220,30 @@ def plan_site(source: Source, request: PlanRequest, out_dir: str, *,
 # The driver
 
 
+_ADDRESS = re.compile(r"^(?:tcp://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """A Dask scheduler's address as ``tcp://HOST:PORT`` (``HOST:PORT`` is read as TCP).
+
+    Dask's in-process addresses (``inproc://...``, a cluster in the same Python process, as a
+    notebook or a test makes) pass as they are.
+
+    Raises
+    ------
+    InputError
+        For anything else (other protocols need settings this command line does not take),
+        or a port outside 1-65535.
+    """
+    if address.startswith("inproc://"):
+        return address
+    m = _ADDRESS.match(address.strip())
+    if m is None or not 1 <= int(m["port"]) <= 65535:
+        raise InputError(f"bad Dask scheduler address {address!r}: give tcp://HOST:PORT, e.g. "
+                         "tcp://10.0.0.5:8786 (port 1-65535)")
+    return f"tcp://{m['host']}:{int(m['port'])}"
+
+
 def _client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
     from dask.distributed import Client, LocalCluster
 
@@ -226,10 +251,11 @@ def _client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
     for name in ("distributed", "dask"):
         logging.getLogger(name).setLevel(logging.ERROR)
     if scheduler:
+        address = check_scheduler_address(scheduler)
         try:
-            return Client(scheduler, timeout=f"{settings.dask_connect_timeout_s:g}s"), None
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            return Client(address, timeout=f"{settings.dask_connect_timeout_s:g}s"), None
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.ERROR)

@@ -466,6 +466,15 @@ CASES: list[Case] = [
     Case("coverage-officers-fraction", "coverage " + DEMO + " --officers 2.5", 2,
          "not a whole number: '2.5'"),
     Case("plan-pool-huge", "plan --all-sites --pool 1e9 -q", 2, "must be between 0 and 5,000"),
+    Case("scheduler-without-port", "plan --sites-file {sites} --scheduler garbage -q "
+         "--out {tmp}/many", 2, "bad Dask scheduler address 'garbage'",
+         files={"sites": "name,lat,lon\nA,34.05,-118.25\n"}),
+    Case("scheduler-port-99999", "plan --sites-file {sites} --scheduler tcp://127.0.0.1:99999 "
+         "-q --out {tmp}/many", 2, "port 1-65535",
+         files={"sites": "name,lat,lon\nA,34.05,-118.25\n"}),
+    Case("scheduler-tls", "plan --sites-file {sites} --scheduler tls://127.0.0.1:9 -q "
+         "--out {tmp}/many", 2, "give tcp://HOST:PORT",
+         files={"sites": "name,lat,lon\nA,34.05,-118.25\n"}),
     Case("plan-workers-zero", "plan --all-sites --workers 0 -q", 2, "must be between 1 and 256"),
     Case("coverage-time-limit-inf", "coverage " + DEMO + " --time-limit inf", 2,
          "must be between 1 and 3,600 s"),
