@@ -535,7 +535,10 @@ class PlanRequest:
         plan = load_plan(plan_file) if plan_file else None
         if time_window:
             names = [w.strip() for w in str(time_window).split(",") if w.strip()]
-            windows: list[str] | None = [parse_window(w).name for w in names] or None
+            if not names:
+                raise InputError(f"--time-window {time_window!r} names no window: give e.g. "
+                                 "dismissal or arrival,dismissal,evening")
+            windows: list[str] | None = [parse_window(w).name for w in names]
         else:
             windows = plan.planned_windows() if plan is not None else None
         if windows and len(set(windows)) != len(windows):

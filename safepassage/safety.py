@@ -68,6 +68,8 @@ from .incidents import (
     in_window,
     incident_weights,
 )
+from .io import check_nesting, decode_text, read_input_bytes
+from .utils import clean_text
 
 # ---------------------------------------------------------------------------------------------
 # Profiles
@@ -242,10 +244,9 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
                              f"{', '.join(BUILTIN_PROFILES)} or a .toml file")
         if not path.exists():
             raise InputError(f"profile file not found: {path}")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"profile {path.name}: not a UTF-8 text file") from None
+        where = f"profile {path.name}"
+        text = decode_text(read_input_bytes(path, "profile file", max_bytes=1024 * 1024), where)
+        check_nesting(text, where)
         data = _read_toml(text, path.name)
         source = str(path)
     values = _validate(data, Path(name).name)
@@ -253,8 +254,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
     base_tables = _tables(base_data, "default")
     own = _tables(data, Path(name).name)
     return Profile(
-        name=str(data.get("name", Path(name).stem)),
-        description=str(data.get("description", "")),
+        name=clean_text(data.get("name")) or clean_text(Path(name).stem) or "profile",
+        description=clean_text(data.get("description"), max_chars=500),
         values=merged,
         source=source,
         tables={s: {**base_tables[s], **own[s]} for s in TABLE_SCHEMA},
