@@ -1,22 +1,17 @@
 """The ``safepassage`` command line: a thin layer over the Python API.
 
-Exit codes: 0 success, 2 bad input or usage, 3 data unavailable (or nothing could be routed),
-4 the output cannot be written, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). Errors are
-one line on stderr; progress goes to stderr too, so stdout carries only tables and JSON.
+Exit codes: 0 success, 2 bad input or usage, 3 no data or nothing routed, 4 cannot write the
+output, 130/143 Ctrl-C/SIGTERM. Errors and progress go to stderr, tables and JSON to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import errno
 import json
 import logging
 import math
-import os
-import signal
 import sys
-import threading
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,9 +70,8 @@ def _bounded(option: str, *, whole: bool = False) -> Any:
         try:
             value = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"not {'a whole number' if whole else 'a number'}: {text!r}") from None
-        if whole and math.isfinite(value) and not value.is_integer():
+            value = math.nan if whole else -math.inf
+        if whole and not (math.isinf(value) or value.is_integer()):
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
         if not (math.isfinite(value) and lo <= value <= hi):
             raise argparse.ArgumentTypeError(
@@ -162,8 +156,6 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 def _width(text: str) -> int:
     """Columns a text takes in a terminal: wide (East Asian) characters take two."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -268,19 +260,12 @@ def _load_area(args: argparse.Namespace, steps: Any, source: Any = None) -> Any:
 
 
 def _out_dir(args: argparse.Namespace, slug: str, command: str) -> Path:
-    """The output folder, checked before any slow work (see :func:`safepassage.io.product_dir`).
-
-    The default is ``maps/<slug>/``; a slug is always a plain, non-empty folder name.
-    """
+    """The output folder (default ``maps/<slug>/``), checked before any slow work."""
     from .io import check_output_folder
-    from .sites import is_slug
 
     if args.out:
         return check_output_folder(args.out, command)
-    if not (is_slug(slug) or slug.startswith("point_")) or "/" in slug or slug in (".", ".."):
-        raise InputError(f"cannot make a folder name of {slug!r}")  # never for our own slugs
-    return check_output_folder(settings.maps_folder / slug, command,
-                               option="the output folder")
+    return check_output_folder(settings.maps_folder / slug, command, option="the output folder")
 
 
 def cmd_routes(args: argparse.Namespace) -> int:
@@ -296,13 +281,12 @@ def cmd_routes(args: argparse.Namespace) -> int:
     from .pipeline import (
         SUMMARY_LEGEND,
         compute_routes,
-        parse_entrances,
-        read_entrances,
         routes_frame,
         summary_rows,
         unreachable_lines,
         write_routes,
     )
+    from .source import parse_entrances, read_entrances
 
     route_settings = _route_settings(args)  # check every option before any slow work
     source = _source(args)
@@ -428,7 +412,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     from .coverage import compare_plans, format_comparison, summary_text, write_coverage
     from .incident_report import concern_effect, incident_lines, write_incident_files
     from .io import product_dir
-    from .pipeline import parse_entrances, plan_coverage, read_entrances
+    from .pipeline import plan_coverage
+    from .source import parse_entrances, read_entrances
 
     given = [args.site, args.point, args.osm_file, args.demo]
     if args.compare:
@@ -538,12 +523,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from .pipeline import (
         SUMMARY_LEGEND,
         PlanRequest,
-        parse_entrances,
-        read_entrances,
         run_plan,
         summary_rows,
         unreachable_lines,
     )
+    from .source import parse_entrances, read_entrances
 
     sources = _many_sites(args) if hasattr(args, "all_sites") else None
     request = _plan_request(args, single=sources is None)
@@ -757,71 +741,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(exc: BaseException) -> str:
-    """An error as one line of plain text (no control characters from file names or data)."""
-    from .utils import clean_text
-
-    return clean_text(str(exc), max_chars=2000) or type(exc).__name__
-
-
-def _oserror_line(exc: OSError) -> str:
-    """What went wrong writing (or reading) a file, in one line."""
-    from .utils import clean_text
-
-    why = exc.strerror or str(exc)
-    if _stdout_failed(exc):
-        return f"cannot write to standard output: {why}"
-    where = f": {clean_text(str(exc.filename))}" if exc.filename is not None else ""
-    return clean_text(f"{why}{where}", max_chars=2000)
-
-
-def _stdout_failed(exc: OSError) -> bool:
-    """Whether an error without a file name is standard output failing (a full disk)."""
-    return exc.filename is None and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO,
-                                                  errno.EFBIG)
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so a failed flush is not retried (and reported) at exit."""
-    # a captured stream (tests) has no file descriptor: io.UnsupportedOperation, a ValueError
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-
-
-def _raise_interrupted(signum: int, frame: Any) -> NoReturn:
-    raise Interrupted(f"terminated by signal {signum}")
-
-
-def _end_children() -> None:
-    """Stop the programs this run started (a solver, a browser) when it is interrupted."""
-    me = str(os.getpid())
-    with contextlib.suppress(OSError):
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = Path(entry.path, "stat").read_text()
-                fields = stat.rsplit(")", 1)[1].split()
-                if fields[1] == me:  # parent pid
-                    pid, pgid = int(entry.name), int(fields[2])
-                    if pgid == pid:
-                        os.killpg(pgid, signal.SIGKILL)
-                    else:
-                        os.kill(pid, signal.SIGTERM)
-
-
 def _run(args: argparse.Namespace) -> int:
-    """Run the command and flush stdout inside the error handling (a full disk is an error)."""
-    code = int(args.func(args) or 0)
-    sys.stdout.flush()
+    """Run the command in its scratch folder, SIGTERM raising; flush stdout (a full disk)."""
+    from .io import run_scratch, sigterm_raises
+
+    with sigterm_raises(), run_scratch():
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
     return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    from .io import run_scratch
+    from .io import end_children, error_line, silence_stdout, stdout_failed
 
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -831,48 +763,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main else None
     try:
-        with run_scratch():
-            return _run(args)
+        return _run(args)
     except SafePassageError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
-        return exc.exit_code
+        code, message = exc.exit_code, error_line(exc)
     except (KeyboardInterrupt, Interrupted) as exc:
-        _end_children()
-        print("error: interrupted" if isinstance(exc, KeyboardInterrupt) else "error: terminated",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
+        end_children()
+        code = EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
+        message = "interrupted" if code == EXIT_INTERRUPTED else "terminated"
     except BrokenPipeError:  # output piped into `head`: not an error
-        _silence_stdout()
+        silence_stdout()
         return EXIT_OK
     except RecursionError:  # a structure nested too deeply got past the readers' bounds
-        print("error: an input is nested too deeply to read", file=sys.stderr)
-        return EXIT_USAGE
+        code, message = EXIT_USAGE, "an input is nested too deeply to read"
     except OSError as exc:  # a full disk or a read-only folder: say so, no traceback
-        if _stdout_failed(exc):
-            _silence_stdout()
-        print(f"error: {_oserror_line(exc)}", file=sys.stderr)
-        return EXIT_OUTPUT
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
+        if stdout_failed(exc):
+            silence_stdout()
+        code, message = EXIT_OUTPUT, error_line(exc)
+    print(f"error: {message}", file=sys.stderr)
+    return code
 
 
 def run() -> NoReturn:
-    """The ``safepassage`` console script: :func:`main`, exiting at once after an interruption.
+    """The console script: :func:`main`, then at once out after an interruption (cleaned up)."""
+    from .io import exit_now
 
-    An interrupted run has removed its temporary files and ended the programs it started
-    before :func:`main` returns; skipping the interpreter's own teardown (a second or more with
-    the maps and the network loaded) makes Ctrl-C take effect within a second.
-    """
     code = main()
     if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(code)
+        exit_now(code)
     sys.exit(code)
 
 

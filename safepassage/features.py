@@ -40,9 +40,9 @@ from shapely.geometry import Point
 
 from . import settings
 from .errors import InputError
-from .graph import _check_file, clean_tag, clean_value, osm_errors, overpass_errors
+from .graph import _check_file, clean_value, osm_errors, overpass_errors
 from .io import read_csv_rows, read_geojson_features, repair_polygon
-from .utils import clean_name, clean_text, haversine_m
+from .utils import clean_name, clean_tag, clean_text, haversine_m
 
 #: Destination kinds, in the order reports list them.
 KINDS: tuple[str, ...] = (

@@ -28,7 +28,6 @@ import hashlib
 import json
 import logging
 import math
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -44,7 +43,7 @@ import osmnx as ox
 from . import __version__, settings
 from .errors import DataUnavailableError, InputError
 from .io import atomic_dir, atomic_write_json
-from .utils import clean_name, clean_text, haversine_m
+from .utils import clean_name, clean_tag, clean_text, haversine_m
 
 log = logging.getLogger(__name__)
 
@@ -173,23 +172,6 @@ def _check_file(path: Path) -> None:
         )
     if path.stat().st_size == 0:
         raise InputError(f"OSM file is empty: {path}")
-
-
-#: Characters XML 1.0 cannot hold (C0 controls but tab and line breaks, surrogates, U+FFFE/F).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: Tags whose values are names people read: cleaned as names are (one tidy line).
-NAME_TAGS = frozenset({"name", "name:en", "name:es", "official_name", "ref", "alt_name"})
-
-
-def clean_tag(key: str, value: str) -> str:
-    """A tag value fit for OSM XML: names cleaned (:func:`clean_text`), control characters out.
-
-    OSM data is user-edited; a name holding terminal escape codes or a NUL byte must not break
-    the XML osmnx reads, the terminal, GPX or HTML.
-    """
-    if key in NAME_TAGS:
-        return clean_text(value)
-    return _NOT_XML.sub(" ", value)
 
 
 def osm_errors() -> tuple[type[Exception], ...]:

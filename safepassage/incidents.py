@@ -44,7 +44,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
@@ -53,7 +52,7 @@ import shapely
 
 from .errors import InputError
 from .io import read_geojson_features
-from .utils import clean_text
+from .utils import TIME_NOTES, clean_text, time_of_day
 
 #: Kinds of crime, in the order reports list them, with their plain-language names.
 CLASSES: dict[str, str] = {
@@ -103,9 +102,6 @@ SKIP_REASONS = ("duplicate DR_NO", "no location", "outside the period", "outside
 
 #: Heaviest weight one incident (or concern) may carry in a file.
 MAX_WEIGHT = 1000.0
-#: Local time of incidents (and of the time windows): a time given with a zone is converted.
-LOCAL_TIME = ZoneInfo("America/Los_Angeles")
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _norm(name: str) -> str:
@@ -257,6 +253,8 @@ class IncidentSet:
         Earliest and latest occurrence date among the located records.
     concerns : geopandas.GeoDataFrame
         Community concerns (``note``, ``weight``, ``geometry``), empty when none were given.
+    notes : list of str
+        What reading assumed (times with a zone converted to Los Angeles time, dates alone).
     """
 
     frame: pd.DataFrame
@@ -305,7 +303,8 @@ class IncidentFile:
         rows = (_read_simple_csv(self.path) if self.format == "simple CSV"
                 else _read_geojson(self.path))
         found = _finish(self, pd.DataFrame(rows, columns=list(COLUMNS)), bbox)
-        found.notes = _when_notes(rows)
+        when = Counter(r.get("when") for r in rows)  # what was assumed about times, said once
+        found.notes = [note.format(when[k]) for k, note in TIME_NOTES.items() if when[k]]
         return found
 
 
@@ -530,57 +529,18 @@ def _simple_row(r: Mapping[str, str], where: str) -> dict[str, object]:
         raise InputError(f"{where}: lat/lon must be numbers") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InputError(f"{where}: coordinates {lat}, {lon} out of range")
-    minute, day, when_note = -1, None, ""
+    minute, day, when = -1, None, ""
     if r.get("datetime"):
-        minute, day, when_note = _when(str(r["datetime"]), where)
-    weight = 1.0
-    if r.get("weight") not in (None, ""):
-        try:
-            weight = float(r["weight"])
-        except (TypeError, ValueError):
-            raise InputError(f"{where}: weight must be a number") from None
-        if not (math.isfinite(weight) and 0 <= weight <= MAX_WEIGHT):
-            raise InputError(f"{where}: weight {r['weight']!r} must be between 0 and "
-                             f"{MAX_WEIGHT:g}")
+        try:  # in Los Angeles time; a date alone is no time of day (-1), not midnight
+            minute, day, when = time_of_day(str(r["datetime"]))
+        except ValueError:
+            raise InputError(f"{where}: datetime {r['datetime']!r} is not ISO 8601 "
+                             "(e.g. 2026-03-04T15:20)") from None
+    weight = _weight(r.get("weight"), where)
     category = clean_text(r.get("category"))
     return {"dr_no": str(r.get("dr_no") or ""), "lat": lat, "lon": lon, "date": day,
             "minute": minute, "crm_cd": "", "crime": category, "premise_cd": "",
-            "premise": "", "category": category, "given_weight": weight, "when": when_note}
-
-
-def _when(text: str, where: str) -> tuple[int, pd.Timestamp, str]:
-    """Minute of the day (Los Angeles time), day, and what was assumed, from ISO 8601.
-
-    A time with a zone or offset (``2026-03-04T15:20:00Z``) is converted to Los Angeles time
-    (07:20); a date alone has no time of day (minute -1: it counts in every window), not
-    midnight.
-    """
-    text = text.strip()
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{where}: datetime {text!r} is not ISO 8601 "
-                         "(e.g. 2026-03-04T15:20)") from None
-    if _DATE_ONLY.match(text):
-        return -1, pd.Timestamp(when.date()), "date only"
-    note = ""
-    if when.tzinfo is not None:
-        when, note = when.astimezone(LOCAL_TIME), "converted"
-    return when.hour * 60 + when.minute, pd.Timestamp(when.date()), note
-
-
-def _when_notes(rows: list[dict[str, object]]) -> list[str]:
-    """What was assumed about the incidents' times, said once per file."""
-    notes = []
-    converted = sum(1 for r in rows if r.get("when") == "converted")
-    date_only = sum(1 for r in rows if r.get("when") == "date only")
-    if converted:
-        notes.append(f"{converted:,} of the incident times had a time zone: converted to Los "
-                     "Angeles time")
-    if date_only:
-        notes.append(f"{date_only:,} of the incidents have a date but no time of day: they "
-                     "count in every time window")
-    return notes
+            "premise": "", "category": category, "given_weight": weight, "when": when}
 
 
 def _read_simple_csv(path: Path) -> list[dict[str, object]]:
@@ -676,7 +636,7 @@ def read_concerns(path: str | Path) -> gpd.GeoDataFrame:
                                       expect="concerns must be Points or Polygons")
         for where, geom, props in feats:
             rows.append({"note": clean_text(props.get("note") or props.get("name")),
-                         "weight": _concern_weight(props.get("weight"), where),
+                         "weight": _weight(props.get("weight"), where),
                          "geometry": geom})
     else:
         try:
@@ -691,7 +651,7 @@ def read_concerns(path: str | Path) -> gpd.GeoDataFrame:
                     where = f"{path.name} line {i}"
                     row = _simple_row({"lat": r.get("lat", ""), "lon": r.get("lon", "")}, where)
                     rows.append({"note": clean_text(r.get("note")),
-                                 "weight": _concern_weight(r.get("weight"), where),
+                                 "weight": _weight(r.get("weight"), where),
                                  "geometry": shapely.Point(row["lon"], row["lat"])})
         except UnicodeDecodeError:
             raise InputError(f"{path.name}: not a UTF-8 text CSV file") from None
@@ -702,7 +662,8 @@ def read_concerns(path: str | Path) -> gpd.GeoDataFrame:
     return out
 
 
-def _concern_weight(value: object, where: str) -> float:
+def _weight(value: object, where: str) -> float:
+    """A weight from a file: 1 when not given, else a number from 0 to :data:`MAX_WEIGHT`."""
     if value in (None, ""):
         return 1.0
     try:
@@ -740,6 +701,8 @@ class IncidentUse:
         Concerns in the concerns file.
     bandwidth_m, hot_spot : float
         The profile's kernel bandwidth and hot-spot density they were weighed with.
+    notes : list of str
+        What reading the file assumed (:attr:`IncidentSet.notes`).
     """
 
     window: str
@@ -778,9 +741,9 @@ class IncidentUse:
         skipped = ", ".join(f"{self.skipped[k]:,} {k}" for k in SKIP_REASONS if self.skipped[k])
         classes = ", ".join(f"{CLASSES[c]} {n}" for c, n in self.by_class().items())
         used = f"used {len(self.used):,}" + (f" ({classes})" if classes else "")
-        notes = "".join(f"; {n}" for n in self.notes)
         return (f"incidents, {self.window}: {self.format} {self.source}, {self.period}: "
-                f"{self.read:,} read; skipped {skipped or 'none'}; {used}{notes}")
+                f"{self.read:,} read; skipped {skipped or 'none'}; {used}"
+                + "".join(f"; {n}" for n in self.notes))
 
     def features(self) -> gpd.GeoDataFrame:
         """The used incidents as points for ``incidents.geojson`` (no other attributes)."""

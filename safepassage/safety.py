@@ -68,7 +68,7 @@ from .incidents import (
     in_window,
     incident_weights,
 )
-from .io import check_nesting, decode_text, read_input_bytes
+from .io import check_nesting, clip_to_crs, decode_text, read_input_bytes
 from .utils import clean_text
 
 # ---------------------------------------------------------------------------------------------
@@ -699,13 +699,6 @@ def _kernel_sum(tree: shapely.STRtree, edge_geoms: np.ndarray, geoms: np.ndarray
     return density, near
 
 
-#: Margin around the network's extent when zones are clipped to it, degrees (about 1 km).
-_ZONE_MARGIN_DEG = 0.01
-#: Zone outlines are densified to this step (degrees, about 50 m) before projection, so a
-#: polygon's sides follow the same lines in the network's CRS as in longitude/latitude.
-_ZONE_STEP_DEG = 0.0005
-
-
 def network_extent(G: nx.MultiDiGraph) -> tuple[float, float, float, float]:
     """The network's extent in WGS84: ``(min lon, min lat, max lon, max lat)``."""
     lons = [d.get("lon") for _, d in G.nodes(data=True)]
@@ -718,16 +711,6 @@ def network_extent(G: nx.MultiDiGraph) -> tuple[float, float, float, float]:
     return (float(min(lons)), float(min(lats)), float(max(lons)), float(max(lats)))
 
 
-def _clip_project(geoms: Any, crs: Any, extent: tuple[float, float, float, float]) -> Any:
-    """WGS84 geometries clipped to ``extent`` (plus a margin), densified, in ``crs``."""
-    minx, miny, maxx, maxy = extent
-    m = _ZONE_MARGIN_DEG
-    box = (max(minx - m, -180.0), max(miny - m, -90.0), min(maxx + m, 180.0), min(maxy + m, 90.0))
-    clipped = shapely.clip_by_rect(shapely.make_valid(np.asarray(geoms, dtype=object)), *box)
-    dense = shapely.segmentize(clipped, _ZONE_STEP_DEG)
-    return gpd.GeoSeries(dense, crs="EPSG:4326").to_crs(crs)
-
-
 def zones_in_crs(zones: gpd.GeoDataFrame, G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     """Zone polygons (WGS84) in the network's CRS, correct at any size.
 
@@ -738,34 +721,10 @@ def zones_in_crs(zones: gpd.GeoDataFrame, G: nx.MultiDiGraph) -> gpd.GeoDataFram
     against the network's edges then run in the network's own CRS.
     """
     out = zones.copy()
-    out["geometry"] = _clip_project(zones.geometry.to_numpy(), G.graph["crs"],
+    out["geometry"] = clip_to_crs(zones.geometry.to_numpy(), G.graph["crs"],
                                     network_extent(G)).to_numpy()
     out = out.set_geometry("geometry").set_crs(G.graph["crs"], allow_override=True)
     return out[out.geometry.notna() & ~out.geometry.is_empty]
-
-
-def area_in_crs(geom: Any, crs: Any, around_xy: Any) -> Any:
-    """One WGS84 area (a banned place, say) in a projected CRS, clipped around some points.
-
-    Parameters
-    ----------
-    geom : shapely geometry
-        In longitude/latitude, of any size (see :func:`zones_in_crs`).
-    crs : pyproj.CRS or str
-        The projected CRS.
-    around_xy : array of shape (n, 2)
-        Points in ``crs`` (the candidates it is tested against); the area is clipped to their
-        extent with a margin before projection.
-    """
-    from pyproj import Transformer
-
-    xy = np.asarray(around_xy, dtype=float).reshape(-1, 2)
-    if len(xy) == 0:
-        return shapely.Polygon()
-    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xy[:, 0],
-                                                                              xy[:, 1])
-    extent = (float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
-    return _clip_project([geom], crs, extent).iloc[0]
 
 
 def _incident_density(

@@ -24,6 +24,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 import pyogrio
+import shapely
 
 from . import settings
 from .errors import DataUnavailableError, InputError
@@ -53,6 +54,7 @@ from .graph import (
     read_cache_meta,
     save_cache,
 )
+from .io import read_csv_rows, read_geojson_features
 from .progress import Steps
 from .sites import DEMO_SLUG, PLANNED_MARK, Site, find_site, point_site
 
@@ -488,6 +490,114 @@ def _merge_note(user: gpd.GeoDataFrame | None, merged: gpd.GeoDataFrame) -> str:
             f"within {SAME_SPOT_MERGE_M:g} m); {len(merged):,} places remain")
 
 
+# ---------------------------------------------------------------------------------------------
+# A site's entrances (the origins of its routes)
+
+#: How close (metres) a network node must be to a site outline to serve as an entrance.
+ENTRANCE_MAX_M = 30.0
+#: Most entrances a site may have (a CSV or GeoJSON of points).
+MAX_ENTRANCES = 1_000
+
+
+@dataclass(frozen=True)
+class Entrances:
+    """A site's entrances as read from a file: points, and/or outline polygons (WGS84).
+
+    Attributes
+    ----------
+    name : str
+        The file's name, for messages.
+    points : list of tuple
+        ``(lat, lon)`` of each entrance.
+    outlines : list
+        Shapely polygons of the site's outline.
+    """
+
+    name: str
+    points: list[tuple[float, float]]
+    outlines: list[Any]
+
+
+def parse_entrances(path: str | Path) -> Entrances:
+    """Read a file of site entrances or the site's outline, before any slow work.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
+        Polygon (the outline).
+
+    Raises
+    ------
+    InputError
+        Naming the file, line or feature, and the problem.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"entrances file not found: {path}")
+    points: list[tuple[float, float]] = []
+    polys = []
+    if path.suffix.lower() == ".csv":
+        for where, r in read_csv_rows(path, "entrances file", ("lat", "lon"),
+                                      max_rows=MAX_ENTRANCES):
+            try:
+                lat, lon = float(r["lat"]), float(r["lon"])
+            except ValueError:
+                raise InputError(f"{where}: needs numeric lat,lon, got {r['lat']!r}, "
+                                 f"{r['lon']!r}") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN fails too
+                raise InputError(f"{where}: coordinates {lat}, {lon} out of range (latitude "
+                                 "within ±90, longitude within ±180)")
+            points.append((lat, lon))
+    else:
+        feats = read_geojson_features(path, ("Point", "Polygon", "MultiPolygon"),
+                                      what="entrances file",
+                                      expect="entrances must be Points or a Polygon outline")
+        if len(feats) > MAX_ENTRANCES:
+            raise InputError(f"{path.name}: {len(feats):,} entrances; at most {MAX_ENTRANCES:,}")
+        for _, g, _ in feats:
+            if g.geom_type == "Point":
+                points.append((g.y, g.x))
+            else:
+                polys.append(g)
+    if not points and not polys:
+        raise InputError(f"{path.name}: no entrances in the file")
+    return Entrances(path.name, points, polys)
+
+
+def read_entrances(path: str | Path | Entrances, area: Area) -> list[Any]:
+    """Origin nodes from a file of site entrances or the site's outline.
+
+    Parameters
+    ----------
+    path : str, Path or Entrances
+        CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
+        Polygon (the outline: every network node within :data:`ENTRANCE_MAX_M` of it serves);
+        or what :func:`parse_entrances` read from one.
+    area : Area
+        The loaded area.
+
+    Returns
+    -------
+    list
+        Network nodes, at least one.
+    """
+    ent = path if isinstance(path, Entrances) else parse_entrances(path)
+    points, polys = ent.points, ent.outlines
+    nodes: list[Any] = []
+    for lat, lon in points:
+        nodes.append(nearest_node(area.G, lat, lon, max_m=ENTRANCE_MAX_M * 5)[0])
+    if polys:
+        outline = gpd.GeoSeries(polys, crs="EPSG:4326").to_crs(area.G.graph["crs"]).union_all()
+        for n, d in area.G.nodes(data=True):
+            if outline.boundary.distance(shapely.Point(d["x"], d["y"])) <= ENTRANCE_MAX_M:
+                nodes.append(n)
+        if not nodes:
+            raise InputError(f"{ent.name}: no street within {ENTRANCE_MAX_M:g} m of the outline")
+    return sorted(set(nodes), key=str)
+
+
 __all__ = [
-    "Area", "Source", "demo_site", "fetch", "load_area", "load_network", "source_from_options",
+    "ENTRANCE_MAX_M", "MAX_ENTRANCES", "Area", "Entrances", "Source", "demo_site", "fetch",
+    "load_area", "load_network", "parse_entrances", "read_entrances", "source_from_options",
 ]

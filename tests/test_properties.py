@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 
 from safepassage.errors import InputError
 from safepassage.features import KINDS, read_destinations
-from safepassage.graph import clean_tag, raw_graph_from_file
+from safepassage.graph import raw_graph_from_file
 from safepassage.io import load_json, load_yaml
 from safepassage.planfile import PlanFile, load_plan, parse_plan
 from safepassage.safety import read_zones
-from safepassage.utils import MAX_NAME_CHARS, clean_text
+from safepassage.utils import MAX_NAME_CHARS, clean_tag, clean_text
 
 # 150 examples a property in the suite; SAFEPASSAGE_HYPOTHESIS=deep tries 3,000 (on demand)
 settings.register_profile("suite", max_examples=150, deadline=None,

@@ -16,7 +16,7 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
-from ..safety import area_in_crs
+from ..io import area_in_crs
 from .candidates import spec_latlon
 from .options import BACKUP_DEFAULT, BAN_RADIUS_M, BanSpec, CoverageSettings, PostSpec
 from .problem import CoverageProblem

@@ -5,7 +5,7 @@ Writing (:mod:`.atomic`, :mod:`.folders`)
     folders are *product folders* (:func:`product_dir`) whose manifest (:data:`MANIFEST`) lists
     what the product wrote: a folder holding anything else is refused and never emptied, and a
     plan's folder is never rewritten by ``routes`` or ``coverage``.
-Temporary work (:mod:`.atomic`)
+Temporary work and the run itself (:mod:`.run`, :mod:`.atomic`)
     One scratch folder per run (:func:`run_scratch`); what runs that died left behind is removed
     by the next run (:func:`remove_stale`, :func:`remove_stale_runs`).
 Reading (:mod:`.read`, :mod:`.geo`)
@@ -19,11 +19,6 @@ from .atomic import (
     atomic_write_json,
     atomic_write_text,
     remove_stale,
-    remove_stale_runs,
-    run_alive,
-    run_scratch,
-    run_token,
-    scratch_root,
 )
 from .folders import (
     COMMANDS,
@@ -38,6 +33,8 @@ from .folders import (
 )
 from .geo import (
     MAX_FEATURES,
+    area_in_crs,
+    clip_to_crs,
     read_geojson_features,
     repair_polygon,
     write_geojson,
@@ -54,6 +51,19 @@ from .read import (
     read_csv_rows,
     read_input_bytes,
 )
+from .run import (
+    end_children,
+    error_line,
+    exit_now,
+    remove_stale_runs,
+    run_alive,
+    run_scratch,
+    run_token,
+    scratch_root,
+    sigterm_raises,
+    silence_stdout,
+    stdout_failed,
+)
 
 __all__ = [
     "COMMANDS",
@@ -63,6 +73,7 @@ __all__ = [
     "MAX_NESTING",
     "MAX_YAML_VALUES",
     "OutputFolderError",
+    "area_in_crs",
     "atomic_dir",
     "atomic_write_bytes",
     "atomic_write_json",
@@ -70,7 +81,11 @@ __all__ = [
     "check_nesting",
     "check_output_folder",
     "check_product_file",
+    "clip_to_crs",
     "decode_text",
+    "end_children",
+    "error_line",
+    "exit_now",
     "folder_groups",
     "load_json",
     "load_yaml",
@@ -87,6 +102,9 @@ __all__ = [
     "run_scratch",
     "run_token",
     "scratch_root",
+    "sigterm_raises",
+    "silence_stdout",
+    "stdout_failed",
     "write_geojson",
     "write_gpx",
 ]

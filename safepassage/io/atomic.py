@@ -1,11 +1,10 @@
-"""Atomic files and folders, one scratch folder per run, and leftovers of dead runs removed.
+"""Atomic files and folders, and the temporary siblings that dead runs left removed.
 
 Every file the product writes goes through :func:`atomic_write_text` / :func:`atomic_write_bytes`
 (or a folder through :func:`atomic_dir`): the data is written to a temporary sibling and renamed
 over the target, so a failure never leaves half a file. Temporary siblings carry the writing
-run's process id and start time (:func:`run_token`); the next run removes those of runs that died
-(``kill -9``). Each run works in one scratch folder of its own (:func:`run_scratch`), which is
-also the ``TMPDIR`` of the programs it starts (Chromium, the solver).
+run's process id and start time (:func:`~.run.run_token`); the next run removes those of runs
+that died (``kill -9``).
 """
 
 from __future__ import annotations
@@ -26,57 +25,21 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
+from .run import LEGACY_AGE_S, remove_path, run_alive, run_token
 
 # ---------------------------------------------------------------------------------------------
-# Runs: who wrote a temporary file, and whether that run is still alive
-
-
-def _start_ticks(pid: int) -> int:
-    """A process's start time in clock ticks (Linux), 0 where unknown: tells reused pids apart."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return int(stat.rsplit(")", 1)[1].split()[19])
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def run_token() -> str:
-    """``<pid>-<start ticks>`` of this process: what temporary names carry."""
-    pid = os.getpid()
-    return f"{pid}-{_start_ticks(pid)}"
-
-
-def run_alive(token: str) -> bool:
-    """Whether the run that made a temporary name (its :func:`run_token`) is still running."""
-    pid_text, _, ticks_text = token.partition("-")
-    try:
-        pid, ticks = int(pid_text), int(ticks_text or 0)
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError, OverflowError):
-        return True  # someone else's process, or not a token of ours: leave it alone
-    return not (ticks and _start_ticks(pid) and _start_ticks(pid) != ticks)
+# Temporary siblings, and what dead runs left of them
 
 
 #: ``.<name>.sp<pid>-<ticks>.<random>.tmp`` (or ``.old``): a temporary sibling of ``<name>``.
 _SIBLING = re.compile(r"^\.(?P<name>.+)\.sp(?P<token>\d+-\d+)\.[A-Za-z0-9_]+\.(?P<kind>tmp|old)$")
 #: Temporary siblings of versions before 0.2 carried no process id.
 _OLD_SIBLING = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
-_LEGACY_AGE_S = 3600.0
 
 
 def is_temporary_name(name: str) -> bool:
     """Whether a file name is one of the temporary siblings this module makes."""
     return _SIBLING.match(name) is not None
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
-            path.unlink()
 
 
 def remove_stale(parent: str | Path, name: str | None = None) -> list[str]:
@@ -109,101 +72,16 @@ def remove_stale(parent: str | Path, name: str | None = None) -> list[str]:
                     Path(entry.path).rename(target)
                     done.append(entry.name)
                     continue
-            _remove(Path(entry.path))
+            remove_path(Path(entry.path))
             done.append(entry.name)
             continue
         old = _OLD_SIBLING.match(entry.name)
         if old is not None and (name is None or old["name"] == name):
             with contextlib.suppress(OSError):
-                if now - entry.stat(follow_symlinks=False).st_mtime > _LEGACY_AGE_S:
-                    _remove(Path(entry.path))
+                if now - entry.stat(follow_symlinks=False).st_mtime > LEGACY_AGE_S:
+                    remove_path(Path(entry.path))
                     done.append(entry.name)
     return done
-
-
-# ---------------------------------------------------------------------------------------------
-# One scratch folder per run
-
-
-_SCRATCH: dict[str, Any] = {"dir": None}
-_RUN_DIR = re.compile(r"^run-(?P<token>\d+-\d+)-")
-_CHROMIUM_PROFILE = re.compile(r"^sp-chromium-")
-
-
-def scratch_root(base: str | Path | None = None) -> Path:
-    """Where the runs' scratch folders live: ``<system temp>/safepassage-runs-<uid>``."""
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    return Path(base or tempfile.gettempdir()) / f"safepassage-runs-{uid}"
-
-
-def _stale_chromium_profile(path: Path) -> bool:
-    """A browser profile left in the system temp folder by an older version's dead run."""
-    lock = path / "SingletonLock"
-    try:
-        target = str(lock.readlink())
-    except OSError:
-        with contextlib.suppress(OSError):
-            return time.time() - path.stat().st_mtime > _LEGACY_AGE_S
-        return False
-    pid = target.rsplit("-", 1)[-1]
-    return pid.isdigit() and not run_alive(pid)
-
-
-def remove_stale_runs(base: str | Path | None = None) -> list[str]:
-    """Remove the scratch folders (and old-style browser profiles) of runs that died.
-
-    Returns
-    -------
-    list of str
-        The names removed.
-    """
-    base = Path(base or tempfile.gettempdir())
-    done: list[str] = []
-    root = scratch_root(base)
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(root):
-            m = _RUN_DIR.match(entry.name)
-            if m and not run_alive(m["token"]):
-                _remove(Path(entry.path))
-                done.append(entry.name)
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(base):
-            if _CHROMIUM_PROFILE.match(entry.name) and entry.is_dir(follow_symlinks=False) and (
-                    _stale_chromium_profile(Path(entry.path))):
-                _remove(Path(entry.path))
-                done.append(entry.name)
-    return done
-
-
-@contextlib.contextmanager
-def run_scratch() -> Iterator[Path]:
-    """One scratch folder for this run's temporary work, removed when the run ends.
-
-    While active it is :mod:`tempfile`'s default folder and the ``TMPDIR`` of every program the
-    run starts (Chromium's profiles, the solver's files, osmium's conversions land there).
-    Scratch folders of runs that died are removed first. Nested use shares the folder.
-    """
-    if _SCRATCH["dir"] is not None:
-        yield _SCRATCH["dir"]
-        return
-    base = tempfile.gettempdir()
-    root = scratch_root(base)
-    remove_stale_runs(base)
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"run-{run_token()}-", dir=root))
-    saved_env, saved_dir = os.environ.get("TMPDIR"), tempfile.tempdir
-    os.environ["TMPDIR"], tempfile.tempdir = str(folder), str(folder)
-    _SCRATCH["dir"] = folder
-    try:
-        yield folder
-    finally:
-        _SCRATCH["dir"] = None
-        tempfile.tempdir = saved_dir
-        if saved_env is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = saved_env
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------

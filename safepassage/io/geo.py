@@ -207,3 +207,59 @@ def read_geojson_features(
         props = f.get("properties") if isinstance(f, dict) else None
         out.append((where, geom, dict(props) if isinstance(props, dict) else {}))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Areas of any size in a projected CRS
+
+#: Margin around the network's extent when zones are clipped to it, degrees (about 1 km).
+_ZONE_MARGIN_DEG = 0.01
+#: Zone outlines are densified to this step (degrees, about 50 m) before projection, so a
+#: polygon's sides follow the same lines in the network's CRS as in longitude/latitude.
+_ZONE_STEP_DEG = 0.0005
+
+
+def clip_to_crs(geoms: Any, crs: Any, extent: tuple[float, float, float, float]) -> Any:
+    """WGS84 geometries of any size in a projected CRS (a GeoSeries), correct where they matter.
+
+    A polygon covering the map, a box a hundred degrees wide, or the world with a hole cannot
+    be projected into a local UTM zone as it is (its far corners have no place there). Each is
+    first clipped, in longitude/latitude, to ``extent`` ``(min lon, min lat, max lon, max lat)``
+    with a margin, then densified (so its sides follow the same lines) and projected.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    minx, miny, maxx, maxy = extent
+    m = _ZONE_MARGIN_DEG
+    box = (max(minx - m, -180.0), max(miny - m, -90.0), min(maxx + m, 180.0), min(maxy + m, 90.0))
+    clipped = shapely.clip_by_rect(shapely.make_valid(np.asarray(geoms, dtype=object)), *box)
+    dense = shapely.segmentize(clipped, _ZONE_STEP_DEG)
+    return gpd.GeoSeries(dense, crs="EPSG:4326").to_crs(crs)
+
+
+def area_in_crs(geom: Any, crs: Any, around_xy: Any) -> Any:
+    """One WGS84 area (a banned place, say) in a projected CRS, clipped around some points.
+
+    Parameters
+    ----------
+    geom : shapely geometry
+        In longitude/latitude, of any size (see :func:`clip_to_crs`).
+    crs : pyproj.CRS or str
+        The projected CRS.
+    around_xy : array of shape (n, 2)
+        Points in ``crs`` (the candidates it is tested against); the area is clipped to their
+        extent with a margin before projection.
+    """
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+
+    xy = np.asarray(around_xy, dtype=float).reshape(-1, 2)
+    if len(xy) == 0:
+        return shapely.Polygon()
+    lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(xy[:, 0],
+                                                                              xy[:, 1])
+    extent = (float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
+    return clip_to_crs([geom], crs, extent).iloc[0]
