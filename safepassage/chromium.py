@@ -34,11 +34,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 from .errors import SafePassageError
+from .io import end_children
 
 __all__ = [
     "CHROMIUM_ENV",
@@ -63,6 +64,9 @@ CHROMIUM_ENV = "SAFEPASSAGE_CHROMIUM"
 
 #: Real seconds a browser run may take before it is killed.
 DEFAULT_TIMEOUT = 60.0
+
+#: Seconds the printing threads get to end after Ctrl-C (their browsers are killed first).
+_STOP_WAIT_S = 2.0
 
 #: What to tell a user whose machine has no browser to print with.
 MISSING_MESSAGE = "headless Chromium not installed: apt-get install -y chromium"
@@ -581,12 +585,16 @@ def print_pdfs(
     printing = _Printing(jobs, exe, timeout, budget_ms)
     n = pdf_workers(len(jobs), workers)
     pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="sp-pdf")
+    futures = [pool.submit(printing.worker) for _ in range(n)]
     try:
-        for future in [pool.submit(printing.worker) for _ in range(n)]:
+        for future in futures:
             future.result()
     except BaseException:  # Ctrl-C or SIGTERM: end every browser now, wait for no page
         printing.stop_all()
+        end_children()  # a page printed alone (print_pdf) has a browser of its own
         pool.shutdown(wait=False, cancel_futures=True)
+        # the threads end within moments (their browsers are gone); none is left writing
+        wait(futures, timeout=_STOP_WAIT_S)
         raise
     pool.shutdown(wait=True)
     results = printing.results
