@@ -244,8 +244,6 @@ CASES: list[Case] = [
          "none of the 36 destinations", files={"zone": _fc(_poly(WORLD))}),
     Case("avoid-the-world-plan", "plan " + DEMO + " --out {tmp}/o --avoid {zone} --no-pdf", 3,
          "none of the 36 destinations", files={"zone": _fc(_poly(WORLD))}),
-    Case("avoid-the-world-default-folder", "routes " + DEMO + " --avoid {zone}", 3,
-         "could be routed", files={"zone": _fc(_poly(WORLD))}),
     Case("no-destinations-at-all",
          "routes --osm-file {osm} --point 37.81,-122.30 -q --cache-dir {cache} --out {tmp}/o",
          3, "no destinations within", files={"osm": OAKLAND}),

@@ -192,6 +192,13 @@ def test_a_folder_an_earlier_version_wrote_is_recognised(tmp_path: Path):
     (out / "plan.json").write_text('{"something": "else"}')  # not ours after all
     with pytest.raises(OutputFolderError, match="did not write"):
         folder_groups(out)
+    routes = tmp_path / "routes-only"
+    routes.mkdir()
+    (routes / "routes.gpx").write_text('<gpx creator="safepassage">')
+    (routes / "routes.geojson").write_text("{}")
+    (routes / "incidents.geojson").write_text("{}")
+    assert folder_groups(routes) == {"routes": ["routes.geojson", "routes.gpx",
+                                                "incidents.geojson"]}
 
 
 def test_a_file_of_the_product_in_a_shared_folder(tmp_path: Path):
@@ -203,6 +210,10 @@ def test_a_file_of_the_product_in_a_shared_folder(tmp_path: Path):
     (tmp_path / "other.html").write_text("someone's")
     with pytest.raises(OutputFolderError, match="did not write it"):
         check_product_file(tmp_path / "other.html")
+    old = tmp_path / "old"  # an index over all sites from before the manifests
+    old.mkdir()
+    (old / "index.html").write_text("<html><title>Safe Passages: All sites</title>")
+    check_product_file(old / "index.html")
 
 
 # ---------------------------------------------------------------------------------------------

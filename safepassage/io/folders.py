@@ -34,8 +34,10 @@ COMMANDS = ("plan", "routes", "coverage", "index")
 #: File names earlier versions (without a manifest) wrote, for recognising their folders.
 _LEGACY_NAMES = re.compile(
     r"^(plan\.json|routes\.geojson|routes\.gpx|posts\.geojson|coverage\.json|plan\.gpkg|"
-    r"index\.html|officer_map\.html|planner_map(_[\w:-]+)?\.html|"
-    r"handouts/[\w.-]+\.(en|es)\.(html|pdf))$")
+    r"index\.html|officer_map\.html|planner_map(_[\w:-]+)?\.html|incidents\.geojson|"
+    r"concerns\.geojson|handouts/[\w.-]+\.(en|es)\.(html|pdf))$")
+#: Files any command may have written beside its own (the incidents and concerns it used).
+_SHARED_NAMES = ("incidents.geojson", "concerns.geojson")
 
 
 class OutputFolderError(InputError):
@@ -94,6 +96,8 @@ def _legacy_groups(folder: Path, files: list[str]) -> dict[str, list[str]] | Non
         groups["coverage"] = [f for f in files if f in ("coverage.json", "posts.geojson")]
     if "routes.gpx" in files and 'creator="safepassage"' in head("routes.gpx"):
         groups["routes"] = [f for f in files if f in ("routes.geojson", "routes.gpx")]
+    if groups:  # the incidents a command used went beside its files
+        next(iter(groups.values())).extend(f for f in files if f in _SHARED_NAMES)
     listed = {f for g in groups.values() for f in g}
     return groups if listed == set(files) else None
 
@@ -242,10 +246,20 @@ def check_product_file(path: str | Path, command: str = "index") -> Path:
     if folder.exists() and not folder.is_dir():
         raise OutputFolderError(f"--out {folder} is a file, not a folder: give a folder")
     groups = (read_manifest(folder) if folder.is_dir() else None) or {}
-    if (path.exists() or path.is_symlink()) and path.name not in groups.get(command, []):
+    if (path.exists() or path.is_symlink()) and path.name not in groups.get(command, []) and (
+            not _legacy_index(path)):
         raise OutputFolderError(f"{path} exists and Safe Passages did not write it; it is never "
                                 "overwritten: move it or choose another folder with --out")
     return path
+
+
+def _legacy_index(path: Path) -> bool:
+    """An index over all sites that a version before the manifests wrote."""
+    try:
+        with path.open("rb") as fh:
+            return b"<title>Safe Passages: All sites</title>" in fh.read(4096)
+    except OSError:
+        return False
 
 
 def record_product_file(path: str | Path, command: str = "index") -> Path:
