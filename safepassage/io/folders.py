@@ -153,7 +153,7 @@ def check_output_folder(path: str | Path, command: str, *, option: str = "--out"
     Returns
     -------
     Path
-        The folder, symbolic links resolved.
+        The folder as given, or where it points if it is a symbolic link.
 
     Raises
     ------
@@ -164,7 +164,7 @@ def check_output_folder(path: str | Path, command: str, *, option: str = "--out"
         (exit 4) a folder that cannot be written.
     """
     path = Path(path).expanduser()
-    if path.is_symlink() or path.exists():
+    if path.is_symlink():  # the folder it points to is the output (the link stays)
         path = path.resolve()
     if path.exists() and not path.is_dir():
         raise OutputFolderError(f"{option} {path} is a file, not a folder: give a folder")
