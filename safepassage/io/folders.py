@@ -29,11 +29,11 @@ from .atomic import (
 MANIFEST = ".safepassage-manifest.json"
 MANIFEST_FORMAT = "safepassage-manifest/1"
 #: Commands whose files a folder may hold; a plan owns its folder alone.
-COMMANDS = ("plan", "routes", "coverage", "index")
+COMMANDS = ("plan", "routes", "coverage", "index", "workspace")
 
 #: File names earlier versions (without a manifest) wrote, for recognising their folders.
 _LEGACY_NAMES = re.compile(
-    r"^(plan\.json|routes\.geojson|routes\.gpx|posts\.geojson|coverage\.json|plan\.gpkg|"
+    r"^(plan\.json|plan\.yaml|routes\.geojson|routes\.gpx|posts\.geojson|coverage\.json|plan\.gpkg|"
     r"index\.html|officer_map\.html|planner_map(_[\w:-]+)?\.html|incidents\.geojson|"
     r"concerns\.geojson|handouts/[\w.-]+\.(en|es)\.(html|pdf))$")
 #: Files any command may have written beside its own (the incidents and concerns it used).
