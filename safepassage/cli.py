@@ -29,7 +29,7 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "--officers": (0, 500, "officers"),
     "--pool": (0, 5_000, "officers"),
     "--workers": (1, 256, "workers"),
-    "--time-limit": (1.0, 3_600.0, "s"),
+    "--time-limit": (0.1, 3_600.0, "s"),
 }
 
 

@@ -481,7 +481,7 @@ CASES: list[Case] = [
          files={"sites": "name,lat,lon\nA,34.05,-118.25\n"}),
     Case("plan-workers-zero", "plan --all-sites --workers 0 -q", 2, "must be between 1 and 256"),
     Case("coverage-time-limit-inf", "coverage " + DEMO + " --time-limit inf", 2,
-         "must be between 1 and 3,600 s"),
+         "must be between 0.1 and 3,600 s"),
     Case("coverage-radius-post-huge", "coverage " + DEMO + " --radius-post 1e9", 2,
          "must be between 1 and 5,000 m"),
     Case("coverage-target-500", "coverage " + DEMO + " --target 500", 2,
@@ -498,6 +498,16 @@ CASES: list[Case] = [
          files={"plan": "extra_posts:\n" + "  - {lat: 34.05, lon: -118.25}\n" * 1001}),
     Case("out-on-a-read-only-place", "routes " + DEMO + " --out /proc/sys/safepassage-test", 4,
          "cannot write"),
+    Case("serve-out-folder-with-notes", "serve " + DEMO + " --out {tmp}/D", 2,
+         "never emptied", setup=_user_folder),
+    Case("serve-out-is-a-file", "serve " + DEMO + " --out {tmp}/unrelated.txt", 2,
+         "is a file, not a folder"),
+    Case("serve-port-99999", "serve " + DEMO + " --port 99999", 2,
+         "must be between 0 and 65535"),
+    Case("serve-time-limit-inf", "serve " + DEMO + " --time-limit inf", 2,
+         "must be between 0.1 and 3,600 s"),
+    Case("serve-bad-plan", "serve " + DEMO + " --plan {plan}", 2,
+         "nested more than 64 levels", files={"plan": _deep_yaml_block()}),
     Case("fetch-unknown-site", "fetch --site {jt}", 2, "Did you mean: Jordan Downs"),
     Case("fetch-no-source", "fetch", 2, "exactly one of --site NAME or --point"),
     Case("fetch-no-internet", "fetch --site {jd} --cache-dir {tmp}/c -q", 3,
@@ -541,7 +551,7 @@ def test_the_table_is_big_and_covers_every_command():
     assert len(CASES) >= 100
     assert len({c.id for c in CASES}) == len(CASES)
     commands = {c.argv.split(" ")[0] for c in CASES}
-    assert commands == {"sites", "fetch", "routes", "coverage", "plan", "demo"}
+    assert commands == {"sites", "fetch", "routes", "coverage", "plan", "demo", "serve"}
     assert {c.code for c in CASES} == {2, 3, 4}
 
 
