@@ -17,13 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, OutputError
-from .atomic import (
-    atomic_dir,
-    atomic_write_json,
-    is_temporary_name,
-    remove_stale,
-    run_token,
-)
+from .atomic import atomic_dir, atomic_write_json, is_temporary_name, remove_stale
+from .run import run_token
 
 #: The manifest of a product folder: which command wrote which files.
 MANIFEST = ".safepassage-manifest.json"
