@@ -57,8 +57,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .safety import ARTERIALS, EdgeRisk, Profile, is_arterial
-from .safety import ROAD_WAYS as ROADS
+from .safety import EdgeRisk, Profile
+from .ways import ARTERIALS, is_arterial
+from .ways import ROAD_WAYS as ROADS
 
 #: Sides of a road edge: right and left of the direction of travel; footways have one.
 RIGHT, LEFT, CENTRE = 0, 1, 2

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import math
 import tomllib
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -69,6 +68,17 @@ from .incidents import (
     in_window,
     incident_weights,
 )
+from .io import check_nesting, clip_to_crs, decode_text, read_input_bytes
+from .utils import clean_text
+from .ways import ARTERIAL_CLASSES as ARTERIAL_CLASSES
+from .ways import ARTERIALS as ARTERIALS
+from .ways import FOOT_WAYS as FOOT_WAYS
+from .ways import PATH_WAYS as PATH_WAYS
+from .ways import ROAD_WAYS as ROAD_WAYS
+from .ways import edge_attributes
+from .ways import is_arterial as is_arterial
+from .ways import is_road as is_road
+from .ways import way_kind as way_kind
 
 # ---------------------------------------------------------------------------------------------
 # Profiles
@@ -103,6 +113,18 @@ PROFILE_SCHEMA: dict[str, dict[str, str]] = {
 TABLE_SCHEMA: dict[str, tuple[str, ...]] = {
     "incident_codes": tuple(c for c in CLASSES if c != "unclassified"),
     "incident_premise_codes": tuple(k for k in PREMISE_KINDS if k != "unknown"),
+}
+
+
+#: Bounds of a profile's values by kind; every error names them. A factor above 100 would
+#: mean "never", which is what --avoid is for.
+KIND_BOUNDS: dict[str, tuple[float, float]] = {
+    "factor": (1.0, 100.0), "positive": (1e-3, 1e6), "nonneg": (0.0, 1e6), "unit": (0.0, 1.0),
+}
+#: Keys with tighter bounds than their kind's.
+KEY_BOUNDS: dict[str, tuple[float, float]] = {
+    "walk.max_detour_pct": (0.0, 500.0), "walk.speed_m_per_min": (10.0, 500.0),
+    "incidents.bandwidth_m": (1.0, 5000.0),
 }
 
 
@@ -184,17 +206,11 @@ def _validate(data: Mapping[str, Any], where: str) -> dict[str, dict[str, float]
                 raise InputError(f"profile {where}: {name} must be a number, got {value!r}")
             v = float(value)
             kind = kinds[key]
-            if not math.isfinite(v):
-                raise InputError(f"profile {where}: {name} must be finite")
-            if kind == "factor" and v < 1.0:
-                raise InputError(f"profile {where}: {name} = {v:g} is a factor and must be ≥ 1 "
-                                 "(1 means no extra risk)")
-            if kind == "positive" and v <= 0:
-                raise InputError(f"profile {where}: {name} must be > 0")
-            if kind == "nonneg" and v < 0:
-                raise InputError(f"profile {where}: {name} must be ≥ 0")
-            if kind == "unit" and not 0.0 <= v <= 1.0:
-                raise InputError(f"profile {where}: {name} must be between 0 and 1")
+            lo, hi = KEY_BOUNDS.get(name, KIND_BOUNDS[kind])
+            if not (math.isfinite(v) and lo <= v <= hi):
+                what = " (a factor: 1 means no extra risk)" if kind == "factor" else ""
+                raise InputError(f"profile {where}: {name} = {v:g} must be between {lo:g} and "
+                                 f"{hi:g}{what}")
             out[section][key] = v
     return out
 
@@ -237,10 +253,9 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
                              f"{', '.join(BUILTIN_PROFILES)} or a .toml file")
         if not path.exists():
             raise InputError(f"profile file not found: {path}")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"profile {path.name}: not a UTF-8 text file") from None
+        where = f"profile {path.name}"
+        text = decode_text(read_input_bytes(path, "profile file", max_bytes=1024 * 1024), where)
+        check_nesting(text, where)
         data = _read_toml(text, path.name)
         source = str(path)
     values = _validate(data, Path(name).name)
@@ -248,8 +263,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
     base_tables = _tables(base_data, "default")
     own = _tables(data, Path(name).name)
     return Profile(
-        name=str(data.get("name", Path(name).stem)),
-        description=str(data.get("description", "")),
+        name=clean_text(data.get("name")) or clean_text(Path(name).stem) or "profile",
+        description=clean_text(data.get("description"), max_chars=500),
         values=merged,
         source=source,
         tables={s: {**base_tables[s], **own[s]} for s in TABLE_SCHEMA},
@@ -408,23 +423,31 @@ def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.
         For a missing file, malformed GeoJSON, non-polygon or out-of-range geometry, or a
         factor below 1.
     """
-    from .io import read_geojson_features
+    from .io import read_geojson_features, repair_polygon
+    from .utils import clean_text
 
     rows = []
     feats = read_geojson_features(path, ("Polygon", "MultiPolygon"), what="zone file",
                                   expect="zones must be polygons", allow_empty=True)
+    lo, hi = KIND_BOUNDS["factor"]
     for i, (where, geom, props) in enumerate(feats, start=1):
-        if not geom.is_valid:
-            geom = shapely.make_valid(geom)
-        factor = props.get("factor", default_factor)
+        if not geom.is_valid:  # a self-crossing ring, say
+            geom = repair_polygon(geom)
+        if geom.is_empty or geom.area <= 0 or not geom.is_valid:
+            raise InputError(f"{where}: the polygon has no area or cannot be repaired")
+        factor = props.get("factor")
+        factor = default_factor if factor is None else factor
         if factor is not None:
+            if isinstance(factor, bool) or not isinstance(factor, int | float | str):
+                raise InputError(f"{where}: factor must be a number, got {factor!r}")
             try:
                 factor = float(factor)
-            except (TypeError, ValueError):
-                raise InputError(f"{where}: factor must be a number") from None
-            if factor < 1:
-                raise InputError(f"{where}: factor {factor:g} must be ≥ 1")
-        rows.append({"name": str(props.get("name") or f"zone {i}"), "factor": factor,
+            except ValueError:
+                raise InputError(f"{where}: factor must be a number, got {factor!r}") from None
+            if not (math.isfinite(factor) and lo <= factor <= hi):
+                raise InputError(f"{where}: factor {factor:g} must be between {lo:g} and {hi:g} "
+                                 "(use --avoid for places routes must never enter)")
+        rows.append({"name": clean_text(props.get("name")) or f"zone {i}", "factor": factor,
                      "geometry": geom})
     if not rows:
         return _empty_polys()
@@ -432,72 +455,9 @@ def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.
 
 
 # ---------------------------------------------------------------------------------------------
-# Edge risk
-
-#: Highway values of arterial roads, and their factor key in ``[arterial]``.
-ARTERIALS = {
-    "trunk": "trunk", "trunk_link": "trunk", "primary": "primary", "primary_link": "primary",
-    "secondary": "secondary", "secondary_link": "secondary", "tertiary": "tertiary",
-    "tertiary_link": "tertiary", "motorway": "trunk", "motorway_link": "trunk",
-}
-
-#: Ways with no motor traffic: the preferred kind, factor ``[way] footway``.
-FOOT_WAYS = {"footway", "pedestrian", "living_street", "corridor", "elevator", "platform",
-             "crossing", "sidewalk"}
-PATH_WAYS = {"path", "track", "bridleway", "cycleway"}
-#: Ways with motor traffic: they have two sides and crossing them is a hazard. Living streets
-#: are walked like footways but still crossed like streets.
-ROAD_WAYS = {"residential", "unclassified", "road", "service", "busway", "living_street",
-             *ARTERIALS}
+# Edge risk (what is read of each way: :mod:`safepassage.ways`)
 
 FACTORS = ("way", "arterial", "traffic", "lighting", "sidewalk", "zone", "incidents")
-
-
-def way_kind(data: Mapping[str, Any]) -> str:
-    """The ``[way]`` key for an edge: footway, path, residential, street, service, alley, ..."""
-    hw = str(data.get("highway") or "")
-    service = str(data.get("service") or "")
-    if hw == "steps":
-        return "steps"
-    if hw in FOOT_WAYS:
-        return "footway"
-    if hw in PATH_WAYS:
-        return "path"
-    if hw == "residential":
-        return "residential"
-    if hw == "service" or str(data.get("unpaved_alley")) == "True":
-        if service == "alley" or str(data.get("unpaved_alley")) == "True":
-            return "alley"
-        if service == "driveway":
-            return "driveway"
-        if service == "parking_aisle":
-            return "parking_aisle"
-        return "service"
-    return "street"
-
-
-def is_road(data: Mapping[str, Any]) -> bool:
-    """Whether an edge carries motor traffic (so it has two sides and can be crossed)."""
-    return str(data.get("highway") or "") in ROAD_WAYS
-
-
-def is_arterial(data: Mapping[str, Any]) -> bool:
-    """Whether an edge is an arterial: trunk/primary/secondary/tertiary, or LADOT busy."""
-    return str(data.get("highway") or "") in ARTERIALS or data.get("busy") is True
-
-
-def _missing_sidewalk_sides(data: Mapping[str, Any]) -> tuple[bool, bool]:
-    """(right missing, left missing) relative to the edge's direction of travel."""
-    sw = str(data.get("sidewalk") or "")
-    left = str(data.get("sidewalk:left") or "")
-    right = str(data.get("sidewalk:right") or "")
-    both = str(data.get("sidewalk:both") or "")
-    miss_r = sw in ("no", "none", "left") or right == "no" or both == "no"
-    miss_l = sw in ("no", "none", "right") or left == "no" or both == "no"
-    # sidewalk:left/right are relative to the OSM way; a reversed edge walks it backwards
-    if str(data.get("reversed")) == "True":
-        miss_r, miss_l = miss_l, miss_r
-    return miss_r, miss_l
 
 
 @dataclass
@@ -553,88 +513,6 @@ def explain_row(row: Mapping[str, Any]) -> dict[str, Any]:
             "factor": total, "risk": risk, "risk_by_factor": shares}
 
 
-#: Arterial classes in the order :attr:`EdgeAttributes.art_class` numbers them (then ``busy``,
-#: then none).
-ARTERIAL_CLASSES = tuple(dict.fromkeys(ARTERIALS.values()))
-
-
-@dataclass
-class EdgeAttributes:
-    """What :func:`edge_risk` reads of each edge whatever the profile, read once per network.
-
-    Per edge, in ``G.edges`` order (``edges``; ``index`` maps each to its row): ``length``,
-    ``kind`` (:func:`way_kind`; ``kinds`` and ``kind_code``: the distinct kinds and each
-    edge's), ``road``, ``arterial``, ``unlit``, ``alley`` (alleys, driveways, other service
-    ways), ``miss_right`` / ``miss_left`` (no sidewalk on that side), ``art_class`` (index into
-    :data:`ARTERIAL_CLASSES`; its length for LADOT ``busy``, one more for neither), ``aadt``,
-    ``lanes``, ``speed`` (nan where unknown) and ``geoms`` (in the network's CRS). ``size`` is
-    the number of nodes of the network it was read from.
-    """
-
-    edges: list[tuple[Any, Any, Any]]
-    length: np.ndarray
-    kind: list[str]
-    kinds: np.ndarray
-    kind_code: np.ndarray
-    road: np.ndarray
-    arterial: np.ndarray
-    unlit: np.ndarray
-    alley: np.ndarray
-    miss_right: np.ndarray
-    miss_left: np.ndarray
-    art_class: np.ndarray
-    aadt: np.ndarray
-    lanes: np.ndarray
-    speed: np.ndarray
-    geoms: gpd.GeoSeries
-    index: dict[tuple[Any, Any, Any], int]
-    size: int
-
-
-_ATTRIBUTES: weakref.WeakKeyDictionary[nx.MultiDiGraph, EdgeAttributes] = \
-    weakref.WeakKeyDictionary()
-
-
-def edge_attributes(G: nx.MultiDiGraph) -> EdgeAttributes:
-    """The :class:`EdgeAttributes` of a prepared network, read once and then cached.
-
-    A prepared network is not modified afterwards; should one be, the cache notices a change in
-    its number of nodes and reads it again.
-    """
-    size = len(G)
-    cached = _ATTRIBUTES.get(G)
-    if cached is not None and cached.size == size:
-        return cached
-    edges = list(G.edges(keys=True))
-    datas = [G.edges[e] for e in edges]
-    n = len(edges)
-    road = np.array([is_road(d) for d in datas], dtype=bool)
-    busy = len(ARTERIAL_CLASSES)
-    art_class = np.array([ARTERIAL_CLASSES.index(ARTERIALS[hw]) if hw in ARTERIALS else
-                          busy if d.get("busy") is True else busy + 1
-                          for hw, d in ((str(d.get("highway") or ""), d) for d in datas)],
-                         dtype=np.int64)
-    miss = np.array([_missing_sidewalk_sides(d) if road[i] else (False, False)
-                     for i, d in enumerate(datas)], dtype=bool).reshape(n, 2)
-    kind = [way_kind(d) for d in datas]
-    kinds, kind_code = np.unique(np.array(kind, dtype=str), return_inverse=True)
-    alley = np.isin(kinds, ["alley", "driveway", "service", "parking_aisle"])[kind_code]
-    built = EdgeAttributes(
-        edges=edges, length=np.array([float(d["length"]) for d in datas]), kind=kind,
-        kinds=kinds, kind_code=kind_code.astype(np.int64), road=road, alley=alley,
-        arterial=np.array([is_arterial(d) for d in datas], dtype=bool),
-        unlit=np.array([str(d.get("lit") or "") in ("no", "disused") for d in datas],
-                       dtype=bool),
-        miss_right=miss[:, 0], miss_left=miss[:, 1], art_class=art_class,
-        aadt=np.array([d.get("aadt") for d in datas], dtype=float),
-        lanes=np.array([d.get("lanes") for d in datas], dtype=float),
-        speed=np.array([d.get("maxspeed_kmh") for d in datas], dtype=float),
-        geoms=gpd.GeoSeries([d["geometry"] for d in datas], crs=G.graph["crs"]),
-        index={e: i for i, e in enumerate(edges)}, size=size)
-    _ATTRIBUTES[G] = built
-    return built
-
-
 def edge_risk(
     G: nx.MultiDiGraph,
     profile: Profile | None = None,
@@ -686,10 +564,10 @@ def edge_risk(
     geoms = at.geoms
     avoid, zone_m, f_zone = np.zeros(n, dtype=bool), np.zeros(n), np.ones(n)
     if zones is not None and len(zones.avoid):
-        poly = zones.avoid.to_crs(G.graph["crs"]).geometry.union_all()
+        poly = zones_in_crs(zones.avoid, G).union_all()
         avoid = shapely.intersects(geoms.to_numpy(), poly)
     if zones is not None and len(zones.penalize):
-        pz = zones.penalize.to_crs(G.graph["crs"])
+        pz = zones_in_crs(zones.penalize, G)
         for geom, factor in zip(pz.geometry, pz["factor"], strict=True):
             fac = profile["zones"]["penalty"] if factor is None or pd.isna(factor) else factor
             inside = shapely.length(shapely.intersection(geoms.to_numpy(), geom))
@@ -741,6 +619,34 @@ def _kernel_sum(tree: shapely.STRtree, edge_geoms: np.ndarray, geoms: np.ndarray
     return density, near
 
 
+def network_extent(G: nx.MultiDiGraph) -> tuple[float, float, float, float]:
+    """The network's extent in WGS84: ``(min lon, min lat, max lon, max lat)``."""
+    lons = [d.get("lon") for _, d in G.nodes(data=True)]
+    lats = [d.get("lat") for _, d in G.nodes(data=True)]
+    if any(v is None for v in lons) or any(v is None for v in lats):
+        pts = gpd.GeoSeries(gpd.points_from_xy([d["x"] for _, d in G.nodes(data=True)],
+                                               [d["y"] for _, d in G.nodes(data=True)]),
+                            crs=G.graph["crs"]).to_crs("EPSG:4326")
+        lons, lats = list(pts.x), list(pts.y)
+    return (float(min(lons)), float(min(lats)), float(max(lons)), float(max(lats)))
+
+
+def zones_in_crs(zones: gpd.GeoDataFrame, G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
+    """Zone polygons (WGS84) in the network's CRS, correct at any size.
+
+    A polygon covering the map, a box a hundred degrees wide, or the world with a hole cannot
+    be projected into a local UTM zone as it is (its far corners have no place there). Each is
+    first clipped, in longitude/latitude, to the network's extent with a margin, then
+    densified and projected; what lies around the network is exactly what it was. The tests
+    against the network's edges then run in the network's own CRS.
+    """
+    out = zones.copy()
+    out["geometry"] = clip_to_crs(zones.geometry.to_numpy(), G.graph["crs"],
+                                    network_extent(G)).to_numpy()
+    out = out.set_geometry("geometry").set_crs(G.graph["crs"], allow_override=True)
+    return out[out.geometry.notna() & ~out.geometry.is_empty]
+
+
 def _incident_density(
     geoms: gpd.GeoSeries, incidents: IncidentSet, profile: Profile, window: TimeWindow,
 ) -> tuple[np.ndarray, np.ndarray, IncidentUse]:
@@ -780,7 +686,7 @@ def _incident_density(
                       concerns=concerns.reset_index(drop=True), source=incidents.source,
                       format=incidents.format, period=incidents.period, read=incidents.read,
                       skipped=skipped, concerns_given=len(c), bandwidth_m=bw,
-                      hot_spot=profile["incidents"]["hot_spot"])
+                      hot_spot=profile["incidents"]["hot_spot"], notes=list(incidents.notes))
     return density, concern_density, use
 
 

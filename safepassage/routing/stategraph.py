@@ -385,12 +385,12 @@ def clear_caches(*, networks: bool = True) -> None:
     For benchmarks: ``networks=False`` leaves what does not depend on the profile (a new
     profile or time window on a network already seen); ``networks=True`` also forgets each
     network's crossing arms and the edge attributes :func:`~safepassage.safety.edge_risk`
-    reads.
+    reads (:func:`safepassage.ways.edge_attributes`).
     """
-    from .. import crossings, safety
+    from .. import crossings, ways
 
     _GRAPHS.clear()
     if networks:
         _TOPOLOGY.clear()
         crossings._NETWORKS.clear()
-        safety._ATTRIBUTES.clear()
+        ways._ATTRIBUTES.clear()
