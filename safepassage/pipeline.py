@@ -38,6 +38,7 @@ from .safety import (
 from .source import Area
 
 if TYPE_CHECKING:
+    from .beats import BeatSettings
     from .coverage import CoverageSettings, ShiftPlan
 
 #: How close (metres) a network node must be to a site outline to serve as an entrance.
@@ -353,6 +354,7 @@ class PlanRequest:
     profile: str | Path | None = None
     site: str | None = None
     plan_file: str | None = None
+    beats: BeatSettings | None = None
 
     @property
     def windows(self) -> list[str]:
@@ -376,8 +378,15 @@ class PlanRequest:
         penalize: str | Path | None = None,
         incidents: str | Path | None = None,
         max_detour_pct: float | None = None,
+        beat_minutes: int | None = None,
+        beat_starts: Sequence[tuple[float, float]] = (),
+        beats: bool = False,
     ) -> PlanRequest:
-        """Merge the command line's options with a plan file and check them all."""
+        """Merge the command line's options with a plan file and check them all.
+
+        Beats are planned when ``beats`` is true, ``beat_minutes`` or ``beat_starts`` is given,
+        or the plan file has a ``beats`` key; the command line's minutes and starts win.
+        """
         from .coverage import CoverageSettings
         from .planfile import load_plan
 
@@ -417,7 +426,9 @@ class PlanRequest:
         )
         return cls(route=route, coverage=coverage, profile=profile,
                    site=plan.site if plan else None,
-                   plan_file=str(plan_file) if plan_file else None)
+                   plan_file=str(plan_file) if plan_file else None,
+                   beats=_beat_settings(plan.beats if plan else None, beat_minutes,
+                                        beat_starts, beats))
 
     def describe(self) -> dict[str, Any]:
         """For ``plan.json``."""
@@ -428,7 +439,22 @@ class PlanRequest:
             "locked": len(c.locked), "banned": len(c.banned),
             "extra_posts": len(c.extra_posts), "backup": bool(c.backup),
             "method": c.method, "plan_file": self.plan_file,
+            "beats": None if self.beats is None else {
+                "minutes": self.beats.minutes, "starts": len(self.beats.starts)},
         }
+
+
+def _beat_settings(from_file: dict[str, Any] | None, minutes: int | None,
+                   starts: Sequence[tuple[float, float]], wanted: bool) -> BeatSettings | None:
+    """The beats asked for by the command line and the plan file (the command line wins)."""
+    from .beats import BeatSettings
+
+    if not (wanted or minutes is not None or starts or from_file is not None):
+        return None
+    given = from_file or {}
+    return BeatSettings(
+        minutes=minutes if minutes is not None else given.get("minutes", BeatSettings.minutes),
+        starts=tuple(starts) or tuple(given.get("starts", ())))
 
 
 def plan_coverage(area: Area, request: PlanRequest,

@@ -18,6 +18,7 @@ Example (``plan.yaml``)::
     target_coverage: 0.9          # fewest officers covering 90 % (instead of `officers`)
     backup: {factor: 0.5, top_share: 0.2}   # or true
     max_detour_pct: 25
+    beats: {minutes: 20}          # walking beats from the posts (or: beats: true)
 
 Every key is optional. Errors name the file, the key and the bad value, e.g.
 ``plan.yaml: officers.dismissal must be a whole number ≥ 0, got 'six'``.
@@ -81,6 +82,9 @@ class PlanFile:
         ``{"factor", "top_share"}`` when backup coverage is on.
     max_detour_pct : float or None
         Detour cap of the safest routes.
+    beats : dict or None
+        Walking beats (``safepassage plan`` adds them when given): ``{"minutes": int,
+        "starts": [{"name", "lat", "lon"}, ...]}`` (starts instead of the posts, optional).
     """
 
     path: Path | None = None
@@ -95,6 +99,7 @@ class PlanFile:
     target_coverage: float | None = None
     backup: dict[str, float] | None = None
     max_detour_pct: float | None = None
+    beats: dict[str, Any] | None = None
 
     def officers_for(self, window: str) -> int | None:
         """Officers on duty in ``window`` (None when the plan does not say)."""
@@ -323,6 +328,23 @@ def _backup(value: Any, key: str, base: Path) -> dict[str, float] | None:
     return {"factor": 0.5, "top_share": 0.2, **rec}
 
 
+def _beats(value: Any, key: str, base: Path) -> dict[str, Any] | None:
+    from .beats import DEFAULT_MINUTES, check_minutes
+
+    if isinstance(value, bool):
+        return {"minutes": DEFAULT_MINUTES, "starts": []} if value else None
+
+    def minutes(v: Any, k: str) -> int:
+        try:
+            return check_minutes(v, k)
+        except InputError as exc:
+            raise _PlanError(k, str(exc).removeprefix(f"{k} ")) from None
+
+    rec = _record(value, key, {"minutes": minutes,
+                               "starts": lambda v, k: _list_of(_extra_item)(v, k, base)}, set())
+    return {"minutes": rec.get("minutes", DEFAULT_MINUTES), "starts": rec.get("starts", [])}
+
+
 #: Every key a plan file may hold, and its check.
 _KEYS: dict[str, Callable[[Any, str, Path], Any]] = {
     "site": _site,
@@ -336,6 +358,7 @@ _KEYS: dict[str, Callable[[Any, str, Path], Any]] = {
     "target_coverage": _share,
     "backup": _backup,
     "max_detour_pct": _nonneg,
+    "beats": _beats,
 }
 
 
