@@ -525,6 +525,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"no route: {line}")
     print(f"\n{area.site.name}:")
     print(summary_text(result.shifts))  # it prints the plan's own notes
+    if result.beats:
+        from .beats import summary_text as beats_text
+
+        print(beats_text(result.beats))
     for note in area.notes:
         print(f"note: {note}")
     print(f"\nwrote {len(result.files)} files to {out}; open {out / 'index.html'}")

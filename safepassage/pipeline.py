@@ -539,6 +539,7 @@ def run_plan(
     import time
 
     from . import __version__
+    from .beats import beats_json
     from .chromium import find_chromium
     from .coverage import coverage_json, write_coverage
     from .graph import graph_summary
@@ -553,6 +554,7 @@ def run_plan(
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
         plan_b = plan_coverage(area, compare, origins) if compare is not None else None
+    beats = plan_beats_for(area, shifts, request, steps)
     if not handout_kinds_present(area, handout_kinds):
         shifts.notes.append(f"no {' or '.join(handout_kinds)} within reach: no handouts made")
     route_plan = shifts.route_plans[main]
@@ -567,23 +569,26 @@ def run_plan(
                            timing=steps.rounded())
             write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
             views = shift_views(shifts)  # every window's posts, on the map and handouts
-            write_officer_map(tmp / "officer_map.html", area, frame, views)
-            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b)
+            write_officer_map(tmp / "officer_map.html", area, frame, views, beats=beats)
+            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b, beats)
         with steps("handouts"):
             # every window's posts, with their hours, go on the handouts
             handouts = write_handouts(tmp / "handouts", area, frame, views,
                                       kinds=handout_kinds, langs=langs, made_on=made_on,
                                       units=units)
+        files.update(write_beat_files(tmp, area, beats, views, langs=langs, units=units,
+                                      made_on=made_on, steps=steps))
+        cards = [files[k] for k in sorted(files) if k.startswith("beats/")]
         pdfs: list[Path] = []
-        if pdf and handouts and find_chromium():
-            with steps(f"handout PDFs ({len(handouts)})"):
-                pdfs = write_handout_pdfs(handouts)
+        if pdf and (handouts or cards) and find_chromium():
+            with steps(f"handout PDFs ({len(handouts) + len(cards)})"):
+                pdfs = write_handout_pdfs([*handouts, *cards])
         for name in ("officer_map.html", "routes.geojson", "routes.gpx", "posts.geojson",
                      "coverage.json", "plan.gpkg"):
             files[name] = tmp / name
         files.update(planner)
         for h in [*handouts, *pdfs]:
-            files[f"handouts/{h.name}"] = h
+            files[f"{h.parent.name}/{h.name}"] = h
         doc = {
             "safepassage_version": __version__,
             "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -596,6 +601,7 @@ def run_plan(
             "coverage": coverage_json(shifts, site=area.site, source=area.source.describe()),
             "plan_b": coverage_json(plan_b, site=area.site, source=area.source.describe())
             if plan_b is not None else None,
+            "beats": beats_json(beats) if beats else None,
             "notes": list(area.notes) + list(shifts.notes),
             "timing_s": steps.rounded(),
             "files": sorted(files),
@@ -607,10 +613,12 @@ def run_plan(
             "Officers": ", ".join(f"{r.window}: {r.officers}" for r in shifts.table.itertuples()),
             "Demand covered": f"{shifts.covered_pct:.1f} %",
             "Officer-hours": f"{shifts.officer_hours:g}",
+            **({"Walked by beats": ", ".join(f"{b.window.name}: {b.covered_pct:.1f} %"
+                                             for b in beats)} if beats else {}),
         }
         write_index(tmp, _index_links(files, frame), area.site, summary)
     return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out,
-                      files=sorted([*files, "index.html"]))
+                      files=sorted([*files, "index.html"]), beats=beats)
 
 
 @dataclass
@@ -629,6 +637,8 @@ class PlanResult:
         Where everything was written.
     files : list of str
         Files written, relative to ``folder``.
+    beats : list of BeatPlan
+        Every window's walking beats (empty unless the request asks for beats).
     """
 
     doc: dict[str, Any]
@@ -636,6 +646,7 @@ class PlanResult:
     route_plan: RoutePlan
     folder: Path
     files: list[str]
+    beats: list[Any] = field(default_factory=list)
 
 
 def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
@@ -644,8 +655,37 @@ def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
     return bool(len(d)) and bool((d["kind"].isin(list(kinds)) & d["usable"]).any())
 
 
+def plan_beats_for(area: Area, shifts: ShiftPlan, request: PlanRequest,
+                   steps: Any = None) -> list[Any]:
+    """Every window's walking beats when the request asks for them (else none)."""
+    if request.beats is None:
+        return []
+    from .beats import plan_shift_beats
+    from .progress import Steps
+
+    with (steps or Steps(show=False))(f"walking beats of {request.beats.minutes} min"):
+        return list(plan_shift_beats(area.G, shifts, request.beats).values())
+
+
+def write_beat_files(tmp: Path, area: Area, beats: Sequence[Any], views: Sequence[Any], *,
+                     langs: Sequence[str], units: str, made_on: Any,
+                     steps: Any = None) -> dict[str, Path]:
+    """``beats.geojson``, ``beats.gpx`` and a card per beat and language (``beats/``)."""
+    if not beats:
+        return {}
+    from .beats import write_beats
+    from .handouts import write_beat_cards
+    from .progress import Steps
+
+    with (steps or Steps(show=False))(f"beat cards ({sum(len(b.beats) for b in beats)})"):
+        files = write_beats(tmp, beats, units=units, title=f"Safe Passages: {area.site.name}")
+        cards = write_beat_cards(tmp / "beats", area, beats, views, langs, units=units,
+                                 made_on=made_on)
+    return {**files, **{f"beats/{c.name}": c for c in cards}}
+
+
 def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: Any,
-                        plan_b: Any) -> dict[str, Path]:
+                        plan_b: Any, beats: Sequence[Any] = ()) -> dict[str, Path]:
     """One planner map per time window (the first is ``planner_map.html``), plan B beside A.
 
     Plan B is compared window by window; where it has no plan for a window, its first
@@ -666,7 +706,8 @@ def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: 
                                            label=f"Plan B, {first.label()}")
         # the map's title and panel name the window
         a = CoverageView.from_plan(shifts.plans[tw.name], label="This plan")
-        out[name] = write_planner_map(tmp / name, area, frame, a, b)
+        walked = next((p for p in beats if p.window.name == tw.name), None)
+        out[name] = write_planner_map(tmp / name, area, frame, a, b, beats=walked)
     return out
 
 
@@ -679,6 +720,8 @@ _LINK_TEXT = {
     "coverage.json": "Coverage figures and gaps (JSON)",
     "plan.gpkg": "Routes, destinations, posts and corridor (GeoPackage, for GIS)",
     "plan.json": "Everything about this plan (JSON)",
+    "beats.geojson": "Walking beats with directions (GeoJSON, for GIS)",
+    "beats.gpx": "Walking beats for phones (GPX)",
 }
 
 
@@ -694,6 +737,12 @@ def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, P
             links[f"Planner map, {window} window"] = path
     lang_name = {"en": "English", "es": "Español"}
     for key, path in sorted(files.items()):
+        if key.startswith("beats/"):
+            stem, lang, ext = path.name.rsplit(".", 2)
+            _, number, window = stem.split("-", 2)
+            links[f"Beat card: beat {number}, {window} ({lang_name.get(lang, lang)}, "
+                  f"{ext.upper()})"] = path
+            continue
         if not key.startswith("handouts/"):
             continue
         stem, lang, ext = path.name.rsplit(".", 2)

@@ -138,7 +138,7 @@ def _key(band_labels: Sequence[str]) -> list[str]:
 
 
 def panel_html(area: Area, views: Sequence[CoverageView], title: str,
-               band_labels: Sequence[str], max_gaps: int) -> str:
+               band_labels: Sequence[str], max_gaps: int, *, extra: str = "") -> str:
     """The side panel: title, time window, figures, gaps of each plan, key, notes, credits.
 
     Parameters
@@ -153,6 +153,8 @@ def panel_html(area: Area, views: Sequence[CoverageView], title: str,
         Names of the demand bands, lightest first.
     max_gaps : int
         Longest list of gap streets per plan.
+    extra : str, optional
+        Trusted HTML of ours shown after the coverage figures (the beats' comparison).
 
     Returns
     -------
@@ -179,6 +181,7 @@ def panel_html(area: Area, views: Sequence[CoverageView], title: str,
         "is how many people are expected on each street in this time window (from the "
         "schools, parks and stops its routes lead to), times its length; covered means "
         f"{e(reach)}.</p>",
+        extra,
     ]
     for v in views:
         parts.extend(_gap_list(v, max_gaps))

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import Point
 
+from ..beats import BeatPlan
 from ..errors import InputError
 from ..offline import (
     RawHTML,
@@ -30,6 +31,7 @@ from ..offline import (
 )
 from ..source import Area
 from .basemap import add_base_network
+from .beats import add_walked_corridor, beats_panel_html
 from .geometry import bounds_latlon, focus_geometry, latlon_parts, safest_routes
 from .panel import PANEL_CSS, length_text, panel_html, share_text
 from .places import BIND_FROM_PROPERTIES, add_destinations, add_site
@@ -180,6 +182,7 @@ def planner_map(
     title: str | None = None,
     online_tiles: bool = True,
     max_gaps: int = 25,
+    beats: BeatPlan | None = None,
 ) -> folium.Map:
     """The planner's map: demand on the corridor, covered against gaps, one or two plans.
 
@@ -202,6 +205,9 @@ def planner_map(
         Offer OpenStreetMap's tiles as an optional layer.
     max_gaps : int, default 25
         Longest list of gap streets per plan in the panel.
+    beats : BeatPlan, optional
+        Walking beats of the same window and officers: the corridor they walk is a layer,
+        and the panel shows the demand they walk beside the demand the posts cover.
 
     Returns
     -------
@@ -238,6 +244,8 @@ def planner_map(
     site_pt = Point(site.lon, site.lat)
     for k, view in enumerate(views):
         _add_plan(m, view, k, breaks, site_pt)
+    if beats is not None:
+        add_walked_corridor(m, beats)
 
     add_destinations(m, area)
     site_group = folium.FeatureGroup(name="Housing site")
@@ -245,7 +253,9 @@ def planner_map(
     site_group.add_to(m)
     m.add_child(folium.LayerControl(collapsed=False), name="safepassage_layers")
     page_root(m).html.add_child(
-        RawHTML(panel_html(area, views, title, _band_labels(breaks), max_gaps)),
+        RawHTML(panel_html(area, views, title, _band_labels(breaks), max_gaps,
+                           extra=beats_panel_html(beats, views[0]) if beats is not None
+                           else "")),
         name="safepassage_panel",
     )
     bounds = bounds_latlon([*corridor_geoms, site_pt])
@@ -264,6 +274,7 @@ def write_planner_map(
     title: str | None = None,
     online_tiles: bool = True,
     max_gaps: int = 25,
+    beats: BeatPlan | None = None,
 ) -> Path:
     """Write the planner map atomically (see :func:`planner_map` for the parameters).
 
@@ -273,5 +284,5 @@ def write_planner_map(
         The file written.
     """
     m = planner_map(area, frame, plan_a, plan_b, title=title, online_tiles=online_tiles,
-                    max_gaps=max_gaps)
+                    max_gaps=max_gaps, beats=beats)
     return write_html(m, path)
