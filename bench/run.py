@@ -8,11 +8,14 @@ Usage, from the repository root::
 Each part measures its comparisons side by side in the same run and prints ratios:
 
 * the demo plan from the shell (``safepassage demo``, start-up included) and per step;
-* loading and routing (bench_routing.py): batched trees against networkx per pair;
+* loading and routing (bench_routing.py): routes to 40 destinations against OSRM, plain scipy
+  and networkx per pair, with the split by phase, on the demo and Helsinki;
 * coverage (bench_coverage.py): exact MCLP against greedy on ~500 candidates x 2,000 edges;
 * re-planning (bench_replan.py): a window's problem built once against re-solving per click;
 * rendering (bench_render.py): maps and handouts, time and size;
-* city scale (bench_city.py): ~300,000 nodes, 1,000 trees, peak memory.
+* city scale (bench_city.py): ~300,000 nodes, 1,000 trees, peak memory;
+* incidents (bench_incidents.py): a one-million-row LAPD export (the real sample replicated)
+  read and filtered to an area, time and peak memory.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ def main() -> None:
         ("Rendering maps and handouts", ["bench_render.py"]),
         ("City scale", ["bench_city.py", *(["--tiles", "4", "--trees", "200"]
                                            if args.quick else [])]),
+        ("Incidents: a citywide LAPD export", ["bench_incidents.py",
+                                               *(["--copies", "10"] if args.quick else [])]),
     ]
     for title, script in parts:
         print(f"\n== {title} ==", flush=True)

@@ -74,9 +74,10 @@ def sources_from_csv(path: str | Path, osm_file: str | Path | None = None) -> li
     return out
 
 
-def all_sites() -> list[Source]:
-    """Every CSP site."""
-    return [source_from_options(site=s.name) for s in load_sites()]
+def all_sites(include_planned: bool = False) -> list[Source]:
+    """Every CSP site; the planned ones too only when asked."""
+    return [source_from_options(site=s.name)
+            for s in load_sites(include_planned=include_planned)]
 
 
 @dataclass

@@ -113,15 +113,22 @@ def cmd_sites(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([s.to_dict() for s in sites], indent=2))
         return EXIT_OK
-    rows = [("Site", "Slug", "Division", "Basic Car", "Reference address", "Point (approx.)")]
+    rows = [("Site", "Slug", "Status", "Division", "Basic Car", "Reference address",
+             "Point (approx.)")]
     rows += [
-        (s.name, s.slug, s.lapd_division, s.lapd_basic_car, s.reference_address,
-         f"{s.lat:.4f},{s.lon:.4f}")
+        (s.name, s.slug, "PLANNED" if s.planned else "CSP site", s.lapd_division,
+         s.lapd_basic_car, s.reference_address, f"{s.lat:.4f},{s.lon:.4f}")
         for s in sites
     ]
     print(_table(rows))
-    print(f"\n{len(sites)} Community Safety Partnership sites. Points are APPROXIMATE "
+    current = [s for s in sites if not s.planned]
+    print(f"\n{len(current)} Community Safety Partnership sites. Points are APPROXIMATE "
           "(about ±300 m), estimated from housing-authority addresses; not surveyed.")
+    for s in sites:
+        if s.planned:
+            print(f"PLANNED: {s.name}: {s.status}. Its point is APPROXIMATE too "
+                  f"({s.accuracy}); 'plan --all-sites' leaves it out unless "
+                  "--include-planned is given.")
     return EXIT_OK
 
 
@@ -175,8 +182,18 @@ def _add_route_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--time-window", metavar="W", default=None,
                    help="arrival (07:00-08:30), dismissal (14:00-16:00), evening (18:00-22:00), "
                    "all-day, or HH:MM-HH:MM")
-    g.add_argument("--incidents", metavar="CSV", type=Path,
-                   help="incident points: lat,lon[,datetime,category,weight]")
+    g.add_argument("--incidents", metavar="FILE", type=Path,
+                   help="incidents: the LAPD open-data export \"Crime Data from 2020 to "
+                   "Present\" as downloaded, a CSV lat,lon[,datetime,category,weight] or "
+                   "GeoJSON points; writes incidents.geojson (the ones used)")
+    g.add_argument("--since", metavar="DATE", default=None,
+                   help="only incidents that occurred on or after this date (YYYY-MM-DD; "
+                   "default: every date in the file)")
+    g.add_argument("--until", metavar="DATE", default=None,
+                   help="only incidents that occurred on or before this date (YYYY-MM-DD)")
+    g.add_argument("--concerns", metavar="FILE", type=Path, default=None,
+                   help="places residents named as unsafe: CSV lat,lon[,note,weight] or GeoJSON "
+                   "points/polygons; weighed like incidents, reported separately")
     g.add_argument("--avoid", metavar="GEOJSON", type=Path, help="polygons routes never enter")
     g.add_argument("--penalize", metavar="GEOJSON", type=Path,
                    help="polygons routes enter at a cost (property 'factor', default 3)")
@@ -192,8 +209,18 @@ def _route_settings(args: argparse.Namespace) -> Any:
 
     return RouteSettings.from_options(
         profile=args.profile, time_window=args.time_window, avoid=args.avoid,
-        penalize=args.penalize, incidents=args.incidents, max_detour_pct=args.max_detour,
+        penalize=args.penalize, incidents=_incident_options(args),
+        max_detour_pct=args.max_detour,
     )
+
+
+def _incident_options(args: argparse.Namespace) -> Any:
+    """--incidents, --since, --until, --concerns; the period needs an incidents file."""
+    from .incidents import IncidentOptions
+
+    if (args.since or args.until) and not args.incidents:
+        raise InputError("--since and --until select incidents: give --incidents FILE too")
+    return IncidentOptions(args.incidents, args.since, args.until, args.concerns)
 
 
 def _load_area(args: argparse.Namespace, steps: Any) -> Any:
@@ -209,6 +236,13 @@ def _out_dir(args: argparse.Namespace, slug: str) -> Path:
 
 def cmd_routes(args: argparse.Namespace) -> int:
     """Compute safe routes and write routes.geojson and routes.gpx."""
+    from .incident_report import (
+        EXPOSURE_LEGEND,
+        concern_effect,
+        incident_lines,
+        route_exposure,
+        write_incident_files,
+    )
     from .pipeline import (
         SUMMARY_LEGEND,
         compute_routes,
@@ -225,22 +259,27 @@ def cmd_routes(args: argparse.Namespace) -> int:
     origins = read_entrances(args.entrances, area) if args.entrances else None
     with steps(f"routes to {int(area.destinations['usable'].sum())} destinations"):
         plan = compute_routes(area, route_settings, origin_nodes=origins)
+        effect = concern_effect(area, plan, route_settings.incident_set(area),
+                                route_settings.zones)
     with steps("directions"):
         frame = routes_frame(area, plan, units=args.units)
     out = _out_dir(args, area.site.slug)
     paths = write_routes(out, area, frame)
-    print(_table(summary_rows(plan)))
+    use = plan.state_graph.risk.incidents
+    paths.update(write_incident_files(out, [use], effect))
+    exposure = route_exposure(area, plan)
+    print(_table(summary_rows(plan, exposure)))
     print(f"({SUMMARY_LEGEND})")
+    if exposure:
+        print(f"({EXPOSURE_LEGEND})")
     for line in unreachable_lines(plan):
         print(f"no route: {line}")
     ok = len(plan.ok)
     print(f"\n{area.site.name}: {ok} of {len(plan.routes)} destinations routed "
           f"(profile {route_settings.profile.name}, {route_settings.window.label()}, max detour "
           f"{plan.max_detour_pct:g} %).")
-    desc = route_settings.describe()
-    if route_settings.incidents is not None:
-        print(f"incidents: {desc['incidents']} loaded, {desc['incidents_in_window']} in the "
-              f"{route_settings.window.label()} window")
+    for line in incident_lines([use], effect):
+        print(line)
     for note in area.notes:
         print(f"note: {note}")
     for name, path in paths.items():
@@ -327,7 +366,8 @@ def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
         plan_file=args.plan, officers=args.officers, time_window=args.time_window,
         profile=args.profile, radius_post=args.radius_post, target=args.target,
         method=args.method, backup=args.backup, time_limit=args.time_limit, avoid=args.avoid,
-        penalize=args.penalize, incidents=args.incidents, max_detour_pct=args.max_detour,
+        penalize=args.penalize, incidents=_incident_options(args),
+        max_detour_pct=args.max_detour,
         beat_minutes=getattr(args, "minutes", None) or getattr(args, "beats", None),
         beat_starts=getattr(args, "start", None) or (),
         beats=args.func is cmd_beats,
@@ -343,6 +383,7 @@ def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Post officers along the Safe Passage corridor; write posts.geojson and coverage.json."""
     from .coverage import compare_plans, format_comparison, summary_text, write_coverage
+    from .incident_report import concern_effect, incident_lines, write_incident_files
     from .pipeline import plan_coverage, read_entrances
 
     given = [args.site, args.point, args.osm_file, args.demo]
@@ -361,10 +402,17 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     origins = read_entrances(args.entrances, area) if args.entrances else None
     with steps(f"officer coverage ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
+        first = shifts.route_plans[shifts.windows[0].name]
+        effect = concern_effect(area, first, request.route.incident_set(area),
+                                request.route.zones)
     paths = write_coverage(out, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
+    uses = [rp.state_graph.risk.incidents for rp in shifts.route_plans.values()]
+    paths = [*paths, *write_incident_files(out, uses, effect).values()]
     print(f"{area.site.name}:")
     print(summary_text(shifts))
+    for line in incident_lines(uses, effect):
+        print(line)
     for note in area.notes:
         print(f"note: {note}")
     for path in paths:
@@ -435,6 +483,9 @@ def _many_sites(args: argparse.Namespace) -> list[Any] | None:
     from .source import source_from_options
 
     names = args.site or []
+    if getattr(args, "include_planned", False) and not args.all_sites:
+        raise InputError("--include-planned goes with --all-sites (a planned site can also be "
+                         "named with --site)")
     many = getattr(args, "all_sites", False) or getattr(args, "sites_file", None) or len(
         names) > 1 or getattr(args, "pool", None) is not None
     if not many:
@@ -446,7 +497,7 @@ def _many_sites(args: argparse.Namespace) -> list[Any] | None:
         raise InputError("--entrances and --destinations are for one site at a time")
     sources = []
     if args.all_sites:
-        sources += all_sites()
+        sources += all_sites(include_planned=args.include_planned)
     sources += [source_from_options(site=n) for n in names]
     if args.sites_file:
         sources += sources_from_csv(args.sites_file, args.osm_file)
@@ -490,6 +541,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """Run every step and write the plan's folder: maps, handouts, data, index."""
     from .coverage import summary_text
     from .features import KINDS
+    from .incident_report import EXPOSURE_LEGEND, incident_lines, route_exposure
     from .pipeline import (
         SUMMARY_LEGEND,
         PlanRequest,
@@ -519,12 +571,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
     out = _out_dir(args, area.site.slug)
     result = run_plan(area, request, out, origins=origins, handout_kinds=kinds,
                       pdf=not args.no_pdf, units=args.units, steps=steps, compare=compare)
-    print(_table(summary_rows(result.route_plan)))
+    exposure = route_exposure(area, result.route_plan)
+    print(_table(summary_rows(result.route_plan, exposure)))
     print(f"({SUMMARY_LEGEND})")
+    if exposure:
+        print(f"({EXPOSURE_LEGEND})")
     for line in unreachable_lines(result.route_plan):
         print(f"no route: {line}")
     print(f"\n{area.site.name}:")
     print(summary_text(result.shifts))  # it prints the plan's own notes
+    for line in incident_lines(result.incidents, result.concerns):
+        print(line)
     if result.beats:
         from .beats import summary_text as beats_text
 
@@ -536,9 +593,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """`plan` on the built-in downtown Los Angeles demo."""
+    """`plan` on the built-in downtown Los Angeles demo, with its real LAPD incidents."""
+    from .source import DEMO_INCIDENTS
+
     args.demo, args.site, args.point, args.osm_file = True, None, None, None
     args.destinations, args.entrances = None, None
+    if args.no_incidents:
+        if args.incidents or args.since or args.until:
+            raise InputError("--no-incidents takes no --incidents, --since or --until")
+    elif args.incidents is None:
+        args.incidents = settings.geodata_folder / DEMO_INCIDENTS
     return cmd_plan(args)
 
 
@@ -558,6 +622,8 @@ _EXAMPLES = {
     "demo": "examples:\n  safepassage demo\n  safepassage demo --officers 4 "
             "--time-window arrival --profile child",
     "routes": "examples:\n  safepassage routes --demo\n"
+              "  safepassage routes --demo --incidents crime_data.csv --time-window evening "
+              "--since 2020-01-01\n"
               "  safepassage routes --site \"Jordan Downs\" --time-window arrival --profile child\n"
               "  safepassage routes --osm-file city.osm.pbf --point 33.9455,-118.234 "
               "--avoid closed.geojson --incidents incidents.csv --out maps/jd",
@@ -576,9 +642,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"safepassage {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("sites", help="list the ten CSP sites", epilog=_EXAMPLES["sites"],
-                       formatter_class=_Formatter,
-                       description="List the Community Safety Partnership sites.")
+    p = sub.add_parser("sites", help="list the ten CSP sites and the planned ones",
+                       epilog=_EXAMPLES["sites"], formatter_class=_Formatter,
+                       description="List the Community Safety Partnership sites, and the "
+                       "planned sites (marked PLANNED).")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_sites)
 
@@ -659,7 +726,10 @@ def build_parser() -> argparse.ArgumentParser:
             help="the built-in downtown LA demo, planned end to end" if demo
             else "the whole job: routes, officer posts, maps, handouts, index",
             description=("Plan the built-in downtown Los Angeles demo end to end (no network "
-                         "needed): the same as 'safepassage plan --demo'." if demo else
+                         "needed): the same as 'safepassage plan --demo', weighing the real LAPD "
+                         "incidents of 2020 shipped for the demo area (geodata/demo/"
+                         "lapd_crime_2020_demo.csv) unless --incidents or --no-incidents says "
+                         "otherwise." if demo else
                          "Run every step for a site and write, by default into "
                          "maps/<site-slug>/: plan.json, routes.geojson, routes.gpx, "
                          "posts.geojson, coverage.json, officer_map.html, planner_map.html, "
@@ -668,6 +738,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "run leaves the previous output whole."),
         )
         if demo:
+            p.add_argument("--no-incidents", action="store_true",
+                           help="plan without the LAPD incidents shipped for the demo area")
             p.add_argument("--radius", metavar="M", type=_positive,
                            default=settings.default_radius_m, help=argparse.SUPPRESS)
             p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None,
@@ -677,7 +749,10 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             _add_source(p, many=True)
             g = p.add_argument_group("many sites in one run (on Dask)")
-            g.add_argument("--all-sites", action="store_true", help="plan all ten CSP sites")
+            g.add_argument("--all-sites", action="store_true",
+                           help="plan all ten CSP sites (not the planned ones)")
+            g.add_argument("--include-planned", action="store_true",
+                           help="with --all-sites, also the planned sites (Algin Sutton)")
             g.add_argument("--sites-file", metavar="CSV", type=Path,
                            help="places to plan, one per row: name,lat,lon (schools of a "
                            "division, say); with --osm-file, all on that extract")

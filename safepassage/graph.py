@@ -15,7 +15,10 @@ Every source ends in :func:`prepare_graph`, so later modules see the same kind o
   edge into ``end_control``, ``end_xwalk`` and ``end_cross_aadt``: what a walker meets at the
   end of the edge in the direction they walk it;
 * unnamed footways that run alongside a named street (separately mapped sidewalks) get that
-  street's name as ``street_name``, so directions can say "walk north on Grand Avenue".
+  street's name as ``street_name``, so directions can say "walk north on Grand Avenue";
+* nodes where the loaded data ends carry ``data_edge=True`` (see :func:`mark_data_edges`): a
+  road that stops there was cut by the extract, the clip radius or the download's bounding box,
+  and the crossing model treats it as continuing.
 """
 
 from __future__ import annotations
@@ -58,8 +61,11 @@ WAY_TAGS: tuple[str, ...] = (
 #: Node tags kept on nodes: traffic signals, crossings and their kinds.
 NODE_TAGS: tuple[str, ...] = (
     "highway", "crossing", "crossing_ref", "crossing:signals", "crossing:markings",
-    "traffic_signals", "junction", "ref", "railway", "kerb",
+    "traffic_signals", "junction", "ref", "railway", "kerb", "data_edge",
 )
+
+#: Nodes this close (metres) to the outline (convex hull) of the loaded data are at its edge.
+DATA_EDGE_M = 25.0
 
 #: Edge attributes that stop simplification from merging two ways: they change the safety cost.
 SAFETY_ATTRS: tuple[str, ...] = (
@@ -180,12 +186,15 @@ def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None
 
     Returns the number of ways written. Tag values that mean "missing" are dropped, so osmnx
     never sees them. With ``clip=(lat, lon, radius_m)`` only ways with a node within the radius
-    are kept.
+    are kept. Where the data is cut, the node gets ``data_edge=yes``: a kept way's node next to
+    one missing from the file (an extract cut across the way), or a node a kept way shares with
+    a way the clip left out.
     """
-    keep_way_tags = set(WAY_TAGS)
-    keep_node_tags = set(NODE_TAGS)
+    keep_way_tags = set(WAY_TAGS) - {"data_edge"}
+    keep_node_tags = set(NODE_TAGS) - {"data_edge"}
     ways: list[tuple[int, list[int], dict[str, str]]] = []
     needed: set[int] = set()
+    clipped: set[int] = set()
     try:
         fp = osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.NODE).with_locations()
         for obj in fp:
@@ -205,6 +214,7 @@ def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None
                 n.location.valid() and _within(n.location.lat, n.location.lon, clip)
                 for n in obj.nodes
             ):
+                clipped.update(refs)
                 continue
             ways.append((obj.id, refs, tags))
             needed.update(refs)
@@ -221,15 +231,64 @@ def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None
     if not ways:
         where = "" if clip is None else f" within {clip[2]:,.0f} m of {clip[0]:.5f},{clip[1]:.5f}"
         raise InputError(f"no walkable streets{where} in OSM file {path.name}")
+    edge = _cut_nodes(ways, nodes, clipped)
     with osmium.SimpleWriter(str(out), overwrite=True) as w:
         for nid in sorted(nodes):
             lat, lon, tags = nodes[nid]
+            if nid in edge:
+                tags = {**tags, "data_edge": "yes"}
             w.add_node(osmium.osm.mutable.Node(id=nid, location=(lon, lat), tags=tags, version=1))
         for wid, refs, tags in ways:
             present = [r for r in refs if r in nodes]
             if len(present) >= 2:
                 w.add_way(osmium.osm.mutable.Way(id=wid, nodes=present, tags=tags, version=1))
     return len(ways)
+
+
+def _cut_nodes(ways: list[tuple[int, list[int], dict[str, str]]], nodes: Mapping[int, Any],
+               clipped: set[int]) -> set[int]:
+    """Nodes of kept ways where the data is cut.
+
+    A node next to one missing from the file, or shared with a way the clip left out.
+    """
+    cut: set[int] = set()
+    for _, refs, _ in ways:
+        present = [r in nodes for r in refs]
+        for i, r in enumerate(refs):
+            if not present[i]:
+                continue
+            if r in clipped or (i > 0 and not present[i - 1]) or (
+                    i + 1 < len(refs) and not present[i + 1]):
+                cut.add(r)
+    return cut
+
+
+def mark_data_edges(G: nx.MultiDiGraph, margin_m: float = DATA_EDGE_M) -> None:
+    """Mark the nodes at the edge of the loaded data with ``data_edge=True``.
+
+    Nodes within ``margin_m`` of the convex hull of all loaded nodes are at the edge (an extract
+    or a download's bounding box cuts roads there), and so are nodes the file reader tagged
+    ``data_edge=yes`` (see :func:`_walkable_xml`). Runs on the raw, unprojected graph.
+    """
+    import shapely
+
+    ids = list(G.nodes)
+    near = np.zeros(len(ids), dtype=bool)
+    if len(ids) >= 3:
+        lon = np.array([float(G.nodes[n]["x"]) for n in ids])
+        lat = np.array([float(G.nodes[n]["y"]) for n in ids])
+        xy = np.column_stack([lon * 111_320.0 * math.cos(math.radians(float(lat.mean()))),
+                              lat * 110_540.0])
+        hull = shapely.convex_hull(shapely.multipoints(xy))
+        if hull.geom_type == "Polygon":
+            near = shapely.distance(shapely.points(xy), hull.boundary) <= margin_m
+    for n, edge in zip(ids, near.tolist(), strict=True):
+        data = G.nodes[n]
+        tagged = str(data.get("data_edge", "")).lower() in ("yes", "true")
+        if edge or tagged:
+            data["data_edge"] = True
+        else:
+            data.pop("data_edge", None)
 
 
 def raw_graph_from_file(
@@ -483,6 +542,7 @@ def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiD
     """
     G = G.copy()
     _clean_attrs(G)
+    mark_data_edges(G)
     G.remove_edges_from(list(nx.selfloop_edges(G, keys=True)))
     non_walk = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if not is_walkable(d)]
     _record_hidden_arms(G, non_walk)
@@ -626,7 +686,8 @@ def graph_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
 # Cache
 
 
-_NODE_DTYPES: dict[str, Callable[[str], Any]] = {"lon": float, "lat": float}
+_NODE_DTYPES: dict[str, Callable[[str], Any]] = {"lon": float, "lat": float,
+                                                 "data_edge": lambda s: s == "True"}
 _EDGE_DTYPES: dict[str, Callable[[str], Any]] = {
     "aadt": float, "lanes": float, "maxspeed_kmh": float, "end_cross_aadt": float,
     "busy": lambda s: s == "True",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,23 @@ from . import settings
 from .directions import build_directions, render_directions, route_legs, summary_line
 from .errors import InputError
 from .graph import nearest_node
+from .incident_report import (
+    AREA_MARGIN_M,
+    ConcernEffect,
+    concern_effect,
+    incident_lines,
+    network_bbox,
+    route_exposure,
+    write_incident_files,
+)
+from .incidents import (
+    COLUMNS,
+    IncidentFile,
+    IncidentOptions,
+    IncidentSet,
+    IncidentUse,
+    empty_concerns,
+)
 from .io import read_geojson_features, write_geojson, write_gpx
 from .routing import RoutePlan, route_geometry, safe_routes
 from .safety import (
@@ -29,11 +46,9 @@ from .safety import (
     RiskZones,
     TimeWindow,
     edge_risk,
-    incidents_in_window,
     load_profile,
     load_zones,
     parse_window,
-    read_incidents,
 )
 from .source import Area
 
@@ -45,6 +60,7 @@ if TYPE_CHECKING:
 ENTRANCE_MAX_M = 30.0
 
 
+
 @dataclass
 class RouteSettings:
     """Everything that shapes the routes, as the command line gives it.
@@ -54,7 +70,11 @@ class RouteSettings:
     profile : Profile
     window : TimeWindow
     zones : RiskZones
-    incidents : pandas.DataFrame or None
+    incidents : IncidentFile or None
+        The incidents file (header checked, period set); read for an area by
+        :meth:`incident_set`.
+    concerns : geopandas.GeoDataFrame or None
+        Community concerns.
     max_detour_pct : float or None
         None: the profile's value.
     """
@@ -62,8 +82,10 @@ class RouteSettings:
     profile: Profile = field(default_factory=load_profile)
     window: TimeWindow = field(default_factory=lambda: parse_window(None))
     zones: RiskZones = field(default_factory=RiskZones)
-    incidents: pd.DataFrame | None = None
+    incidents: IncidentFile | None = None
+    concerns: gpd.GeoDataFrame | None = None
     max_detour_pct: float | None = None
+    _read: dict[tuple[float, ...], IncidentSet] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_options(
@@ -73,10 +95,19 @@ class RouteSettings:
         time_window: str | None = None,
         avoid: str | Path | None = None,
         penalize: str | Path | None = None,
-        incidents: str | Path | None = None,
+        incidents: str | Path | IncidentOptions | None = None,
         max_detour_pct: float | None = None,
     ) -> RouteSettings:
-        """Read and check the options; every problem is an :class:`InputError`."""
+        """Read and check the options; every problem is an :class:`InputError`.
+
+        ``incidents`` is a file, or :class:`~safepassage.incidents.IncidentOptions` (the file,
+        the period, the community concerns). The incidents file's header and the period are
+        checked here; its rows are read for the area later (:meth:`incident_set`), so a
+        citywide export is never held whole.
+        """
+        opts = incidents if isinstance(incidents, IncidentOptions) else IncidentOptions(
+            incidents)
+        found, concerns = opts.open()
         window = parse_window(time_window)
         if profile is None and window.name != "all-day" and window.dark_fraction >= 0.5:
             profile = "night"  # an evening window uses the night profile unless told otherwise
@@ -87,12 +118,30 @@ class RouteSettings:
             profile=prof,
             window=window,
             zones=load_zones(avoid, penalize, prof),
-            incidents=read_incidents(incidents) if incidents else None,
+            incidents=found,
+            concerns=concerns,
             max_detour_pct=max_detour_pct,
         )
 
+    def incident_set(self, area: Area) -> IncidentSet | None:
+        """The incidents (and concerns) for an area: read once, inside its bounding box."""
+        if self.incidents is None and self.concerns is None:
+            return None
+        bbox = network_bbox(area.G, max(AREA_MARGIN_M,
+                                        2 * self.profile["incidents"]["bandwidth_m"]))
+        if bbox not in self._read:
+            if self.incidents is not None:
+                found = self.incidents.read(bbox)
+            else:
+                found = IncidentSet(pd.DataFrame(columns=list(COLUMNS)), "", "", 0)
+            found.concerns = self.concerns if self.concerns is not None else empty_concerns()
+            self._read.clear()  # one area at a time
+            self._read[bbox] = found
+        return self._read[bbox]
+
     def describe(self) -> dict[str, Any]:
         """For ``plan.json``."""
+        inc = self.incidents
         return {
             "profile": self.profile.name,
             "profile_source": self.profile.source,
@@ -101,9 +150,11 @@ class RouteSettings:
             if self.max_detour_pct is not None else self.profile["walk"]["max_detour_pct"],
             "avoid_zones": len(self.zones.avoid),
             "penalty_zones": len(self.zones.penalize),
-            "incidents": 0 if self.incidents is None else len(self.incidents),
-            "incidents_in_window": 0 if self.incidents is None else len(
-                incidents_in_window(self.incidents, self.window)),
+            "incidents_file": inc.path.name if inc is not None else None,
+            "incidents_format": inc.format if inc is not None else None,
+            "incidents_since": inc.since.isoformat() if inc is not None and inc.since else None,
+            "incidents_until": inc.until.isoformat() if inc is not None and inc.until else None,
+            "concerns": 0 if self.concerns is None else len(self.concerns),
         }
 
 
@@ -169,7 +220,7 @@ def compute_routes(
     """Safe and shortest routes from the area's origin to every destination."""
     settings = settings or RouteSettings()
     risk = risk or edge_risk(area.G, settings.profile, settings.window, zones=settings.zones,
-                             incidents=settings.incidents)
+                             incidents=settings.incident_set(area))
     origins = list(origin_nodes) if origin_nodes else [area.origin_node]
     return safe_routes(area.G, risk, origins, area.destinations,
                        max_detour_pct=settings.max_detour_pct)
@@ -189,10 +240,13 @@ def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd
     Columns: the destination (``dest_id``, ``destination``, ``kind``, ``status``, ``reason``),
     the route's ``role``, its own ``route_*`` metrics, the comparison of safest against
     shortest (``length_m``, ``walk_min``, ``shortest_length_m``, ``detour_pct``, ``risk``,
-    ``shortest_risk``, ``risk_reduction_pct`` and the exposure figures), and for safest routes
+    ``shortest_risk``, ``risk_reduction_pct``, the safe route's ``risk_bound`` and
+    ``risk_gap_pct`` (see :class:`~safepassage.routing.Route`) and the exposure figures),
+    and for safest routes
     ``directions_en`` / ``directions_es`` and ``summary_en`` / ``summary_es``.
     """
     sg = plan.state_graph
+    exposure = route_exposure(area, plan)
     rows = []
     for dr in plan.routes:
         d = dr.destination
@@ -203,7 +257,7 @@ def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd
         if dr.status != "ok":
             rows.append({**base, "role": None, "geometry": None})
             continue
-        cmp = dr.comparison()
+        cmp = {**dr.comparison(), **exposure.get(d.get("dest_id"), {})}
         for r in [dr.safest, dr.shortest, *dr.alternatives]:
             assert r is not None
             row = {**base, "role": r.role, **cmp, "route_length_m": round(r.length_m, 1),
@@ -300,27 +354,38 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
     return path
 
 
-def summary_rows(plan: RoutePlan) -> list[tuple[Any, ...]]:
-    """Rows of the printed summary table (header first); see :func:`unreachable_lines`."""
+def summary_rows(plan: RoutePlan, exposure: dict[Any, dict[str, Any]] | None = None
+                 ) -> list[tuple[Any, ...]]:
+    """Rows of the printed summary table (header first); see :func:`unreachable_lines`.
+
+    With ``exposure`` (:func:`route_exposure`) the incidents and concerns within 50 m of the
+    safe and the shortest route get their own columns.
+    """
+    exposure = exposure or {}
+    titles = {"incidents_50m": "Incid. 50 m", "concerns_50m": "Concern 50 m"}
+    extra = [k for k in titles if any(k in e for e in exposure.values())]
     rows: list[tuple[Any, ...]] = [(
-        "Destination", "Kind", "Safe m", "Detour", "Risk cut", "Unsig. art. X", "Arterial m",
-        "Unlit m", "Zone m", "Status")]
+        "Destination", "Kind", "Safe m", "Detour", "Risk cut", "Gap", "Unsig. art. X",
+        "Arterial m", "Unlit m", "Zone m", *[titles[k] for k in extra], "Status")]
     for dr in plan.routes:
         d = dr.destination
         name = str(d.get("name"))
         name = name if len(name) <= 40 else name[:39] + "…"
         if dr.status != "ok":
-            rows.append((name, d.get("kind"), "", "", "", "", "", "", "", dr.status))
+            rows.append((name, d.get("kind"), "", "", "", "", "", "", "", "",
+                         *["" for _ in extra], dr.status))
             continue
-        c = dr.comparison()
+        c = {**dr.comparison(), **exposure.get(d.get("dest_id"), {})}
 
         def pair(key: str, c: dict[str, Any] = c) -> str:
-            return f"{c[key]:.0f}/{c['shortest_' + key]:.0f}"
+            return f"{c[key]:.0f}/{c['shortest_' + key]:.0f}" if key in c else ""
 
         rows.append((
             name, d.get("kind"), f"{c['length_m']:.0f}", f"{c['detour_pct']:+.0f} %",
-            f"{c['risk_reduction_pct']:.0f} %", pair("unsignalised_arterial_crossings"),
-            pair("arterial_m"), pair("unlit_m"), pair("risk_zone_m"), "ok",
+            f"{c['risk_reduction_pct']:.0f} %", _gap(c["risk_gap_pct"]),
+            pair("unsignalised_arterial_crossings"),
+            pair("arterial_m"), pair("unlit_m"), pair("risk_zone_m"), *[pair(k) for k in extra],
+            "ok",
         ))
     return rows
 
@@ -331,7 +396,15 @@ def unreachable_lines(plan: RoutePlan) -> list[str]:
             f"{dr.reason}" for dr in plan.routes if dr.status != "ok"]
 
 
-SUMMARY_LEGEND = ("pairs are safe route / shortest route; Unsig. art. X = crossings of busy "
+def _gap(pct: float | None) -> str:
+    if pct is None:
+        return ""
+    return "0" if pct < 0.005 else f"≤{pct:.1f} %"
+
+
+SUMMARY_LEGEND = ("pairs are safe route / shortest route; Gap = how much less risk a route "
+                  "within the detour cap could have at most (0: proven the least risky); "
+                  "Unsig. art. X = crossings of busy "
                   "roads without a signal; Zone m = metres in risk zones or incident hot spots")
 
 
@@ -376,7 +449,7 @@ class PlanRequest:
         time_limit: float = 60.0,
         avoid: str | Path | None = None,
         penalize: str | Path | None = None,
-        incidents: str | Path | None = None,
+        incidents: str | Path | IncidentOptions | None = None,
         max_detour_pct: float | None = None,
         beat_minutes: int | None = None,
         beat_starts: Sequence[tuple[float, float]] = (),
@@ -384,8 +457,10 @@ class PlanRequest:
     ) -> PlanRequest:
         """Merge the command line's options with a plan file and check them all.
 
-        Beats are planned when ``beats`` is true, ``beat_minutes`` or ``beat_starts`` is given,
-        or the plan file has a ``beats`` key; the command line's minutes and starts win.
+        ``incidents`` is a file or :class:`~safepassage.incidents.IncidentOptions`; the plan
+        file's ``since`` and ``until`` apply where the command line gives none. Beats are
+        planned when ``beats`` is true, ``beat_minutes`` or ``beat_starts`` is given, or the
+        plan file has a ``beats`` key; the command line's minutes and starts win.
         """
         from .coverage import CoverageSettings
         from .planfile import load_plan
@@ -401,9 +476,13 @@ class PlanRequest:
         profile = profile or (plan.profile if plan else None)
         max_detour = max_detour_pct if max_detour_pct is not None else (
             plan.max_detour_pct if plan else None)
+        opts = incidents if isinstance(incidents, IncidentOptions) else IncidentOptions(
+            incidents)
+        if plan is not None:
+            opts = replace(opts, since=opts.since or plan.since, until=opts.until or plan.until)
         route = RouteSettings.from_options(
             profile=profile, time_window=windows[0] if windows else "dismissal", avoid=avoid,
-            penalize=penalize, incidents=incidents, max_detour_pct=max_detour,
+            penalize=penalize, incidents=opts, max_detour_pct=max_detour,
         )
         target = target if target is not None else (plan.target_coverage if plan else None)
         chosen: int | dict[str, int] | None
@@ -464,7 +543,8 @@ def plan_coverage(area: Area, request: PlanRequest,
 
     routes = RouteInputs.from_area(
         area, origins, profile=request.profile, zones=request.route.zones,
-        incidents=request.route.incidents, max_detour_pct=request.route.max_detour_pct)
+        incidents=request.route.incident_set(area),
+        max_detour_pct=request.route.max_detour_pct)
     return plan_shifts(routes, request.coverage)
 
 
@@ -475,13 +555,14 @@ def _destination_rows(area: Area) -> list[dict[str, Any]]:
     return [] if len(d) == 0 else json.loads(d[keep].to_json(orient="records"))
 
 
-def _route_rows(plan: RoutePlan) -> list[dict[str, Any]]:
+def _route_rows(plan: RoutePlan, exposure: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for dr in plan.routes:
         d = dr.destination
         rows.append({"dest_id": d.get("dest_id"), "destination": d.get("name"),
                      "kind": d.get("kind"), "status": dr.status, "reason": dr.reason,
-                     **dr.comparison(), "alternatives": len(dr.alternatives)})
+                     **dr.comparison(), **exposure.get(d.get("dest_id"), {}),
+                     "alternatives": len(dr.alternatives)})
     return rows
 
 
@@ -558,6 +639,9 @@ def run_plan(
     if not handout_kinds_present(area, handout_kinds):
         shifts.notes.append(f"no {' or '.join(handout_kinds)} within reach: no handouts made")
     route_plan = shifts.route_plans[main]
+    uses = [rp.state_graph.risk.incidents for rp in shifts.route_plans.values()]
+    effect = concern_effect(area, route_plan, request.route.incident_set(area),
+                            request.route.zones)
     with steps("directions"):
         frame = routes_frame(area, route_plan, units=units)
     out = Path(out_dir)
@@ -568,6 +652,7 @@ def run_plan(
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
             write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
+            files.update(write_incident_files(tmp, uses, effect))
             views = shift_views(shifts)  # every window's posts, on the map and handouts
             write_officer_map(tmp / "officer_map.html", area, frame, views, beats=beats)
             planner = _write_planner_maps(tmp, area, frame, shifts, plan_b, beats)
@@ -597,12 +682,14 @@ def run_plan(
             "settings": request.describe(),
             "network": graph_summary(area.G),
             "destinations": _destination_rows(area),
-            "routes": _route_rows(route_plan),
+            "routes": _route_rows(route_plan, route_exposure(area, route_plan)),
+            "incidents": [u.summary() for u in uses if u is not None and u.format] or None,
+            "concerns": effect.summary() if effect is not None else None,
             "coverage": coverage_json(shifts, site=area.site, source=area.source.describe()),
             "plan_b": coverage_json(plan_b, site=area.site, source=area.source.describe())
             if plan_b is not None else None,
             "beats": beats_json(beats) if beats else None,
-            "notes": list(area.notes) + list(shifts.notes),
+            "notes": list(area.notes) + list(shifts.notes) + incident_lines(uses, effect),
             "timing_s": steps.rounded(),
             "files": sorted(files),
         }
@@ -618,7 +705,8 @@ def run_plan(
         }
         write_index(tmp, _index_links(files, frame), area.site, summary)
     return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out,
-                      files=sorted([*files, "index.html"]), beats=beats)
+                      files=sorted([*files, "index.html"]), incidents=uses, concerns=effect,
+                      beats=beats)
 
 
 @dataclass
@@ -637,6 +725,10 @@ class PlanResult:
         Where everything was written.
     files : list of str
         Files written, relative to ``folder``.
+    incidents : list of IncidentUse or None
+        The incidents used in each window (None entries without incidents or concerns).
+    concerns : ConcernEffect or None
+        What the community concerns changed in the first window.
     beats : list of BeatPlan
         Every window's walking beats (empty unless the request asks for beats).
     """
@@ -646,6 +738,8 @@ class PlanResult:
     route_plan: RoutePlan
     folder: Path
     files: list[str]
+    incidents: list[IncidentUse | None] = field(default_factory=list)
+    concerns: ConcernEffect | None = None
     beats: list[Any] = field(default_factory=list)
 
 
@@ -707,7 +801,9 @@ def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: 
         # the map's title and panel name the window
         a = CoverageView.from_plan(shifts.plans[tw.name], label="This plan")
         walked = next((p for p in beats if p.window.name == tw.name), None)
-        out[name] = write_planner_map(tmp / name, area, frame, a, b, beats=walked)
+        out[name] = write_planner_map(
+            tmp / name, area, frame, a, b,
+            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents, beats=walked)
     return out
 
 
@@ -722,6 +818,8 @@ _LINK_TEXT = {
     "plan.json": "Everything about this plan (JSON)",
     "beats.geojson": "Walking beats with directions (GeoJSON, for GIS)",
     "beats.gpx": "Walking beats for phones (GPX)",
+    "incidents.geojson": "Incidents used, by time window (GeoJSON, for GIS; not for handouts)",
+    "concerns.geojson": "Community concerns and the safe routes near them (GeoJSON)",
 }
 
 

@@ -19,6 +19,8 @@ Example (``plan.yaml``)::
     backup: {factor: 0.5, top_share: 0.2}   # or true
     max_detour_pct: 25
     beats: {minutes: 20}          # walking beats from the posts (or: beats: true)
+    since: 2020-01-01             # incidents that occurred in this period (inclusive)
+    until: 2020-06-30
 
 Every key is optional. Errors name the file, the key and the bad value, e.g.
 ``plan.yaml: officers.dismissal must be a whole number ≥ 0, got 'six'``.
@@ -85,6 +87,8 @@ class PlanFile:
     beats : dict or None
         Walking beats (``safepassage plan`` adds them when given): ``{"minutes": int,
         "starts": [{"name", "lat", "lon"}, ...]}`` (starts instead of the posts, optional).
+    since, until : str or None
+        The period of the incidents used (``YYYY-MM-DD``, inclusive).
     """
 
     path: Path | None = None
@@ -100,6 +104,8 @@ class PlanFile:
     backup: dict[str, float] | None = None
     max_detour_pct: float | None = None
     beats: dict[str, Any] | None = None
+    since: str | None = None
+    until: str | None = None
 
     def officers_for(self, window: str) -> int | None:
         """Officers on duty in ``window`` (None when the plan does not say)."""
@@ -178,6 +184,20 @@ def _lon(value: Any, key: str, base: Path | None = None) -> float:
     if not -180 <= out <= 180:
         raise _PlanError(key, f"must be a longitude in degrees (-180..180), got {value!r}")
     return out
+
+
+def _date(value: Any, key: str, base: Path | None = None) -> str:
+    import datetime as dt
+
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()  # YAML reads 2020-06-30 as a date
+    what = "a date YYYY-MM-DD"
+    if not isinstance(value, str):
+        raise _PlanError(key, f"must be {what}, got {value!r}")
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise _PlanError(key, f"must be {what}, got {value!r}") from None
 
 
 def _window(value: Any, key: str) -> str:
@@ -359,6 +379,8 @@ _KEYS: dict[str, Callable[[Any, str, Path], Any]] = {
     "backup": _backup,
     "max_detour_pct": _nonneg,
     "beats": _beats,
+    "since": _date,
+    "until": _date,
 }
 
 
@@ -407,6 +429,9 @@ def parse_plan(data: Any, *, where: str = "plan", base: str | Path = ".",
                 clean[key] = check(data[key], key, Path(base))
     except _PlanError as exc:
         raise InputError(f"{where}: {exc}") from None
+    if clean.get("since") and clean.get("until") and clean["since"] > clean["until"]:
+        raise InputError(f"{where}: the period is empty: since {clean['since']} is after "
+                         f"until {clean['until']}")
     officers, windows = clean.get("officers"), clean.get("windows")
     if isinstance(officers, dict) and windows:
         missing = [w for w in windows if w not in officers]
@@ -461,4 +486,6 @@ def load_plan(path: str | Path) -> PlanFile:
             line = f"line {mark.line + 1}: " if mark is not None else ""
             problem = getattr(exc, "problem", None) or str(exc)
             raise InputError(f"{name}: not valid YAML ({line}{problem})") from None
+        except ValueError as exc:  # a date YAML cannot build, e.g. 2020-02-30
+            raise InputError(f"{name}: not valid YAML ({exc})") from None
     return parse_plan(data, where=name, base=path.parent, path=path)

@@ -32,7 +32,10 @@ documented where it is computed, with the tags it reads and the profile key that
 ``incidents``
     ``1 + weight × density × (1 + night × dark)`` where density sums each incident's weight
     times a quartic kernel of its distance to the edge, bandwidth ``[incidents] bandwidth_m``;
-    only incidents inside the time window count.
+    only incidents that occurred in the time window count. An incident's weight comes from its
+    kind of crime and its premise (``[incident_classes]``, ``[incident_premises]`` and the code
+    tables, see :mod:`safepassage.incidents`); community concerns add to the density the same
+    way, in every window (``[concerns] weight``).
 
 Every factor of every edge is kept in :attr:`EdgeRisk.table`, so a planner can see why a route
 goes where it goes (:meth:`EdgeRisk.explain`).
@@ -40,8 +43,6 @@ goes where it goes (:meth:`EdgeRisk.explain`).
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import math
 import tomllib
 from collections.abc import Mapping
@@ -55,9 +56,18 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import Point
 
 from .errors import InputError
+from .incidents import (
+    CLASSES,
+    PREMISE_KINDS,
+    IncidentSet,
+    IncidentUse,
+    classify,
+    expand_codes,
+    in_window,
+    incident_weights,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Profiles
@@ -82,7 +92,16 @@ PROFILE_SCHEMA: dict[str, dict[str, str]] = {
     "lighting": {"use_lit": "unit", "unlit": "factor"},
     "incidents": {"bandwidth_m": "positive", "weight": "nonneg", "night": "nonneg",
                   "hot_spot": "positive"},
+    "incident_classes": {c: "nonneg" for c in CLASSES if c != "unclassified"},
+    "incident_premises": {k: "nonneg" for k in PREMISE_KINDS},
+    "concerns": {"weight": "nonneg"},
     "zones": {"penalty": "factor"},
+}
+
+#: Code tables a profile may hold: LAPD code or range -> one of these names.
+TABLE_SCHEMA: dict[str, tuple[str, ...]] = {
+    "incident_codes": tuple(c for c in CLASSES if c != "unclassified"),
+    "incident_premise_codes": tuple(k for k in PREMISE_KINDS if k != "unknown"),
 }
 
 
@@ -98,12 +117,16 @@ class Profile:
         ``{section: {key: float}}``, complete (defaults filled in).
     source : str
         Where it came from: "built-in default" or a file path.
+    tables : dict
+        ``{"incident_codes": {code: class}, "incident_premise_codes": {code: kind}}``, one
+        entry per code (ranges expanded; the profile's own entries over the default's).
     """
 
     name: str
     description: str
     values: Mapping[str, Mapping[str, float]]
     source: str = "built-in"
+    tables: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
 
     def __getitem__(self, section: str) -> Mapping[str, float]:
         return self.values[section]
@@ -111,7 +134,8 @@ class Profile:
     def to_dict(self) -> dict[str, Any]:
         """Plain dictionary for ``plan.json``."""
         return {"name": self.name, "description": self.description, "source": self.source,
-                "values": {s: dict(v) for s, v in self.values.items()}}
+                "values": {s: dict(v) for s, v in self.values.items()},
+                "tables": {s: {str(k): v for k, v in t.items()} for s, t in self.tables.items()}}
 
 
 def _read_toml(text: str, where: str) -> dict[str, Any]:
@@ -121,8 +145,27 @@ def _read_toml(text: str, where: str) -> dict[str, Any]:
         raise InputError(f"profile {where}: not valid TOML ({exc})") from None
 
 
+def _tables(data: Mapping[str, Any], where: str) -> dict[str, dict[int, str]]:
+    """The profile's code tables, checked and expanded (see :func:`expand_codes`)."""
+    out: dict[str, dict[int, str]] = {}
+    for section, allowed in TABLE_SCHEMA.items():
+        body = data.get(section, {})
+        if not isinstance(body, Mapping):
+            raise InputError(f"profile {where}: [{section}] must be a table")
+        for key, value in body.items():
+            if value not in allowed:
+                raise InputError(f"profile {where}: {section}.{key} must be one of "
+                                 f"{', '.join(allowed)}, got {value!r}")
+        try:
+            out[section] = expand_codes(body, section)
+        except InputError as exc:
+            raise InputError(f"profile {where}: {exc}") from None
+    return out
+
+
 def _validate(data: Mapping[str, Any], where: str) -> dict[str, dict[str, float]]:
-    unknown = [k for k in data if k not in PROFILE_SCHEMA and k not in ("name", "description")]
+    unknown = [k for k in data if k not in PROFILE_SCHEMA and k not in TABLE_SCHEMA
+               and k not in ("name", "description")]
     for section, body in data.items():
         if section in PROFILE_SCHEMA:
             if not isinstance(body, Mapping):
@@ -180,7 +223,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         For an unknown name, a missing or malformed file, unknown keys (named in the message)
         or out-of-range values.
     """
-    base = _validate(_read_toml(_builtin_text("default"), "default"), "default")
+    base_data = _read_toml(_builtin_text("default"), "default")
+    base = _validate(base_data, "default")
     name = str(name_or_path) if name_or_path is not None else "default"
     if name in BUILTIN_PROFILES:
         data = _read_toml(_builtin_text(name), name)
@@ -200,11 +244,14 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         source = str(path)
     values = _validate(data, Path(name).name)
     merged = {s: {**base[s], **values.get(s, {})} for s in PROFILE_SCHEMA}
+    base_tables = _tables(base_data, "default")
+    own = _tables(data, Path(name).name)
     return Profile(
         name=str(data.get("name", Path(name).stem)),
         description=str(data.get("description", "")),
         values=merged,
         source=source,
+        tables={s: {**base_tables[s], **own[s]} for s in TABLE_SCHEMA},
     )
 
 
@@ -320,7 +367,7 @@ def parse_window(text: str | None) -> TimeWindow:
 
 
 # ---------------------------------------------------------------------------------------------
-# Risk zones and incidents
+# Risk zones
 
 
 @dataclass
@@ -381,77 +428,6 @@ def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.
     if not rows:
         return _empty_polys()
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
-
-
-def read_incidents(path: str | Path) -> pd.DataFrame:
-    """Read incident points from CSV: ``lat,lon`` and optional ``datetime,category,weight``.
-
-    ``datetime`` is ISO 8601 ("2026-03-04T15:20" or "2026-03-04 15:20"); ``weight`` defaults to
-    1 and must be ≥ 0.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``lat, lon, minute`` (minute of day or -1 when unknown), ``category``,
-        ``weight``.
-
-    Raises
-    ------
-    InputError
-        Naming the line and the problem.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"incidents file not found: {path}")
-    rows = []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-            if "lat" not in fields or "lon" not in fields:
-                raise InputError(f"{path.name}: needs a header with lat,lon "
-                                 "(and optionally datetime,category,weight)")
-            for i, raw in enumerate(reader, start=2):
-                r = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-                where = f"{path.name} line {i}"
-                try:
-                    lat, lon = float(r["lat"]), float(r["lon"])
-                except ValueError:
-                    raise InputError(f"{where}: lat/lon must be numbers") from None
-                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                    raise InputError(f"{where}: coordinates {lat}, {lon} out of range")
-                minute = -1
-                if r.get("datetime"):
-                    try:
-                        when = dt.datetime.fromisoformat(r["datetime"])
-                    except ValueError:
-                        raise InputError(f"{where}: datetime {r['datetime']!r} is not ISO 8601 "
-                                         "(e.g. 2026-03-04T15:20)") from None
-                    minute = when.hour * 60 + when.minute
-                weight = 1.0
-                if r.get("weight"):
-                    try:
-                        weight = float(r["weight"])
-                    except ValueError:
-                        raise InputError(f"{where}: weight must be a number") from None
-                    if not (weight >= 0 and math.isfinite(weight)):
-                        raise InputError(f"{where}: weight must be ≥ 0")
-                rows.append({"lat": lat, "lon": lon, "minute": minute,
-                             "category": r.get("category", ""), "weight": weight})
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not a UTF-8 text CSV file") from None
-    except csv.Error as exc:
-        raise InputError(f"{path.name}: malformed CSV ({exc})") from None
-    return pd.DataFrame(rows, columns=["lat", "lon", "minute", "category", "weight"])
-
-
-def incidents_in_window(incidents: pd.DataFrame, window: TimeWindow) -> pd.DataFrame:
-    """Incidents whose time of day lies in the window; undated incidents always count."""
-    if len(incidents) == 0:
-        return incidents
-    m = incidents["minute"].to_numpy()
-    keep = np.array([mm < 0 or window.contains(int(mm)) for mm in m], dtype=bool)
-    return incidents[keep]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -538,6 +514,8 @@ class EdgeRisk:
         ``alley``, ``zone_m``, ``hot_spot``, ``avoid``, ``kind``.
     profile : Profile
     window : TimeWindow
+    incidents : IncidentUse or None
+        The incidents and community concerns that weighed on the edges in this window.
     """
 
     edges: list[tuple[Any, Any, Any]]
@@ -545,6 +523,7 @@ class EdgeRisk:
     profile: Profile
     window: TimeWindow
     index: dict[tuple[Any, Any, Any], int] = field(default_factory=dict)
+    incidents: IncidentUse | None = None
 
     def __post_init__(self) -> None:
         if not self.index:
@@ -593,8 +572,10 @@ def edge_risk(
         Default: all day.
     zones : RiskZones, optional
         Avoid and penalty polygons.
-    incidents : pandas.DataFrame, optional
-        From :func:`read_incidents`; filtered to the window here.
+    incidents : IncidentSet, optional
+        From :func:`safepassage.incidents.read_incidents` (with its community concerns);
+        weighed by the profile and filtered to the window and the streets here. What was used
+        is kept in :attr:`EdgeRisk.incidents`.
 
     Returns
     -------
@@ -660,10 +641,10 @@ def edge_risk(
             f_zone *= 1.0 + (fac - 1.0) * np.clip(share, 0.0, 1.0)
         zone_m = np.minimum(zone_m, length)
 
-    density = np.zeros(n)
-    if incidents is not None and len(incidents):
-        density = _incident_density(G, geoms, incidents_in_window(incidents, window),
-                                    profile["incidents"]["bandwidth_m"])
+    density, concern_density, use = np.zeros(n), np.zeros(n), None
+    if incidents is not None:
+        density, concern_density, use = _incident_density(geoms, incidents, profile, window)
+        density = density + concern_density
     inc = profile["incidents"]
     f_inc = 1.0 + inc["weight"] * density * (1.0 + inc["night"] * dark)
     hot = density >= inc["hot_spot"]
@@ -677,31 +658,73 @@ def edge_risk(
         "risk_right": length * (factor_r - 1.0), "risk_left": length * (factor_l - 1.0),
         "road": road, "is_arterial": arterial, "unlit": unlit, "alley": np.isin(
             kind, ["alley", "driveway", "service", "parking_aisle"]),
-        "zone_m": zone_m, "incident_density": density, "hot_spot": hot, "avoid": avoid,
+        "zone_m": zone_m, "incident_density": density, "concern_density": concern_density,
+        "hot_spot": hot, "avoid": avoid,
     })
-    return EdgeRisk(edges=edges, table=table, profile=profile, window=window)
+    return EdgeRisk(edges=edges, table=table, profile=profile, window=window, incidents=use)
+
+
+def _kernel_sum(tree: shapely.STRtree, edge_geoms: np.ndarray, geoms: np.ndarray,
+                weights: np.ndarray, bandwidth: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per edge, weights times a quartic kernel of the distance; and which geometries are near.
+
+    A geometry is near when it lies within the bandwidth of some edge.
+    """
+    density = np.zeros(len(edge_geoms))
+    near = np.zeros(len(geoms), dtype=bool)
+    if not len(geoms):
+        return density, near
+    gi, ei = tree.query(geoms, predicate="dwithin", distance=bandwidth)
+    near[gi] = True
+    keep = weights[gi] > 0
+    gi, ei = gi[keep], ei[keep]
+    d = shapely.distance(geoms[gi], edge_geoms[ei])
+    k = np.clip(1.0 - (d / bandwidth) ** 2, 0.0, None) ** 2
+    np.add.at(density, ei, weights[gi] * k)
+    return density, near
 
 
 def _incident_density(
-    G: nx.MultiDiGraph, geoms: gpd.GeoSeries, incidents: pd.DataFrame, bandwidth: float
-) -> np.ndarray:
-    """Sum of incident weights times a quartic kernel of their distance to each edge."""
-    density = np.zeros(len(geoms))
-    if len(incidents) == 0:
-        return density
-    pts = gpd.GeoSeries(
-        [Point(lon, lat) for lat, lon in zip(incidents["lat"], incidents["lon"], strict=True)],
-        crs="EPSG:4326",
-    ).to_crs(G.graph["crs"]).to_numpy()
-    weights = incidents["weight"].to_numpy(dtype=float)
-    tree = shapely.STRtree(geoms.to_numpy())
-    pi, ei = tree.query(pts, predicate="dwithin", distance=bandwidth)
-    if len(pi) == 0:
-        return density
-    d = shapely.distance(pts[pi], geoms.to_numpy()[ei])
-    k = np.clip(1.0 - (d / bandwidth) ** 2, 0.0, None) ** 2
-    np.add.at(density, ei, weights[pi] * k)
-    return density
+    geoms: gpd.GeoSeries, incidents: IncidentSet, profile: Profile, window: TimeWindow,
+) -> tuple[np.ndarray, np.ndarray, IncidentUse]:
+    """Density of incidents and of community concerns on every edge, and what was used.
+
+    An incident is used when it lies within ``[incidents] bandwidth_m`` of a street (else it
+    is outside the area), occurred in the window, and weighs more than nothing.
+    """
+    bw = profile["incidents"]["bandwidth_m"]
+    edge_geoms = geoms.to_numpy()
+    tree = shapely.STRtree(edge_geoms)
+    f = incidents.frame
+    classes, kinds = classify(f, profile.tables["incident_codes"],
+                              profile.tables["incident_premise_codes"])
+    weights = incident_weights(classes, kinds, f["given_weight"].to_numpy(dtype=float),
+                               profile["incident_classes"], profile["incident_premises"])
+    window_ok = in_window(f["minute"].to_numpy(), window.start, window.minutes)
+    pts = gpd.GeoSeries(gpd.points_from_xy(f["lon"].astype(float), f["lat"].astype(float)),
+                        crs="EPSG:4326").to_crs(geoms.crs).to_numpy()
+    _, near = _kernel_sum(tree, edge_geoms, pts, np.zeros(len(f)), bw)
+    used = near & window_ok & (weights > 0)
+    density, _ = _kernel_sum(tree, edge_geoms, pts, np.where(used, weights, 0.0), bw)
+    skipped = incidents.skipped.copy()
+    skipped["outside the area"] += int((~near).sum())
+    skipped["outside the time window"] += int((near & ~window_ok).sum())
+    skipped["weighs nothing"] += int((near & window_ok & (weights <= 0)).sum())
+    frame = f[used].copy()
+    frame["crime_class"], frame["premise_kind"], frame["weight"] = (
+        classes[used], kinds[used], weights[used])
+    c = incidents.concerns
+    cw = c["weight"].to_numpy(dtype=float) * profile["concerns"]["weight"]
+    cgeoms = c.to_crs(geoms.crs).geometry.to_numpy() if len(c) else np.array([])
+    concern_density, c_near = _kernel_sum(tree, edge_geoms, cgeoms, cw, bw)
+    concerns = c[c_near & (cw > 0)].copy()
+    concerns["weight"] = cw[c_near & (cw > 0)]
+    use = IncidentUse(window=window.label(), used=frame.reset_index(drop=True),
+                      concerns=concerns.reset_index(drop=True), source=incidents.source,
+                      format=incidents.format, period=incidents.period, read=incidents.read,
+                      skipped=skipped, concerns_given=len(c), bandwidth_m=bw,
+                      hot_spot=profile["incidents"]["hot_spot"])
+    return density, concern_density, use
 
 
 def load_zones(

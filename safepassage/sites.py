@@ -1,7 +1,10 @@
-"""The ten Community Safety Partnership sites and how users name them.
+"""The ten Community Safety Partnership sites, the planned ones, and how users name them.
 
 The catalogue lives in ``geodata/csp_sites.geojson``. Its points are approximate (about ±300 m,
 estimated from housing-authority addresses), and every place that shows a site point says so.
+A *planned* site (``"planned": true``, e.g. Algin Sutton) is one the city funds surveys for
+before a CSP team starts: it can be planned like the others, its name carries "(planned)"
+wherever a plan shows it, and runs over all sites leave it out unless asked.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +44,10 @@ class Site:
         How good the point is; CSP points are approximate.
     approximate : bool
         True when ``lat``/``lon`` are estimated rather than surveyed.
+    planned : bool
+        True for a site planned but not yet served by a CSP team.
+    status : str
+        What "planned" means for it ("" for the ten CSP sites).
     """
 
     name: str
@@ -52,10 +59,22 @@ class Site:
     lapd_basic_car: str = ""
     accuracy: str = ""
     approximate: bool = False
+    planned: bool = False
+    status: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """Plain dictionary for JSON output."""
         return asdict(self)
+
+    def as_planned(self) -> Site:
+        """The site as a plan shows it: a planned site's name says "(planned)"."""
+        if not self.planned or self.name.endswith(PLANNED_MARK):
+            return self
+        return replace(self, name=f"{self.name} {PLANNED_MARK}")
+
+
+#: What a planned site's name carries wherever a plan shows it.
+PLANNED_MARK = "(planned)"
 
 
 def slugify(text: str) -> str:
@@ -86,25 +105,29 @@ def _load(path: Path) -> tuple[Site, ...]:
                 lapd_basic_car=p.get("lapd_basic_car", ""),
                 accuracy=p.get("accuracy", ""),
                 approximate=bool(p.get("approximate", True)),
+                planned=bool(p.get("planned", False)),
+                status=p.get("status", ""),
             )
         )
     return tuple(sites)
 
 
-def load_sites(path: str | Path | None = None) -> list[Site]:
+def load_sites(path: str | Path | None = None, *, include_planned: bool = True) -> list[Site]:
     """Return the CSP site catalogue.
 
     Parameters
     ----------
     path : str or Path, optional
         A GeoJSON catalogue; defaults to ``geodata/csp_sites.geojson``.
+    include_planned : bool, default True
+        Also the planned sites (marked ``planned``).
 
     Returns
     -------
     list of Site
     """
     path = Path(path) if path else settings.geodata_folder / "csp_sites.geojson"
-    return list(_load(path.resolve()))
+    return [s for s in _load(path.resolve()) if include_planned or not s.planned]
 
 
 def find_site(name: str, sites: list[Site] | None = None) -> Site:
@@ -128,6 +151,8 @@ def find_site(name: str, sites: list[Site] | None = None) -> Site:
     """
     sites = load_sites() if sites is None else sites
     wanted = _key(name)
+    if wanted.endswith(_key(PLANNED_MARK)):  # "Algin Sutton (planned)", as plans show it
+        wanted = wanted.removesuffix(_key(PLANNED_MARK))
     for s in sites:
         if wanted and wanted in (_key(s.name), _key(s.slug)):
             return s
@@ -142,7 +167,7 @@ def find_site(name: str, sites: list[Site] | None = None) -> Site:
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise InputError(
         f"unknown site {name!r}.{hint} Run 'safepassage sites' for the list of the "
-        f"{len(sites)} CSP sites."
+        f"{len(sites)} sites."
     )
 
 

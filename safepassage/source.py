@@ -51,7 +51,7 @@ from .graph import (
     save_cache,
 )
 from .progress import Steps
-from .sites import DEMO_SLUG, Site, find_site, point_site
+from .sites import DEMO_SLUG, PLANNED_MARK, Site, find_site, point_site
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 DEMO_POINT = (34.0506, -118.25595)
 DEMO_PBF = "demo/financial_district.osm.pbf"
 DEMO_DESTINATIONS = "demo/destinations_approx.csv"
+#: The rows of LAPD's 2020 crime data sample inside the demo extract (``safepassage demo``).
+DEMO_INCIDENTS = "demo/lapd_crime_2020_demo.csv"
 _OSM_DEST_FILE = "osm_destinations.geojson"
 
 
@@ -98,7 +100,7 @@ class Source:
     def describe(self) -> str:
         """A short human description ("CSP site Jordan Downs", "file x.osm.pbf")."""
         if self.kind == "site":
-            return f"CSP site {self.site.name}"
+            return f"{'planned ' if self.site.planned else ''}CSP site {self.site.name}"
         if self.kind == "file":
             return f"OSM file {self.osm_file.name if self.osm_file else '?'} at {self.site.name}"
         if self.kind == "demo":
@@ -134,7 +136,7 @@ def source_from_options(
     if site and point:
         raise InputError("give either --site or --point, not both")
     if site:
-        return Source("site", find_site(site))
+        return Source("site", find_site(site).as_planned())
     if point is not None:
         return Source("point", point_site(*point))
     raise InputError("no source given: use --site NAME, --point LAT,LON, "
@@ -314,7 +316,7 @@ def load_network(
 
 def _source_flag(source: Source) -> str:
     if source.kind == "site":
-        return f'--site "{source.site.name}"'
+        return f'--site "{source.site.name.removesuffix(" " + PLANNED_MARK)}"'
     return f"--point {source.site.lat},{source.site.lon}"
 
 
@@ -445,6 +447,8 @@ def load_area(
             G, site.lat, site.lon, max_m=max(settings.max_snap_m, max_snap_m or 0.0)
         )
     notes = [outside_note] if outside_note else []
+    if site.planned:
+        notes.append(f"{site.name} is a planned CSP site ({site.status})")
     if site.approximate:
         notes.append(f"{site.name}: point is approximate ({site.accuracy})")
     if len(dest) and (~dest["usable"]).any():

@@ -14,6 +14,7 @@ from safepassage.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PBF = ROOT / "geodata" / "demo" / "financial_district.osm.pbf"
+DEMO_INCIDENTS = ROOT / "geodata" / "demo" / "lapd_crime_2020_demo.csv"
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def pooled_run(tmp_path_factory, sites_csv: Path, demo_cache: Path) -> tuple[int
     with redirect_stdout(buf):
         rc = main(["plan", "--osm-file", str(DEMO_PBF), "--sites-file", str(sites_csv),
                    "--pool", "5", "--no-pdf", "--workers", "2", "--out", str(out), "-q",
-                   "--cache-dir", str(demo_cache)])
+                   "--cache-dir", str(demo_cache), "--incidents", str(DEMO_INCIDENTS)])
     return rc, out, buf.getvalue()
 
 
@@ -48,6 +49,15 @@ def test_one_failing_site_does_not_sink_the_others(pooled_run):
     assert not (out / "out-of-the-extract").exists()
     assert "not planned: Out of the extract: no walkable streets within" in printed
     assert "2 of 3 sites planned" in printed
+
+
+def test_every_site_weighs_the_incidents_of_its_own_area(pooled_run):
+    _, out, _ = pooled_run
+    for slug in ("pershing-square-side", "central-library-side"):
+        doc = json.loads((out / slug / "plan.json").read_text())
+        (report,) = doc["incidents"]
+        assert report["source"] == "lapd_crime_2020_demo.csv" and report["used"] > 0
+        assert (out / slug / "incidents.geojson").is_file()
 
 
 def test_shared_pool_splits_the_officers(pooled_run):

@@ -53,18 +53,37 @@ HOSTILE_IMG = '<img src=x onerror="window.__xss=1">'
 
 @pytest.fixture(scope="module")
 def demo(demo_area: Any) -> dict[str, Any]:
-    """The demo with its school renamed to a hostile name; routes and two posts."""
+    """The demo with its school renamed to a hostile name; routes and posts (one on its route)."""
     school = str(demo_area.destinations.loc[demo_area.destinations["kind"] == "school",
                                             "dest_id"].iloc[0])
     area = renamed(demo_area, school, HOSTILE)
     plan = compute_routes(area)
     frame = routes_frame(area, plan)
     _, table = demo_coverage(area, plan)
-    posts = [maps.CoverageView.from_tables(None, table)]  # two posts, no corridor
+    table = _with_post_on_school_route(area, frame, table)
+    posts = [maps.CoverageView.from_tables(None, table)]  # posts, no corridor
     safest = frame[frame["role"] == "safest"]
     longest = safest.loc[safest["directions_es"].map(lambda s: sum(map(len, s))).idxmax()]
     return {"area": area, "frame": frame, "posts": posts, "school": school,
             "longest": longest}
+
+
+def _with_post_on_school_route(area: Any, frame: Any, posts: Any) -> Any:
+    """The posts, and a dismissal post at the school route's middle when none is near it."""
+    import geopandas as gpd
+    import pandas as pd
+
+    crs = area.G.graph["crs"]
+    route = frame[(frame["kind"] == "school") & (frame["role"] == "safest")].to_crs(crs)
+    line = route.geometry.iloc[0]
+    if (posts.to_crs(crs).distance(line) <= handouts.POST_NEAR_ROUTE_M).any():
+        return posts
+    mid = gpd.GeoSeries([line.interpolate(0.5, normalized=True)], crs=crs).to_crs(posts.crs)
+    row = gpd.GeoDataFrame({"post_id": [f"P{len(posts) + 1}"], "name": ["School route"],
+                            "window": ["dismissal"], "hours": ["14:00-16:00"],
+                            "demand_covered": [0.0], "covered_segments": [[]]},
+                           geometry=list(mid), crs=posts.crs)
+    return gpd.GeoDataFrame(pd.concat([posts, row], ignore_index=True), crs=posts.crs)
 
 
 @pytest.fixture(scope="module")

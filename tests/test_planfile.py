@@ -55,6 +55,24 @@ def test_yaml_and_json_give_the_same_plan(tmp_path: Path):
     assert a.path == tmp_path / "plan.yaml"
 
 
+def test_the_incident_period_comes_from_the_plan_file_and_the_command_line_wins(
+        tmp_path: Path):
+    from safepassage.incidents import IncidentOptions
+    from safepassage.pipeline import PlanRequest
+
+    plan = load_plan(_write(tmp_path, "since: 2020-03-01\nuntil: '2020-03-31'\n"))
+    assert (plan.since, plan.until) == ("2020-03-01", "2020-03-31")
+    lapd = Path(__file__).resolve().parent.parent / "geodata" / "demo" / "lapd_crime_2020_demo.csv"
+    req = PlanRequest.from_options(plan_file=tmp_path / "plan.yaml", incidents=lapd)
+    assert req.route.incidents is not None
+    assert (str(req.route.incidents.since), str(req.route.incidents.until)) == (
+        "2020-03-01", "2020-03-31")
+    req = PlanRequest.from_options(plan_file=tmp_path / "plan.yaml",
+                                   incidents=IncidentOptions(lapd, since="2020-03-15"))
+    assert str(req.route.incidents.since) == "2020-03-15"
+    assert req.describe()["incidents_since"] == "2020-03-15"
+
+
 def test_every_key_is_optional(tmp_path: Path):
     plan = load_plan(_write(tmp_path, ""))
     assert plan.officers is None and plan.locked == [] and plan.planned_windows() is None
@@ -97,6 +115,11 @@ def test_every_key_is_optional(tmp_path: Path):
     ("backup: {factor: 2}\n", "plan.yaml: backup.factor must be a share between 0 and 1"),
     ("backup: {weight: 1}\n", "plan.yaml: backup has unknown key(s) weight"),
     ("max_detour_pct: -3\n", "plan.yaml: max_detour_pct must be a number ≥ 0, got -3"),
+    ("since: June\n", "plan.yaml: since must be a date YYYY-MM-DD, got 'June'"),
+    ("until: '2020-02-30'\n", "plan.yaml: until must be a date YYYY-MM-DD, got '2020-02-30'"),
+    ("until: 2020-02-30\n", "plan.yaml: not valid YAML (day is out of range for month)"),
+    ("since: 2020-07-01\nuntil: 2020-06-30\n",
+     "plan.yaml: the period is empty: since 2020-07-01 is after until 2020-06-30"),
     ("profile: sneaky\n", "plan.yaml: profile 'sneaky' is not a usable profile"),
     ("site: Jordon Towns\n", "plan.yaml: site is not a CSP site: unknown site 'Jordon Towns'"),
     ("officers: {arrival: 2}\nwindows: [arrival, evening]\n",

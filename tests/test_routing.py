@@ -8,6 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import Point
@@ -270,3 +271,143 @@ def test_risk_breakdown_explains_the_whole_risk(demo_plan):
     # downtown, the shortest routes' risk is mostly crossings and arterials
     short = [dr.shortest.metrics["risk_by_factor"] for dr in demo_plan.ok]
     assert sum(p["crossings"] for p in short) > 0
+
+
+# -- batched trees and exactness ----------------------------------------------------------------
+
+
+def test_trees_in_one_call_equal_single_trees_and_networkx(demo_area):
+    from safepassage.routing import arrive, batched_trees, state_graph, trace_all
+
+    sg = state_graph(demo_area.G, edge_risk(demo_area.G))
+    sources = sg.sources([demo_area.origin_node])
+    lams = [LAMBDAS[0], 1.0, 16.0]
+    batch = batched_trees(sg, sources, lams)
+    for k, lam in enumerate(lams):
+        ref = shortest_path_tree(sg, sources, lam, backend="networkx")
+        finite = np.isfinite(ref.dist)
+        assert np.array_equal(np.isfinite(batch.dist[k]), finite)
+        assert np.allclose(batch.dist[k][finite], ref.dist[finite], rtol=1e-12, atol=1e-9)
+    # every destination traced at once: lengths and risks add up along the states
+    nodes = list(demo_area.G.nodes)[::29]
+    cost, last = arrive(sg, batch, sg.node_states(nodes))
+    traces = trace_all(sg, batch.pred, last)
+    for p in range(0, last.size, 7):
+        if last.flat[p] < 0:
+            continue
+        states = traces.states(p)
+        assert math.isclose(traces.length[p], float(sg.state_len[states].sum()), rel_tol=1e-9)
+        assert math.isclose(traces.risk[p], sg.states_risk(states), rel_tol=1e-9, abs_tol=1e-6)
+        k = p // last.shape[1]
+        assert math.isclose(cost.flat[p], traces.length[p] + lams[k] * traces.risk[p],
+                            rel_tol=1e-9, abs_tol=1e-6)
+
+
+def _piece(G: nx.MultiDiGraph, centre, radius_m: float) -> nx.MultiDiGraph:
+    """The strongly connected network within ``radius_m`` of a node (a small real subgraph)."""
+    x0, y0 = G.nodes[centre]["x"], G.nodes[centre]["y"]
+    near = [n for n, d in G.nodes(data=True) if math.hypot(d["x"] - x0, d["y"] - y0) <= radius_m]
+    H = G.subgraph(near).copy()
+    H = H.subgraph(max(nx.strongly_connected_components(H), key=len)).copy()
+    H.graph.update(G.graph)
+    return H
+
+
+def _brute_force(sg, sources, node, max_len: float) -> float:
+    """Least risk of any walk within ``max_len`` ending at ``node``: every walk enumerated."""
+    ends = set(sg.node_states([node])[0].tolist()) - {-1}
+    best = math.inf
+    stack = [(int(s), 0.0, 0.0) for s in sources]
+    while stack:
+        s, length, risk = stack.pop()
+        if s in ends and length + sg.state_len[s] <= max_len + 1e-9:
+            best = min(best, risk + float(sg.state_risk[s]))
+        for arc in range(int(sg.indptr[s]), int(sg.indptr[s + 1])):
+            nl = length + float(sg.arc_len[arc])
+            if nl <= max_len + 1e-9:
+                stack.append((int(sg.indices[arc]), nl, risk + float(sg.arc_risk[arc])))
+    return best
+
+
+def test_exact_solver_equals_brute_force_on_a_tiny_real_network(demo_area):
+    from safepassage.routing import exact_safest, state_graph
+
+    H = _piece(demo_area.G, demo_area.origin_node, 110.0)
+    sg = state_graph(H, edge_risk(H))
+    sources = sg.sources([demo_area.origin_node])
+    checked = 0
+    for node in list(H.nodes)[:12]:
+        if node == demo_area.origin_node:
+            continue
+        plain = exact_safest(sg, [demo_area.origin_node], node, math.inf)
+        assert plain is not None
+        cap = plain[1] * 1.25  # a cap above this route's length: the walks to compare
+        got = exact_safest(sg, [demo_area.origin_node], node, cap)
+        assert got is not None
+        assert math.isclose(got[0], _brute_force(sg, sources, node, cap), rel_tol=1e-9,
+                            abs_tol=1e-9)
+        assert math.isclose(got[0], sg.states_risk(got[2]), rel_tol=1e-9, abs_tol=1e-9)
+        assert got[1] <= cap + 1e-9
+        checked += 1
+    assert checked >= 8
+
+
+def _check_against_exact(G: nx.MultiDiGraph, origin, exact: bool) -> tuple[int, int]:
+    """Every safe route within the cap, its bound below the optimum, its gap honest.
+
+    Returns how many destinations were routed and how many are within 1 % of the optimum.
+    """
+    from safepassage.routing import RouteOptions, exact_safest
+
+    risk = edge_risk(G)
+    dests = pd.DataFrame({"dest_id": [f"n{i}" for i, _ in enumerate(G.nodes)],
+                          "name": list(map(str, G.nodes)), "kind": "other",
+                          "node": list(G.nodes), "usable": True, "problem": None})
+    dests = dests[dests["node"] != origin].iloc[::4]
+    plan = safe_routes(G, risk, [origin], dests, options=RouteOptions(exact=exact))
+    sg = plan.state_graph
+    proven = 0
+    for dr in plan.ok:
+        s = dr.safest
+        cap = dr.shortest.length_m * (1 + plan.max_detour_pct / 100)
+        opt = exact_safest(sg, [origin], dr.destination["node"], cap)
+        assert opt is not None
+        assert s.length_m <= cap + 1e-6
+        assert s.risk >= opt[0] - 1e-6  # nothing within the cap beats the optimum
+        assert s.risk_bound <= opt[0] + 1e-6  # the bound is a lower bound
+        # the reported gap covers the distance to the optimum
+        assert 100 * (s.risk - opt[0]) <= s.risk_gap_pct * max(s.risk, 1e-9) + 1e-6
+        if exact:
+            assert s.risk_gap_pct <= 1.0 + 1e-9
+        proven += s.risk_gap_pct <= 1.0
+    return len(plan.ok), proven
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_safe_routes_within_their_gap_of_the_optimum_demo(demo_area, exact):
+    H = _piece(demo_area.G, demo_area.origin_node, 450.0)
+    routed, proven = _check_against_exact(H, demo_area.origin_node, exact)
+    assert routed >= 40 and (proven == routed if exact else proven >= 0.6 * routed)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_safe_routes_within_their_gap_of_the_optimum_helsinki(helsinki_area, exact):
+    # Lagrangian bounds alone leave gaps here (the cap makes the least risky route one no λ
+    # gives); label setting closes every one of them
+    H = _piece(helsinki_area.G, helsinki_area.origin_node, 350.0)
+    routed, proven = _check_against_exact(H, helsinki_area.origin_node, exact)
+    assert routed >= 30 and (proven == routed if exact else proven >= 0.3 * routed)
+
+
+def test_state_graph_is_cached_per_network_and_risk(demo_area):
+    from safepassage.routing import state_graph
+
+    G = demo_area.G
+    a = state_graph(G, edge_risk(G))
+    b = state_graph(G, edge_risk(G))  # an equal risk, computed again
+    assert b.indptr is a.indptr and b.arc_risk is a.arc_risk
+    night = state_graph(G, edge_risk(G, load_profile("night"), parse_window("evening")))
+    assert night.arc_risk is not a.arc_risk
+    risk = edge_risk(G)
+    risk.table.loc[0, ["risk_right", "risk_left"]] += 100.0  # a changed risk is seen
+    assert state_graph(G, risk).arc_risk is not a.arc_risk

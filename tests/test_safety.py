@@ -10,14 +10,13 @@ import numpy as np
 import pytest
 
 from safepassage.errors import InputError
+from safepassage.incidents import read_incidents
 from safepassage.safety import (
     FACTORS,
     RiskZones,
     edge_risk,
-    incidents_in_window,
     load_profile,
     parse_window,
-    read_incidents,
     read_zones,
     way_kind,
 )
@@ -93,38 +92,7 @@ def test_bad_windows(bad: str):
         parse_window(bad)
 
 
-# -- incidents and zones ----------------------------------------------------------------------
-
-
-def test_incidents_csv_and_window_filter(tmp_path: Path):
-    p = tmp_path / "inc.csv"
-    p.write_text(
-        "lat,lon,datetime,category,weight\n"
-        "34.0500,-118.2540,2026-03-04T15:20,robbery,2\n"
-        "34.0501,-118.2541,2026-03-04 21:10,assault,\n"
-        "34.0502,-118.2542,,vandalism,0.5\n"
-    )
-    inc = read_incidents(p)
-    assert list(inc["weight"]) == [2.0, 1.0, 0.5]
-    assert len(incidents_in_window(inc, parse_window("dismissal"))) == 2  # 15:20 + undated
-    assert len(incidents_in_window(inc, parse_window("evening"))) == 2  # 21:10 + undated
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("latitude,lon\n1,2\n", "needs a header with lat,lon"),
-        ("lat,lon\n34.05,west\n", "line 2: lat/lon must be numbers"),
-        ("lat,lon\n95,-118\n", "line 2: coordinates 95.0, -118.0 out of range"),
-        ("lat,lon,datetime\n34,-118,yesterday\n", "line 2: datetime 'yesterday' is not ISO"),
-        ("lat,lon,weight\n34,-118,-1\n", "line 2: weight must be ≥ 0"),
-    ],
-)
-def test_malformed_incidents(tmp_path: Path, text: str, message: str):
-    p = tmp_path / "inc.csv"
-    p.write_text(text)
-    with pytest.raises(InputError, match=message):
-        read_incidents(p)
+# -- zones (incidents: test_incidents.py) ----------------------------------------------------
 
 
 def test_zone_files(tmp_path: Path):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..incidents import IncidentSet
 from ..locate import allocate_pool, coverage_curve
 from ..routing import RoutePlan, safe_routes
 from ..safety import Profile, RiskZones, TimeWindow, edge_risk, load_profile, parse_window
@@ -53,7 +54,7 @@ class RouteInputs:
         "default" otherwise (as ``safepassage routes`` does).
     zones : RiskZones, optional
         Avoid and penalty zones (see :func:`safepassage.safety.edge_risk`).
-    incidents : pandas.DataFrame, optional
+    incidents : IncidentSet, optional
         Incidents (see :func:`safepassage.safety.edge_risk`).
     max_detour_pct : float, optional
         Detour cap of the safest route (default: the profile's).
@@ -64,7 +65,7 @@ class RouteInputs:
     destinations: pd.DataFrame
     profile: Profile | str | Path | None = None
     zones: RiskZones | None = None
-    incidents: pd.DataFrame | None = None
+    incidents: IncidentSet | None = None
     max_detour_pct: float | None = None
 
     def __post_init__(self) -> None:
@@ -80,7 +81,7 @@ class RouteInputs:
         *,
         profile: Profile | str | Path | None = None,
         zones: RiskZones | None = None,
-        incidents: pd.DataFrame | None = None,
+        incidents: IncidentSet | None = None,
         max_detour_pct: float | None = None,
     ) -> RouteInputs:
         """Routes from a loaded area: its site's node (or ``origin_nodes``) to its destinations."""

@@ -20,6 +20,7 @@ from shapely.geometry import Point
 
 from ..beats import BeatPlan
 from ..errors import InputError
+from ..incidents import IncidentUse
 from ..offline import (
     RawHTML,
     bind_tooltip,
@@ -33,6 +34,7 @@ from ..source import Area
 from .basemap import add_base_network
 from .beats import add_walked_corridor, beats_panel_html
 from .geometry import bounds_latlon, focus_geometry, latlon_parts, safest_routes
+from .incidents import add_incident_layer, incident_panel_html
 from .panel import PANEL_CSS, length_text, panel_html, share_text
 from .places import BIND_FROM_PROPERTIES, add_destinations, add_site
 from .posts import add_posts, post_places
@@ -182,6 +184,7 @@ def planner_map(
     title: str | None = None,
     online_tiles: bool = True,
     max_gaps: int = 25,
+    incidents: IncidentUse | None = None,
     beats: BeatPlan | None = None,
 ) -> folium.Map:
     """The planner's map: demand on the corridor, covered against gaps, one or two plans.
@@ -205,6 +208,8 @@ def planner_map(
         Offer OpenStreetMap's tiles as an optional layer.
     max_gaps : int, default 25
         Longest list of gap streets per plan in the panel.
+    incidents : IncidentUse, optional
+        The window's incidents: a density layer and counts by kind of crime in the panel.
     beats : BeatPlan, optional
         Walking beats of the same window and officers: the corridor they walk is a layer,
         and the panel shows the demand they walk beside the demand the posts cover.
@@ -233,6 +238,7 @@ def planner_map(
     page_root(m).header.add_child(RawHTML(f"<style>{PANEL_CSS}</style>"),
                                   name="safepassage_panel_css")
     add_base_network(m, area.G)
+    add_incident_layer(m, incidents)
     corridor_geoms = [g for v in views for g in v.corridor.geometry]
     names = folium.FeatureGroup(name="Street names")
     add_street_labels(names, street_labels(area.G, focus_geometry(area.G, corridor_geoms)))
@@ -254,7 +260,8 @@ def planner_map(
     m.add_child(folium.LayerControl(collapsed=False), name="safepassage_layers")
     page_root(m).html.add_child(
         RawHTML(panel_html(area, views, title, _band_labels(breaks), max_gaps,
-                           extra=beats_panel_html(beats, views[0]) if beats is not None
+                           incident_panel_html(incidents),
+                           figures_html=beats_panel_html(beats, views[0]) if beats is not None
                            else "")),
         name="safepassage_panel",
     )
@@ -274,6 +281,7 @@ def write_planner_map(
     title: str | None = None,
     online_tiles: bool = True,
     max_gaps: int = 25,
+    incidents: IncidentUse | None = None,
     beats: BeatPlan | None = None,
 ) -> Path:
     """Write the planner map atomically (see :func:`planner_map` for the parameters).
@@ -284,5 +292,5 @@ def write_planner_map(
         The file written.
     """
     m = planner_map(area, frame, plan_a, plan_b, title=title, online_tiles=online_tiles,
-                    max_gaps=max_gaps, beats=beats)
+                    max_gaps=max_gaps, incidents=incidents, beats=beats)
     return write_html(m, path)
