@@ -446,6 +446,17 @@ def _minutes(text: str) -> int:
             f"must be a whole number of minutes from 1 to {MAX_MINUTES}: {text!r}") from None
 
 
+def _check_starts(area: Any, starts: Sequence[tuple[float, float]], limit_m: float) -> None:
+    """Every --start near the loaded network, before any slow work."""
+    from .graph import nearest_node
+
+    for lat, lon in starts:
+        _, dist = nearest_node(area.G, lat, lon)
+        if dist > limit_m:
+            raise InputError(f"--start {lat:.6f},{lon:.6f} is {dist:,.0f} m from the nearest "
+                             f"walkable street (limit {limit_m:,.0f} m)")
+
+
 def cmd_beats(args: argparse.Namespace) -> int:
     """Walking beats from the officers' posts; write beats.geojson and beats.gpx."""
     from .beats import plan_shift_beats, summary_rows, summary_text, write_beats
@@ -458,6 +469,7 @@ def cmd_beats(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a folder")
     origins = read_entrances(args.entrances, area) if args.entrances else None
+    _check_starts(area, args.start or (), request.beats.snap_limit_m)
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
     with steps(f"beats of {request.beats.minutes} min"):

@@ -210,7 +210,7 @@ def _compact(step: Step, lang: str, units: str) -> str:
     if step.action == "arrive":
         return w["back"]
     if step.action == "depart":
-        words = dict(zip(COMPASS_WORDS["en"], COMPASS_WORDS[lang], strict=True))
+        words = dict(zip(COMPASS_WORDS["en"], COMPASS_WORDS[check_lang(lang)], strict=True))
         heading = words.get(str(step.heading), "")
         toward = (f" hacia el {heading}" if lang == "es" else f" {heading}") if heading else ""
         return f"{w['start']}{toward}" + (f" {w['on']} {way}, {dist}" if step.distance_m else "")
