@@ -378,9 +378,9 @@ _KEYS: dict[str, Callable[[Any, str, Path], Any]] = {
     "target_coverage": _share,
     "backup": _backup,
     "max_detour_pct": _nonneg,
-    "beats": _beats,
     "since": _date,
     "until": _date,
+    "beats": _beats,
 }
 
 

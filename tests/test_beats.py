@@ -296,6 +296,14 @@ def test_a_window_without_corridor_or_a_far_start_is_an_error(demo):
         plan_beats(area.G, cp, rp, BeatSettings(starts=[(34.0506, -118.2559), (34.2, -118.0)]))
 
 
+def test_a_window_without_officers_gets_no_beats_and_a_note(demo_area):
+    shifts = cov.plan_shifts(cov.RouteInputs.from_area(demo_area),
+                             cov.CoverageSettings(officers={"arrival": 0, "dismissal": 2}))
+    plans = plan_shift_beats(demo_area.G, shifts, BeatSettings(minutes=5))
+    assert list(plans) == ["dismissal"] and len(plans["dismissal"].beats) == 2
+    assert "no beats: no officer is posted in the arrival" in plans["dismissal"].notes[0]
+
+
 # -- files and the command line -----------------------------------------------------------------
 
 

@@ -243,6 +243,9 @@ def plan_shift_beats(G: nx.MultiDiGraph, shifts: ShiftPlan,
                      settings: BeatSettings | None = None) -> dict[str, BeatPlan]:
     """:func:`plan_beats` for every window of a shift plan, in order.
 
+    A window with no corridor, or no officer posted (and no starts given), gets no beats when
+    other windows have them: the first window's plan notes why.
+
     Parameters
     ----------
     G : networkx.MultiDiGraph
@@ -255,7 +258,25 @@ def plan_shift_beats(G: nx.MultiDiGraph, shifts: ShiftPlan,
     Returns
     -------
     dict of str to BeatPlan
-        One per window name.
+        One per window that has beats.
+
+    Raises
+    ------
+    InputError
+        When no window can have beats (the first window's reason), or a start is far from the
+        network.
     """
-    return {name: plan_beats(G, cp, shifts.route_plans[name], settings)
-            for name, cp in shifts.plans.items()}
+    out: dict[str, BeatPlan] = {}
+    skipped: list[InputError] = []
+    for name, cp in shifts.plans.items():
+        try:
+            out[name] = plan_beats(G, cp, shifts.route_plans[name], settings)
+        except InputError as exc:
+            if str(exc).startswith("starts["):
+                raise
+            skipped.append(exc)
+    if not out:
+        raise skipped[0]
+    first = next(iter(out.values()))
+    first.notes.extend(f"no beats: {exc}" for exc in skipped)
+    return out
