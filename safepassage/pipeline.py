@@ -53,7 +53,7 @@ from .safety import (
 from .source import Area
 
 if TYPE_CHECKING:
-    from .beats import BeatSettings
+    from .beats import BeatPlan, BeatSettings
     from .coverage import CoverageSettings, ShiftPlan
 
 #: How close (metres) a network node must be to a site outline to serve as an entrance.
@@ -318,8 +318,8 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
-                     coverage: Any = None) -> Path:
-    """One GeoPackage for GIS: layers ``routes``, ``destinations``, ``posts``, ``corridor``.
+                     coverage: Any = None, beats: Sequence[BeatPlan] = ()) -> Path:
+    """One GeoPackage for GIS: ``routes``, ``destinations``, ``posts``, ``corridor``, ``beats``.
 
     Parameters
     ----------
@@ -331,7 +331,10 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
         From :func:`routes_frame`.
     coverage : CoveragePlan, optional
         Officer posts and the corridor with its demand and coverage.
+    beats : sequence of BeatPlan, optional
+        Walking beats (every window's), one line each.
     """
+    from .beats import beats_frame
     from .maps import CoverageView
 
     path = Path(path)
@@ -348,6 +351,9 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
             if view.posts is not None and len(view.posts):
                 _flat(view.posts).to_file(tmp, layer="posts", driver="GPKG")
             _flat(view.corridor).to_file(tmp, layer="corridor", driver="GPKG")
+        lines = [beats_frame(p) for p in beats]
+        if lines:
+            _flat(pd.concat(lines, ignore_index=True)).to_file(tmp, layer="beats", driver="GPKG")
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -651,7 +657,7 @@ def run_plan(
             write_routes(tmp, area, frame)
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
-            write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
+            write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main], beats)
             files.update(write_incident_files(tmp, uses, effect))
             views = shift_views(shifts)  # every window's posts, on the map and handouts
             write_officer_map(tmp / "officer_map.html", area, frame, views, beats=beats)
@@ -740,7 +746,7 @@ class PlanResult:
     files: list[str]
     incidents: list[IncidentUse | None] = field(default_factory=list)
     concerns: ConcernEffect | None = None
-    beats: list[Any] = field(default_factory=list)
+    beats: list[BeatPlan] = field(default_factory=list)
 
 
 def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
@@ -750,7 +756,7 @@ def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
 
 
 def plan_beats_for(area: Area, shifts: ShiftPlan, request: PlanRequest,
-                   steps: Any = None) -> list[Any]:
+                   steps: Any = None) -> list[BeatPlan]:
     """Every window's walking beats when the request asks for them (else none)."""
     if request.beats is None:
         return []
@@ -761,7 +767,7 @@ def plan_beats_for(area: Area, shifts: ShiftPlan, request: PlanRequest,
         return list(plan_shift_beats(area.G, shifts, request.beats).values())
 
 
-def write_beat_files(tmp: Path, area: Area, beats: Sequence[Any], views: Sequence[Any], *,
+def write_beat_files(tmp: Path, area: Area, beats: Sequence[BeatPlan], views: Sequence[Any], *,
                      langs: Sequence[str], units: str, made_on: Any,
                      steps: Any = None) -> dict[str, Path]:
     """``beats.geojson``, ``beats.gpx`` and a card per beat and language (``beats/``)."""
@@ -779,7 +785,7 @@ def write_beat_files(tmp: Path, area: Area, beats: Sequence[Any], views: Sequenc
 
 
 def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: Any,
-                        plan_b: Any, beats: Sequence[Any] = ()) -> dict[str, Path]:
+                        plan_b: Any, beats: Sequence[BeatPlan] = ()) -> dict[str, Path]:
     """One planner map per time window (the first is ``planner_map.html``), plan B beside A.
 
     Plan B is compared window by window; where it has no plan for a window, its first

@@ -141,7 +141,7 @@ def test_officers_share_the_corridor_instead_of_repeating_it(demo):
 def test_more_minutes_never_walk_less_demo(demo):
     area, cp, rp, _ = demo
     walked = [plan_beats(area.G, cp, rp, BeatSettings(minutes=m)).covered_weight
-              for m in (2, 5, 7, 10, 13, 16, 25)]
+              for m in (2, 5, 8, 11, 16)]
     assert all(b >= a - 1e-9 for a, b in itertools.pairwise(walked))
     assert walked[-1] > walked[0]
 
@@ -399,6 +399,10 @@ def test_plan_writes_beats_cards_and_links_them(plan_with_beats):
     beats = doc["beats"][0]
     assert beats["minutes"] == 12 and len(beats["beats"]) == 4
     assert beats["covered_pct"] == pytest.approx(result.beats[0].covered_pct, abs=0.01)
+    layers = {name for name, _ in pyogrio.list_layers(out / "plan.gpkg")}
+    assert "beats" in layers
+    gpkg = pyogrio.read_dataframe(out / "plan.gpkg", layer="beats")
+    assert len(gpkg) == 4 and all(g.is_closed for g in gpkg.geometry)
     index = (out / "index.html").read_text()
     assert "Beat card: beat 1, dismissal (English, HTML)" in index
     assert "Walking beats for phones (GPX)" in index and "Walked by beats" in index
