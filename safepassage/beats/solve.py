@@ -225,7 +225,10 @@ def solve_loops(inst: BeatInstance, speed_m_per_min: float, minutes: int) -> lis
     """
     rows = [GapRows(inst, o) for o in range(inst.n_officers)]
     history: list[list[Loop]] = [[[] for _ in range(inst.n_officers)]]
+    everything = float(inst.prize[np.unique(inst.arc_seg)].sum())
     for minute in range(1, int(minutes) + 1):
+        if corridor_worth(inst, history[-1]) >= everything * (1 - 1e-12):
+            break  # every street in reach is walked: more time cannot walk more
         budget = minute * float(speed_m_per_min)
         best = _search(inst, history[-1], budget, minute, rows, deep=False)
         if minute % MILESTONE_MIN == 0:
