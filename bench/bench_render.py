@@ -5,8 +5,8 @@ routed once; the officers are planned with :mod:`safepassage.coverage` (per shif
 the officer map and the handouts, the dismissal window with ``--officers`` and one officer fewer
 for the planner map's comparison). Each output is then written ``--repeat`` times; the table
 shows the best and median wall time and the file size. With ``--pdf`` (and Chromium installed)
-the handouts are printed too and their page counts shown. Nothing is written outside a
-temporary folder unless ``--out`` is given.
+the handouts are printed too: all at once with one and with two browsers, and one on its own.
+Nothing is written outside a temporary folder unless ``--out`` is given.
 """
 
 from __future__ import annotations
@@ -40,6 +40,25 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
 def size_of(paths: Any) -> int:
     items = paths if isinstance(paths, list | tuple) else [paths]
     return sum(Path(p).stat().st_size for p in items)
+
+
+def print_pdfs(pages: list[Path]) -> None:
+    """Time printing every handout (one browser, then two side by side) and one on its own."""
+    from pypdf import PdfReader
+
+    print()
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        pdfs = handouts.write_handout_pdfs(pages, workers=workers)
+        dt = time.perf_counter() - t0
+        sheets = sum(len(PdfReader(str(p)).pages) for p in pdfs)
+        size = sum(p.stat().st_size for p in pdfs) / 1024
+        print(f"PDF, {len(pdfs)} handouts with {workers} browser(s): {dt:.1f} s "
+              f"({dt / len(pdfs):.2f} s each), {sheets} pages, {size:.0f} KB")
+    t0 = time.perf_counter()
+    handouts.write_handout_pdf(pages[0])
+    print(f"PDF, one handout on its own (browser start included): "
+          f"{time.perf_counter() - t0:.2f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,17 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             if chromium.find_chromium() is None:
                 print(f"\nPDF skipped: {chromium.MISSING_MESSAGE}")
             else:
-                print()
-                from pypdf import PdfReader
-
-                for page in written["handouts EN"] + written["handouts ES"]:
-                    t0 = time.perf_counter()
-                    pdf = handouts.write_handout_pdf(page)
-                    dt = time.perf_counter() - t0
-                    assert pdf is not None
-                    pages = len(PdfReader(str(pdf)).pages)
-                    print(f"PDF {page.name}: {pages} page(s), {pdf.stat().st_size / 1024:.0f} KB, "
-                          f"{dt:.2f} s")
+                print_pdfs(written["handouts EN"] + written["handouts ES"])
         if args.out:
             print(f"\noutputs in {out}")
     return 0

@@ -156,11 +156,8 @@ def _one_line(exc: BaseException) -> str:
 
 def _load(source: Source, radius_m: float | None, destinations: str | None,
           cache_dir: str | None, allow_download: bool) -> Any:
-    import warnings
-
     from .source import load_area
 
-    warnings.filterwarnings("ignore")
     return load_area(source, radius_m, destinations_file=destinations, cache_dir=cache_dir,
                      allow_download=allow_download)
 

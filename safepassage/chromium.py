@@ -1,43 +1,53 @@
-"""Headless Chromium with the network switched off: find it, run it, print pages to PDF.
+"""Headless Chromium with the network switched off, driven by Playwright: print pages to PDF.
 
-The product prints its handouts to PDF with a headless Chromium where one is installed
-(Debian's ``chromium``; Chrome works too), and the tests open every page in it. A page is
-opened exactly as a school computer with no internet would open it:
+The product prints its handouts to PDF with the Chromium installed on the machine (Debian's
+``chromium``; Chrome works too) through Playwright, which launches that binary
+(``executable_path``; Playwright's own browser download is never used), and the tests open
+every page in it. A page is opened exactly as a school computer with no internet would open it:
 
-- every run gets a fresh, throw-away browser profile;
-- all traffic goes to a proxy on the discard port of the loopback address (nothing listens
-  there; ``<-loopback>`` makes loopback go through the proxy too), and every host name
+- every browser has a fresh, throw-away profile and every page a fresh context whose network is
+  switched off (Playwright's ``offline``);
+- besides, all traffic goes to a proxy on the discard port of the loopback address (nothing
+  listens there; ``<-loopback>`` makes loopback go through the proxy too), and every host name
   resolves to nothing, so a page that needs a CDN fails as it would in a dead spot
   (``file://`` pages themselves are read directly);
-- the browser is killed with its whole process group when it overruns its time limit.
+- the page runs on Playwright's fake clock: once it has loaded, ``budget_ms`` of page time pass
+  at once, firing its timers and animation frames in order, so a map's zoom animation has
+  always ended when the page is printed, however busy the machine;
+- every browser step has a time limit (a page whose script never ends gets the browser killed),
+  and browsers are closed with every process they started when the work ends, fails or is
+  interrupted.
 
 Use :func:`find_chromium` to ask whether a browser is there (None when not: callers skip the PDF
 and say so, :data:`MISSING_MESSAGE`), :func:`print_pdf` to print one page, :func:`print_pdfs` to
-print many side by side, and :func:`run_chromium` for anything else (the tests' DOM dumps and
+print many side by side, and :func:`open_browser` for anything else (the tests' DOM dumps and
 screenshots).
+
+Playwright's synchronous API refuses to run in a thread with a running asyncio loop (a Jupyter
+notebook's main thread): :func:`print_pdf` and :func:`print_pdfs` therefore drive the browsers
+from worker threads of their own.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import fcntl
-import json
+import logging
 import os
 import queue
-import select
 import shutil
 import signal
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterable, Sequence
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .errors import SafePassageError
+from .io import atomic_write_bytes
+
+if TYPE_CHECKING:  # Playwright itself is imported when a browser starts (it takes 0.1 s)
+    from playwright.sync_api import Browser, Page
 
 __all__ = [
     "CHROMIUM_ENV",
@@ -45,13 +55,14 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "MISSING_MESSAGE",
     "BrowserError",
+    "Chromium",
     "chromium_flags",
     "find_chromium",
+    "open_browser",
     "page_url",
     "pdf_workers",
     "print_pdf",
     "print_pdfs",
-    "run_chromium",
 ]
 
 #: Names looked up on PATH, in order.
@@ -60,7 +71,7 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 #: Environment variable naming a browser binary to use instead.
 CHROMIUM_ENV = "SAFEPASSAGE_CHROMIUM"
 
-#: Real seconds a browser run may take before it is killed.
+#: Real seconds one browser step (starting, loading a page, printing it) may take.
 DEFAULT_TIMEOUT = 60.0
 
 #: What to tell a user whose machine has no browser to print with.
@@ -93,41 +104,21 @@ def find_chromium() -> str | None:
     return None
 
 
-def chromium_flags(user_data_dir: str | Path | None = None) -> list[str]:
-    """Flags for a headless, isolated, offline run.
-
-    Parameters
-    ----------
-    user_data_dir : str or Path, optional
-        The profile folder; a fresh temporary one is made if None (the caller then owns it and
-        removes it; :func:`run_chromium` makes and removes its own).
+def chromium_flags() -> list[str]:
+    """Flags added to Playwright's own (headless, throw-away profile, no background traffic).
 
     Returns
     -------
     list of str
-        Command-line flags, to follow the binary.
+        No sandbox (containers, root), no GPU, and no network for any page: every request goes
+        to a proxy nobody runs (port 9, discard), ``<-loopback>`` removes the implicit bypass so
+        127.0.0.1 is proxied too, and host names resolve to nothing in case anything skips the
+        proxy.
     """
-    if user_data_dir is None:
-        user_data_dir = tempfile.mkdtemp(prefix="sp-chromium-")
     return [
-        "--headless",
         "--no-sandbox",
         "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-extensions",
-        "--no-first-run",
-        "--no-default-browser-check",
         "--disable-quic",
-        "--hide-scrollbars",
-        "--mute-audio",
-        f"--user-data-dir={user_data_dir}",
-        # Networking off for the page: every request goes to a proxy nobody runs (port 9,
-        # discard), "<-loopback>" removes the implicit bypass so 127.0.0.1 is proxied too, and
-        # host names resolve to nothing in case anything skips the proxy.
         "--proxy-server=127.0.0.1:9",
         "--proxy-bypass-list=<-loopback>",
         "--host-resolver-rules=MAP * ~NOTFOUND",
@@ -148,128 +139,209 @@ def page_url(html_path: str | Path) -> str:
     return path.as_uri()
 
 
-def run_chromium(
-    args: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT, binary: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run headless Chromium offline with ``args`` after :func:`chromium_flags`.
+def _one_line(err: BaseException) -> str:
+    """The first line of an error's message (Playwright appends a multi-line call log)."""
+    text = str(getattr(err, "message", None) or err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+class _DriverGone(logging.Filter):
+    """Drop asyncio's "Future exception was never retrieved" for Playwright's closed driver.
+
+    Ctrl-C in a terminal also reaches Playwright's driver process, which then exits; Playwright
+    leaves that news in a future nobody reads, and asyncio logs it when the future is collected
+    (often at interpreter exit, after the interruption was reported). Nothing else is dropped.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (
+            str(record.msg).startswith("Future exception was never retrieved")
+            and str(error) == "Connection closed while reading from the driver"
+        )
+
+
+_DRIVER_GONE = _DriverGone()
+
+
+class Chromium:
+    """A running headless Chromium, from :func:`open_browser`.
+
+    It opens fresh offline tabs (:meth:`new_page`), loads local pages on the fake clock
+    (:meth:`load`) and prints them (:meth:`pdf`), each step under a time limit: Playwright gives
+    up on loading a page after the limit, but running a page's timers and printing it have no
+    limit of their own, so a script that never ends would hang them for ever. When a step
+    overruns, the browser is killed with every process it started and the step fails with a
+    :class:`BrowserError`.
+
+    Attributes
+    ----------
+    browser : playwright.sync_api.Browser
+        The Playwright browser, for anything else.
+    timeout : float
+        Real seconds one step may take.
+    """
+
+    def __init__(self, browser: Browser, marker: str, timeout: float) -> None:
+        self.browser = browser
+        self.timeout = float(timeout)
+        self._marker = marker
+        self._killed = False
+
+    def new_page(self, size: tuple[int, int] = (1280, 900)) -> Page:
+        """A fresh tab in a context of its own with the network off, on the fake clock.
+
+        Parameters
+        ----------
+        size : tuple of int, default (1280, 900)
+            Viewport width and height in pixels.
+
+        Returns
+        -------
+        playwright.sync_api.Page
+            The tab; it closes with its browser.
+        """
+        context = self.browser.new_context(
+            offline=True, viewport={"width": int(size[0]), "height": int(size[1])}
+        )
+        context.set_default_timeout(self.timeout * 1000)
+        page = context.new_page()
+        page.clock.install()
+        return page
+
+    def load(self, page: Page, html_path: str | Path, budget_ms: int = 5000) -> Page:
+        """Open a local page in a tab and let ``budget_ms`` of page time pass (no real waiting).
+
+        Parameters
+        ----------
+        page : playwright.sync_api.Page
+            From :meth:`new_page`.
+        html_path : str or Path
+            A local HTML file.
+        budget_ms : int, default 5000
+            Page time given to the page's timers and animation frames once it has loaded.
+
+        Returns
+        -------
+        playwright.sync_api.Page
+            ``page``.
+        """
+        with self._deadline(Path(html_path).name):
+            self._load(page, html_path, budget_ms)
+        return page
+
+    def pdf(self, page: Page, html_path: str | Path, budget_ms: int = 5000) -> bytes:
+        """Load a local page in a tab and print it as Chromium's print dialog would.
+
+        Paper and margins from the page's ``@page`` CSS, backgrounds, no header or footer, and
+        a tagged (accessible) PDF: screen readers read the headings, lists and tables in order.
+
+        Returns
+        -------
+        bytes
+            The PDF.
+        """
+        with self._deadline(Path(html_path).name):
+            data = self._load(page, html_path, budget_ms).pdf(
+                print_background=True, prefer_css_page_size=True, tagged=True
+            )
+        if not data:
+            raise BrowserError(f"Chromium wrote no PDF for {Path(html_path).name}")
+        return data
+
+    @staticmethod
+    def _load(page: Page, html_path: str | Path, budget_ms: int) -> Page:
+        page.goto(page_url(html_path), wait_until="load")
+        page.clock.run_for(int(budget_ms))
+        return page
+
+    @contextlib.contextmanager
+    def _deadline(self, what: str) -> Iterator[None]:
+        """Kill the browser if the block takes longer than :attr:`timeout`."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        timer = threading.Timer(self.timeout, self._kill)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except PlaywrightError:
+            if self._killed:
+                raise BrowserError(
+                    f"Chromium did not finish {what} within {self.timeout:g} s"
+                ) from None
+            raise
+        finally:
+            timer.cancel()
+
+    def _kill(self) -> None:
+        """End the browser and its helpers (found by the marker among its flags, on Linux)."""
+        self._killed = True
+        for pid in _pids_with_arg(self._marker):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)  # Playwright makes it a process group leader
+
+
+def _pids_with_arg(arg: str) -> list[int]:
+    """Processes whose command line holds ``arg`` (read from ``/proc``; none elsewhere)."""
+    found = []
+    needle = arg.encode() + b"\0"
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if needle in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
+
+
+@contextlib.contextmanager
+def open_browser(
+    binary: str | None = None, *, timeout: float = DEFAULT_TIMEOUT
+) -> Iterator[Chromium]:
+    """Start headless Chromium offline; close it, with every process it started, on leaving.
 
     Parameters
     ----------
-    args : sequence of str
-        Further flags and the page URL (``--dump-dom``, ``--print-to-pdf=...``, ...).
-    timeout : float, default 60
-        Real seconds before the browser and every process it started are killed.
     binary : str, optional
         The browser to run (default :func:`find_chromium`).
+    timeout : float, default 60
+        Real seconds starting it, and each later step, may take.
 
-    Returns
-    -------
-    subprocess.CompletedProcess
-        With the browser's stdout and stderr as text.
+    Yields
+    ------
+    Chromium
+        The running browser. A Playwright error leaving the block becomes a
+        :class:`BrowserError`.
 
     Raises
     ------
     BrowserError
-        If no browser is installed, it exits with an error, or it overruns ``timeout``.
+        If no browser is installed, or it fails to start or later fails.
     """
     exe = binary or find_chromium()
     if exe is None:
         raise BrowserError(MISSING_MESSAGE)
-    with tempfile.TemporaryDirectory(prefix="sp-chromium-", ignore_cleanup_errors=True) as prof:
-        cmd = [exe, *chromium_flags(prof), *args]
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="disabled:")
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise BrowserError(
-                f"Chromium did not finish within {timeout:.0f} s: {' '.join(args)}"
-            ) from None
-        finally:
-            # Helper processes (zygote, renderer) share the session; end any left behind.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-    if proc.returncode != 0:
-        tail = "\n".join(err.strip().splitlines()[-15:])
-        raise BrowserError(f"Chromium exited with code {proc.returncode}:\n{tail}")
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-
-
-def print_pdf(
-    html_path: str | Path,
-    pdf_path: str | Path,
-    *,
-    budget_ms: int = 5000,
-    timeout: float = DEFAULT_TIMEOUT,
-    binary: str | None = None,
-) -> Path:
-    """Print a local page to PDF as Chromium's print dialog would, without header and footer.
-
-    The paper size and margins come from the page's ``@page`` CSS. The PDF is written to a
-    temporary file next to ``pdf_path`` and renamed over it only when complete, so a failed
-    print leaves an earlier PDF whole.
-
-    Parameters
-    ----------
-    html_path : str or Path
-        A local HTML file.
-    pdf_path : str or Path
-        The PDF to write (replaced if it exists); its folder is created if missing.
-    budget_ms : int, default 5000
-        Virtual time for the page's scripts before printing (timers run, no real waiting).
-    timeout : float, default 60
-        Real seconds before Chromium is killed.
-    binary : str, optional
-        The browser to run (default :func:`find_chromium`).
-
-    Returns
-    -------
-    Path
-        ``pdf_path``.
-
-    Raises
-    ------
-    BrowserError
-        If no browser is installed, it fails or times out, or it writes no PDF.
-    """
-    url = page_url(html_path)
-    pdf = Path(pdf_path).resolve()
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{pdf.name}.", suffix=".tmp", dir=pdf.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        tmp.unlink()  # Chromium creates the file itself; an empty one would hide a failure
-        run_chromium(
-            [
-                f"--virtual-time-budget={int(budget_ms)}",
-                "--no-pdf-header-footer",
-                "--print-to-pdf-no-header",  # the older spelling; ignored where unknown
-                f"--print-to-pdf={tmp}",
-                url,
-            ],
-            timeout=timeout,
-            binary=binary,
-        )
-        if not tmp.is_file() or tmp.stat().st_size == 0:
-            raise BrowserError(f"Chromium wrote no PDF for {url}")
-        tmp.chmod(0o644)
-        tmp.replace(pdf)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return pdf
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError as err:
+        raise BrowserError(f"Playwright is not installed ({err}): pip install playwright") from None
+    if _DRIVER_GONE not in logging.getLogger("asyncio").filters:
+        logging.getLogger("asyncio").addFilter(_DRIVER_GONE)
+    marker = f"--safepassage-browser={uuid.uuid4().hex}"  # Chromium ignores unknown flags
+    with sync_playwright() as pw:
+        try:
+            browser = pw.chromium.launch(
+                executable_path=exe, args=[*chromium_flags(), marker], timeout=timeout * 1000
+            )
+        except PlaywrightError as err:
+            raise BrowserError(f"Chromium ({exe}) did not start: {_one_line(err)}") from None
+        try:
+            yield Chromium(browser, marker, timeout)
+        except PlaywrightError as err:
+            raise BrowserError(f"Chromium failed: {_one_line(err)}") from None
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                browser.close()
 
 
 def pdf_workers(jobs: int, workers: int | None = None) -> int:
@@ -277,8 +349,8 @@ def pdf_workers(jobs: int, workers: int | None = None) -> int:
 
     ``workers`` if given (at least 1), else one per two CPUs this process may use: a printing
     Chromium keeps about two cores busy (browser, renderer and GPU processes), and on a
-    two-core machine two browsers print 72 handouts slower than one (36.8 s against
-    32.2 s). Never more than there are pages.
+    two-core machine two browsers print the demo's 72 handouts hardly faster than one (28 s
+    against 32 s, median of three). Never more than there are pages.
     """
     if workers is None:
         try:
@@ -289,158 +361,61 @@ def pdf_workers(jobs: int, workers: int | None = None) -> int:
     return max(1, min(int(workers), int(jobs)))
 
 
-_TRAMPOLINE = (
-    "import os, sys\n"
-    "r, w = int(sys.argv[1]), int(sys.argv[2])\n"
-    "os.dup2(r, 3)\nos.dup2(w, 4)\nos.close(r)\nos.close(w)\n"
-    "os.execv(sys.argv[3], sys.argv[3:])\n"
-)
+class _Queue:
+    """Pages to print, what became of each, and the flag that stops every worker."""
+
+    def __init__(self, jobs: list[tuple[Path, Path]], budget_ms: int) -> None:
+        self.jobs = jobs
+        self.budget_ms = int(budget_ms)
+        self.results: list[Path | BaseException | None] = [None] * len(jobs)
+        self.stop = threading.Event()
+        self.write_lock = threading.Lock()  # io.atomic_write_bytes reads the umask unlocked
+        self._todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for i in range(len(jobs)):
+            self._todo.put(i)
+
+    def next(self) -> int | None:
+        """The next page to print; None when every page is taken or the work was stopped."""
+        if self.stop.is_set():
+            return None
+        try:
+            return self._todo.get_nowait()
+        except queue.Empty:
+            return None
+
+    def save(self, i: int, data: bytes) -> None:
+        """Write page ``i``'s PDF, atomically."""
+        with self.write_lock:
+            self.results[i] = atomic_write_bytes(self.jobs[i][1].resolve(), data)
 
 
-class _PipeBrowser:
-    """One headless Chromium driven over its DevTools pipe, printing page after page.
+def _worker(work: _Queue, exe: str, timeout: float) -> None:
+    """Print pages from the queue in one browser, reusing one tab.
 
-    Starting Chromium costs most of a one-page print (about 0.8 s of 1.2 s); a browser kept
-    open prints each further page in a fresh tab for a fraction of that. The browser has the
-    same isolated, offline settings as :func:`run_chromium` (its own throw-away profile, every
-    request to a dead proxy) and is killed with its process group when closed or when a
-    command overruns its time limit.
+    A page that fails is tried once more in a fresh browser; if that fails too its error is
+    kept, and the next page starts a fresh browser as well.
     """
+    from playwright.sync_api import Error as PlaywrightError
 
-    def __init__(self, exe: str, timeout: float) -> None:
-        self.timeout = timeout
-        self.profile = tempfile.mkdtemp(prefix="sp-chromium-")
-        self._next = 0
-        self._buffer = b""
-        self._events: list[dict[str, Any]] = []
-        cmd_r, self._cmd_w = os.pipe()
-        self._res_r, res_w = os.pipe()
-        # Chromium reads commands on fd 3 and answers on fd 4. A small Python trampoline puts
-        # the pipes there and becomes the browser (no preexec_fn: this runs in threads); the
-        # ends are first moved to fds of 10 and up, clear of 3 and 4.
-        cmd_r, res_w = (_high_fd(cmd_r), _high_fd(res_w))
-        args = [exe, *chromium_flags(self.profile), "--remote-debugging-pipe", "about:blank"]
-        env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS="disabled:")
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", _TRAMPOLINE, str(cmd_r), str(res_w), *args],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(cmd_r, res_w), env=env, start_new_session=True,
-            )
-        finally:
-            os.close(cmd_r)
-            os.close(res_w)
-
-    def _send(self, method: str, params: dict[str, Any] | None = None,
-              session: str | None = None) -> int:
-        self._next += 1
-        msg: dict[str, Any] = {"id": self._next, "method": method, "params": params or {}}
-        if session:
-            msg["sessionId"] = session
-        data = json.dumps(msg).encode() + b"\0"
-        while data:
-            data = data[os.write(self._cmd_w, data):]
-        return self._next
-
-    def _read(self, deadline: float) -> dict[str, Any]:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise BrowserError(f"Chromium did not answer within {self.timeout:.0f} s")
-            ready, _, _ = select.select([self._res_r], [], [], left)
-            if ready:
-                chunk = os.read(self._res_r, 1 << 20)
-                if not chunk:
-                    raise BrowserError("Chromium closed its DevTools pipe")
-                self._buffer += chunk
-        raw, _, self._buffer = self._buffer.partition(b"\0")
-        return json.loads(raw)
-
-    def call(self, method: str, params: dict[str, Any] | None = None,
-             session: str | None = None) -> dict[str, Any]:
-        """Send a DevTools command and wait for its answer (events are kept for later)."""
-        deadline = time.monotonic() + self.timeout
-        wanted = self._send(method, params, session)
-        while True:
-            msg = self._read(deadline)
-            if msg.get("id") == wanted:
-                if "error" in msg:
-                    raise BrowserError(f"{method}: {msg['error'].get('message')}")
-                return msg.get("result", {})
-            if "method" in msg:
-                self._events.append(msg)
-
-    def wait_event(self, method: str, session: str) -> dict[str, Any]:
-        """Wait for an event of a tab (one that already came is taken at once)."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            for i, msg in enumerate(self._events):
-                if msg.get("method") == method and msg.get("sessionId") == session:
-                    return self._events.pop(i)
-            msg = self._read(deadline)
-            if "method" in msg:
-                self._events.append(msg)
-
-    def print_page(self, html_path: Path, pdf_path: Path, budget_ms: int) -> Path:
-        """Print one page in a new tab, as :func:`print_pdf` would."""
-        url = page_url(html_path)
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.call("Target.attachToTarget",
-                            {"targetId": target, "flatten": True})["sessionId"]
-        try:
-            self.call("Page.enable", session=session)
-            self.call("Page.navigate", {"url": url}, session=session)
-            self.wait_event("Page.loadEventFired", session)
-            # The page's timers run for the budget in virtual time, as --virtual-time-budget.
-            self.call("Emulation.setVirtualTimePolicy",
-                      {"policy": "advance", "budget": int(budget_ms)}, session=session)
-            self.wait_event("Emulation.virtualTimeBudgetExpired", session)
-            result = self.call("Page.printToPDF", {
-                "printBackground": True, "preferCSSPageSize": True,
-                "displayHeaderFooter": False}, session=session)
-        finally:
-            self._events = [e for e in self._events if e.get("sessionId") != session]
-            with contextlib.suppress(BrowserError, OSError):
-                self.call("Target.closeTarget", {"targetId": target})
-        data = base64.b64decode(result.get("data") or b"")
-        if not data:
-            raise BrowserError(f"Chromium wrote no PDF for {url}")
-        return _write_pdf(pdf_path, data)
-
-    def close(self) -> None:
-        """End the browser and every process it started; remove its profile."""
-        with contextlib.suppress(OSError):
-            os.close(self._cmd_w)
-        with contextlib.suppress(OSError):
-            os.close(self._res_r)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=10)
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-
-def _high_fd(fd: int) -> int:
-    """A copy of ``fd`` numbered 10 or more (not inheritable); ``fd`` itself is closed."""
-    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
-    os.close(fd)
-    return high
-
-
-def _write_pdf(pdf_path: Path, data: bytes) -> Path:
-    pdf = Path(pdf_path).resolve()
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{pdf.name}.", suffix=".tmp", dir=pdf.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        tmp.chmod(0o644)
-        tmp.replace(pdf)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return pdf
+    with contextlib.ExitStack() as running:
+        chrome: Chromium | None = None
+        page: Page | None = None
+        while (i := work.next()) is not None:
+            html = work.jobs[i][0]
+            for _ in range(2):
+                try:
+                    if chrome is None or page is None:
+                        chrome = running.enter_context(open_browser(exe, timeout=timeout))
+                        page = chrome.new_page()
+                    work.save(i, chrome.pdf(page, html, work.budget_ms))
+                    break
+                except (PlaywrightError, BrowserError, OSError) as err:
+                    work.results[i] = err if isinstance(err, BrowserError) else BrowserError(
+                        f"Chromium failed on {html.name}: {_one_line(err)}")
+                    running.close()  # this browser may be in a bad state
+                    chrome = page = None
+                    if work.stop.is_set():
+                        return
 
 
 def print_pdfs(
@@ -451,29 +426,33 @@ def print_pdfs(
     timeout: float = DEFAULT_TIMEOUT,
     binary: str | None = None,
 ) -> list[Path]:
-    """Print many local pages to PDF, several Chromium processes at a time.
+    """Print many local pages to PDF, several browsers at a time.
 
-    A thread pool runs ``workers`` browsers side by side. Each browser stays open and prints
-    page after page in fresh tabs over its DevTools pipe (the cost of starting Chromium is
-    paid once per browser, not once per page), with the same offline, isolated settings and
-    the same result as :func:`print_pdf`: US Letter from the page's ``@page`` CSS, no header
-    or footer, the page's timers run for ``budget_ms`` of virtual time, every PDF replaced
-    atomically. A page the browser fails on is printed again on its own with
-    :func:`print_pdf`; every page is attempted even when one fails.
+    Each of ``workers`` threads starts one browser and prints page after page in one tab (the
+    cost of starting Chromium is paid once per browser, not once per page): US Letter from the
+    page's ``@page`` CSS, no header or footer, ``budget_ms`` of page time before printing,
+    every PDF written to a temporary file and renamed over ``pdf_path`` only when complete. A
+    page the browser fails on is tried again in a fresh browser; every page is attempted even
+    when one fails. Ctrl-C stops the work once the pages in print are done (their PDFs whole)
+    and closes every browser.
 
     Parameters
     ----------
     pairs : iterable of (str or Path, str or Path)
-        ``(html_path, pdf_path)`` pairs.
+        ``(html_path, pdf_path)`` pairs; a PDF's folder is created if missing.
     workers : int, optional
         Browsers at a time; one per two usable CPUs by default (see :func:`pdf_workers`).
-    budget_ms, timeout, binary
-        As for :func:`print_pdf` (``timeout`` is per page).
+    budget_ms : int, default 5000
+        Page time for each page's scripts before printing (timers run, no real waiting).
+    timeout : float, default 60
+        Real seconds each browser step may take.
+    binary : str, optional
+        The browser to run (default :func:`find_chromium`).
 
     Returns
     -------
     list of Path
-        The PDFs, in the order of ``pairs``.
+        The PDFs (resolved), in the order of ``pairs``.
 
     Raises
     ------
@@ -491,45 +470,54 @@ def print_pdfs(
     exe = binary or find_chromium()
     if exe is None:
         raise BrowserError(MISSING_MESSAGE)
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(len(jobs)):
-        todo.put(i)
-    results: list[Path | Exception | None] = [None] * len(jobs)
-
-    def worker() -> None:
-        browser: _PipeBrowser | None = None
-        try:
-            while True:
-                try:
-                    i = todo.get_nowait()
-                except queue.Empty:
-                    return
-                html, pdf = jobs[i]
-                try:
-                    if browser is None:
-                        browser = _PipeBrowser(exe, timeout)
-                    results[i] = browser.print_page(html, pdf, budget_ms)
-                    continue
-                except (BrowserError, OSError, ValueError):
-                    # This browser may be in a bad state: start another for the next page,
-                    # and print this one on its own.
-                    if browser is not None:
-                        browser.close()
-                        browser = None
-                try:
-                    results[i] = print_pdf(html, pdf, budget_ms=budget_ms, timeout=timeout,
-                                           binary=exe)
-                except Exception as err:  # reported after the other pages are done
-                    results[i] = err
-        finally:
-            if browser is not None:
-                browser.close()
-
+    work = _Queue(jobs, budget_ms)
     n = pdf_workers(len(jobs), workers)
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="sp-pdf") as pool:
-        for future in [pool.submit(worker) for _ in range(n)]:
-            future.result()
-    for r in results:
-        if isinstance(r, Exception):
-            raise r
-    return [r for r in results if isinstance(r, Path)]
+        futures = [pool.submit(_worker, work, exe, timeout) for _ in range(n)]
+        try:
+            for future in futures:
+                future.result()
+        finally:
+            work.stop.set()  # after Ctrl-C no further page is started
+    for result in work.results:
+        if isinstance(result, BaseException):
+            raise result
+    return [r for r in work.results if isinstance(r, Path)]
+
+
+def print_pdf(
+    html_path: str | Path,
+    pdf_path: str | Path,
+    *,
+    budget_ms: int = 5000,
+    timeout: float = DEFAULT_TIMEOUT,
+    binary: str | None = None,
+) -> Path:
+    """Print one local page to PDF as Chromium's print dialog would, without header and footer.
+
+    The paper size and margins come from the page's ``@page`` CSS; see :func:`print_pdfs`,
+    which this is with one page (a failed print leaves an earlier PDF whole).
+
+    Parameters
+    ----------
+    html_path : str or Path
+        A local HTML file.
+    pdf_path : str or Path
+        The PDF to write (replaced if it exists); its folder is created if missing.
+    budget_ms, timeout, binary
+        As for :func:`print_pdfs`.
+
+    Returns
+    -------
+    Path
+        ``pdf_path``, resolved.
+
+    Raises
+    ------
+    BrowserError
+        If no browser is installed, it fails or times out, or it writes no PDF.
+    FileNotFoundError
+        If the page does not exist.
+    """
+    return print_pdfs([(html_path, pdf_path)], 1, budget_ms=budget_ms, timeout=timeout,
+                      binary=binary)[0]

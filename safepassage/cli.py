@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import sys
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -619,6 +618,77 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# serve (the planner workspace)
+
+
+def _serve_port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535: {text!r}")
+    return value
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the planner workspace: a local web app to adjust coverage on the map."""
+    from .coverage import SHIFT_WINDOWS
+    from .features import KINDS
+    from .pipeline import read_entrances
+    from .planfile import load_plan
+    from .workspace import (
+        LIMITS,
+        area_json,
+        host_warning,
+        listen,
+        make_publisher,
+        open_workspace,
+        run_server,
+    )
+
+    low, high = LIMITS.time_limit
+    if not low <= args.time_limit <= high:
+        raise InputError(f"--time-limit must be between {low:g} and {high:g} seconds")
+    if args.time_window is None:  # a workspace shows every shift unless told otherwise
+        plan = load_plan(args.plan) if args.plan else None
+        if plan is None or plan.planned_windows() is None:
+            args.time_window = ",".join(SHIFT_WINDOWS)
+    kinds = [k.strip() for k in args.handouts.split(",") if k.strip()]
+    bad = [k for k in kinds if k not in KINDS]
+    if not kinds or bad:
+        raise InputError(f"--handouts: use kinds from {', '.join(KINDS)}")
+    request = _plan_request(args)
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise InputError(f"--out {args.out} exists and is not a folder")
+    sock = listen(args.host, args.port)  # a port in use is an error before any slow work
+    try:
+        steps = _steps(args)
+        area = _load_area(args, steps)
+        origins = read_entrances(args.entrances, area) if args.entrances else None
+        out = _out_dir(args, area.site.slug)
+        route_options = {"avoid": args.avoid, "penalize": args.penalize,
+                         "incidents": _incident_options(args)}
+        publisher = make_publisher(area, out, route_options=route_options, origins=origins,
+                                   handout_kinds=kinds, pdf=not args.no_pdf, units=args.units)
+        ws = open_workspace(area, request, out, time_limit=args.time_limit, origins=origins,
+                            publisher=publisher, steps=steps)
+    except BaseException:
+        sock.close()
+        raise
+    warning = host_warning(args.host)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+
+    def say(url: str) -> None:
+        print(f"{area.site.name}: planner workspace at {url} (Ctrl+C stops it)", flush=True)
+        print(f"save writes {ws.save_path}; publish writes {out}/", flush=True)
+
+    run_server(ws, area_json(area), sock, open_browser=args.open, say=say)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
 # parser
 
 
@@ -633,6 +703,9 @@ _EXAMPLES = {
             "--time-window arrival,dismissal,evening --officers 4",
     "demo": "examples:\n  safepassage demo\n  safepassage demo --officers 4 "
             "--time-window arrival --profile child",
+    "serve": "examples:\n  safepassage serve --demo\n"
+             "  safepassage serve --site \"Jordan Downs\" --plan plan.yaml --open\n"
+             "  safepassage serve --demo --port 8765 --out maps/demo-workspace",
     "routes": "examples:\n  safepassage routes --demo\n"
               "  safepassage routes --demo --incidents crime_data.csv --time-window evening "
               "--since 2020-01-01\n"
@@ -797,13 +870,46 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output folder (default maps/<site-slug>/)")
         p.set_defaults(func=cmd_demo if demo else cmd_plan)
 
+    p = sub.add_parser(
+        "serve", help="the planner workspace: adjust officer coverage on the map",
+        epilog=_EXAMPLES["serve"], formatter_class=_Formatter,
+        description="Start a local web app to adjust officer coverage by clicking: lock, ban, "
+        "add or drag posts, change officers, radius, target and backup per time window, and "
+        "see the plan solved again at once, with what changed against the saved plan, undo "
+        "and redo. Save writes the plan file (YAML, as 'safepassage coverage --plan' reads "
+        "it: --plan FILE, else <out>/plan.yaml); publish writes the whole plan output into "
+        "--out, as 'safepassage plan' does. Listens on 127.0.0.1 unless --host is given; "
+        "works with no internet.")
+    _add_source(p)
+    _add_route_options(p)
+    _add_officer_options(p)
+    for action in p._actions:  # a workspace solves on every click: a short default budget
+        if action.dest == "time_limit":
+            action.default = 3.0
+            action.help = ("seconds the exact solver may spend per window and change, "
+                           "0.1 to 60 (default 3); past it the best plan found is shown with "
+                           "its gap")
+    g = p.add_argument_group("server")
+    g.add_argument("--host", metavar="ADDR", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this machine only)")
+    g.add_argument("--port", metavar="N", type=_serve_port, default=0,
+                   help="port to listen on (default 0: a free port; the URL is printed)")
+    g.add_argument("--open", action="store_true", help="open the workspace in the browser")
+    g = p.add_argument_group("publish")
+    g.add_argument("--out", metavar="DIR", type=Path, default=None,
+                   help="where publish writes the plan output (default maps/<site-slug>/)")
+    g.add_argument("--handouts", metavar="KINDS", default="school",
+                   help="destination kinds that get handouts when publishing (default school)")
+    g.add_argument("--no-pdf", action="store_true", help="publish handouts without PDFs")
+    g.add_argument("--units", choices=["imperial", "metric"], default="imperial",
+                   help="distances in directions (default imperial)")
+    p.set_defaults(func=cmd_serve)
+
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    warnings.filterwarnings("ignore", category=UserWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)

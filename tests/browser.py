@@ -4,29 +4,38 @@ Plain helpers, no pytest needed: import them as ``from browser import dump_dom``
 ``tests/`` on ``sys.path``) and skip with the ``chromium`` fixture of ``conftest.py`` where no
 browser is installed (``apt-get install -y chromium``).
 
-Every run gets a fresh profile in a temporary folder and no network for the page: all traffic
-is sent to a proxy on the discard port of the loopback address (nothing listens there; loopback
-is proxied too), and every host name resolves to nothing. A page that needs a CDN therefore
-fails exactly as it would on a phone in a dead spot. ``file://`` pages are not proxied.
+The browser is the product's own (:mod:`safepassage.chromium`, Playwright driving the installed
+Chromium): a fresh profile, every page in a fresh context with the network switched off, all
+traffic sent to a dead proxy (loopback too) and every host name resolving to nothing. A page
+that needs a CDN therefore fails exactly as it would on a phone in a dead spot. The page's
+timers run on a fake clock: ``budget_ms`` of page time pass at once after it has loaded.
 """
 
 from __future__ import annotations
 
 import contextlib
 import struct
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from safepassage.chromium import (
     CHROMIUM_ENV,
     CHROMIUM_NAMES,
     DEFAULT_TIMEOUT,
     BrowserError,
+    Chromium,
     chromium_flags,
     find_chromium,
-    page_url,
+    open_browser,
     print_pdf,
-    run_chromium,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+T = TypeVar("T")
 
 __all__ = [
     "CHROMIUM_ENV",
@@ -34,6 +43,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "BrowserError",
     "chromium_flags",
+    "close_browser",
     "dump_dom",
     "find_chromium",
     "pdf_page_count",
@@ -42,8 +52,59 @@ __all__ = [
     "screenshot",
 ]
 
-# The shared pieces (finding the browser, its offline flags, running it with a time limit,
-# printing to PDF) live in safepassage.chromium, which the product uses to print handouts.
+
+#: The browser the helpers share during a test session, with what closes it. Playwright's
+#: synchronous objects belong to the thread that made them, and a thread holding them looks as
+#: if it ran an asyncio loop, so the browser lives in a thread of its own and every helper's
+#: browser work runs there.
+_SHARED: dict[str, tuple[contextlib.ExitStack, Chromium]] = {}
+_THREAD: list[ThreadPoolExecutor] = []
+
+
+def _in_browser_thread(work: Callable[[Chromium], T], timeout: float) -> T:
+    """Run ``work`` with the session's browser, in the browser's thread.
+
+    The browser starts on first use and again if it died (a hung page gets it killed); its
+    start costs more than a page, so the helpers share it. :func:`close_browser` ends it.
+    """
+    if not _THREAD:
+        _THREAD.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-browser"))
+
+    def with_browser() -> T:
+        held = _SHARED.get("browser")
+        if held is None or not held[1].browser.is_connected() or held[1].timeout != timeout:
+            _close()
+            stack = contextlib.ExitStack()
+            _SHARED["browser"] = held = (stack, stack.enter_context(open_browser(timeout=timeout)))
+        return work(held[1])
+
+    return _THREAD[0].submit(with_browser).result()
+
+
+def _open(chrome: Chromium, html_path: str | Path, size: tuple[int, int], budget_ms: int,
+          then: Callable[[Page], T]) -> T:
+    """Load a page in a fresh offline tab (a context of its own), do ``then``, close the tab."""
+    page = chrome.new_page(size)
+    try:
+        return then(chrome.load(page, html_path, budget_ms))
+    finally:
+        with contextlib.suppress(Exception):
+            page.context.close()
+
+
+def _close() -> None:
+    while _SHARED:
+        stack, _ = _SHARED.popitem()[1]
+        with contextlib.suppress(BrowserError):
+            stack.close()
+
+
+def close_browser() -> None:
+    """Close the browser the helpers share (``conftest.py`` does at the end of the session)."""
+    if _THREAD:
+        executor = _THREAD.pop()
+        executor.submit(_close).result()
+        executor.shutdown()
 
 
 def dump_dom(
@@ -53,44 +114,27 @@ def dump_dom(
     window_size: tuple[int, int] = (1280, 900),
     timeout: float = DEFAULT_TIMEOUT,
 ) -> str:
-    """Open a page, let its scripts run for ``budget_ms`` of virtual time, return the DOM.
+    """Open a page, let its scripts run for ``budget_ms`` of page time, return the DOM.
 
     Parameters
     ----------
     html_path : str or Path
         A local HTML file.
     budget_ms : int, default 5000
-        Virtual time given to the page (timers run, the clock jumps; no real waiting).
+        Page time given to the page's timers (the clock jumps; no real waiting).
     window_size : tuple of int, default (1280, 900)
         Viewport in pixels.
     timeout : float, default 60
-        Real seconds before Chromium is killed.
+        Real seconds each browser step may take.
 
     Returns
     -------
     str
-        The serialised DOM (``document.documentElement.outerHTML`` after the scripts ran).
+        The serialised DOM after the scripts ran.
     """
-    url = page_url(html_path)
-    result = run_chromium(
-        [
-            f"--window-size={window_size[0]},{window_size[1]}",
-            f"--virtual-time-budget={int(budget_ms)}",
-            "--dump-dom",
-            url,
-        ],
-        timeout=timeout,
-    )
-    if "<html" not in result.stdout.lower():
-        raise BrowserError(f"Chromium printed no DOM for {url}: {result.stderr[-2000:]}")
-    return result.stdout
-
-
-def pdf_page_count(path: str | Path) -> int:
-    """Return the number of pages of a PDF (needs ``pypdf``)."""
-    from pypdf import PdfReader
-
-    return len(PdfReader(str(path)).pages)
+    return _in_browser_thread(
+        lambda chrome: _open(chrome, html_path, window_size, budget_ms, lambda p: p.content()),
+        timeout)
 
 
 def screenshot(
@@ -112,32 +156,28 @@ def screenshot(
     size : tuple of int, default (1280, 900)
         Viewport width and height in pixels.
     budget_ms : int, default 5000
-        Virtual time for the page's scripts before the shot.
+        Page time for the page's scripts before the shot.
     timeout : float, default 60
-        Real seconds before Chromium is killed.
+        Real seconds each browser step may take.
 
     Returns
     -------
     Path
         ``png_path``.
     """
-    url = page_url(html_path)
     png = Path(png_path).resolve()
     png.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
-        png.unlink()
-    run_chromium(
-        [
-            f"--window-size={size[0]},{size[1]}",
-            f"--virtual-time-budget={int(budget_ms)}",
-            f"--screenshot={png}",
-            url,
-        ],
-        timeout=timeout,
-    )
-    if not png.is_file() or png.stat().st_size == 0:
-        raise BrowserError(f"Chromium wrote no screenshot for {url}")
+    _in_browser_thread(
+        lambda chrome: _open(chrome, html_path, size, budget_ms, lambda p: p.screenshot(path=png)),
+        timeout)
     return png
+
+
+def pdf_page_count(path: str | Path) -> int:
+    """Return the number of pages of a PDF (needs ``pypdf``)."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(path)).pages)
 
 
 def png_size(path: str | Path) -> tuple[int, int]:

@@ -67,9 +67,16 @@ def overpass_server(tmp_path: Path) -> Iterator[Callable[..., OverpassEmulator]]
 import pytest  # noqa: E402
 
 try:  # tests/ is on sys.path (no __init__.py) ...
-    from browser import find_chromium
+    from browser import close_browser, find_chromium
 except ImportError:  # ... unless it becomes a package one day
-    from tests.browser import find_chromium
+    from tests.browser import close_browser, find_chromium
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_shared_browser() -> Iterator[None]:
+    """The page helpers of browser.py share one browser; close it when the session ends."""
+    yield
+    close_browser()
 
 
 @pytest.fixture(scope="session")

@@ -114,3 +114,20 @@ def test_sites_file_errors(tmp_path: Path):
     dup.write_text("name,lat,lon\nA,34.05,-118.25\nA,34.06,-118.25\n")
     with pytest.raises(InputError, match="'A' appears twice"):
         sources_from_csv(dup)
+
+
+def test_loading_a_site_on_a_worker_hides_no_warnings(demo_cache: Path):
+    """A worker loads its site without switching Python's warnings off (it once did, for all)."""
+    import warnings
+
+    from safepassage.batch import _load
+    from safepassage.source import source_from_options
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inside = list(warnings.filters)
+        area = _load(source_from_options(demo=True), None, None, str(demo_cache), False)
+        added = [f for f in warnings.filters if f not in inside]
+    assert area.G.number_of_nodes() > 800
+    assert [f for f in added if f[0] == "ignore" and f[1] is None] == []
+    assert [str(w.message) for w in caught] == []

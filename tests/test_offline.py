@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import importlib.resources
 import os
 import re
 import threading
@@ -68,6 +69,7 @@ OBSERVER = """<script>
 // on the virtual clock, so under load they could come after the page is read. Give the same
 // answers at once: no Fullscreen API (as on an iPhone), and location permission denied.
 Object.defineProperty(document, "fullscreenEnabled", {value: false, configurable: true});
+Object.defineProperty(document, "webkitFullscreenEnabled", {value: false, configurable: true});
 if (!Object.getOwnPropertyDescriptor(navigator, "geolocation")) {  // a test may fake a fix
   Object.defineProperty(navigator, "geolocation", {value: {
     getCurrentPosition: function (ok, fail) {
@@ -157,10 +159,29 @@ def test_leaflet_assets_come_from_the_installed_package() -> None:
     assert leaflet_assets() is leaflet_assets()  # cached
 
 
+def test_runtime_script_and_style_ship_as_package_data() -> None:
+    folder = importlib.resources.files("safepassage.offline")
+    assert folder.joinpath("runtime.js").is_file() and folder.joinpath("runtime.css").is_file()
+    js, css = offline.assets.runtime_js(), offline.assets.runtime_css()
+    assert offline.assets.ICON_PLACEHOLDER not in js  # filled with the inlined default pin
+    assert 'var ICON_OPTIONS = {"iconUrl": "data:image/png;base64,' in js
+    assert f'" {offline.SVG_CLASS} "' in js  # the class the SVG-renderer hook looks for
+    assert "SP.Fullscreen = L.Control.extend" in js and "SP.Locate = L.Control.extend" in js
+    assert ".sp-locate-message" in css and "@media print" in css
+    page = render_html(offline_map(CENTER, title="x"))
+    assert js in page and css in page
+
+
+def test_damaged_runtime_script_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(offline.assets, "_package_text", lambda name: "(function () {})();")
+    with pytest.raises(DataUnavailableError, match=r"runtime\.js"):
+        offline_map(CENTER, title="x")
+
+
 def test_missing_leaflet_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(offline.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(offline.assets.importlib.util, "find_spec", lambda name: None)
     leaflet_assets.cache_clear()
-    offline._leaflet_images.cache_clear()
+    offline.assets._leaflet_images.cache_clear()
     try:
         with pytest.raises(DataUnavailableError, match="django-js-lib-leaflet"):
             leaflet_assets()
@@ -169,7 +190,7 @@ def test_missing_leaflet_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
     finally:
         monkeypatch.undo()
         leaflet_assets.cache_clear()
-        offline._leaflet_images.cache_clear()
+        offline.assets._leaflet_images.cache_clear()
 
 
 def test_rendered_page_is_self_contained() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 
 import gpxpy
@@ -29,11 +30,31 @@ def demo_out(tmp_path_factory, demo_cache) -> Path:
     b.write_text("officers: 2\n")
     concerns = out.parent / "concerns.csv"  # residents: the corner of Olive and 5th
     concerns.write_text("lat,lon,note\n34.0493,-118.2526,people avoid this corner at night\n")
-    rc = main(["demo", "--out", str(out), "--cache-dir", str(demo_cache), "-q", "--plan",
-               str(plan), "--compare-plan", str(b), "--handouts", "school,park", "--no-pdf",
-               "--concerns", str(concerns)])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inside = list(warnings.filters)
+        rc = main(["demo", "--out", str(out), "--cache-dir", str(demo_cache), "-q", "--plan",
+                   str(plan), "--compare-plan", str(b), "--handouts", "school,park", "--no-pdf",
+                   "--concerns", str(concerns)])
+        # libraries add narrow filters of their own on import; a blanket "ignore" is ours
+        RUN["blanket_ignores"] = [
+            f for f in warnings.filters if f not in inside and f[0] == "ignore"
+            and f[1] is None and f[2] in (Warning, UserWarning, FutureWarning,
+                                          DeprecationWarning, RuntimeWarning)]
     assert rc == 0
+    RUN["warnings"] = [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})"
+                       for w in caught]
     return out
+
+
+#: What the demo run above saw of Python's warnings.
+RUN: dict[str, object] = {}
+
+
+def test_the_demo_warns_of_nothing_and_silences_nothing(demo_out: Path):
+    """Nothing on the demo raises a warning, and the command line does not hide any."""
+    assert RUN["warnings"] == []
+    assert RUN["blanket_ignores"] == []
 
 
 def test_demo_writes_every_output(demo_out: Path):

@@ -55,7 +55,7 @@ def test_code_is_ruff_clean():
 FLOW = ["settings", "errors", "utils", "io", "progress", "sites", "graph", "features", "source",
         "incidents", "safety", "crossings", "routing", "incident_report", "directions", "locate",
         "coverage", "beats", "planfile", "offline", "chromium", "maps", "handouts", "pipeline",
-        "batch", "cli"]
+        "batch", "workspace", "cli"]
 
 _IMPORT = re.compile(
     r"^\s*(?:from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[\w, ]+)|import\s+(safepassage[\w.]*))",

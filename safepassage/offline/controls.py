@@ -1,0 +1,312 @@
+"""The map itself and its controls: scale bar, full screen, "locate me", credits, OSM tiles.
+
+:func:`offline_map` makes a :class:`folium.Map` that loads nothing from a CDN and carries
+Leaflet and our runtime in its header (:mod:`safepassage.offline.assets`). The full-screen and
+"locate me" buttons are defined in the runtime script (``runtime.js``) on Leaflet core and
+browser APIs only; the functions here add them to a map with their options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from .assets import ensure_runtime, root_figure
+from .escaping import escape_text, js_literal
+
+__all__ = [
+    "OSM_ATTRIBUTION",
+    "OSM_TILES_URL",
+    "add_fullscreen",
+    "add_locate",
+    "add_osm_tiles",
+    "add_scale",
+    "offline_map",
+]
+
+#: OpenStreetMap's standard tile layer (optional overlay; needs the internet).
+OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+#: Credit for OpenStreetMap data and tiles (ODbL / tile usage policy). HTML, shown by Leaflet.
+OSM_ATTRIBUTION = (
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+_POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
+
+#: The map attribute asking :func:`~safepassage.offline.render_html` for a layer control, and
+#: the name of the control it then adds.
+WANTS_LAYER_CONTROL = "_safepassage_wants_layer_control"
+AUTO_LAYER_CONTROL = "safepassage_layer_control"
+
+
+def _check_position(position: str) -> str:
+    if position not in _POSITIONS:
+        raise ValueError(f"position must be one of {', '.join(_POSITIONS)}, not {position!r}")
+    return position
+
+
+class _Control(MacroElement):
+    """One of our controls (or Leaflet's scale bar) added to its parent map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = {{ this.factory }}(
+                {{ this.options_js }}
+            ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, factory: str, options: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._name = "SafePassageControl"
+        self.factory = factory
+        self.options_js = js_literal(dict(options))
+
+
+def add_scale(m: folium.Map, position: str = "bottomleft", *, max_width: int = 150) -> Element:
+    """Add a scale bar in feet/miles and metres/kilometres (Leaflet's ``L.control.scale``).
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    position : str, default "bottomleft"
+        A map corner: "topleft", "topright", "bottomleft" or "bottomright".
+    max_width : int, default 150
+        Largest width of the bar in pixels.
+
+    Returns
+    -------
+    branca.element.Element
+        The control element (adding it again replaces it).
+    """
+    control = _Control(
+        "L.control.scale",
+        {
+            "position": _check_position(position),
+            "metric": True,
+            "imperial": True,
+            "maxWidth": int(max_width),
+        },
+    )
+    m.add_child(control, name="safepassage_scale")
+    return control
+
+
+def add_fullscreen(
+    m: folium.Map,
+    position: str = "topleft",
+    *,
+    title: str = "Full screen",
+    title_exit: str = "Leave full screen",
+) -> Element:
+    """Add a full-screen toggle button.
+
+    Uses the browser's Fullscreen API on the map's container; where the API is missing or
+    refused (iPhone Safari, embedded web views) the map is stretched over the page with CSS
+    instead, left again with the button or the Escape key.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    position : str, default "topleft"
+        A map corner.
+    title, title_exit : str
+        Tooltips of the button (plain text; for example Spanish labels).
+
+    Returns
+    -------
+    branca.element.Element
+        The control element.
+    """
+    ensure_runtime(m)
+    control = _Control(
+        "new SafePassage.Fullscreen",
+        {"position": _check_position(position), "title": title, "titleExit": title_exit},
+    )
+    m.add_child(control, name="safepassage_fullscreen")
+    return control
+
+
+def add_locate(
+    m: folium.Map,
+    position: str = "topleft",
+    *,
+    max_zoom: int = 17,
+    texts: Mapping[str, str] | None = None,
+) -> Element:
+    """Add a "locate me" button (Leaflet core's ``map.locate``).
+
+    A press asks the browser for the position, centres the map on it (zoom at most
+    ``max_zoom``) and draws a dot with a circle of the reported accuracy. If the position
+    cannot be had (access denied, no GPS, time-out) a short message appears next to the button.
+    Browsers give the position only to secure pages: ``file://`` and ``https://`` work.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    position : str, default "topleft"
+        A map corner.
+    max_zoom : int, default 17
+        Largest zoom used when centring on the position.
+    texts : mapping of str to str, optional
+        Replacement texts (plain text, e.g. Spanish) for the keys ``title``, ``denied``,
+        ``unavailable`` and ``timedOut``.
+
+    Returns
+    -------
+    branca.element.Element
+        The control element.
+    """
+    ensure_runtime(m)
+    options: dict[str, Any] = {"position": _check_position(position), "maxZoom": int(max_zoom)}
+    for key, value in (texts or {}).items():
+        if key not in ("title", "denied", "unavailable", "timedOut"):
+            raise ValueError(f"unknown text {key!r} for the locate control")
+        options[key] = str(value)
+    control = _Control("new SafePassage.Locate", options)
+    m.add_child(control, name="safepassage_locate")
+    return control
+
+
+class _Attribution(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            if ({{ this._parent.get_name() }}.attributionControl) {
+                {{ this._parent.get_name() }}.attributionControl.addAttribution(
+                    {{ this.text_js }}
+                );
+            }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, attribution_html: str) -> None:
+        super().__init__()
+        self._name = "SafePassageAttribution"
+        self.text_js = js_literal(attribution_html)
+
+
+def add_osm_tiles(m: folium.Map, *, show: bool = False, max_zoom: int = 19) -> folium.TileLayer:
+    """Add OpenStreetMap's tiles as an optional overlay, off unless ``show``.
+
+    The page never needs them: offline, the vector base map drawn by other modules is all there
+    is. Online, the reader may switch them on in the layer control, which :func:`render_html`
+    adds (last, after every layer) if the map has none.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    show : bool, default False
+        Whether the tiles are on when the page opens (they then load from the internet).
+    max_zoom : int, default 19
+        OpenStreetMap's deepest zoom.
+
+    Returns
+    -------
+    folium.TileLayer
+        The tile layer.
+    """
+    layer = folium.TileLayer(
+        tiles=OSM_TILES_URL,
+        attr=OSM_ATTRIBUTION,
+        name="OpenStreetMap tiles (internet)",
+        overlay=True,
+        control=True,
+        show=show,
+        max_zoom=max_zoom,
+        max_native_zoom=max_zoom,
+    )
+    m.add_child(layer, name="safepassage_osm_tiles")
+    setattr(m, WANTS_LAYER_CONTROL, True)
+    return layer
+
+
+def offline_map(
+    location: tuple[float, float],
+    zoom_start: int = 16,
+    *,
+    title: str,
+    online_tiles: bool = True,
+    prefer_canvas: bool = True,
+    controls: bool = True,
+    data_attribution: str | None = OSM_ATTRIBUTION,
+    max_zoom: int = 19,
+    **kwargs: Any,
+) -> folium.Map:
+    """Create a folium map whose page works with no network at all.
+
+    Parameters
+    ----------
+    location : tuple of (float, float)
+        Centre as (latitude, longitude).
+    zoom_start : int, default 16
+        Initial zoom.
+    title : str
+        The page's ``<title>`` (plain text; escaped here).
+    online_tiles : bool, default True
+        Offer OpenStreetMap's tiles as an optional overlay, off by default
+        (:func:`add_osm_tiles`).
+    prefer_canvas : bool, default True
+        Draw vector layers on one canvas (fast for thousands of segments). Paths with
+        :data:`SVG_CLASS` in their class name are drawn with SVG anyway.
+    controls : bool, default True
+        Add the scale bar, full-screen button and "locate me" button.
+    data_attribution : str or None, default OSM_ATTRIBUTION
+        Credit shown at all times for the data drawn on the map (trusted HTML of ours, never
+        user text); None for none.
+    max_zoom : int, default 19
+        Deepest zoom the map allows (it has no base tiles to set one).
+    **kwargs
+        Passed to :class:`folium.Map` (``width``, ``height``, ``zoom_control``, ``min_zoom``,
+        Leaflet map options, ...). ``tiles`` is not accepted.
+
+    Returns
+    -------
+    folium.Map
+        The map, inside a branca Figure whose header holds Leaflet and our runtime.
+
+    Raises
+    ------
+    safepassage.errors.DataUnavailableError
+        If Leaflet (``django-js-lib-leaflet``) is not installed.
+    TypeError
+        If ``tiles`` is passed.
+    """
+    if "tiles" in kwargs:
+        raise TypeError("offline_map draws no base tiles; use online_tiles / add_osm_tiles")
+    m = folium.Map(
+        location=list(location),
+        zoom_start=zoom_start,
+        tiles=None,
+        prefer_canvas=prefer_canvas,
+        **kwargs,
+    )
+    # Nothing from a CDN: Leaflet is inlined below; jQuery, Bootstrap, Font Awesome and
+    # awesome-markers are not used by anything this module makes.
+    m.default_js = []
+    m.default_css = []
+    m.options["max_zoom"] = int(max_zoom)
+    root = root_figure(m)
+    root.title = escape_text(title)
+    ensure_runtime(m)
+    if data_attribution:
+        m.add_child(_Attribution(data_attribution), name="safepassage_attribution")
+    if controls:
+        add_scale(m)
+        add_fullscreen(m)
+        add_locate(m)
+    if online_tiles:
+        add_osm_tiles(m)
+    return m
