@@ -334,7 +334,7 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
     beats : sequence of BeatPlan, optional
         Walking beats (every window's), one line each.
     """
-    from .beats import beats_frame
+    from .beats import beats_table
     from .maps import CoverageView
 
     path = Path(path)
@@ -351,9 +351,8 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
             if view.posts is not None and len(view.posts):
                 _flat(view.posts).to_file(tmp, layer="posts", driver="GPKG")
             _flat(view.corridor).to_file(tmp, layer="corridor", driver="GPKG")
-        lines = [beats_frame(p) for p in beats]
-        if lines:
-            _flat(pd.concat(lines, ignore_index=True)).to_file(tmp, layer="beats", driver="GPKG")
+        if beats:
+            _flat(beats_table(beats)).to_file(tmp, layer="beats", driver="GPKG")
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -456,18 +455,15 @@ class PlanRequest:
         avoid: str | Path | None = None,
         penalize: str | Path | None = None,
         incidents: str | Path | IncidentOptions | None = None,
-        max_detour_pct: float | None = None,
-        beat_minutes: int | None = None,
-        beat_starts: Sequence[tuple[float, float]] = (),
-        beats: bool = False,
+        max_detour_pct: float | None = None, beat_minutes: int | None = None,
+        beat_starts: Sequence[tuple[float, float]] = (), beats: bool = False,
     ) -> PlanRequest:
         """Merge the command line's options with a plan file and check them all.
 
         ``incidents`` is a file or :class:`~safepassage.incidents.IncidentOptions`; the plan
-        file's ``since`` and ``until`` apply where the command line gives none. Beats are
-        planned when ``beats`` is true, ``beat_minutes`` or ``beat_starts`` is given, or the
-        plan file has a ``beats`` key; the command line's minutes and starts win.
+        file's ``since`` and ``until`` apply where the command line gives none.
         """
+        from .beats import beat_settings
         from .coverage import CoverageSettings
         from .planfile import load_plan
 
@@ -512,8 +508,8 @@ class PlanRequest:
         return cls(route=route, coverage=coverage, profile=profile,
                    site=plan.site if plan else None,
                    plan_file=str(plan_file) if plan_file else None,
-                   beats=_beat_settings(plan.beats if plan else None, beat_minutes,
-                                        beat_starts, beats))
+                   beats=beat_settings(plan.beats if plan else None, beat_minutes,
+                                       beat_starts, wanted=beats))
 
     def describe(self) -> dict[str, Any]:
         """For ``plan.json``."""
@@ -524,22 +520,8 @@ class PlanRequest:
             "locked": len(c.locked), "banned": len(c.banned),
             "extra_posts": len(c.extra_posts), "backup": bool(c.backup),
             "method": c.method, "plan_file": self.plan_file,
-            "beats": None if self.beats is None else {
-                "minutes": self.beats.minutes, "starts": len(self.beats.starts)},
+            "beats": None if self.beats is None else self.beats.describe(),
         }
-
-
-def _beat_settings(from_file: dict[str, Any] | None, minutes: int | None,
-                   starts: Sequence[tuple[float, float]], wanted: bool) -> BeatSettings | None:
-    """The beats asked for by the command line and the plan file (the command line wins)."""
-    from .beats import BeatSettings
-
-    if not (wanted or minutes is not None or starts or from_file is not None):
-        return None
-    given = from_file or {}
-    return BeatSettings(
-        minutes=minutes if minutes is not None else given.get("minutes", BeatSettings.minutes),
-        starts=tuple(starts) or tuple(given.get("starts", ())))
 
 
 def plan_coverage(area: Area, request: PlanRequest,
@@ -626,11 +608,11 @@ def run_plan(
     import time
 
     from . import __version__
-    from .beats import beats_json
+    from .beats import beats_if_asked, beats_json, walked_text
     from .chromium import find_chromium
     from .coverage import coverage_json, write_coverage
     from .graph import graph_summary
-    from .handouts import write_handout_pdfs, write_handouts
+    from .handouts import write_beat_outputs, write_handout_pdfs, write_handouts
     from .io import atomic_dir, atomic_write_json
     from .maps import shift_views, write_index, write_officer_map
     from .progress import Steps
@@ -641,7 +623,7 @@ def run_plan(
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
         plan_b = plan_coverage(area, compare, origins) if compare is not None else None
-    beats = plan_beats_for(area, shifts, request, steps)
+    beats = beats_if_asked(area.G, shifts, request.beats, steps)
     if not handout_kinds_present(area, handout_kinds):
         shifts.notes.append(f"no {' or '.join(handout_kinds)} within reach: no handouts made")
     route_plan = shifts.route_plans[main]
@@ -667,8 +649,7 @@ def run_plan(
             handouts = write_handouts(tmp / "handouts", area, frame, views,
                                       kinds=handout_kinds, langs=langs, made_on=made_on,
                                       units=units)
-        files.update(write_beat_files(tmp, area, beats, views, langs=langs, units=units,
-                                      made_on=made_on, steps=steps))
+        files.update(write_beat_outputs(tmp, area, beats, views, langs, units, made_on, steps))
         cards = [files[k] for k in sorted(files) if k.startswith("beats/")]
         pdfs: list[Path] = []
         if pdf and (handouts or cards) and find_chromium():
@@ -706,13 +687,11 @@ def run_plan(
             "Officers": ", ".join(f"{r.window}: {r.officers}" for r in shifts.table.itertuples()),
             "Demand covered": f"{shifts.covered_pct:.1f} %",
             "Officer-hours": f"{shifts.officer_hours:g}",
-            **({"Walked by beats": ", ".join(f"{b.window.name}: {b.covered_pct:.1f} %"
-                                             for b in beats)} if beats else {}),
+            **({"Walked by beats": walked_text(beats)} if beats else {}),
         }
         write_index(tmp, _index_links(files, frame), area.site, summary)
-    return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out,
-                      files=sorted([*files, "index.html"]), incidents=uses, concerns=effect,
-                      beats=beats)
+    return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out, beats=beats,
+                      files=sorted([*files, "index.html"]), incidents=uses, concerns=effect)
 
 
 @dataclass
@@ -735,8 +714,7 @@ class PlanResult:
         The incidents used in each window (None entries without incidents or concerns).
     concerns : ConcernEffect or None
         What the community concerns changed in the first window.
-    beats : list of BeatPlan
-        Every window's walking beats (empty unless the request asks for beats).
+    beats : list of BeatPlan (every window's walking beats)
     """
 
     doc: dict[str, Any]
@@ -753,35 +731,6 @@ def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
     """Whether any usable destination of these kinds exists (else there are no handouts)."""
     d = area.destinations
     return bool(len(d)) and bool((d["kind"].isin(list(kinds)) & d["usable"]).any())
-
-
-def plan_beats_for(area: Area, shifts: ShiftPlan, request: PlanRequest,
-                   steps: Any = None) -> list[BeatPlan]:
-    """Every window's walking beats when the request asks for them (else none)."""
-    if request.beats is None:
-        return []
-    from .beats import plan_shift_beats
-    from .progress import Steps
-
-    with (steps or Steps(show=False))(f"walking beats of {request.beats.minutes} min"):
-        return list(plan_shift_beats(area.G, shifts, request.beats).values())
-
-
-def write_beat_files(tmp: Path, area: Area, beats: Sequence[BeatPlan], views: Sequence[Any], *,
-                     langs: Sequence[str], units: str, made_on: Any,
-                     steps: Any = None) -> dict[str, Path]:
-    """``beats.geojson``, ``beats.gpx`` and a card per beat and language (``beats/``)."""
-    if not beats:
-        return {}
-    from .beats import write_beats
-    from .handouts import write_beat_cards
-    from .progress import Steps
-
-    with (steps or Steps(show=False))(f"beat cards ({sum(len(b.beats) for b in beats)})"):
-        files = write_beats(tmp, beats, units=units, title=f"Safe Passages: {area.site.name}")
-        cards = write_beat_cards(tmp / "beats", area, beats, views, langs, units=units,
-                                 made_on=made_on)
-    return {**files, **{f"beats/{c.name}": c for c in cards}}
 
 
 def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: Any,
@@ -822,8 +771,6 @@ _LINK_TEXT = {
     "coverage.json": "Coverage figures and gaps (JSON)",
     "plan.gpkg": "Routes, destinations, posts and corridor (GeoPackage, for GIS)",
     "plan.json": "Everything about this plan (JSON)",
-    "beats.geojson": "Walking beats with directions (GeoJSON, for GIS)",
-    "beats.gpx": "Walking beats for phones (GPX)",
     "incidents.geojson": "Incidents used, by time window (GeoJSON, for GIS; not for handouts)",
     "concerns.geojson": "Community concerns and the safe routes near them (GeoJSON)",
 }
@@ -831,6 +778,7 @@ _LINK_TEXT = {
 
 def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, Path]:
     """Readable link texts for the index page, in a sensible order."""
+    from .handouts import beat_card_link
     from .sites import slugify
 
     names = {slugify(str(n)): str(n) for n in frame["destination"].dropna()}
@@ -841,12 +789,7 @@ def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, P
             links[f"Planner map, {window} window"] = path
     lang_name = {"en": "English", "es": "Español"}
     for key, path in sorted(files.items()):
-        if key.startswith("beats/"):
-            stem, lang, ext = path.name.rsplit(".", 2)
-            _, number, window = stem.split("-", 2)
-            links[f"Beat card: beat {number}, {window} ({lang_name.get(lang, lang)}, "
-                  f"{ext.upper()})"] = path
-            continue
+        links.update({beat_card_link(path): path} if key.startswith("beats") else {})
         if not key.startswith("handouts/"):
             continue
         stem, lang, ext = path.name.rsplit(".", 2)

@@ -37,9 +37,23 @@ from __future__ import annotations
 
 from .exact import EXACT_MAX_SEGMENTS, exact_worth, worth_bound
 from .instance import BeatInstance, beat_instance
-from .options import DEFAULT_MINUTES, MAX_MINUTES, BeatSettings, StartSpec, check_minutes
-from .plan import plan_beats, plan_shift_beats
-from .report import beats_json, summary_rows, summary_text, write_beats
+from .options import (
+    DEFAULT_MINUTES,
+    MAX_MINUTES,
+    BeatSettings,
+    StartSpec,
+    beat_settings,
+    check_minutes,
+)
+from .plan import beats_if_asked, plan_beats, plan_shift_beats
+from .report import (
+    beats_json,
+    beats_table,
+    summary_rows,
+    summary_text,
+    walked_text,
+    write_beats,
+)
 from .result import Beat, BeatPlan, beats_frame, walked_corridor
 from .solve import corridor_worth, solve_loops
 from .walkgraph import BeatGraph, beat_graph
@@ -56,8 +70,11 @@ __all__ = [
     "StartSpec",
     "beat_graph",
     "beat_instance",
+    "beat_settings",
     "beats_frame",
+    "beats_if_asked",
     "beats_json",
+    "beats_table",
     "check_minutes",
     "corridor_worth",
     "exact_worth",
@@ -67,6 +84,7 @@ __all__ = [
     "summary_rows",
     "summary_text",
     "walked_corridor",
+    "walked_text",
     "worth_bound",
     "write_beats",
 ]

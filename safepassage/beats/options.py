@@ -9,7 +9,7 @@ street within ``max_snap_m``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -18,7 +18,8 @@ import numpy as np
 from .. import settings as package_settings
 from ..errors import InputError
 
-__all__ = ["DEFAULT_MINUTES", "MAX_MINUTES", "BeatSettings", "StartSpec", "check_minutes"]
+__all__ = ["DEFAULT_MINUTES", "MAX_MINUTES", "BeatSettings", "StartSpec", "beat_settings",
+           "check_minutes"]
 
 #: Minutes a beat takes when nothing says otherwise.
 DEFAULT_MINUTES = 20
@@ -77,8 +78,42 @@ class BeatSettings:
                                  f"{value!r}")
             put(self, "max_snap_m", float(value))
 
+    def describe(self) -> dict[str, int]:
+        """For ``plan.json``: the minutes and how many starts were given."""
+        return {"minutes": self.minutes, "starts": len(self.starts)}
+
     @property
     def snap_limit_m(self) -> float:
         """How far a start may be from the network."""
         return float(package_settings.max_snap_m if self.max_snap_m is None
                      else self.max_snap_m)
+
+
+def beat_settings(from_file: Mapping[str, object] | None, minutes: int | None = None,
+                  starts: Sequence[StartSpec] = (), *, wanted: bool = False
+                  ) -> BeatSettings | None:
+    """The beats a command line and a plan file ask for (the command line wins).
+
+    Parameters
+    ----------
+    from_file : mapping, optional
+        A plan file's ``beats`` (``{"minutes", "starts"}``), or None when it has none.
+    minutes : int, optional
+        Minutes given on the command line.
+    starts : sequence of StartSpec
+        Starts given on the command line.
+    wanted : bool
+        Beats are asked for even without minutes or starts (the ``beats`` command).
+
+    Returns
+    -------
+    BeatSettings or None
+        None when nothing asks for beats.
+    """
+    if not (wanted or minutes is not None or starts or from_file is not None):
+        return None
+    given = dict(from_file or {})
+    chosen = minutes if minutes is not None else given.get("minutes", DEFAULT_MINUTES)
+    file_starts: Sequence[StartSpec] = given.get("starts") or ()  # type: ignore[assignment]
+    return BeatSettings(minutes=check_minutes(chosen),
+                        starts=tuple(starts) or tuple(file_starts))

@@ -25,6 +25,7 @@ from ..coverage.candidates import snap_points
 from ..coverage.network import Network, network_of
 from ..directions import Step, build_directions, route_legs
 from ..errors import InputError
+from ..progress import Steps
 from ..routing import Route, RoutePlan, route_geometry, route_metrics
 from .exact import exact_worth, worth_bound
 from .instance import BeatInstance, beat_instance
@@ -33,7 +34,7 @@ from .result import Beat, BeatPlan
 from .solve import corridor_worth, solve_loops
 from .walkgraph import BeatGraph, beat_graph
 
-__all__ = ["plan_beats", "plan_shift_beats"]
+__all__ = ["beats_if_asked", "plan_beats", "plan_shift_beats"]
 
 
 @dataclass(frozen=True)
@@ -280,3 +281,12 @@ def plan_shift_beats(G: nx.MultiDiGraph, shifts: ShiftPlan,
     first = next(iter(out.values()))
     first.notes.extend(f"no beats: {exc}" for exc in skipped)
     return out
+
+
+def beats_if_asked(G: nx.MultiDiGraph, shifts: ShiftPlan, settings: BeatSettings | None,
+                   steps: Steps | None = None) -> list[BeatPlan]:
+    """:func:`plan_shift_beats` as a list in window order, or nothing without settings."""
+    if settings is None:
+        return []
+    with (steps or Steps(show=False))(f"walking beats of {settings.minutes} min"):
+        return list(plan_shift_beats(G, shifts, settings).values())

@@ -17,11 +17,25 @@ from ..errors import InputError
 from ..io import write_geojson, write_gpx
 from .result import BeatPlan, beats_frame
 
-__all__ = ["beats_json", "summary_rows", "summary_text", "write_beats"]
+__all__ = ["beats_json", "beats_table", "summary_rows", "summary_text", "walked_text",
+           "write_beats"]
 
 
 def _window_text(plan: BeatPlan) -> str:
     return plan.window.label()
+
+
+def beats_table(plans: Sequence[BeatPlan], *, units: str = "imperial") -> pd.DataFrame:
+    """Every window's beats in one WGS84 table (:func:`~.result.beats_frame`'s columns).
+
+    Raises
+    ------
+    InputError
+        When ``plans`` is empty.
+    """
+    if not plans:
+        raise InputError("there are no beats to write")
+    return pd.concat([beats_frame(p, units=units) for p in plans], ignore_index=True)
 
 
 def write_beats(out_dir: str | Path, plans: Sequence[BeatPlan], *, units: str = "imperial",
@@ -49,10 +63,8 @@ def write_beats(out_dir: str | Path, plans: Sequence[BeatPlan], *, units: str = 
     InputError
         When ``plans`` is empty.
     """
-    if not plans:
-        raise InputError("there are no beats to write")
     out = Path(out_dir)
-    frame = pd.concat([beats_frame(p, units=units) for p in plans], ignore_index=True)
+    frame = beats_table(plans, units=units)
     paths = {"beats.geojson": write_geojson(frame, out / "beats.geojson")}
     tracks: list[tuple[str, str, list[tuple[float, float]]]] = []
     waypoints: list[tuple[str, str, float, float]] = []
@@ -122,3 +134,8 @@ def summary_text(plans: Sequence[BeatPlan]) -> str:
                          f"{p.bound_pct:.1f} %: each walks at most its own length of corridor)")
         lines.extend(f"note: {n}" for n in p.notes)
     return "\n".join(lines)
+
+
+def walked_text(plans: Sequence[BeatPlan]) -> str:
+    """The share walked per window, in one line: "dismissal: 93.1 %, evening: 88.0 %"."""
+    return ", ".join(f"{p.window.name}: {p.covered_pct:.1f} %" for p in plans)

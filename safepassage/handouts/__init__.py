@@ -27,7 +27,14 @@ directions (``safepassage/templates/beatcard.html``).
 """
 
 from ..utils import LANGS
-from .beatcard import CARD_STRINGS, beat_card_html, card_layout, write_beat_cards
+from .beatcard import (
+    CARD_STRINGS,
+    beat_card_html,
+    beat_card_link,
+    card_layout,
+    write_beat_cards,
+    write_beat_outputs,
+)
 from .content import ROUTE_COLOUR, TWO_COLUMNS_FROM, HandoutData, handout_data, handout_row
 from .layout import MAP_HEIGHT, MAP_MIN_HEIGHT_IN, MAP_WIDTH, map_height_in, text_height_in
 from .page import handout_html, write_handout, write_handouts
@@ -48,6 +55,7 @@ __all__ = [
     "TWO_COLUMNS_FROM",
     "HandoutData",
     "beat_card_html",
+    "beat_card_link",
     "card_layout",
     "format_date",
     "format_hours",
@@ -60,6 +68,7 @@ __all__ = [
     "post_name",
     "text_height_in",
     "write_beat_cards",
+    "write_beat_outputs",
     "write_handout",
     "write_handout_pdf",
     "write_handout_pdfs",

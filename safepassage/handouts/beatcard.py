@@ -28,7 +28,7 @@ from markupsafe import Markup
 from pyproj import Transformer
 from shapely.geometry import LineString
 
-from ..beats import Beat, BeatPlan
+from ..beats import Beat, BeatPlan, write_beats
 from ..directions import Step
 from ..maps import (
     CoverageView,
@@ -44,6 +44,7 @@ from ..maps import (
 from ..maps.beats import arrow_html, arrow_points, beat_casing, beat_colour, beat_post_numbers
 from ..maps.styles import page_root
 from ..offline import RawHTML, add_scale, offline_map, render_html, svg_class_name, write_html
+from ..progress import Steps
 from ..sites import slugify
 from ..source import Area
 from ..utils import COMPASS_WORDS, LANGS, check_lang, clean_name, format_distance
@@ -51,8 +52,17 @@ from .content import badge_html
 from .routemap import route_street_names
 from .strings import format_date, format_hours, post_name, window_text
 
-__all__ = ["CARD_STRINGS", "MAP_MAX_IN", "MAP_MIN_IN", "beat_card_html", "card_layout",
-           "compact_steps", "write_beat_cards"]
+__all__ = [
+    "CARD_STRINGS",
+    "MAP_MAX_IN",
+    "MAP_MIN_IN",
+    "beat_card_html",
+    "beat_card_link",
+    "card_layout",
+    "compact_steps",
+    "write_beat_cards",
+    "write_beat_outputs",
+]
 
 #: Every word of a beat card, per language (plain text; the template escapes it).
 CARD_STRINGS: dict[str, dict[str, str]] = {
@@ -409,3 +419,48 @@ def write_beat_cards(folder: str | Path, area: Area, plans: Sequence[BeatPlan],
                 name = f"beat-{beat.number}-{slugify(plan.window.name)}.{lang}.html"
                 out.append(write_html(page, Path(folder) / name))
     return out
+
+
+def write_beat_outputs(folder: str | Path, area: Area, plans: Sequence[BeatPlan],
+                       views: Sequence[CoverageView] = (), langs: Iterable[str] = LANGS,
+                       units: str = "imperial", made_on: dt.date | None = None,
+                       steps: Steps | None = None) -> dict[str, Path]:
+    """Everything a plan writes about its beats: ``beats.geojson``, ``beats.gpx``, the cards.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The plan's folder: the files go there, the cards into ``beats/``.
+    area, plans, views, langs, units, made_on
+        As in :func:`write_beat_cards`; nothing is written without plans.
+    steps : Steps, optional
+        Progress reporter.
+
+    Returns
+    -------
+    dict of str to Path
+        The files written, by their name relative to ``folder``.
+    """
+    if not plans:
+        return {}
+    folder = Path(folder)
+    with (steps or Steps(show=False))(f"beat cards ({sum(len(p.beats) for p in plans)})"):
+        files = write_beats(folder, plans, units=units,
+                            title=f"Safe Passages: {area.site.name}")
+        cards = write_beat_cards(folder / "beats", area, plans, views, langs, units=units,
+                                 made_on=made_on)
+    return {**files, **{f"beats/{c.name}": c for c in cards}}
+
+
+def beat_card_link(path: Path) -> str:
+    """The index page's text for a beats file: "Beat card: beat 2, dismissal (Español, PDF)"."""
+    if path.name in _FILE_LINKS:
+        return _FILE_LINKS[path.name]
+    stem, lang, ext = path.name.rsplit(".", 2)
+    _, number, window = stem.split("-", 2)
+    language = {"en": "English", "es": "Español"}.get(lang, lang)
+    return f"Beat card: beat {number}, {window} ({language}, {ext.upper()})"
+
+
+_FILE_LINKS = {"beats.geojson": "Walking beats with directions (GeoJSON, for GIS)",
+               "beats.gpx": "Walking beats for phones (GPX)"}
