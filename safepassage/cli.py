@@ -1,25 +1,36 @@
 """The ``safepassage`` command line: a thin layer over the Python API.
 
-Exit codes: 0 success, 2 bad input or usage, 3 data unavailable. Errors are one line on
-stderr; progress goes to stderr too, so stdout carries only tables and JSON.
+Exit codes: 0 success, 2 bad input or usage, 3 no data or nothing routed, 4 cannot write the
+output, 130/143 Ctrl-C/SIGTERM. Errors and progress go to stderr, tables and JSON to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
-import os
+import math
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__, settings
-from .errors import DataUnavailableError, InputError, SafePassageError
+from .errors import DataUnavailableError, InputError, Interrupted, SafePassageError
 
-EXIT_OK, EXIT_USAGE, EXIT_DATA = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_OUTPUT = 0, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+#: Bounds of the command line's numbers: (lowest, highest, unit); each error names them.
+BOUNDS: dict[str, tuple[float, float, str]] = {
+    "--radius": (1.0, 20_000.0, "m"),
+    "--radius-post": (1.0, 5_000.0, "m"),
+    "--officers": (0, 500, "officers"),
+    "--pool": (0, 5_000, "officers"),
+    "--workers": (1, 256, "workers"),
+    "--time-limit": (0.1, 3_600.0, "s"),
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,14 +61,24 @@ def _point(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-    return value
+def _bounded(option: str, *, whole: bool = False) -> Any:
+    """An argparse type for ``option``: a finite number within :data:`BOUNDS`."""
+    lo, hi, unit = BOUNDS[option]
+
+    def parse(text: str) -> float | int:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan if whole else -math.inf
+        if whole and not (math.isinf(value) or value.is_integer()):
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise argparse.ArgumentTypeError(
+                f"must be between {lo:g} and {hi:,g} {unit}, got {text!r}")
+        return int(value) if whole else value
+
+    parse.__name__ = option.lstrip("-").replace("-", "_")
+    return parse
 
 
 def _add_source(p: argparse.ArgumentParser, *, destinations: bool = True,
@@ -74,9 +95,10 @@ def _add_source(p: argparse.ArgumentParser, *, destinations: bool = True,
                    help="local OpenStreetMap extract (.osm, .osm.bz2, .osm.gz, .osm.pbf)")
     g.add_argument("--demo", action="store_true",
                    help="the built-in downtown Los Angeles demo (no network needed)")
-    p.add_argument("--radius", metavar="M", type=_positive, default=settings.default_radius_m,
+    p.add_argument("--radius", metavar="M", type=_bounded("--radius"),
+                   default=settings.default_radius_m,
                    help=f"search radius around the origin, metres (default "
-                   f"{settings.default_radius_m:g})")
+                   f"{settings.default_radius_m:g}, at most 20000)")
     if destinations:
         p.add_argument("--destinations", metavar="FILE", type=Path,
                        help="extra destinations: CSV (name,kind,lat,lon) or GeoJSON")
@@ -131,11 +153,18 @@ def cmd_sites(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: wide (East Asian) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _table(rows: Sequence[Sequence[Any]]) -> str:
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    cells = [[str(c) for c in r] for r in rows]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(cells[0]))]
     lines = []
-    for j, r in enumerate(rows):
-        lines.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for j, r in enumerate(cells):
+        lines.append("  ".join(c + " " * (w - _width(c))
+                               for c, w in zip(r, widths, strict=True)).rstrip())
         if j == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -222,15 +251,20 @@ def _incident_options(args: argparse.Namespace) -> Any:
     return IncidentOptions(args.incidents, args.since, args.until, args.concerns)
 
 
-def _load_area(args: argparse.Namespace, steps: Any) -> Any:
+def _load_area(args: argparse.Namespace, steps: Any, source: Any = None) -> Any:
     from .source import load_area
 
-    return load_area(_source(args), args.radius, destinations_file=args.destinations,
+    return load_area(source or _source(args), args.radius, destinations_file=args.destinations,
                      cache_dir=args.cache_dir, allow_download=not args.offline, steps=steps)
 
 
-def _out_dir(args: argparse.Namespace, slug: str) -> Path:
-    return Path(args.out) if args.out else settings.maps_folder / slug
+def _out_dir(args: argparse.Namespace, slug: str, command: str) -> Path:
+    """The output folder (default ``maps/<slug>/``), checked before any slow work."""
+    from .io import check_output_folder
+
+    if args.out:
+        return check_output_folder(args.out, command)
+    return check_output_folder(settings.maps_folder / slug, command, option="the output folder")
 
 
 def cmd_routes(args: argparse.Namespace) -> int:
@@ -242,30 +276,35 @@ def cmd_routes(args: argparse.Namespace) -> int:
         route_exposure,
         write_incident_files,
     )
+    from .io import product_dir
     from .pipeline import (
         SUMMARY_LEGEND,
         compute_routes,
-        read_entrances,
         routes_frame,
         summary_rows,
         unreachable_lines,
         write_routes,
     )
+    from .source import parse_entrances, read_entrances
 
     route_settings = _route_settings(args)  # check every option before any slow work
+    source = _source(args)
+    entrances = parse_entrances(args.entrances) if args.entrances else None
+    out = _out_dir(args, source.site.slug, "routes")
     steps = _steps(args)
-    area = _load_area(args, steps)
-    origins = read_entrances(args.entrances, area) if args.entrances else None
+    area = _load_area(args, steps, source)
+    origins = read_entrances(entrances, area) if entrances else None
     with steps(f"routes to {int(area.destinations['usable'].sum())} destinations"):
         plan = compute_routes(area, route_settings, origin_nodes=origins)
         effect = concern_effect(area, plan, route_settings.incident_set(area),
                                 route_settings.zones)
     with steps("directions"):
         frame = routes_frame(area, plan, units=args.units)
-    out = _out_dir(args, area.site.slug)
-    paths = write_routes(out, area, frame)
     use = plan.state_graph.risk.incidents
-    paths.update(write_incident_files(out, [use], effect))
+    with product_dir(out, "routes") as tmp:
+        written = write_routes(tmp, area, frame)
+        written.update(write_incident_files(tmp, [use], effect))
+        names = [Path(p).relative_to(tmp).as_posix() for p in written.values()]
     exposure = route_exposure(area, plan)
     print(_table(summary_rows(plan, exposure)))
     print(f"({SUMMARY_LEGEND})")
@@ -281,8 +320,8 @@ def cmd_routes(args: argparse.Namespace) -> int:
         print(line)
     for note in area.notes:
         print(f"note: {note}")
-    for name, path in paths.items():
-        print(f"wrote {path}" if name else "")
+    for name in names:
+        print(f"wrote {out / name}")
     return EXIT_OK
 
 
@@ -312,16 +351,6 @@ _COVERAGE_EPILOG = (
 )
 
 
-def _coverage_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-    return value
-
-
 def _coverage_target(text: str) -> float:
     try:
         value = float(text.strip().rstrip("%").strip())
@@ -335,14 +364,15 @@ def _coverage_target(text: str) -> float:
 
 def _add_officer_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("officers")
-    g.add_argument("--officers", metavar="N", type=_coverage_count, default=None,
+    g.add_argument("--officers", metavar="N", type=_bounded("--officers", whole=True),
+                   default=None,
                    help=f"officers on duty in each window (default: the plan file's, else "
                    f"{settings.default_officers}); --time-window also takes a list, "
                    "e.g. arrival,dismissal,evening")
     g.add_argument("--plan", metavar="FILE", type=Path, default=None,
                    help="plan file (YAML or JSON): officers per window, radius, locked and "
                    "banned posts, extra posts, profile (see 'safepassage coverage --help')")
-    g.add_argument("--radius-post", metavar="M", type=_positive, default=None,
+    g.add_argument("--radius-post", metavar="M", type=_bounded("--radius-post"), default=None,
                    help=f"walking radius one officer covers, metres (default "
                    f"{settings.post_radius_m:g})")
     g.add_argument("--target", metavar="PCT", type=_coverage_target, default=None,
@@ -353,7 +383,7 @@ def _add_officer_options(p: argparse.ArgumentParser) -> None:
                    "(default auto)")
     g.add_argument("--backup", action="store_true",
                    help="reward covering the busiest stretches with two officers")
-    g.add_argument("--time-limit", metavar="S", type=_positive, default=60.0,
+    g.add_argument("--time-limit", metavar="S", type=_bounded("--time-limit"), default=60.0,
                    help="seconds the exact solver may spend per window (default 60)")
 
 
@@ -383,7 +413,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     """Post officers along the Safe Passage corridor; write posts.geojson and coverage.json."""
     from .coverage import compare_plans, format_comparison, summary_text, write_coverage
     from .incident_report import concern_effect, incident_lines, write_incident_files
-    from .pipeline import plan_coverage, read_entrances
+    from .io import product_dir
+    from .pipeline import plan_coverage
+    from .source import parse_entrances, read_entrances
 
     given = [args.site, args.point, args.osm_file, args.demo]
     if args.compare:
@@ -393,21 +425,23 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         print(format_comparison(compare_plans(*args.compare)))
         return EXIT_OK
     request = _plan_request(args)  # a bad plan file writes nothing
+    source = _source(args)
+    entrances = parse_entrances(args.entrances) if args.entrances else None
+    out = _out_dir(args, source.site.slug, "coverage")
     steps = _steps(args)
-    area = _load_area(args, steps)
-    out = _out_dir(args, area.site.slug)
-    if out.exists() and not out.is_dir():  # write_coverage would say "folder ..."
-        raise InputError(f"--out {out} exists and is not a folder")
-    origins = read_entrances(args.entrances, area) if args.entrances else None
+    area = _load_area(args, steps, source)
+    origins = read_entrances(entrances, area) if entrances else None
     with steps(f"officer coverage ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
         first = shifts.route_plans[shifts.windows[0].name]
         effect = concern_effect(area, first, request.route.incident_set(area),
                                 request.route.zones)
-    paths = write_coverage(out, shifts, site=area.site, source=area.source.describe(),
-                           timing=steps.rounded())
     uses = [rp.state_graph.risk.incidents for rp in shifts.route_plans.values()]
-    paths = [*paths, *write_incident_files(out, uses, effect).values()]
+    with product_dir(out, "coverage") as tmp:
+        written = [*write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
+                                   timing=steps.rounded()),
+                   *write_incident_files(tmp, uses, effect).values()]
+        paths = [Path(p).relative_to(tmp).as_posix() for p in written]
     print(f"{area.site.name}:")
     print(summary_text(shifts))
     for line in incident_lines(uses, effect):
@@ -415,7 +449,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     for note in area.notes:
         print(f"note: {note}")
     for path in paths:
-        print(f"wrote {path}")
+        print(f"wrote {out / path}")
     return EXIT_OK
 
 
@@ -459,28 +493,33 @@ def _check_starts(area: Any, starts: Sequence[tuple[float, float]], limit_m: flo
 def cmd_beats(args: argparse.Namespace) -> int:
     """Walking beats from the officers' posts; write beats.geojson and beats.gpx."""
     from .beats import plan_shift_beats, summary_rows, summary_text, write_beats
-    from .pipeline import plan_coverage, read_entrances
+    from .io import product_dir
+    from .pipeline import plan_coverage
+    from .source import parse_entrances, read_entrances
 
     request = _plan_request(args)  # every option and the plan file checked first
+    source = _source(args)
+    entrances = parse_entrances(args.entrances) if args.entrances else None
+    out = _out_dir(args, source.site.slug, "beats")
     steps = _steps(args)
-    area = _load_area(args, steps)
-    out = _out_dir(args, area.site.slug)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder")
-    origins = read_entrances(args.entrances, area) if args.entrances else None
+    area = _load_area(args, steps, source)
+    origins = read_entrances(entrances, area) if entrances else None
     _check_starts(area, args.start or (), request.beats.snap_limit_m)
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
     with steps(f"beats of {request.beats.minutes} min"):
         plans = list(plan_shift_beats(area.G, shifts, request.beats).values())
-    paths = write_beats(out, plans, units=args.units, title=f"Safe Passages: {area.site.name}")
+    with product_dir(out, "beats") as tmp:
+        written = write_beats(tmp, plans, units=args.units,
+                              title=f"Safe Passages: {area.site.name}")
+        paths = [Path(p).relative_to(tmp).as_posix() for p in written.values()]
     print(_table(summary_rows(plans)))
     print(f"\n{area.site.name}:")
     print(summary_text(plans))
     for note in area.notes:
         print(f"note: {note}")
-    for path in paths.values():
-        print(f"wrote {path}")
+    for path in paths:
+        print(f"wrote {out / path}")
     return EXIT_OK
 
 
@@ -556,11 +595,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from .pipeline import (
         SUMMARY_LEGEND,
         PlanRequest,
-        read_entrances,
         run_plan,
         summary_rows,
         unreachable_lines,
     )
+    from .source import parse_entrances, read_entrances
 
     sources = _many_sites(args) if hasattr(args, "all_sites") else None
     request = _plan_request(args, single=sources is None)
@@ -576,10 +615,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise InputError(f"--handouts: unknown kind(s) {', '.join(bad)}; use {', '.join(KINDS)}")
     if sources is not None:
         return cmd_plan_many(args, sources, request, kinds)
+    source = _source(args)
+    entrances = parse_entrances(args.entrances) if args.entrances else None
+    out = _out_dir(args, source.site.slug, "plan")
     steps = _steps(args)
-    area = _load_area(args, steps)
-    origins = read_entrances(args.entrances, area) if args.entrances else None
-    out = _out_dir(args, area.site.slug)
+    area = _load_area(args, steps, source)
+    origins = read_entrances(entrances, area) if entrances else None
     result = run_plan(area, request, out, origins=origins, handout_kinds=kinds,
                       pdf=not args.no_pdf, units=args.units, steps=steps, compare=compare)
     exposure = route_exposure(area, result.route_plan)
@@ -635,8 +676,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Start the planner workspace: a local web app to adjust coverage on the map."""
     from .coverage import SHIFT_WINDOWS
     from .features import KINDS
-    from .pipeline import read_entrances
     from .planfile import load_plan
+    from .source import parse_entrances, read_entrances
     from .workspace import (
         LIMITS,
         area_json,
@@ -659,14 +700,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not kinds or bad:
         raise InputError(f"--handouts: use kinds from {', '.join(KINDS)}")
     request = _plan_request(args)
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise InputError(f"--out {args.out} exists and is not a folder")
+    source = _source(args)
+    entrances = parse_entrances(args.entrances) if args.entrances else None
+    out = _out_dir(args, source.site.slug, "plan")  # publish writes a plan there
     sock = listen(args.host, args.port)  # a port in use is an error before any slow work
     try:
         steps = _steps(args)
-        area = _load_area(args, steps)
-        origins = read_entrances(args.entrances, area) if args.entrances else None
-        out = _out_dir(args, area.site.slug)
+        area = _load_area(args, steps, source)
+        origins = read_entrances(entrances, area) if entrances else None
         route_options = {"avoid": args.avoid, "penalize": args.penalize,
                          "incidents": _incident_options(args)}
         publisher = make_publisher(area, out, route_options=route_options, origins=origins,
@@ -741,8 +782,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "later commands then work offline.")
     p.add_argument("--site", metavar="NAME", help="CSP site name")
     p.add_argument("--point", metavar="LAT,LON", type=_point, help="any point")
-    p.add_argument("--radius", metavar="M", type=_positive, default=settings.default_radius_m,
-                   help=f"radius in metres (default {settings.default_radius_m:g})")
+    p.add_argument("--radius", metavar="M", type=_bounded("--radius"),
+                   default=settings.default_radius_m,
+                   help=f"radius in metres (default {settings.default_radius_m:g}, at most 20000)")
     p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None, help="cache folder")
     p.add_argument("--force", action="store_true", help="download even if cached")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
@@ -825,7 +867,7 @@ def build_parser() -> argparse.ArgumentParser:
         if demo:
             p.add_argument("--no-incidents", action="store_true",
                            help="plan without the LAPD incidents shipped for the demo area")
-            p.add_argument("--radius", metavar="M", type=_positive,
+            p.add_argument("--radius", metavar="M", type=_bounded("--radius"),
                            default=settings.default_radius_m, help=argparse.SUPPRESS)
             p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None,
                            help="cache folder")
@@ -841,13 +883,15 @@ def build_parser() -> argparse.ArgumentParser:
             g.add_argument("--sites-file", metavar="CSV", type=Path,
                            help="places to plan, one per row: name,lat,lon (schools of a "
                            "division, say); with --osm-file, all on that extract")
-            g.add_argument("--pool", metavar="N", type=_coverage_count, default=None,
+            g.add_argument("--pool", metavar="N", type=_bounded("--pool", whole=True),
+                           default=None,
                            help="share N officers across the sites to cover the most demand "
                            "in total (CERT style)")
             g.add_argument("--scheduler", metavar="ADDRESS", default=None,
                            help="an existing Dask scheduler (tcp://host:8786); default: a "
                            "local cluster on this machine's cores")
-            g.add_argument("--workers", metavar="N", type=_coverage_count, default=None,
+            g.add_argument("--workers", metavar="N", type=_bounded("--workers", whole=True),
+                           default=None,
                            help="local Dask workers (default: one per core)")
         _add_route_options(p)
         _add_officer_options(p)
@@ -908,8 +952,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(args: argparse.Namespace) -> int:
+    """Run the command in its scratch folder, SIGTERM raising; flush stdout (a full disk)."""
+    from .io import run_scratch, sigterm_raises
+
+    with sigterm_raises(), run_scratch():
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    from .io import end_children, error_line, silence_stdout, stdout_failed
+
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -917,22 +973,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return int(args.func(args) or 0)
+        return _run(args)
     except SafePassageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+        code, message = exc.exit_code, error_line(exc)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        end_children()
+        code = EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
+        message = "interrupted" if code == EXIT_INTERRUPTED else "terminated"
     except BrokenPipeError:  # output piped into `head`: not an error
-        with contextlib.suppress(OSError):
-            sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 (quiet interpreter exit)
+        silence_stdout()
         return EXIT_OK
-    except OSError as exc:  # a full disk or a read-only --out folder: say so, no traceback
-        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 1
+    except RecursionError:  # a structure nested too deeply got past the readers' bounds
+        code, message = EXIT_USAGE, "an input is nested too deeply to read"
+    except OSError as exc:  # a full disk or a read-only folder: say so, no traceback
+        if stdout_failed(exc):
+            silence_stdout()
+        code, message = EXIT_OUTPUT, error_line(exc)
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def run() -> NoReturn:
+    """The console script: :func:`main`, then at once out after an interruption (cleaned up)."""
+    from .io import exit_now
+
+    code = main()
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        exit_now(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

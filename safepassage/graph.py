@@ -43,7 +43,7 @@ import osmnx as ox
 from . import __version__, settings
 from .errors import DataUnavailableError, InputError
 from .io import atomic_dir, atomic_write_json
-from .utils import clean_name, haversine_m
+from .utils import clean_name, clean_tag, clean_text, haversine_m
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +174,11 @@ def _check_file(path: Path) -> None:
         raise InputError(f"OSM file is empty: {path}")
 
 
+def osm_errors() -> tuple[type[Exception], ...]:
+    """What osmium raises for a malformed file (a bad coordinate is its own class)."""
+    return (RuntimeError, ValueError, getattr(osmium, "InvalidLocationError", RuntimeError))
+
+
 def _within(lat: float, lon: float, clip: tuple[float, float, float] | None) -> bool:
     if clip is None:
         return True
@@ -198,9 +203,9 @@ def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None
     try:
         fp = osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.NODE).with_locations()
         for obj in fp:
-            if not obj.is_way():
+            if not isinstance(obj, osmium.osm.Way):
                 continue
-            tags = {t.k: t.v for t in obj.tags if t.k in keep_way_tags}
+            tags = {t.k: clean_tag(t.k, t.v) for t in obj.tags if t.k in keep_way_tags}
             tags = {k: v for k, v in tags.items() if clean_value(v) is not None}
             # Roads people may not walk (motorway ramps, streets with separately mapped
             # sidewalks) are kept for now: walkers still cross them. prepare_graph() records
@@ -220,14 +225,15 @@ def _walkable_xml(path: Path, out: Path, clip: tuple[float, float, float] | None
             needed.update(refs)
         nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
         for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
-            if obj.id in needed and obj.location.valid():
+            if isinstance(obj, osmium.osm.Node) and obj.id in needed and obj.location.valid():
                 tags = {
-                    t.k: t.v for t in obj.tags
+                    t.k: clean_tag(t.k, t.v) for t in obj.tags
                     if t.k in keep_node_tags and clean_value(t.v) is not None
                 }
                 nodes[obj.id] = (obj.location.lat, obj.location.lon, tags)
-    except RuntimeError as exc:
-        raise InputError(f"malformed OSM file {path.name}: {str(exc).splitlines()[0]}") from None
+    except osm_errors() as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise InputError(f"malformed OSM file {path.name}: {clean_text(first)}") from None
     if not ways:
         where = "" if clip is None else f" within {clip[2]:,.0f} m of {clip[0]:.5f},{clip[1]:.5f}"
         raise InputError(f"no walkable streets{where} in OSM file {path.name}")
@@ -377,7 +383,7 @@ def overpass_errors() -> Iterator[None]:
             f"cannot reach the Overpass API at {url} (no internet?)"
         ) from None
     except requests.exceptions.HTTPError as exc:
-        status = getattr(exc.response, "status_code", "?")
+        status: Any = getattr(exc.response, "status_code", "?")
         why = {429: " (too many requests: try again in a few minutes)",
                504: " (server busy or query too large: try again later or a smaller --radius)"}
         raise DataUnavailableError(
@@ -707,7 +713,9 @@ class CacheError(Exception):
 
 
 def cache_dir_for(slug: str, cache_dir: str | Path | None = None) -> Path:
-    """The cache folder of one site or point: ``<cache>/<slug>/``."""
+    """The cache folder of one site or point: ``<cache>/<slug>/`` (a plain folder name)."""
+    if not slug or slug in (".", "..") or "/" in slug or "\\" in slug or "\0" in slug:
+        raise InputError(f"cannot make a cache folder name of {slug!r}")
     return Path(cache_dir or settings.cache_folder) / slug
 
 
@@ -772,13 +780,22 @@ def read_cache_meta(folder: str | Path) -> dict[str, Any]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         files = meta["files"]
         fmt = meta["format"]
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        prov = meta.setdefault("provenance", {})
+        if not (isinstance(files, dict) and isinstance(prov, dict)
+                and isinstance(prov.setdefault("query", {}), dict)
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())):
+            raise TypeError("unexpected structure")
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise CacheError(f"corrupt cache entry {meta_path} ({type(exc).__name__})") from None
     if fmt != CACHE_FORMAT:
         raise CacheError(f"cache entry {folder} is format {fmt}, this version reads {CACHE_FORMAT}")
     for name, digest in files.items():
         p = folder / name
-        if not p.exists() or _sha256(p) != digest:
+        try:
+            ok = p.parent == folder and p.is_file() and _sha256(p) == digest
+        except OSError:
+            ok = False
+        if not ok:
             raise CacheError(f"corrupt cache entry: {p} is missing or does not match its checksum")
     return meta
 

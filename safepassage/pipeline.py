@@ -6,8 +6,9 @@ then a :class:`~safepassage.routing.RoutePlan`, then (in :mod:`safepassage.cover
 
 from __future__ import annotations
 
-import csv
 import json
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,8 +20,7 @@ import shapely
 
 from . import settings
 from .directions import build_directions, render_directions, route_legs, summary_line
-from .errors import InputError
-from .graph import nearest_node
+from .errors import InputError, UnreachableError
 from .incident_report import (
     AREA_MARGIN_M,
     ConcernEffect,
@@ -38,7 +38,7 @@ from .incidents import (
     IncidentUse,
     empty_concerns,
 )
-from .io import read_geojson_features, write_geojson, write_gpx
+from .io import write_geojson, write_gpx
 from .routing import RoutePlan, route_geometry, safe_routes
 from .safety import (
     EdgeRisk,
@@ -52,13 +52,14 @@ from .safety import (
 )
 from .source import Area
 
+# entrances are read with the area (source); their names stay importable from here
+from .source import Entrances as Entrances
+from .source import parse_entrances as parse_entrances
+from .source import read_entrances as read_entrances
+
 if TYPE_CHECKING:
     from .beats import BeatPlan, BeatSettings
     from .coverage import CoverageSettings, ShiftPlan
-
-#: How close (metres) a network node must be to a site outline to serve as an entrance.
-ENTRANCE_MAX_M = 30.0
-
 
 
 @dataclass
@@ -112,7 +113,8 @@ class RouteSettings:
         if profile is None and window.name != "all-day" and window.dark_fraction >= 0.5:
             profile = "night"  # an evening window uses the night profile unless told otherwise
         prof = load_profile(profile)
-        if max_detour_pct is not None and not 0 <= max_detour_pct <= 500:
+        if max_detour_pct is not None and not (
+                math.isfinite(max_detour_pct) and 0 <= max_detour_pct <= 500):
             raise InputError(f"--max-detour must be between 0 and 500 %, got {max_detour_pct:g}")
         return cls(
             profile=prof,
@@ -158,58 +160,6 @@ class RouteSettings:
         }
 
 
-def read_entrances(path: str | Path, area: Area) -> list[Any]:
-    """Origin nodes from a file of site entrances or the site's outline.
-
-    Parameters
-    ----------
-    path : str or Path
-        CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
-        Polygon (the outline: every network node within :data:`ENTRANCE_MAX_M` of it serves).
-    area : Area
-        The loaded area.
-
-    Returns
-    -------
-    list
-        Network nodes, at least one.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"entrances file not found: {path}")
-    points: list[tuple[float, float]] = []
-    polys = []
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            for i, r in enumerate(csv.DictReader(fh), start=2):
-                try:
-                    points.append((float(r["lat"]), float(r["lon"])))
-                except (KeyError, TypeError, ValueError):
-                    raise InputError(f"{path.name} line {i}: needs numeric lat,lon") from None
-    else:
-        feats = read_geojson_features(path, ("Point", "Polygon", "MultiPolygon"),
-                                      what="entrances file",
-                                      expect="entrances must be Points or a Polygon outline")
-        for _, g, _ in feats:
-            if g.geom_type == "Point":
-                points.append((g.y, g.x))
-            else:
-                polys.append(g)
-    nodes: list[Any] = []
-    for lat, lon in points:
-        nodes.append(nearest_node(area.G, lat, lon, max_m=ENTRANCE_MAX_M * 5)[0])
-    if polys:
-        outline = gpd.GeoSeries(polys, crs="EPSG:4326").to_crs(area.G.graph["crs"]).union_all()
-        for n, d in area.G.nodes(data=True):
-            if outline.boundary.distance(shapely.Point(d["x"], d["y"])) <= ENTRANCE_MAX_M:
-                nodes.append(n)
-        if not nodes:
-            raise InputError(f"{path.name}: no street within {ENTRANCE_MAX_M:g} m of the outline")
-    if not nodes:
-        raise InputError(f"{path.name}: no entrances in the file")
-    return sorted(set(nodes), key=str)
-
-
 def compute_routes(
     area: Area,
     settings: RouteSettings | None = None,
@@ -222,8 +172,31 @@ def compute_routes(
     risk = risk or edge_risk(area.G, settings.profile, settings.window, zones=settings.zones,
                              incidents=settings.incident_set(area))
     origins = list(origin_nodes) if origin_nodes else [area.origin_node]
-    return safe_routes(area.G, risk, origins, area.destinations,
+    plan = safe_routes(area.G, risk, origins, area.destinations,
                        max_detour_pct=settings.max_detour_pct)
+    require_routed(plan, area)
+    return plan
+
+
+def require_routed(plan: RoutePlan, area: Area) -> None:
+    """A run that routes nothing is an error, with the reason, not "0 of 36 routed".
+
+    Raises
+    ------
+    UnreachableError
+        When no destination has a route (exit code 3): none within the radius, or none
+        reachable (the most common reason is given).
+    """
+    if plan.ok:
+        return
+    if not plan.routes:
+        raise UnreachableError(f"no destinations within {area.radius_m:,.0f} m of "
+                               f"{area.site.name}: nothing to route to (try a larger --radius or "
+                               "--destinations FILE)")
+    reasons = Counter(str(r.reason) for r in plan.routes if r.status != "ok")
+    reason, count = reasons.most_common(1)[0]
+    raise UnreachableError(f"none of the {len(plan.routes)} destinations could be routed "
+                           f"({count} of them: {reason})")
 
 
 def directions_for(area: Area, plan: RoutePlan, route: Any, destination: str,
@@ -286,7 +259,9 @@ def write_routes(out_dir: str | Path, area: Area, frame: gpd.GeoDataFrame) -> di
     safest = frame[frame["role"] == "safest"]
     tracks = []
     for _, r in safest.iterrows():
-        coords = [(lat, lon) for lon, lat in r.geometry.coords]
+        # a route whose pieces do not join end to end is a MultiLineString: take every point
+        coords = [(float(lat), float(lon))
+                  for lon, lat in shapely.get_coordinates(r.geometry).tolist()]
         desc = (f"{r['kind']}: {r['route_length_m']:.0f} m, {r['detour_pct']:+.0f} % vs "
                 f"shortest, {r['risk_reduction_pct']:.0f} % less risk")
         tracks.append((f"Safe route to {r['destination']}", desc, coords))
@@ -470,7 +445,10 @@ class PlanRequest:
         plan = load_plan(plan_file) if plan_file else None
         if time_window:
             names = [w.strip() for w in str(time_window).split(",") if w.strip()]
-            windows: list[str] | None = [parse_window(w).name for w in names] or None
+            if not names:
+                raise InputError(f"--time-window {time_window!r} names no window: give e.g. "
+                                 "dismissal or arrival,dismissal,evening")
+            windows: list[str] | None = [parse_window(w).name for w in names]
         else:
             windows = plan.planned_windows() if plan is not None else None
         if windows and len(set(windows)) != len(windows):
@@ -526,14 +504,23 @@ class PlanRequest:
 
 def plan_coverage(area: Area, request: PlanRequest,
                   origins: Sequence[Any] | None = None) -> ShiftPlan:
-    """Routes and officer posts for every window of the request."""
+    """Routes and officer posts for every window of the request.
+
+    Raises
+    ------
+    UnreachableError
+        When no destination could be routed (see :func:`require_routed`).
+    """
     from .coverage import RouteInputs, plan_shifts
 
     routes = RouteInputs.from_area(
         area, origins, profile=request.profile, zones=request.route.zones,
         incidents=request.route.incident_set(area),
         max_detour_pct=request.route.max_detour_pct)
-    return plan_shifts(routes, request.coverage)
+    shifts = plan_shifts(routes, request.coverage)
+    for route_plan in shifts.route_plans.values():
+        require_routed(route_plan, area)
+    return shifts
 
 
 def _destination_rows(area: Area) -> list[dict[str, Any]]:
@@ -613,7 +600,7 @@ def run_plan(
     from .coverage import coverage_json, write_coverage
     from .graph import graph_summary
     from .handouts import write_beat_outputs, write_handout_pdfs, write_handouts
-    from .io import atomic_dir, atomic_write_json
+    from .io import atomic_write_json, product_dir
     from .maps import shift_views, write_index, write_officer_map
     from .progress import Steps
 
@@ -634,7 +621,7 @@ def run_plan(
         frame = routes_frame(area, route_plan, units=units)
     out = Path(out_dir)
     files: dict[str, Path] = {}
-    with atomic_dir(out) as tmp:
+    with product_dir(out, "plan") as tmp:
         with steps("maps"):
             write_routes(tmp, area, frame)
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),

@@ -15,6 +15,7 @@ destinations, ready for the safety and routing steps.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,13 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 import pyogrio
+import shapely
 
 from . import settings
 from .errors import DataUnavailableError, InputError
 from .features import (
+    SAME_NAME_MERGE_M,
+    SAME_SPOT_MERGE_M,
     empty_destinations,
     features_from_file,
     features_from_overpass,
@@ -50,6 +54,7 @@ from .graph import (
     read_cache_meta,
     save_cache,
 )
+from .io import read_csv_rows, read_geojson_features
 from .progress import Steps
 from .sites import DEMO_SLUG, PLANNED_MARK, Site, find_site, point_site
 
@@ -172,6 +177,17 @@ def _read_cached_dest(folder: Path) -> gpd.GeoDataFrame:
     return d.set_crs("EPSG:4326", allow_override=True)
 
 
+#: Largest search radius around a site, metres: an Overpass query stays a neighbourhood's.
+MAX_RADIUS_M = 20_000.0
+
+
+def check_radius(radius_m: float) -> None:
+    """Raise :class:`InputError` unless the radius is a finite 1 to 20,000 m."""
+    if not (math.isfinite(radius_m) and 1.0 <= radius_m <= MAX_RADIUS_M):
+        raise InputError(f"--radius must be between 1 and {MAX_RADIUS_M:,.0f} m, "
+                         f"got {radius_m:g}")
+
+
 def fetch(
     site: Site,
     radius_m: float | None = None,
@@ -201,6 +217,7 @@ def fetch(
         ``(G, osm_destinations, folder)``.
     """
     radius_m = float(radius_m or settings.default_radius_m)
+    check_radius(radius_m)
     steps = steps or Steps(show=False)
     folder = cache_dir_for(site.slug, cache_dir)
     if not force:
@@ -231,8 +248,9 @@ def fetch(
 
 def _load_cached(folder: Path, radius_m: float) -> tuple[nx.MultiDiGraph, gpd.GeoDataFrame]:
     meta = read_cache_meta(folder)
-    cached = meta.get("provenance", {}).get("query", {}).get("radius_m")
-    if cached is None or float(cached) + 1e-6 < radius_m:
+    cached = meta["provenance"]["query"].get("radius_m")
+    if isinstance(cached, bool) or not isinstance(cached, int | float) or not (
+            float(cached) + 1e-6 >= radius_m):
         raise CacheError(f"cached radius {cached} m is smaller than the {radius_m:,.0f} m asked")
     return load_cache(folder), _read_cached_dest(folder)
 
@@ -409,10 +427,11 @@ def load_area(
     Area
     """
     radius_m = float(radius_m or settings.default_radius_m)
-    if radius_m <= 0 or radius_m > 20_000:
-        raise InputError(f"--radius must be between 1 and 20000 m, got {radius_m:g}")
+    check_radius(radius_m)
     steps = steps or Steps(show=False)
     site = source.site
+    # a user's file is checked before the slow work
+    user_dest = read_destinations(destinations_file) if destinations_file is not None else None
     with steps("load network"):
         G, osm_dest = load_network(
             source, radius_m, cache_dir=cache_dir, allow_download=allow_download, steps=steps
@@ -433,20 +452,21 @@ def load_area(
                 outside_note = (f"{len(stops) - len(inside)} Metro stops within the radius lie "
                                 "beyond the loaded network and were left out")
             parts.append(inside)
-        if destinations_file is not None:
-            parts.append(read_destinations(destinations_file))
+        if user_dest is not None:
+            parts.append(user_dest)
         parts = [p for p in parts if len(p)]
         dest = (
             gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
             if parts else empty_destinations()
         )
-        dest = merge_duplicates(dest)
-        dest = snap_destinations(G, dest, max_snap_m)
+        merged = merge_duplicates(dest)
+        merge_note = _merge_note(user_dest, merged)
+        dest = snap_destinations(G, merged, max_snap_m)
         dest = sort_destinations(dest)
         origin, snap = nearest_node(
             G, site.lat, site.lon, max_m=max(settings.max_snap_m, max_snap_m or 0.0)
         )
-    notes = [outside_note] if outside_note else []
+    notes = [n for n in (outside_note, merge_note) if n]
     if site.planned:
         notes.append(f"{site.name} is a planned CSP site ({site.status})")
     if site.approximate:
@@ -457,6 +477,127 @@ def load_area(
     return Area(site, source, G, dest, origin, snap, radius_m, notes)
 
 
+def _merge_note(user: gpd.GeoDataFrame | None, merged: gpd.GeoDataFrame) -> str:
+    """Say how many of a user's destinations were merged with others as the same place."""
+    if user is None or len(user) == 0 or "merged_ids" not in merged:
+        return ""
+    ids = set(user["dest_id"])
+    gone = {i for row in merged["merged_ids"] for i in row} & ids
+    if not gone:
+        return ""
+    return (f"{len(gone):,} of the {len(ids):,} destinations in your file were merged with "
+            f"another as the same place (same kind and name within {SAME_NAME_MERGE_M:g} m, or "
+            f"within {SAME_SPOT_MERGE_M:g} m); {len(merged):,} places remain")
+
+
+# ---------------------------------------------------------------------------------------------
+# A site's entrances (the origins of its routes)
+
+#: How close (metres) a network node must be to a site outline to serve as an entrance.
+ENTRANCE_MAX_M = 30.0
+#: Most entrances a site may have (a CSV or GeoJSON of points).
+MAX_ENTRANCES = 1_000
+
+
+@dataclass(frozen=True)
+class Entrances:
+    """A site's entrances as read from a file: points, and/or outline polygons (WGS84).
+
+    Attributes
+    ----------
+    name : str
+        The file's name, for messages.
+    points : list of tuple
+        ``(lat, lon)`` of each entrance.
+    outlines : list
+        Shapely polygons of the site's outline.
+    """
+
+    name: str
+    points: list[tuple[float, float]]
+    outlines: list[Any]
+
+
+def parse_entrances(path: str | Path) -> Entrances:
+    """Read a file of site entrances or the site's outline, before any slow work.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
+        Polygon (the outline).
+
+    Raises
+    ------
+    InputError
+        Naming the file, line or feature, and the problem.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"entrances file not found: {path}")
+    points: list[tuple[float, float]] = []
+    polys = []
+    if path.suffix.lower() == ".csv":
+        for where, r in read_csv_rows(path, "entrances file", ("lat", "lon"),
+                                      max_rows=MAX_ENTRANCES):
+            try:
+                lat, lon = float(r["lat"]), float(r["lon"])
+            except ValueError:
+                raise InputError(f"{where}: needs numeric lat,lon, got {r['lat']!r}, "
+                                 f"{r['lon']!r}") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN fails too
+                raise InputError(f"{where}: coordinates {lat}, {lon} out of range (latitude "
+                                 "within ±90, longitude within ±180)")
+            points.append((lat, lon))
+    else:
+        feats = read_geojson_features(path, ("Point", "Polygon", "MultiPolygon"),
+                                      what="entrances file",
+                                      expect="entrances must be Points or a Polygon outline")
+        if len(feats) > MAX_ENTRANCES:
+            raise InputError(f"{path.name}: {len(feats):,} entrances; at most {MAX_ENTRANCES:,}")
+        for _, g, _ in feats:
+            if g.geom_type == "Point":
+                points.append((g.y, g.x))
+            else:
+                polys.append(g)
+    if not points and not polys:
+        raise InputError(f"{path.name}: no entrances in the file")
+    return Entrances(path.name, points, polys)
+
+
+def read_entrances(path: str | Path | Entrances, area: Area) -> list[Any]:
+    """Origin nodes from a file of site entrances or the site's outline.
+
+    Parameters
+    ----------
+    path : str, Path or Entrances
+        CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
+        Polygon (the outline: every network node within :data:`ENTRANCE_MAX_M` of it serves);
+        or what :func:`parse_entrances` read from one.
+    area : Area
+        The loaded area.
+
+    Returns
+    -------
+    list
+        Network nodes, at least one.
+    """
+    ent = path if isinstance(path, Entrances) else parse_entrances(path)
+    points, polys = ent.points, ent.outlines
+    nodes: list[Any] = []
+    for lat, lon in points:
+        nodes.append(nearest_node(area.G, lat, lon, max_m=ENTRANCE_MAX_M * 5)[0])
+    if polys:
+        outline = gpd.GeoSeries(polys, crs="EPSG:4326").to_crs(area.G.graph["crs"]).union_all()
+        for n, d in area.G.nodes(data=True):
+            if outline.boundary.distance(shapely.Point(d["x"], d["y"])) <= ENTRANCE_MAX_M:
+                nodes.append(n)
+        if not nodes:
+            raise InputError(f"{ent.name}: no street within {ENTRANCE_MAX_M:g} m of the outline")
+    return sorted(set(nodes), key=str)
+
+
 __all__ = [
-    "Area", "Source", "demo_site", "fetch", "load_area", "load_network", "source_from_options",
+    "ENTRANCE_MAX_M", "MAX_ENTRANCES", "Area", "Entrances", "Source", "demo_site", "fetch",
+    "load_area", "load_network", "parse_entrances", "read_entrances", "source_from_options",
 ]

@@ -367,14 +367,15 @@ def test_cli_bad_input_is_one_line_and_exit_2(demo_cache, tmp_path, capsys, args
     assert not (tmp_path / "x").exists()
 
 
-def test_cli_a_window_without_corridor_is_exit_2(tmp_path, capsys):
-    # a corner of West Oakland with streets but no destination within the radius
+def test_cli_a_place_without_corridor_is_one_line(tmp_path, capsys):
+    # a corner of West Oakland with streets but no destination within the radius: nothing to
+    # route to, so no corridor (the data are missing: exit 3, as for routes and coverage)
     code = main(["beats", "--osm-file", str(WEST_OAKLAND), "--point", "37.8160,-122.2950",
                  "--radius", "300", "--cache-dir", str(tmp_path / "c"), "--out",
                  str(tmp_path / "x"), "-q"])
     err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1
-    assert err.startswith("error: no corridor in the dismissal (14:00-16:00) window")
+    assert code == 3 and err.count("\n") == 1 and err.startswith("error: no destinations")
+    assert not (tmp_path / "x").exists()
 
 
 # -- in the plan: maps, cards, index ------------------------------------------------------------

@@ -213,8 +213,8 @@ def test_failed_run_leaves_previous_output_whole(demo_out: Path, demo_cache, mon
 
     monkeypatch.setattr(handouts, "write_handouts", broken)
     rc = main(["demo", "--out", str(demo_out), "--cache-dir", str(demo_cache), "-q", "--no-pdf"])
-    assert rc == 1
-    assert capsys.readouterr().err.strip() == "error: disk full"
+    assert rc == 4  # the output cannot be written
+    assert capsys.readouterr().err.strip() == f"error: cannot write {demo_out}: disk full"
     after = {p.relative_to(demo_out): p.read_bytes() for p in demo_out.rglob("*") if p.is_file()}
     assert after == before
     leftovers = [p.name for p in demo_out.parent.iterdir() if p.name.startswith(".demo")]
