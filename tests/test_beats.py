@@ -285,6 +285,11 @@ def test_minutes_are_checked_and_named(minutes):
         BeatSettings(minutes=minutes)
 
 
+def test_starts_are_bounded():
+    with pytest.raises(InputError, match="starts has 501 items; at most 500"):
+        BeatSettings(starts=[(34.05, -118.25)] * 501)
+
+
 def test_a_window_without_corridor_or_a_far_start_is_an_error(demo):
     area, cp, rp, _ = demo
     zero = {k: 0 for k in cov.DEFAULT_WEIGHTS}

@@ -18,14 +18,17 @@ import numpy as np
 from .. import settings as package_settings
 from ..errors import InputError
 
-__all__ = ["DEFAULT_MINUTES", "MAX_MINUTES", "BeatSettings", "StartSpec", "beat_settings",
-           "check_minutes"]
+__all__ = ["DEFAULT_MINUTES", "MAX_MINUTES", "MAX_STARTS", "BeatSettings", "StartSpec",
+           "beat_settings", "check_minutes"]
 
 #: Minutes a beat takes when nothing says otherwise.
 DEFAULT_MINUTES = 20
 
 #: The longest beat, minutes (four hours: a whole shift).
 MAX_MINUTES = 240
+
+#: The most beats (starts) one window may have, as many as officers on duty may be.
+MAX_STARTS = 500
 
 #: Where a beat starts: ``(lat, lon)`` or ``{"lat", "lon"}`` with an optional ``"name"``.
 StartSpec: TypeAlias = Mapping[str, object] | tuple[float, float]
@@ -70,6 +73,8 @@ class BeatSettings:
         put = object.__setattr__
         put(self, "minutes", check_minutes(self.minutes))
         put(self, "starts", tuple(self.starts))
+        if len(self.starts) > MAX_STARTS:
+            raise InputError(f"starts has {len(self.starts):,} items; at most {MAX_STARTS:,}")
         if self.max_snap_m is not None:
             value = self.max_snap_m
             if isinstance(value, bool) or not isinstance(value, int | float) or not (
