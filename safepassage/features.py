@@ -40,7 +40,7 @@ from shapely.geometry import Point
 
 from . import settings
 from .errors import InputError
-from .graph import _check_file, clean_value, osm_errors, overpass_errors
+from .graph import check_osm_file, clean_value, osm_errors, overpass_errors
 from .io import read_csv_rows, read_geojson_features, repair_polygon
 from .utils import clean_name, clean_tag, clean_text, haversine_m
 
@@ -186,7 +186,7 @@ def features_from_file(
     OSM XML file with osmium, which osmnx then reads: osmnx reads XML only.
     """
     path = Path(path)
-    _check_file(path)
+    check_osm_file(path)
     keys = list(OSM_TAGS)
     with tempfile.TemporaryDirectory(prefix="safepassage-") as tmp:
         xml = Path(tmp) / "features.osm"

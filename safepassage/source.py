@@ -45,8 +45,8 @@ from .features import (
 from .graph import (
     CacheError,
     Provenance,
-    _sha256,
     cache_dir_for,
+    file_sha256,
     graph_from_file,
     graph_from_point,
     load_cache,
@@ -259,7 +259,7 @@ def _demo_network(cache_dir: str | Path | None, steps: Steps) -> nx.MultiDiGraph
     pbf = settings.geodata_folder / DEMO_PBF
     if not pbf.exists():
         raise DataUnavailableError(f"the demo extract is missing: {pbf}")
-    digest = _sha256(pbf)
+    digest = file_sha256(pbf)
     folder = cache_dir_for(DEMO_SLUG, cache_dir)
     try:
         meta = read_cache_meta(folder)

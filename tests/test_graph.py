@@ -428,7 +428,7 @@ def test_load_area_from_a_file_at_a_good_point() -> None:
 # the cache
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -487,7 +487,7 @@ def test_cache_entry_lists_checksums_of_its_files(
     assert meta["provenance"]["query"]["radius_m"] == 600.0
     assert set(meta["files"]) == {"network.graphml", "notes.txt"}
     for name, digest in meta["files"].items():
-        assert _sha256(folder / name) == digest
+        assert file_sha256(folder / name) == digest
     assert read_cache_meta(folder)["files"] == meta["files"]
     # nothing but the entry is left behind (the new content is swapped in whole)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["entry"]
@@ -555,7 +555,7 @@ def test_demo_network_is_cached_and_reloaded(demo: nx.MultiDiGraph, demo_cache: 
     folder = demo_cache / "demo-downtown-la"
     meta = read_cache_meta(folder)
     assert meta["provenance"]["source"] == "demo"
-    assert meta["provenance"]["query"]["sha256"] == _sha256(DEMO_PBF)
+    assert meta["provenance"]["query"]["sha256"] == file_sha256(DEMO_PBF)
     again, dest = load_network(source_from_options(demo=True), cache_dir=demo_cache)
     assert again.graph["provenance"]["cache"] == str(folder)
     # LADOT numbers, booleans, hidden arms and WGS84 positions all survive the cache
