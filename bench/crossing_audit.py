@@ -183,7 +183,7 @@ def audit(pbf: Path, point: tuple[float, float], radius_m: float, show: bool) ->
     from safepassage.source import load_area, source_from_options
 
     area = load_area(source_from_options(osm_file=pbf, point=point), radius_m,
-                     include_osm=False, include_metro=False)
+                     include=())
     area.destinations = metro_destinations(area.G, point, radius_m)
     plan = compute_routes(area)
     raw = read_raw(pbf)

@@ -962,6 +962,27 @@ def _run(args: argparse.Namespace) -> int:
     return code
 
 
+#: The Python API's parameter names and the command line's options for them: an error that
+#: starts with a parameter's name (``InputError(..., param="radius_m")``) is reported with the
+#: option instead.
+PARAMETER_FLAGS = {
+    "radius_m": "--radius",
+    "max_detour_pct": "--max-detour",
+    "osm_file": "--osm-file",
+    "destinations_file": "--destinations",
+    "time_window": "--time-window",
+    "out_dir": "--out",
+}
+
+
+def as_flags(exc: SafePassageError, message: str) -> str:
+    """An API error in the command line's words: "radius_m must be" -> "--radius must be"."""
+    param = getattr(exc, "param", None)
+    if param in PARAMETER_FLAGS and message.startswith(param):
+        return PARAMETER_FLAGS[param] + message[len(param):]
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     from .io import end_children, error_line, silence_stdout, stdout_failed
@@ -975,7 +996,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except SafePassageError as exc:
-        code, message = exc.exit_code, error_line(exc)
+        code, message = exc.exit_code, as_flags(exc, error_line(exc))
     except (KeyboardInterrupt, Interrupted) as exc:
         end_children()
         code = EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED

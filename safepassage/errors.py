@@ -14,9 +14,22 @@ from __future__ import annotations
 
 
 class SafePassageError(Exception):
-    """Base class for errors that are reported to the user as one line."""
+    """Base class for errors that are reported to the user as one line.
+
+    Parameters
+    ----------
+    message : str
+        One line for the user.
+    param : str, optional
+        The Python API parameter the message starts with ("radius_m must be ..."); the command
+        line puts its own option in its place ("--radius must be ...").
+    """
 
     exit_code = 1
+
+    def __init__(self, *args: object, param: str | None = None) -> None:
+        super().__init__(*args)
+        self.param = param
 
 
 class InputError(SafePassageError, ValueError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,10 @@ def demo_site() -> Site:
 
 @dataclass(frozen=True)
 class Source:
-    """One of the command line's source options.
+    """Where a plan's data comes from: the demo, a CSP site, a point, or a local OSM file.
+
+    Make one with :meth:`demo`, :meth:`from_site`, :meth:`from_point` or :meth:`from_file`,
+    then load it with :func:`load_area`.
 
     Attributes
     ----------
@@ -101,6 +105,44 @@ class Source:
     kind: str
     site: Site
     osm_file: Path | None = None
+
+    @classmethod
+    def demo(cls) -> Source:
+        """The built-in downtown Los Angeles demo: a real extract shipped with the package."""
+        return cls("demo", demo_site())
+
+    @classmethod
+    def from_site(cls, name: str) -> Source:
+        """A CSP site by name, matched forgivingly ("jordan downs").
+
+        Raises
+        ------
+        InputError
+            If no site matches ``name``.
+        """
+        return cls("site", find_site(name).as_planned())
+
+    @classmethod
+    def from_point(cls, lat: float, lon: float) -> Source:
+        """Any point (WGS84 degrees); its network is downloaded once and cached.
+
+        Raises
+        ------
+        InputError
+            If ``lat``/``lon`` are not valid coordinates.
+        """
+        return cls("point", point_site(lat, lon))
+
+    @classmethod
+    def from_file(cls, osm_file: str | Path, lat: float, lon: float) -> Source:
+        """A local OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf) with the origin at a point.
+
+        Raises
+        ------
+        InputError
+            If ``lat``/``lon`` are not valid coordinates (the file is checked when loaded).
+        """
+        return cls("file", point_site(lat, lon, name=None), Path(osm_file))
 
     def describe(self) -> str:
         """A short human description ("CSP site Jordan Downs", "file x.osm.pbf")."""
@@ -130,20 +172,19 @@ def source_from_options(
     if demo:
         if site or point or osm_file:
             raise InputError("--demo takes no other source option")
-        return Source("demo", demo_site())
+        return Source.demo()
     if osm_file is not None:
         if point is None:
             raise InputError("--osm-file needs --point LAT,LON for the origin")
         if site:
             raise InputError("give either --site or --osm-file, not both")
-        path = Path(osm_file)
-        return Source("file", point_site(*point, name=None), path)
+        return Source.from_file(osm_file, *point)
     if site and point:
         raise InputError("give either --site or --point, not both")
     if site:
-        return Source("site", find_site(site).as_planned())
+        return Source.from_site(site)
     if point is not None:
-        return Source("point", point_site(*point))
+        return Source.from_point(*point)
     raise InputError("no source given: use --site NAME, --point LAT,LON, "
                      "--osm-file PATH --point LAT,LON, or --demo")
 
@@ -184,8 +225,8 @@ MAX_RADIUS_M = 20_000.0
 def check_radius(radius_m: float) -> None:
     """Raise :class:`InputError` unless the radius is a finite 1 to 20,000 m."""
     if not (math.isfinite(radius_m) and 1.0 <= radius_m <= MAX_RADIUS_M):
-        raise InputError(f"--radius must be between 1 and {MAX_RADIUS_M:,.0f} m, "
-                         f"got {radius_m:g}")
+        raise InputError(f"radius_m must be between 1 and {MAX_RADIUS_M:,.0f} m, "
+                         f"got {radius_m:g}", param="radius_m")
 
 
 def fetch(
@@ -394,8 +435,7 @@ def load_area(
     radius_m: float | None = None,
     *,
     destinations_file: str | Path | None = None,
-    include_osm: bool = True,
-    include_metro: bool = True,
+    include: Collection[str] = ("osm", "metro"),
     max_snap_m: float | None = None,
     cache_dir: str | Path | None = None,
     allow_download: bool = True,
@@ -406,13 +446,15 @@ def load_area(
     Parameters
     ----------
     source : Source
-        See :func:`source_from_options`.
+        :meth:`Source.demo`, :meth:`Source.from_site`, :meth:`Source.from_point` or
+        :meth:`Source.from_file`.
     radius_m : float, optional
         Search radius (default ``settings.default_radius_m``).
     destinations_file : str or Path, optional
         A user's CSV or GeoJSON of destinations, added to the others.
-    include_osm, include_metro : bool
-        Add OSM features and shipped LA Metro stops.
+    include : collection of {"osm", "metro"}
+        Which built-in destinations to add: OpenStreetMap features (schools, parks, ...) and
+        the shipped LA Metro stops.
     max_snap_m : float, optional
         Snap limit (default ``settings.max_snap_m``).
     cache_dir : str or Path, optional
@@ -428,6 +470,10 @@ def load_area(
     """
     radius_m = float(radius_m or settings.default_radius_m)
     check_radius(radius_m)
+    unknown = set(include) - {"osm", "metro"}
+    if unknown:
+        raise InputError(f"include takes 'osm' and 'metro', not {', '.join(sorted(unknown))}")
+    include_osm, include_metro = "osm" in include, "metro" in include
     steps = steps or Steps(show=False)
     site = source.site
     # a user's file is checked before the slow work

@@ -213,7 +213,7 @@ def test_hope_street_crosswalk_is_a_crossing(demo_full: nx.MultiDiGraph):
 
 def test_routes_through_the_hope_street_crosswalk_count_it():
     area = load_area(source_from_options(osm_file=DEMO_PBF, point=ISSUE_ORIGIN),
-                     include_osm=False)
+                     include=("metro",))
     plan = compute_routes(area)
     sg = plan.state_graph
     through = 0

@@ -31,7 +31,7 @@ from safepassage.graph import (
     read_cache_meta,
     save_cache,
 )
-from safepassage.source import load_area, load_network, source_from_options
+from safepassage.source import Source, load_area, load_network, source_from_options
 
 GEODATA = Path(__file__).resolve().parents[1] / "geodata"
 DEMO_PBF = GEODATA / "demo" / "financial_district.osm.pbf"
@@ -85,7 +85,7 @@ def build(
     def get(name: str) -> nx.MultiDiGraph:
         if name not in built:
             if name == "demo":  # the user's path: --demo, built from the PBF and cached
-                built[name], _ = load_network(source_from_options(demo=True), cache_dir=demo_cache)
+                built[name], _ = load_network(Source.demo(), cache_dir=demo_cache)
             elif name == "helsinki":
                 built[name] = graph_from_file(helsinki_file, point=HELSINKI_CENTRE, radius_m=400)
             else:
@@ -407,7 +407,7 @@ def test_load_area_refuses_a_point_5_km_from_the_extract(radius: float) -> None:
     far = FAR_POINT
     source = source_from_options(osm_file=WEST_OAKLAND, point=far)
     with pytest.raises(InputError) as err:
-        load_area(source, radius, include_metro=False)
+        load_area(source, radius, include=("osm",))
     msg = str(err.value)
     if radius == 1200:  # nothing of the file within the radius
         assert "no walkable streets within 1,200 m of" in msg
@@ -418,7 +418,7 @@ def test_load_area_refuses_a_point_5_km_from_the_extract(radius: float) -> None:
 
 def test_load_area_from_a_file_at_a_good_point() -> None:
     source = source_from_options(osm_file=WEST_OAKLAND, point=WO_CENTRE)
-    area = load_area(source, 400, include_metro=False)
+    area = load_area(source, 400, include=("osm",))
     assert area.origin_snap_m < 100
     assert area.G.graph["provenance"]["query"] == {"point": list(WO_CENTRE), "radius_m": 400}
     assert set(area.destinations["kind"]) <= {"school", "park", "playground", "business"}
@@ -556,13 +556,13 @@ def test_demo_network_is_cached_and_reloaded(demo: nx.MultiDiGraph, demo_cache: 
     meta = read_cache_meta(folder)
     assert meta["provenance"]["source"] == "demo"
     assert meta["provenance"]["query"]["sha256"] == file_sha256(DEMO_PBF)
-    again, dest = load_network(source_from_options(demo=True), cache_dir=demo_cache)
+    again, dest = load_network(Source.demo(), cache_dir=demo_cache)
     assert again.graph["provenance"]["cache"] == str(folder)
     # LADOT numbers, booleans, hidden arms and WGS84 positions all survive the cache
     assert_same_network(demo, again)
     assert len(dest) == 0  # the demo's destinations are the shipped CSV, added by load_area
     # a corrupt demo cache is rebuilt from the PBF, not half-read
     _truncate_graphml(folder)
-    rebuilt, _ = load_network(source_from_options(demo=True), cache_dir=demo_cache)
+    rebuilt, _ = load_network(Source.demo(), cache_dir=demo_cache)
     assert set(rebuilt.edges(keys=True)) == set(demo.edges(keys=True))
     read_cache_meta(folder)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -561,8 +562,10 @@ def _tree(folder: Path) -> dict[str, bytes | None]:
 
 
 def _scratch() -> set[str]:
+    """This process's scratch folders ("run-<pid>-..."; other test runs may share the root)."""
     root = scratch_root()
-    return {p.name for p in root.iterdir()} if root.exists() else set()
+    mine = f"run-{os.getpid()}-"
+    return {p.name for p in root.iterdir() if p.name.startswith(mine)} if root.exists() else set()
 
 
 def _run(argv: list[str]) -> int:
@@ -749,12 +752,12 @@ def test_a_banned_place_as_big_as_the_world_bans_every_post(demo_area):
 def test_a_demo_cache_whose_provenance_is_null_is_rebuilt(tmp_path: Path, demo_cache: Path):
     import shutil
 
-    from safepassage.source import load_network, source_from_options
+    from safepassage.source import Source, load_network
 
     cache = tmp_path / "cache"
     shutil.copytree(demo_cache / "demo-downtown-la", cache / "demo-downtown-la")
     (cache / "demo-downtown-la" / "provenance.json").write_text("null")
-    G, _ = load_network(source_from_options(demo=True), cache_dir=cache)
+    G, _ = load_network(Source.demo(), cache_dir=cache)
     assert len(G) > 800
     meta = json.loads((cache / "demo-downtown-la" / "provenance.json").read_text())
     assert meta["provenance"]["source"] == "demo"

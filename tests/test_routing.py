@@ -219,7 +219,7 @@ def helsinki_area(helsinki_pbf, tmp_path_factory):
 
     lat, lon = 60.1675, 24.9380  # central Helsinki, inside the bundled extract
     src = source_from_options(osm_file=helsinki_pbf, point=(lat, lon))
-    return load_area(src, 700, include_metro=False,
+    return load_area(src, 700, include=("osm",),
                      cache_dir=tmp_path_factory.mktemp("hcache"))
 
 

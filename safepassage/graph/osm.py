@@ -350,7 +350,7 @@ def overpass_errors() -> Iterator[None]:
     except requests.exceptions.Timeout:
         raise DataUnavailableError(
             f"Overpass API at {url} timed out after {ox.settings.requests_timeout} s; try again "
-            "later, a smaller --radius, or a local extract with --osm-file"
+            "later, a smaller radius, or a local OSM extract"
         ) from None
     except requests.exceptions.ConnectionError:
         raise DataUnavailableError(
@@ -359,7 +359,7 @@ def overpass_errors() -> Iterator[None]:
     except requests.exceptions.HTTPError as exc:
         status: Any = getattr(exc.response, "status_code", "?")
         why = {429: " (too many requests: try again in a few minutes)",
-               504: " (server busy or query too large: try again later or a smaller --radius)"}
+               504: " (server busy or query too large: try again later or a smaller radius)"}
         raise DataUnavailableError(
             f"Overpass API at {url} answered HTTP {status}{why.get(status, '')}"
         ) from None
