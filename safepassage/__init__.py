@@ -16,6 +16,7 @@ The steps a notebook calls are exported here, in the order they are used::
     routes = sp.compute_routes(area, sp.RouteSettings.from_options(time_window="dismissal"))
     table = sp.routes_frame(area, routes)  # a GeoDataFrame, one row per route
     shifts = sp.plan_shifts(sp.RouteInputs.from_area(area), sp.CoverageSettings(officers=4))
+    beats = sp.plan_shift_beats(area.G, shifts, sp.BeatSettings(minutes=20))
 
 Names are imported on first use, so ``import safepassage`` stays fast.
 """
@@ -59,6 +60,11 @@ _EXPORTS: dict[str, str] = {
     "compare_plans": "coverage",
     "MaximalCovering": "locate",
     "SetCovering": "locate",
+    # walking beats
+    "BeatSettings": "beats",
+    "plan_beats": "beats",
+    "plan_shift_beats": "beats",
+    "write_beats": "beats",
     # the whole plan
     "PlanRequest": "pipeline",
     "run_plan": "pipeline",
@@ -66,6 +72,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "Area",
+    "BeatSettings",
     "CoverageSettings",
     "DataUnavailableError",
     "InputError",
@@ -88,15 +95,19 @@ __all__ = [
     "load_profile",
     "load_sites",
     "parse_window",
+    "plan_beats",
     "plan_posts",
+    "plan_shift_beats",
     "plan_shifts",
     "routes_frame",
     "run_plan",
     "window_problem",
+    "write_beats",
     "write_routes",
 ]
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time names load on first use
+    from .beats import BeatSettings, plan_beats, plan_shift_beats, write_beats
     from .coverage import (
         CoverageSettings,
         RouteInputs,

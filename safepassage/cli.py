@@ -397,6 +397,9 @@ def _plan_request(args: argparse.Namespace, *, single: bool = True) -> Any:
         method=args.method, backup=args.backup, time_limit=args.time_limit, avoid=args.avoid,
         penalize=args.penalize, incidents=_incident_options(args),
         max_detour_pct=args.max_detour,
+        beat_minutes=getattr(args, "minutes", None) or getattr(args, "beats", None),
+        beat_starts=getattr(args, "start", None) or (),
+        beats=args.func is cmd_beats,
     )
     if single:
         given = [args.site, args.point, args.osm_file, args.demo]
@@ -443,6 +446,76 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     print(summary_text(shifts))
     for line in incident_lines(uses, effect):
         print(line)
+    for note in area.notes:
+        print(f"note: {note}")
+    for path in paths:
+        print(f"wrote {out / path}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# beats
+
+_BEATS_EPILOG = (
+    "examples:\n"
+    "  safepassage beats --demo --officers 6 --minutes 30\n"
+    "  safepassage beats --site \"Jordan Downs\" --time-window arrival,dismissal --out maps/jd\n"
+    "  safepassage beats --demo --start 34.0506,-118.2559 --start 34.0490,-118.2520\n"
+    "\n"
+    "Each officer's beat is a closed walk from the officer's post (or a --start) back to it,\n"
+    "at most --minutes long at the safety profile's walking speed, that walks as much of the\n"
+    "window's walking demand as it can; officers share the corridor instead of repeating it.\n"
+    "More minutes never walk less. In a plan file: beats: {minutes: 20}."
+)
+
+
+def _minutes(text: str) -> int:
+    from .beats import MAX_MINUTES, check_minutes
+
+    try:
+        return check_minutes(float(text))
+    except (ValueError, InputError):
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of minutes from 1 to {MAX_MINUTES}: {text!r}") from None
+
+
+def _check_starts(area: Any, starts: Sequence[tuple[float, float]], limit_m: float) -> None:
+    """Every --start near the loaded network, before any slow work."""
+    from .graph import nearest_node
+
+    for lat, lon in starts:
+        _, dist = nearest_node(area.G, lat, lon)
+        if dist > limit_m:
+            raise InputError(f"--start {lat:.6f},{lon:.6f} is {dist:,.0f} m from the nearest "
+                             f"walkable street (limit {limit_m:,.0f} m)")
+
+
+def cmd_beats(args: argparse.Namespace) -> int:
+    """Walking beats from the officers' posts; write beats.geojson and beats.gpx."""
+    from .beats import plan_shift_beats, summary_rows, summary_text, write_beats
+    from .io import product_dir
+    from .pipeline import plan_coverage
+    from .source import parse_entrances, read_entrances
+
+    request = _plan_request(args)  # every option and the plan file checked first
+    source = _source(args)
+    entrances = parse_entrances(args.entrances) if args.entrances else None
+    out = _out_dir(args, source.site.slug, "beats")
+    steps = _steps(args)
+    area = _load_area(args, steps, source)
+    origins = read_entrances(entrances, area) if entrances else None
+    _check_starts(area, args.start or (), request.beats.snap_limit_m)
+    with steps(f"routes and officer posts ({', '.join(request.windows)})"):
+        shifts = plan_coverage(area, request, origins)
+    with steps(f"beats of {request.beats.minutes} min"):
+        plans = list(plan_shift_beats(area.G, shifts, request.beats).values())
+    with product_dir(out, "beats") as tmp:
+        written = write_beats(tmp, plans, units=args.units,
+                              title=f"Safe Passages: {area.site.name}")
+        paths = [Path(p).relative_to(tmp).as_posix() for p in written.values()]
+    print(_table(summary_rows(plans)))
+    print(f"\n{area.site.name}:")
+    print(summary_text(plans))
     for note in area.notes:
         print(f"note: {note}")
     for path in paths:
@@ -561,6 +634,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     print(summary_text(result.shifts))  # it prints the plan's own notes
     for line in incident_lines(result.incidents, result.concerns):
         print(line)
+    if result.beats:
+        from .beats import summary_text as beats_text
+
+        print(beats_text(result.beats))
     for note in area.notes:
         print(f"note: {note}")
     print(f"\nwrote {len(result.files)} files to {out}; open {out / 'index.html'}")
@@ -747,6 +824,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default maps/<site-slug>/)")
     p.set_defaults(func=cmd_coverage)
 
+    p = sub.add_parser("beats", help="walking beats: patrol loops over the busiest corridor",
+                       epilog=_BEATS_EPILOG, formatter_class=_Formatter,
+                       description="Plan a footbeat for every officer: a closed walking loop "
+                       "from the officer's post back to it, within a time limit, over as much "
+                       "of the Safe Passage walking demand as possible (officers share the "
+                       "corridor). Writes beats.geojson (one line per beat) and beats.gpx "
+                       "(one track per beat, for phones).")
+    _add_source(p)
+    _add_route_options(p)
+    _add_officer_options(p)
+    g = p.add_argument_group("beats")
+    g.add_argument("--minutes", metavar="M", type=_minutes, default=None,
+                   help="the most a beat may take, whole minutes from 1 to 240 (default: the "
+                   "plan file's, else 20)")
+    g.add_argument("--start", metavar="LAT,LON", type=_point, action="append", default=None,
+                   help="start a beat here instead of at a post; repeat for several officers")
+    p.add_argument("--units", choices=["imperial", "metric"], default="imperial",
+                   help="distances in directions (default imperial: feet and miles)")
+    p.add_argument("--out", metavar="DIR", type=Path, default=None,
+                   help="output folder (default maps/<site-slug>/)")
+    p.set_defaults(func=cmd_beats)
+
     for name in ("plan", "demo"):
         demo = name == "demo"
         p = sub.add_parser(
@@ -801,6 +900,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="destination kinds that get printable handouts, comma-separated "
                        "(school, kindergarten, park, playground, recreation, library, transit; "
                        "default school)")
+        g.add_argument("--beats", metavar="MINUTES", type=_minutes, default=None,
+                       help="add walking beats of at most this many minutes from the posts: "
+                       "officer map layers, planner map figures, a beat card per officer "
+                       "(default: the plan file's 'beats', else none)")
         g.add_argument("--compare-plan", metavar="FILE", type=Path, default=None,
                        help="a second plan file (plan B), drawn on the planner map to compare")
         g.add_argument("--no-pdf", action="store_true",

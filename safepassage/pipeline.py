@@ -58,6 +58,7 @@ from .source import parse_entrances as parse_entrances
 from .source import read_entrances as read_entrances
 
 if TYPE_CHECKING:
+    from .beats import BeatPlan, BeatSettings
     from .coverage import CoverageSettings, ShiftPlan
 
 
@@ -292,8 +293,8 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
-                     coverage: Any = None) -> Path:
-    """One GeoPackage for GIS: layers ``routes``, ``destinations``, ``posts``, ``corridor``.
+                     coverage: Any = None, beats: Sequence[BeatPlan] = ()) -> Path:
+    """One GeoPackage for GIS: ``routes``, ``destinations``, ``posts``, ``corridor``, ``beats``.
 
     Parameters
     ----------
@@ -305,7 +306,10 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
         From :func:`routes_frame`.
     coverage : CoveragePlan, optional
         Officer posts and the corridor with its demand and coverage.
+    beats : sequence of BeatPlan, optional
+        Walking beats (every window's), one line each.
     """
+    from .beats import beats_table
     from .maps import CoverageView
 
     path = Path(path)
@@ -322,6 +326,8 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
             if view.posts is not None and len(view.posts):
                 _flat(view.posts).to_file(tmp, layer="posts", driver="GPKG")
             _flat(view.corridor).to_file(tmp, layer="corridor", driver="GPKG")
+        if beats:
+            _flat(beats_table(beats)).to_file(tmp, layer="beats", driver="GPKG")
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -401,6 +407,7 @@ class PlanRequest:
     profile: str | Path | None = None
     site: str | None = None
     plan_file: str | None = None
+    beats: BeatSettings | None = None
 
     @property
     def windows(self) -> list[str]:
@@ -423,13 +430,15 @@ class PlanRequest:
         avoid: str | Path | None = None,
         penalize: str | Path | None = None,
         incidents: str | Path | IncidentOptions | None = None,
-        max_detour_pct: float | None = None,
+        max_detour_pct: float | None = None, beat_minutes: int | None = None,
+        beat_starts: Sequence[tuple[float, float]] = (), beats: bool = False,
     ) -> PlanRequest:
         """Merge the command line's options with a plan file and check them all.
 
         ``incidents`` is a file or :class:`~safepassage.incidents.IncidentOptions`; the plan
         file's ``since`` and ``until`` apply where the command line gives none.
         """
+        from .beats import beat_settings
         from .coverage import CoverageSettings
         from .planfile import load_plan
 
@@ -476,7 +485,9 @@ class PlanRequest:
         )
         return cls(route=route, coverage=coverage, profile=profile,
                    site=plan.site if plan else None,
-                   plan_file=str(plan_file) if plan_file else None)
+                   plan_file=str(plan_file) if plan_file else None,
+                   beats=beat_settings(plan.beats if plan else None, beat_minutes,
+                                       beat_starts, wanted=beats))
 
     def describe(self) -> dict[str, Any]:
         """For ``plan.json``."""
@@ -487,6 +498,7 @@ class PlanRequest:
             "locked": len(c.locked), "banned": len(c.banned),
             "extra_posts": len(c.extra_posts), "backup": bool(c.backup),
             "method": c.method, "plan_file": self.plan_file,
+            "beats": None if self.beats is None else self.beats.describe(),
         }
 
 
@@ -583,10 +595,11 @@ def run_plan(
     import time
 
     from . import __version__
+    from .beats import beats_if_asked, beats_json, walked_text
     from .chromium import find_chromium
     from .coverage import coverage_json, write_coverage
     from .graph import graph_summary
-    from .handouts import write_handout_pdfs, write_handouts
+    from .handouts import write_beat_outputs, write_handout_pdfs, write_handouts
     from .io import atomic_write_json, product_dir
     from .maps import shift_views, write_index, write_officer_map
     from .progress import Steps
@@ -597,6 +610,7 @@ def run_plan(
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
         plan_b = plan_coverage(area, compare, origins) if compare is not None else None
+    beats = beats_if_asked(area.G, shifts, request.beats, steps)
     if not handout_kinds_present(area, handout_kinds):
         shifts.notes.append(f"no {' or '.join(handout_kinds)} within reach: no handouts made")
     route_plan = shifts.route_plans[main]
@@ -612,26 +626,28 @@ def run_plan(
             write_routes(tmp, area, frame)
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
-            write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
+            write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main], beats)
             files.update(write_incident_files(tmp, uses, effect))
             views = shift_views(shifts)  # every window's posts, on the map and handouts
-            write_officer_map(tmp / "officer_map.html", area, frame, views)
-            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b)
+            write_officer_map(tmp / "officer_map.html", area, frame, views, beats=beats)
+            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b, beats)
         with steps("handouts"):
             # every window's posts, with their hours, go on the handouts
             handouts = write_handouts(tmp / "handouts", area, frame, views,
                                       kinds=handout_kinds, langs=langs, made_on=made_on,
                                       units=units)
+        files.update(write_beat_outputs(tmp, area, beats, views, langs, units, made_on, steps))
+        cards = [files[k] for k in sorted(files) if k.startswith("beats/")]
         pdfs: list[Path] = []
-        if pdf and handouts and find_chromium():
-            with steps(f"handout PDFs ({len(handouts)})"):
-                pdfs = write_handout_pdfs(handouts)
+        if pdf and (handouts or cards) and find_chromium():
+            with steps(f"handout PDFs ({len(handouts) + len(cards)})"):
+                pdfs = write_handout_pdfs([*handouts, *cards])
         for name in ("officer_map.html", "routes.geojson", "routes.gpx", "posts.geojson",
                      "coverage.json", "plan.gpkg"):
             files[name] = tmp / name
         files.update(planner)
         for h in [*handouts, *pdfs]:
-            files[f"handouts/{h.name}"] = h
+            files[f"{h.parent.name}/{h.name}"] = h
         doc = {
             "safepassage_version": __version__,
             "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -646,6 +662,7 @@ def run_plan(
             "coverage": coverage_json(shifts, site=area.site, source=area.source.describe()),
             "plan_b": coverage_json(plan_b, site=area.site, source=area.source.describe())
             if plan_b is not None else None,
+            "beats": beats_json(beats) if beats else None,
             "notes": list(area.notes) + list(shifts.notes) + incident_lines(uses, effect),
             "timing_s": steps.rounded(),
             "files": sorted(files),
@@ -657,9 +674,10 @@ def run_plan(
             "Officers": ", ".join(f"{r.window}: {r.officers}" for r in shifts.table.itertuples()),
             "Demand covered": f"{shifts.covered_pct:.1f} %",
             "Officer-hours": f"{shifts.officer_hours:g}",
+            **({"Walked by beats": walked_text(beats)} if beats else {}),
         }
         write_index(tmp, _index_links(files, frame), area.site, summary)
-    return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out,
+    return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out, beats=beats,
                       files=sorted([*files, "index.html"]), incidents=uses, concerns=effect)
 
 
@@ -683,6 +701,7 @@ class PlanResult:
         The incidents used in each window (None entries without incidents or concerns).
     concerns : ConcernEffect or None
         What the community concerns changed in the first window.
+    beats : list of BeatPlan (every window's walking beats)
     """
 
     doc: dict[str, Any]
@@ -692,6 +711,7 @@ class PlanResult:
     files: list[str]
     incidents: list[IncidentUse | None] = field(default_factory=list)
     concerns: ConcernEffect | None = None
+    beats: list[BeatPlan] = field(default_factory=list)
 
 
 def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
@@ -701,7 +721,7 @@ def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
 
 
 def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: Any,
-                        plan_b: Any) -> dict[str, Path]:
+                        plan_b: Any, beats: Sequence[BeatPlan] = ()) -> dict[str, Path]:
     """One planner map per time window (the first is ``planner_map.html``), plan B beside A.
 
     Plan B is compared window by window; where it has no plan for a window, its first
@@ -722,9 +742,10 @@ def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: 
                                            label=f"Plan B, {first.label()}")
         # the map's title and panel name the window
         a = CoverageView.from_plan(shifts.plans[tw.name], label="This plan")
+        walked = next((p for p in beats if p.window.name == tw.name), None)
         out[name] = write_planner_map(
             tmp / name, area, frame, a, b,
-            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents)
+            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents, beats=walked)
     return out
 
 
@@ -744,6 +765,7 @@ _LINK_TEXT = {
 
 def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, Path]:
     """Readable link texts for the index page, in a sensible order."""
+    from .handouts import beat_card_link
     from .sites import slugify
 
     names = {slugify(str(n)): str(n) for n in frame["destination"].dropna()}
@@ -754,6 +776,7 @@ def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, P
             links[f"Planner map, {window} window"] = path
     lang_name = {"en": "English", "es": "Español"}
     for key, path in sorted(files.items()):
+        links.update({beat_card_link(path): path} if key.startswith("beats") else {})
         if not key.startswith("handouts/"):
             continue
         stem, lang, ext = path.name.rsplit(".", 2)

@@ -18,6 +18,7 @@ Example (``plan.yaml``)::
     target_coverage: 0.9          # fewest officers covering 90 % (instead of `officers`)
     backup: {factor: 0.5, top_share: 0.2}   # or true
     max_detour_pct: 25
+    beats: {minutes: 20}          # walking beats from the posts (or: beats: true)
     since: 2020-01-01             # incidents that occurred in this period (inclusive)
     until: 2020-06-30
 
@@ -89,6 +90,9 @@ class PlanFile:
         ``{"factor", "top_share"}`` when backup coverage is on.
     max_detour_pct : float or None
         Detour cap of the safest routes.
+    beats : dict or None
+        Walking beats (``safepassage plan`` adds them when given): ``{"minutes": int,
+        "starts": [{"name", "lat", "lon"}, ...]}`` (starts instead of the posts, optional).
     since, until : str or None
         The period of the incidents used (``YYYY-MM-DD``, inclusive).
     """
@@ -105,6 +109,7 @@ class PlanFile:
     target_coverage: float | None = None
     backup: dict[str, float] | None = None
     max_detour_pct: float | None = None
+    beats: dict[str, Any] | None = None
     since: str | None = None
     until: str | None = None
 
@@ -365,6 +370,23 @@ def _backup(value: Any, key: str, base: Path) -> dict[str, float] | None:
     return {"factor": 0.5, "top_share": 0.2, **rec}
 
 
+def _beats(value: Any, key: str, base: Path) -> dict[str, Any] | None:
+    from .beats import DEFAULT_MINUTES, check_minutes
+
+    if isinstance(value, bool):
+        return {"minutes": DEFAULT_MINUTES, "starts": []} if value else None
+
+    def minutes(v: Any, k: str) -> int:
+        try:
+            return check_minutes(v, k)
+        except InputError as exc:
+            raise _PlanError(k, str(exc).removeprefix(f"{k} ")) from None
+
+    rec = _record(value, key, {"minutes": minutes,
+                               "starts": lambda v, k: _list_of(_extra_item)(v, k, base)}, set())
+    return {"minutes": rec.get("minutes", DEFAULT_MINUTES), "starts": rec.get("starts", [])}
+
+
 #: Every key a plan file may hold, and its check.
 _KEYS: dict[str, Callable[[Any, str, Path], Any]] = {
     "site": _site,
@@ -380,6 +402,7 @@ _KEYS: dict[str, Callable[[Any, str, Path], Any]] = {
     "max_detour_pct": _bounded(500.0, "%"),
     "since": _date,
     "until": _date,
+    "beats": _beats,
 }
 
 

@@ -523,7 +523,7 @@ def test_cli_exit_codes_in_a_subprocess(tmp_path: Path):
     assert res.stderr.strip().splitlines() == [
         "error: plan.json: unknown key(s) 'radius' (did you mean 'radius_m'?); allowed: site, "
         "profile, radius_m, officers, windows, locked, banned, extra_posts, target_coverage, "
-        "backup, max_detour_pct, since, until"]
+        "backup, max_detour_pct, since, until, beats"]
     assert not out.exists()
     res = subprocess.run(
         [sys.executable, "-m", "safepassage.cli", "coverage", "--site", "Jordan Downs",

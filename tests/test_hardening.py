@@ -27,6 +27,7 @@ from safepassage.io import MANIFEST, scratch_root
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PBF = ROOT / "geodata" / "demo" / "financial_district.osm.pbf"
+WEST_OAKLAND = ROOT / "geodata" / "test" / "west_oakland.osm.bz2"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,6 +216,14 @@ CASES: list[Case] = [
          "contradict its plan.json", setup=_demo_plan_folder),
     Case("routes-into-the-demo-plan-by-default", "routes " + DEMO, 2, "holds a plan",
          setup=_demo_plan_folder),
+    Case("beats-out-folder-with-notes", "beats " + DEMO + " --out {tmp}/D", 2,
+         "never emptied", setup=_user_folder),
+    Case("beats-out-is-a-file", "beats " + DEMO + " --out {tmp}/unrelated.txt", 2,
+         "is a file, not a folder"),
+    Case("beats-into-a-plan-folder", "beats " + DEMO + " --officers 2 --out {tmp}/P", 2,
+         "holds a plan", setup=_plan_folder),
+    Case("beats-into-the-demo-plan-by-default", "beats " + DEMO + " --officers 2", 2,
+         "contradict its plan.json", setup=_demo_plan_folder),
     Case("foreign-file-in-a-plan-subfolder", "demo -q --cache-dir {cache} --out {tmp}/P", 2,
          "handouts/my-letter.txt", setup=_foreign_in_subfolder),
     Case("unreadable-manifest", "demo -q --cache-dir {cache} --out {tmp}/P", 2,
@@ -481,6 +490,22 @@ CASES: list[Case] = [
          "--out {tmp}/many", 2, "give tcp://HOST:PORT",
          files={"sites": "name,lat,lon\nA,34.05,-118.25\n"}),
     Case("plan-workers-zero", "plan --all-sites --workers 0 -q", 2, "must be between 1 and 256"),
+    Case("beats-minutes-zero", "beats " + DEMO + " --minutes 0 --out {tmp}/o", 2,
+         "must be a whole number of minutes from 1 to 240: '0'"),
+    Case("beats-minutes-1e9", "beats " + DEMO + " --minutes 1e9 --out {tmp}/o", 2,
+         "must be a whole number of minutes from 1 to 240: '1e9'"),
+    Case("beats-minutes-fraction", "beats " + DEMO + " --minutes 7.5 --out {tmp}/o", 2,
+         "must be a whole number of minutes from 1 to 240: '7.5'"),
+    Case("beats-start-far-away", "beats " + DEMO + " --start 34.2,-118.0 --out {tmp}/o", 2,
+         "--start 34.200000,-118.000000 is 28,231 m from the nearest walkable street"),
+    Case("plan-file-beats-minutes-zero", "beats " + DEMO + " --plan {plan} --out {tmp}/o", 2,
+         "beats.minutes must be a whole number of minutes from 1 to 240, got 0",
+         files={"plan": "beats: {minutes: 0}\n"}),
+    Case("plan-beats-minutes-241", "plan " + DEMO + " --beats 241 --out {tmp}/o", 2,
+         "--beats: must be a whole number of minutes from 1 to 240: '241'"),
+    Case("beats-nothing-to-walk-to", "beats --osm-file " + str(WEST_OAKLAND) + " --point "
+         "37.8160,-122.2950 --radius 300 -q --cache-dir {cache} --out {tmp}/o", 3,
+         "no destinations within 300 m of Point 37.81600, -122.29500: nothing to route to"),
     Case("coverage-time-limit-inf", "coverage " + DEMO + " --time-limit inf", 2,
          "must be between 0.1 and 3,600 s"),
     Case("coverage-radius-post-huge", "coverage " + DEMO + " --radius-post 1e9", 2,
@@ -554,7 +579,8 @@ def test_the_table_is_big_and_covers_every_command():
     assert len(CASES) >= 100
     assert len({c.id for c in CASES}) == len(CASES)
     commands = {c.argv.split(" ")[0] for c in CASES}
-    assert commands == {"sites", "fetch", "routes", "coverage", "plan", "demo", "serve"}
+    assert commands == {"sites", "fetch", "routes", "coverage", "beats", "plan", "demo",
+                        "serve"}
     assert {c.code for c in CASES} == {2, 3, 4}
 
 

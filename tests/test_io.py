@@ -167,7 +167,7 @@ def test_a_folder_with_anything_else_is_never_emptied(tmp_path: Path):
     out = tmp_path / "mine"
     (out / "sub").mkdir(parents=True)
     (out / "sub" / "notes.txt").write_text("keep")
-    for command in ("plan", "routes", "coverage"):
+    for command in ("plan", "routes", "coverage", "beats"):
         with pytest.raises(OutputFolderError, match=r"did not write \(sub/notes.txt\)"), \
                 product_dir(out, command) as tmp:
             (tmp / "x").write_text("never")

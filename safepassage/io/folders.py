@@ -1,7 +1,7 @@
 """Product folders: an output folder holds only what the product wrote, listed in a manifest.
 
 A folder holding anything else is refused before any work and never emptied; a folder holding a
-plan is never rewritten by ``routes`` or ``coverage`` (their files would contradict its
+plan is never rewritten by ``routes``, ``coverage`` or ``beats`` (their files would contradict its
 ``plan.json``, maps and handouts); a folder's new content is swapped in whole, or not at all.
 """
 
@@ -24,7 +24,7 @@ from .run import run_token
 MANIFEST = ".safepassage-manifest.json"
 MANIFEST_FORMAT = "safepassage-manifest/1"
 #: Commands whose files a folder may hold; a plan owns its folder alone.
-COMMANDS = ("plan", "routes", "coverage", "index", "workspace")
+COMMANDS = ("plan", "routes", "coverage", "beats", "index", "workspace")
 
 #: File names earlier versions (without a manifest) wrote, for recognising their folders.
 _LEGACY_NAMES = re.compile(
@@ -132,9 +132,9 @@ def check_output_folder(path: str | Path, command: str, *, option: str = "--out"
     """Check, before any slow work, that ``command`` may write the output folder ``path``.
 
     A command may write a folder that does not exist yet, an empty one, or one holding only
-    what the product wrote (its manifest says so). ``routes`` and ``coverage`` never write into a
-    plan's folder: their files would contradict its ``plan.json``, maps and handouts. Leftovers
-    of runs that died are removed here.
+    what the product wrote (its manifest says so). ``routes``, ``coverage`` and ``beats`` never
+    write into a plan's folder: their files would contradict its ``plan.json``, maps and
+    handouts. Leftovers of runs that died are removed here.
 
     Parameters
     ----------
@@ -154,7 +154,7 @@ def check_output_folder(path: str | Path, command: str, *, option: str = "--out"
     ------
     OutputFolderError
         (exit 2) a file in the way, a folder with other content, a plan's folder for
-        ``routes``/``coverage``.
+        ``routes``/``coverage``/``beats``.
     OutputError
         (exit 4) a folder that cannot be written.
     """
@@ -171,7 +171,7 @@ def check_output_folder(path: str | Path, command: str, *, option: str = "--out"
     remove_stale(path.parent, path.name)
     if path.is_dir():
         groups = folder_groups(path, option)
-        if command in ("routes", "coverage") and "plan" in groups:
+        if command in ("routes", "coverage", "beats") and "plan" in groups:
             raise OutputFolderError(
                 f"{option} {path} holds a plan (plan.json, maps, handouts): writing {command} "
                 f"there would make it contradict its plan.json; give another folder with --out "
@@ -203,8 +203,8 @@ def product_dir(path: str | Path, command: str, *, option: str = "--out") -> Ite
 
     The folder is checked (:func:`check_output_folder`), the new content is built in a
     temporary sibling (the block writes there), and swapped in whole on success with its
-    manifest. A plan replaces the folder's content; ``routes`` and ``coverage`` replace their
-    own files and keep each other's.
+    manifest. A plan replaces the folder's content; ``routes``, ``coverage`` and ``beats``
+    replace their own files and keep each other's.
 
     Yields
     ------

@@ -16,9 +16,11 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
+from ..beats import BeatPlan
 from ..offline import bind_tooltip, offline_map, svg_class_name, write_html
 from ..source import Area
 from .basemap import add_base_network
+from .beats import add_beat_layers, beats_legend_rows
 from .geometry import (
     RouteGap,
     add_gap_line,
@@ -125,6 +127,7 @@ def officer_map(
     title: str | None = None,
     online_tiles: bool = True,
     show_shortest: bool = False,
+    beats: Sequence[BeatPlan] = (),
 ) -> folium.Map:
     """The field officer's map: safe routes by risk, posts and their stretches, destinations.
 
@@ -145,6 +148,9 @@ def officer_map(
     show_shortest : bool, default False
         Show the shortest routes (dashed grey) when the page opens; they are in the layer
         switcher either way.
+    beats : sequence of BeatPlan, optional
+        Walking beats (every window's): a layer per beat, with arrows in the walking
+        direction and its start ringed (:func:`~safepassage.maps.beats.add_beat_layers`).
 
     Returns
     -------
@@ -176,6 +182,7 @@ def officer_map(
 
     _add_shortest(m, frame, show_shortest)
     gaps = _add_safe_routes(m, safest, site_pt)
+    add_beat_layers(m, beats, views)
     kinds = add_destinations(m, area, middle_lon=middle_lon)
     site_group = folium.FeatureGroup(name="Housing site")
     add_site(site_group, area, middle_lon)
@@ -183,8 +190,9 @@ def officer_map(
 
     note = approximate_note(area)
     credits = "; ".join(data_sources(area))
-    add_legend(m, _legend_sections(kinds, gaps=bool(gaps), posts=p is not None),
-               title="Legend", note=(note + " " if note else "") + "Data: " + credits)
+    sections = _legend_sections(kinds, gaps=bool(gaps), posts=p is not None)
+    sections.insert(1 + (p is not None), ("Walking beats", beats_legend_rows(beats)))
+    add_legend(m, sections, title="Legend", note=(note + " " if note else "") + "Data: " + credits)
     m.add_child(folium.LayerControl(collapsed=True), name="safepassage_layers")
     # The first view: the routes, the site, the places they lead to and the posts; labels
     # face the middle of it, so they stay on screen.
@@ -203,6 +211,7 @@ def write_officer_map(
     title: str | None = None,
     online_tiles: bool = True,
     show_shortest: bool = False,
+    beats: Sequence[BeatPlan] = (),
 ) -> Path:
     """Write the officer map atomically (see :func:`officer_map` for the parameters).
 
@@ -212,5 +221,5 @@ def write_officer_map(
         The file written.
     """
     m = officer_map(area, frame, views, title=title, online_tiles=online_tiles,
-                    show_shortest=show_shortest)
+                    show_shortest=show_shortest, beats=beats)
     return write_html(m, path)

@@ -138,7 +138,8 @@ def _key(band_labels: Sequence[str]) -> list[str]:
 
 
 def panel_html(area: Area, views: Sequence[CoverageView], title: str,
-               band_labels: Sequence[str], max_gaps: int, extra_html: str = "") -> str:
+               band_labels: Sequence[str], max_gaps: int, extra_html: str = "", *,
+               figures_html: str = "") -> str:
     """The side panel: title, time window, figures, gaps of each plan, key, notes, credits.
 
     Parameters
@@ -155,6 +156,8 @@ def panel_html(area: Area, views: Sequence[CoverageView], title: str,
         Longest list of gap streets per plan.
     extra_html : str
         Escaped HTML placed after the gaps (the window's incidents by kind of crime).
+    figures_html : str, optional
+        Trusted HTML of ours shown after the coverage figures (the beats' comparison).
 
     Returns
     -------
@@ -181,6 +184,7 @@ def panel_html(area: Area, views: Sequence[CoverageView], title: str,
         "is how many people are expected on each street in this time window (from the "
         "schools, parks and stops its routes lead to), times its length; covered means "
         f"{e(reach)}.</p>",
+        figures_html,
     ]
     for v in views:
         parts.extend(_gap_list(v, max_gaps))

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import Point
 
+from ..beats import BeatPlan
 from ..errors import InputError
 from ..incidents import IncidentUse
 from ..offline import (
@@ -31,6 +32,7 @@ from ..offline import (
 )
 from ..source import Area
 from .basemap import add_base_network
+from .beats import add_walked_corridor, beats_panel_html
 from .geometry import bounds_latlon, focus_geometry, latlon_parts, safest_routes
 from .incidents import add_incident_layer, incident_panel_html
 from .panel import PANEL_CSS, length_text, panel_html, share_text
@@ -183,6 +185,7 @@ def planner_map(
     online_tiles: bool = True,
     max_gaps: int = 25,
     incidents: IncidentUse | None = None,
+    beats: BeatPlan | None = None,
 ) -> folium.Map:
     """The planner's map: demand on the corridor, covered against gaps, one or two plans.
 
@@ -207,6 +210,9 @@ def planner_map(
         Longest list of gap streets per plan in the panel.
     incidents : IncidentUse, optional
         The window's incidents: a density layer and counts by kind of crime in the panel.
+    beats : BeatPlan, optional
+        Walking beats of the same window and officers: the corridor they walk is a layer,
+        and the panel shows the demand they walk beside the demand the posts cover.
 
     Returns
     -------
@@ -244,6 +250,8 @@ def planner_map(
     site_pt = Point(site.lon, site.lat)
     for k, view in enumerate(views):
         _add_plan(m, view, k, breaks, site_pt)
+    if beats is not None:
+        add_walked_corridor(m, beats)
 
     add_destinations(m, area)
     site_group = folium.FeatureGroup(name="Housing site")
@@ -252,7 +260,9 @@ def planner_map(
     m.add_child(folium.LayerControl(collapsed=False), name="safepassage_layers")
     page_root(m).html.add_child(
         RawHTML(panel_html(area, views, title, _band_labels(breaks), max_gaps,
-                           incident_panel_html(incidents))),
+                           incident_panel_html(incidents),
+                           figures_html=beats_panel_html(beats, views[0]) if beats is not None
+                           else "")),
         name="safepassage_panel",
     )
     bounds = bounds_latlon([*corridor_geoms, site_pt])
@@ -272,6 +282,7 @@ def write_planner_map(
     online_tiles: bool = True,
     max_gaps: int = 25,
     incidents: IncidentUse | None = None,
+    beats: BeatPlan | None = None,
 ) -> Path:
     """Write the planner map atomically (see :func:`planner_map` for the parameters).
 
@@ -281,5 +292,5 @@ def write_planner_map(
         The file written.
     """
     m = planner_map(area, frame, plan_a, plan_b, title=title, online_tiles=online_tiles,
-                    max_gaps=max_gaps, incidents=incidents)
+                    max_gaps=max_gaps, incidents=incidents, beats=beats)
     return write_html(m, path)
