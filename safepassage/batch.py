@@ -25,7 +25,7 @@ from .errors import InputError, SafePassageError
 from .io import check_output_folder, check_product_file, read_csv_rows, record_product_file
 from .pipeline import PlanRequest
 from .sites import load_sites, point_site, slugify
-from .source import Source, source_from_options
+from .source import Source
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def sources_from_csv(path: str | Path, osm_file: str | Path | None = None) -> li
 
 def all_sites(include_planned: bool = False) -> list[Source]:
     """Every CSP site; the planned ones too only when asked."""
-    return [source_from_options(site=s.name)
+    return [Source.from_site(s.name)
             for s in load_sites(include_planned=include_planned)]
 
 

@@ -155,40 +155,6 @@ class Source:
         return self.site.name
 
 
-def source_from_options(
-    *,
-    site: str | None = None,
-    point: tuple[float, float] | None = None,
-    osm_file: str | Path | None = None,
-    demo: bool = False,
-) -> Source:
-    """Build a :class:`Source` from the command line's options, checking the combination.
-
-    Raises
-    ------
-    InputError
-        Unless exactly one of site / point / osm-file+point / demo is given.
-    """
-    if demo:
-        if site or point or osm_file:
-            raise InputError("--demo takes no other source option")
-        return Source.demo()
-    if osm_file is not None:
-        if point is None:
-            raise InputError("--osm-file needs --point LAT,LON for the origin")
-        if site:
-            raise InputError("give either --site or --osm-file, not both")
-        return Source.from_file(osm_file, *point)
-    if site and point:
-        raise InputError("give either --site or --point, not both")
-    if site:
-        return Source.from_site(site)
-    if point is not None:
-        return Source.from_point(*point)
-    raise InputError("no source given: use --site NAME, --point LAT,LON, "
-                     "--osm-file PATH --point LAT,LON, or --demo")
-
-
 # ---------------------------------------------------------------------------------------------
 # Network and OSM destinations per source, through the cache
 
@@ -645,5 +611,5 @@ def read_entrances(path: str | Path | Entrances, area: Area) -> list[Any]:
 
 __all__ = [
     "ENTRANCE_MAX_M", "MAX_ENTRANCES", "Area", "Entrances", "Source", "demo_site", "fetch",
-    "load_area", "load_network", "parse_entrances", "read_entrances", "source_from_options",
+    "load_area", "load_network", "parse_entrances", "read_entrances",
 ]

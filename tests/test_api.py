@@ -48,3 +48,22 @@ def test_errors_from_python_name_parameters_and_the_cli_names_flags() -> None:
     # a plan file's key keeps its name: only a message's leading parameter is translated
     plain = sp.InputError("plan.yaml: max_detour_pct must be a number")
     assert as_flags(plain, str(plain)) == "plan.yaml: max_detour_pct must be a number"
+
+
+def test_the_readme_python_example_runs_as_written(tmp_path, monkeypatch) -> None:
+    """The README's "Use from Python" code, unchanged, in a fresh interpreter."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Use from Python", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.+?)\n```", section, flags=re.S)
+    assert len(blocks) == 1
+    script = tmp_path / "example.py"
+    script.write_text(blocks[0])
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "% of the walking demand covered" in proc.stdout
+    assert "officer_map.html" in proc.stdout
+    assert (tmp_path / "maps" / "notebook-demo" / "plan.json").exists()

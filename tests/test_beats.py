@@ -52,9 +52,9 @@ def demo_beats(demo):
 
 @pytest.fixture(scope="module")
 def west_oakland(tmp_path_factory):
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
-    area = load_area(source_from_options(point=(37.8105, -122.2960), osm_file=WEST_OAKLAND),
+    area = load_area(Source.from_file(WEST_OAKLAND, *(37.8105, -122.2960)),
                      cache_dir=tmp_path_factory.mktemp("wo-cache"))
     shifts = _shifts(area, officers=4)
     return area, shifts.plans["dismissal"], shifts.route_plans["dismissal"], shifts
@@ -62,9 +62,9 @@ def west_oakland(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def helsinki(helsinki_pbf, tmp_path_factory):
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
-    area = load_area(source_from_options(point=HELSINKI_POINT, osm_file=helsinki_pbf),
+    area = load_area(Source.from_file(helsinki_pbf, *HELSINKI_POINT),
                      cache_dir=tmp_path_factory.mktemp("hel-cache"))
     shifts = _shifts(area)
     return area, shifts.plans["dismissal"], shifts.route_plans["dismissal"], shifts

@@ -554,9 +554,9 @@ WEST_OAKLAND = Path(__file__).resolve().parent.parent / "geodata" / "test" / \
 
 @pytest.fixture(scope="module")
 def west_oakland(tmp_path_factory):
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
-    area = load_area(source_from_options(point=(37.8105, -122.2960), osm_file=WEST_OAKLAND),
+    area = load_area(Source.from_file(WEST_OAKLAND, *(37.8105, -122.2960)),
                      cache_dir=tmp_path_factory.mktemp("wo-cache"))
     shifts = cov.plan_shifts(cov.RouteInputs.from_area(area),
                              Settings(officers=4, windows=["dismissal"]))

@@ -20,6 +20,7 @@ import pytest
 from shapely.geometry import LineString
 
 from safepassage import cli, settings
+from safepassage.cli.common import source_from_options
 from safepassage.errors import InputError
 from safepassage.graph import (
     CacheError,
@@ -31,7 +32,7 @@ from safepassage.graph import (
     read_cache_meta,
     save_cache,
 )
-from safepassage.source import Source, load_area, load_network, source_from_options
+from safepassage.source import Source, load_area, load_network
 
 GEODATA = Path(__file__).resolve().parents[1] / "geodata"
 DEMO_PBF = GEODATA / "demo" / "financial_district.osm.pbf"
@@ -405,7 +406,7 @@ def test_nearest_node_reports_distance_and_refuses_far_points(
 @pytest.mark.parametrize("radius", [1200, 8000])
 def test_load_area_refuses_a_point_5_km_from_the_extract(radius: float) -> None:
     far = FAR_POINT
-    source = source_from_options(osm_file=WEST_OAKLAND, point=far)
+    source = Source.from_file(WEST_OAKLAND, *far)
     with pytest.raises(InputError) as err:
         load_area(source, radius, include=("osm",))
     msg = str(err.value)
@@ -417,7 +418,7 @@ def test_load_area_refuses_a_point_5_km_from_the_extract(radius: float) -> None:
 
 
 def test_load_area_from_a_file_at_a_good_point() -> None:
-    source = source_from_options(osm_file=WEST_OAKLAND, point=WO_CENTRE)
+    source = Source.from_file(WEST_OAKLAND, *WO_CENTRE)
     area = load_area(source, 400, include=("osm",))
     assert area.origin_snap_m < 100
     assert area.G.graph["provenance"]["query"] == {"point": list(WO_CENTRE), "radius_m": 400}
