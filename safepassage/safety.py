@@ -16,9 +16,9 @@ documented where it is computed, with the tags it reads and the profile key that
     Walking along a busy road: ``highway`` trunk / primary / secondary / tertiary (and links),
     or LADOT ``busy=True`` (``[arterial]``).
 ``traffic``
-    Volume and speed on such roads: LADOT ``aadt`` above 10,000 vehicles a day, ``lanes``
-    beyond two, ``maxspeed`` above 40 km/h (``[arterial] aadt_per_10k``, ``per_lane_over_2``,
-    ``per_kmh_over_40``).
+    Volume and speed on such roads: LADOT ``aadt`` above ``aadt_from`` (10,000 vehicles a day),
+    ``lanes`` beyond two, ``maxspeed`` above 40 km/h (``[arterial] aadt_from``,
+    ``aadt_per_10k``, ``aadt_cap``, ``per_lane_over_2``, ``per_kmh_over_40``).
 ``lighting``
     ``lit=no`` costs ``1 + use_lit × (unlit − 1) × dark`` where ``dark`` is the share of the time
     window in darkness; ``lit=yes`` and unknown are neutral (``[lighting]``, after Valhalla's
@@ -94,12 +94,13 @@ PROFILE_SCHEMA: dict[str, dict[str, str]] = {
         "driveway", "steps", "no_sidewalk")},
     "arterial": {
         "trunk": "factor", "primary": "factor", "secondary": "factor", "tertiary": "factor",
-        "busy": "factor", "aadt_per_10k": "nonneg", "aadt_cap": "nonneg",
+        "busy": "factor", "aadt_from": "nonneg", "aadt_per_10k": "nonneg", "aadt_cap": "nonneg",
         "per_lane_over_2": "nonneg", "per_kmh_over_40": "nonneg",
     },
-    "crossing": {k: "nonneg" for k in (
+    "crossing": {**{k: "nonneg" for k in (
         "signal", "stop", "crosswalk", "none", "minor", "minor_signal", "weight_trunk",
-        "weight_primary", "weight_secondary", "weight_tertiary", "aadt_scale", "night")},
+        "weight_primary", "weight_secondary", "weight_tertiary", "aadt_from", "aadt_scale",
+        "night")}, "aadt_span": "positive", "aadt_max_factor": "factor"},
     "lighting": {"use_lit": "unit", "unlit": "factor"},
     "incidents": {"bandwidth_m": "positive", "weight": "nonneg", "night": "nonneg",
                   "hot_spot": "positive"},
@@ -552,8 +553,8 @@ def edge_risk(
     f_way = np.array([float(way[k]) for k in at.kinds])[at.kind_code] if n else np.zeros(0)
     f_art = np.array([float(art[c]) for c in (*ARTERIAL_CLASSES, "busy")] + [1.0])[at.art_class]
     with np.errstate(invalid="ignore"):
-        extra = np.where(at.aadt > 10_000, np.minimum(
-            art["aadt_cap"], art["aadt_per_10k"] * (at.aadt - 10_000) / 10_000), 0.0)
+        extra = np.where(at.aadt > art["aadt_from"], np.minimum(
+            art["aadt_cap"], art["aadt_per_10k"] * (at.aadt - art["aadt_from"]) / 10_000), 0.0)
         extra = extra + np.where(at.lanes > 2, art["per_lane_over_2"] * (at.lanes - 2), 0.0)
         extra = extra + np.where(at.speed > 40, art["per_kmh_over_40"] * (at.speed - 40), 0.0)
     f_traffic = np.where(arterial, 1.0 + extra, 1.0)

@@ -18,6 +18,10 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 
+#: A road whose traffic (LADOT ``aadt``, vehicles a day) reaches this is crossed as an
+#: arterial even where its class is minor (roads nobody may walk: ramps, hidden carriageways).
+ARTERIAL_AADT = 10_000.0
+
 #: Highway values of arterial roads, and their factor key in ``[arterial]``.
 ARTERIALS = {
     "trunk": "trunk", "trunk_link": "trunk", "primary": "primary", "primary_link": "primary",
