@@ -48,7 +48,6 @@ intersection's node is still the intersection's signalised crosswalk); a stop si
 from __future__ import annotations
 
 import json
-import math
 import weakref
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -141,22 +140,6 @@ class NodeArms:
         if cw <= ccw:
             return cw, [(c1 + 1 + i) % k for i in range((c2 - c1) % k)]
         return ccw, [(c1 - i) % k for i in range((c1 - c2) % k)]
-
-
-def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
-    return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
-
-
-def _leaving_bearing(coords: list[tuple[float, float]]) -> float:
-    # Look a little way along the edge (up to 15 m) so a tiny kink at the node does not decide.
-    x0, y0 = coords[0]
-    for x, y in coords[1:]:
-        if math.hypot(x - x0, y - y0) >= 15.0:
-            return _bearing(x0, y0, x, y)
-    x1, y1 = coords[-1]
-    if (x1, y1) == (x0, y0) and len(coords) > 1:
-        x1, y1 = coords[1]
-    return _bearing(x0, y0, x1, y1)
 
 
 def node_signal(data: Mapping[str, Any]) -> bool:
