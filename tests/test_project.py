@@ -51,6 +51,17 @@ def test_code_is_ruff_clean():
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
+def test_types_are_checked():
+    """mypy, configured in pyproject.toml, finds nothing in the package."""
+    import pytest
+
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
+    proc = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "Success: no issues found" in proc.stdout
+
+
 #: The package's modules in data-flow order (docs/ARCHITECTURE.md).
 FLOW = ["settings", "errors", "utils", "io", "progress", "sites", "graph", "features", "source",
         "incidents", "ways", "safety", "crossings", "routing", "incident_report", "directions",
