@@ -62,7 +62,14 @@ from .options import (
 )
 from .problem import CoverageProblem, add_posts, coverage_problem
 from .report import coverage_json, posts_geojson, summary_text, write_coverage
-from .result import BackupInfo, CoveragePlan, gaps_by_street
+from .result import (
+    BackupInfo,
+    CoveragePlan,
+    gaps_by_street,
+    number_posts,
+    place_key,
+    place_numbers,
+)
 from .shifts import (
     PoolPlan,
     RouteInputs,
@@ -104,6 +111,9 @@ __all__ = [
     "format_comparison",
     "gaps_by_street",
     "kind_weight",
+    "number_posts",
+    "place_key",
+    "place_numbers",
     "plan_posts",
     "plan_shifts",
     "posts_geojson",
