@@ -262,8 +262,9 @@ def compare_plans(
         ``covered_pct``, ``officers``, ``officer_hours``, each {"a", "b", change}),
         ``posts_added``, ``posts_removed`` (``window``, ``name``, ``post``: the number people
         see in that plan, ``lat``, ``lon``), ``posts_moved`` (``from``, ``to``, their numbers
-        ``from_post`` and ``to_post``, ``distance_m``), ``posts_kept``, ``gaps_opened`` and ``gaps_closed`` (``window``,
-        ``name``, ``length_m`` change, ``a_m``, ``b_m``), all for shared windows only.
+        ``from_post`` and ``to_post``, ``distance_m``), ``posts_kept``, ``gaps_opened`` and
+        ``gaps_closed`` (``window``, ``name``, ``length_m`` change, ``a_m``, ``b_m``), all
+        for shared windows only.
     """
     a, b = read_coverage_json(a_coverage_json), read_coverage_json(b_coverage_json)
     radius = moved_m if moved_m is not None else float(b.get("radius_m") or 250.0)
