@@ -20,6 +20,7 @@ import shapely
 from . import settings
 from .directions import build_directions, render_directions, route_legs, summary_line
 from .errors import InputError
+from .features import destination_name
 from .graph import nearest_node
 from .incident_report import (
     AREA_MARGIN_M,
@@ -227,9 +228,10 @@ def compute_routes(
 
 def directions_for(area: Area, plan: RoutePlan, route: Any, destination: str,
                    lang: str, units: str = "imperial") -> list[str]:
-    """Numbered-ready directions for one route, in one language."""
+    """Numbered-ready directions for one route, in one language (the place's name in it)."""
     legs = route_legs(area.G, plan.state_graph, route)
-    steps = build_directions(legs, origin=area.site.name, destination=destination)
+    steps = build_directions(legs, origin=area.site.name,
+                             destination=destination_name(destination, lang))
     return render_directions(steps, lang=lang, units=units)
 
 

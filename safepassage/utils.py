@@ -45,6 +45,7 @@ __all__ = [
     "hhmm",
     "planar_bearing",
     "round_half_up",
+    "unit_words",
 ]
 
 #: Mean Earth radius (IUGG), metres: the one radius every distance on the sphere uses.
@@ -226,6 +227,14 @@ _UNIT_WORDS: dict[tuple[Lang, bool], dict[str, tuple[str, str]]] = {
     ("es", True): {"ft": ("pies", "pies"), "mi": ("millas", "millas"),
                    "m": ("m", "m"), "km": ("km", "km")},
 }
+
+
+def unit_words(lang: str = "en", *, short: bool = True) -> dict[str, str]:
+    """The words of the four units in a language, plural: ``{"ft": "pies", "mi": "millas", ...}``.
+
+    The same words :func:`format_distance` writes (for a scale bar's labels).
+    """
+    return {unit: words[1] for unit, words in _UNIT_WORDS[(check_lang(lang), short)].items()}
 
 
 def _rounded_distance(metres: float, units: Units) -> tuple[float, str]:

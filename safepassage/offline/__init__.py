@@ -103,6 +103,7 @@ from .controls import (
     add_locate,
     add_osm_tiles,
     add_scale,
+    keep_badges_clear,
     offline_map,
 )
 from .escaping import RawHTML, escape_properties, escape_text, js_literal, popup_html
@@ -120,6 +121,7 @@ __all__ = [
     "add_locate",
     "add_osm_tiles",
     "add_scale",
+    "keep_badges_clear",
     "bind_popup",
     "bind_tooltip",
     "escape_properties",

@@ -15,18 +15,24 @@ import folium
 from branca.element import Element, MacroElement
 from folium.template import Template
 
+from ..utils import check_lang, check_units, unit_words
 from .assets import ensure_runtime, root_figure
 from .escaping import escape_text, js_literal
 
 __all__ = [
     "OSM_ATTRIBUTION",
     "OSM_TILES_URL",
+    "PAGE_LANG",
     "add_fullscreen",
     "add_locate",
     "add_osm_tiles",
     "add_scale",
+    "keep_badges_clear",
     "offline_map",
 ]
+
+#: The attribute of a page (its branca Figure) naming its language for ``<html lang>``.
+PAGE_LANG = "_safepassage_lang"
 
 #: OpenStreetMap's standard tile layer (optional overlay; needs the internet).
 OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -70,8 +76,15 @@ class _Control(MacroElement):
         self.options_js = js_literal(dict(options))
 
 
-def add_scale(m: folium.Map, position: str = "bottomleft", *, max_width: int = 150) -> Element:
-    """Add a scale bar in feet/miles and metres/kilometres (Leaflet's ``L.control.scale``).
+def add_scale(
+    m: folium.Map,
+    position: str = "bottomleft",
+    *,
+    max_width: int = 150,
+    units: str = "imperial",
+    lang: str = "en",
+) -> Element:
+    """Add a scale bar in one system of units, its words in the page's language.
 
     Parameters
     ----------
@@ -81,23 +94,64 @@ def add_scale(m: folium.Map, position: str = "bottomleft", *, max_width: int = 1
         A map corner: "topleft", "topright", "bottomleft" or "bottomright".
     max_width : int, default 150
         Largest width of the bar in pixels.
+    units : {"imperial", "metric"}, default "imperial"
+        Feet and miles, or metres and kilometres.
+    lang : {"en", "es"}, default "en"
+        Language of the unit words ("500 ft", "500 pies"), as
+        :func:`safepassage.utils.format_distance` writes them.
 
     Returns
     -------
     branca.element.Element
         The control element (adding it again replaces it).
     """
+    ensure_runtime(m)
     control = _Control(
-        "L.control.scale",
+        "new SafePassage.Scale",
         {
             "position": _check_position(position),
-            "metric": True,
-            "imperial": True,
+            "units": check_units(units),
+            "labels": unit_words(lang, short=True),
             "maxWidth": int(max_width),
         },
     )
     m.add_child(control, name="safepassage_scale")
     return control
+
+
+class _BadgeGuard(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            SafePassage.keepBadgesClear({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "SafePassageBadgeGuard"
+
+
+def keep_badges_clear(m: folium.Map) -> Element:
+    """Keep the map's post badges readable at every zoom, in the browser.
+
+    Every element with a ``data-post`` attribute in the marker pane is a badge: after every
+    change of view, nothing else is drawn over one. Symbols and labels that would cover a
+    badge move to the nearest free spot or hide, street names that would touch anything
+    hide, and elements with ``data-minzoom`` / ``data-maxzoom`` show only within their zoom
+    range (see ``SafePassage.clearBadges`` in ``runtime.js``; it fires ``sp:cleared`` on the
+    map with what it moved and hid).
+
+    Returns
+    -------
+    branca.element.Element
+        The script element.
+    """
+    ensure_runtime(m)
+    guard = _BadgeGuard()
+    m.add_child(guard, name="safepassage_badge_guard")
+    return guard
 
 
 def add_fullscreen(
@@ -243,6 +297,8 @@ def offline_map(
     controls: bool = True,
     data_attribution: str | None = OSM_ATTRIBUTION,
     max_zoom: int = 19,
+    lang: str = "en",
+    units: str = "imperial",
     **kwargs: Any,
 ) -> folium.Map:
     """Create a folium map whose page works with no network at all.
@@ -268,6 +324,10 @@ def offline_map(
         user text); None for none.
     max_zoom : int, default 19
         Deepest zoom the map allows (it has no base tiles to set one).
+    lang : {"en", "es"}, default "en"
+        The page's language (``<html lang>``) and the scale bar's words.
+    units : {"imperial", "metric"}, default "imperial"
+        The scale bar's units.
     **kwargs
         Passed to :class:`folium.Map` (``width``, ``height``, ``zoom_control``, ``min_zoom``,
         Leaflet map options, ...). ``tiles`` is not accepted.
@@ -300,11 +360,12 @@ def offline_map(
     m.options["max_zoom"] = int(max_zoom)
     root = root_figure(m)
     root.title = escape_text(title)
+    setattr(root, PAGE_LANG, check_lang(lang))
     ensure_runtime(m)
     if data_attribution:
         m.add_child(_Attribution(data_attribution), name="safepassage_attribution")
     if controls:
-        add_scale(m)
+        add_scale(m, units=units, lang=lang)
         add_fullscreen(m)
         add_locate(m)
     if online_tiles:

@@ -134,6 +134,193 @@
     }
   });
 
+  // ------------------------------------------------------------------------------------------
+  // A scale bar in one system of units, with words in the page's language ("500 pies").
+
+  SP.Scale = L.Control.Scale.extend({
+    options: {units: "imperial", labels: {ft: "ft", mi: "mi", m: "m", km: "km"}},
+    onAdd: function (map) {
+      this.options.imperial = this.options.units === "imperial";
+      this.options.metric = !this.options.imperial;
+      return L.Control.Scale.prototype.onAdd.call(this, map);
+    },
+    _updateMetric: function (maxMeters) {
+      var meters = this._getRoundNum(maxMeters);
+      var words = this.options.labels;
+      var label = meters < 1000 ? meters + " " + words.m : (meters / 1000) + " " + words.km;
+      this._updateScale(this._mScale, label, meters / maxMeters);
+    },
+    _updateImperial: function (maxMeters) {
+      var maxFeet = maxMeters * 3.2808399;
+      var words = this.options.labels;
+      if (maxFeet > 5280) {
+        var miles = this._getRoundNum(maxFeet / 5280);
+        this._updateScale(this._iScale, miles + " " + words.mi, miles * 5280 / maxFeet);
+      } else {
+        var feet = this._getRoundNum(maxFeet);
+        this._updateScale(this._iScale, feet + " " + words.ft, feet / maxFeet);
+      }
+    }
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // Post badges stay readable: nothing is drawn over a badge (collision-aware placement).
+  //
+  // After every change of view, badges ([data-post]) are placed first, in number order, a
+  // badge that would overlap another moved aside just enough; then the Start symbol, the
+  // places' symbols and their labels, and last the street names (those for a zoom range
+  // shown only within it): each one that would touch a badge, or a street name that would
+  // touch anything placed before it, is moved to the nearest free spot around its point or,
+  // failing that, hidden. Moves use the CSS `translate` property, which composes with the
+  // `transform` Leaflet positions markers with, so Leaflet never undoes them.
+
+  var PAD = 2;
+
+  function box(el) {
+    var r = el.getBoundingClientRect();
+    return {left: r.left - PAD, top: r.top - PAD, right: r.right + PAD, bottom: r.bottom + PAD};
+  }
+
+  function shifted(b, dx, dy) {
+    return {left: b.left + dx, top: b.top + dy, right: b.right + dx, bottom: b.bottom + dy};
+  }
+
+  function hits(b, placed) {
+    for (var i = 0; i < placed.length; i++) {
+      var p = placed[i];
+      if (b.left < p.right && b.right > p.left && b.top < p.bottom && b.bottom > p.top) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function shown(el) {
+    if (!el.isConnected || el.style.visibility === "hidden") { return false; }
+    var r = el.getBoundingClientRect();
+    return r.width > 0 || r.height > 0;
+  }
+
+  // Offsets to try, nearest first: rings of eight directions.
+  function offsets(w, h, rings) {
+    var out = [];
+    for (var k = 1; k <= rings; k++) {
+      var sx = (w + PAD) * k * 0.5, sy = (h + PAD) * k * 0.5;
+      out.push([sx * 2, 0], [-sx * 2, 0], [0, -sy * 2], [0, sy * 2],
+               [sx * 1.6, -sy * 1.6], [-sx * 1.6, -sy * 1.6], [sx * 1.6, sy * 1.6],
+               [-sx * 1.6, sy * 1.6]);
+    }
+    return out;
+  }
+
+  // Keep `el` (measured by `measure`, itself by default) clear of the boxes placed: as it is,
+  // moved to the nearest free spot (mode "move", or "badge" for wider rings), or hidden.
+  function place(el, placed, mode, measure) {
+    var b = box(measure || el);
+    if (!hits(b, placed)) { placed.push(b); return "kept"; }
+    if (mode !== "hide") {
+      var tries = offsets(b.right - b.left, b.bottom - b.top, mode === "badge" ? 3 : 2);
+      for (var i = 0; i < tries.length; i++) {
+        var moved = shifted(b, tries[i][0], tries[i][1]);
+        if (!hits(moved, placed)) {
+          el.style.translate = Math.round(tries[i][0]) + "px " + Math.round(tries[i][1]) + "px";
+          L.DomUtil.addClass(el, "sp-moved");
+          placed.push(moved);
+          return "moved";
+        }
+      }
+    }
+    el.style.visibility = "hidden";
+    L.DomUtil.addClass(el, "sp-hidden");
+    return "hidden";
+  }
+
+  function reset(container) {
+    var done = container.querySelectorAll(".sp-moved, .sp-hidden");
+    for (var i = 0; i < done.length; i++) {
+      done[i].style.translate = "";
+      done[i].style.visibility = "";
+      L.DomUtil.removeClass(done[i], "sp-moved");
+      L.DomUtil.removeClass(done[i], "sp-hidden");
+    }
+  }
+
+  function byZoom(container, zoom) {
+    var zoned = container.querySelectorAll("[data-minzoom], [data-maxzoom]");
+    for (var i = 0; i < zoned.length; i++) {
+      var el = zoned[i], lo = parseFloat(el.dataset.minzoom), hi = parseFloat(el.dataset.maxzoom);
+      var icon = el.closest(".leaflet-marker-icon") || el;
+      var out = (!isNaN(lo) && zoom < lo) || (!isNaN(hi) && zoom > hi);
+      icon.style.display = out ? "none" : "";
+    }
+  }
+
+  function iconOf(el) { return el.closest(".leaflet-marker-icon") || el; }
+
+  function all(container, selector) {
+    return Array.prototype.slice.call(container.querySelectorAll(selector));
+  }
+
+  SP.clearBadges = function (map) {
+    var container = map.getContainer();
+    reset(container);
+    byZoom(container, map.getZoom());
+    var placed = [];
+    var badges = all(container, ".leaflet-marker-pane [data-post]").filter(shown);
+    badges.sort(function (a, b) {
+      return (parseFloat(a.dataset.post) || 0) - (parseFloat(b.dataset.post) || 0);
+    });
+    var report = {badges: badges.length, moved: 0, hidden: 0};
+    badges.forEach(function (badge) {
+      var what = place(iconOf(badge), placed, "badge", badge);
+      if (what !== "kept") { report[what] += 1; }
+    });
+    var badgeBoxes = placed.slice();
+    var symbols = all(container, ".leaflet-marker-pane .leaflet-marker-icon").filter(function (el) {
+      return !el.querySelector("[data-post]") && !L.DomUtil.hasClass(el, "sp-street-icon") &&
+        shown(el);
+    });
+    // the Start symbol first, then the places' symbols: each clear of the badges only
+    symbols.sort(function (a, b) {
+      return (L.DomUtil.hasClass(b, "sp-site-icon") ? 1 : 0) -
+        (L.DomUtil.hasClass(a, "sp-site-icon") ? 1 : 0);
+    });
+    symbols.forEach(function (el) {
+      var free = badgeBoxes.slice();
+      var what = place(el, free, "move", el.firstElementChild || el);
+      if (what !== "kept") { report[what] += 1; }
+      if (what !== "hidden") { placed.push(free[free.length - 1]); }
+    });
+    all(container, ".leaflet-tooltip-pane .leaflet-tooltip").filter(shown).forEach(function (el) {
+      var free = badgeBoxes.slice();
+      var what = place(el, free, "move");
+      if (what !== "kept") { report[what] += 1; }
+      if (what !== "hidden") { placed.push(free[free.length - 1]); }
+    });
+    all(container, ".leaflet-marker-pane .sp-street").forEach(function (el) {
+      var icon = iconOf(el);
+      if (icon.style.display === "none") { return; }
+      if (place(el, placed, "hide") === "hidden") { report.hidden += 1; }
+    });
+    map.fire("sp:cleared", report);
+    return report;
+  };
+
+  // Keep a map's badges clear as the view, the layers shown and the tooltips change.
+  SP.keepBadgesClear = function (map) {
+    var pending = null;
+    function now() { SP.clearBadges(map); }
+    function soon() {
+      if (pending === null) {
+        pending = setTimeout(function () { pending = null; now(); }, 0);
+      }
+    }
+    map.on("zoomend moveend viewreset resize overlayadd overlayremove", now);
+    map.on("layeradd layerremove tooltipopen", soon);
+    map.whenReady(soon);
+    return map;
+  };
+
   SP.Locate = L.Control.extend({
     options: {
       position: "topleft",
