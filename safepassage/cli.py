@@ -387,7 +387,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         if any(given) or args.plan:
             raise InputError("--compare takes two coverage.json files (or folders holding one) "
                              "and no source or plan options")
-        print(format_comparison(compare_plans(*args.compare)))
+        print(format_comparison(compare_plans(*args.compare), units=args.units))
         return EXIT_OK
     request = _plan_request(args)  # a bad plan file writes nothing
     steps = _steps(args)
@@ -523,6 +523,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"no route: {line}")
     print(f"\n{area.site.name}:")
     print(summary_text(result.shifts))  # it prints the plan's own notes
+    if result.changes is not None:
+        print(f"\nplan B ({args.compare_plan.name}) against this plan:")
+        print("\n".join(result.changes))
     for line in incident_lines(result.incidents, result.concerns):
         print(line)
     for note in area.notes:
@@ -706,6 +709,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--compare", nargs=2, metavar=("A", "B"), type=Path, default=None,
                    help="compare two earlier runs (coverage.json files or their folders) and "
                    "exit")
+    g.add_argument("--units", choices=["imperial", "metric"], default="metric",
+                   help="distances in the comparison (default metric)")
     p.add_argument("--out", metavar="DIR", type=Path, default=None,
                    help="output folder (default maps/<site-slug>/)")
     p.set_defaults(func=cmd_coverage)
@@ -763,11 +768,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "(school, kindergarten, park, playground, recreation, library, transit; "
                        "default school)")
         g.add_argument("--compare-plan", metavar="FILE", type=Path, default=None,
-                       help="a second plan file (plan B), drawn on the planner map to compare")
+                       help="a second plan file (plan B): drawn on the planner map, and what "
+                       "changed from this plan to it printed and written to "
+                       "plan_b_changes.txt")
         g.add_argument("--no-pdf", action="store_true",
                        help="skip printing handouts to PDF with headless Chromium")
         g.add_argument("--units", choices=["imperial", "metric"], default="imperial",
-                       help="distances in directions (default imperial: feet and miles)")
+                       help="distances on the maps, handouts and directions (default "
+                       "imperial: feet and miles)")
         g.add_argument("--out", metavar="DIR", type=Path, default=None,
                        help="output folder (default maps/<site-slug>/)")
         p.set_defaults(func=cmd_demo if demo else cmd_plan)

@@ -235,7 +235,8 @@ def directions_for(area: Area, plan: RoutePlan, route: Any, destination: str,
     return render_directions(steps, lang=lang, units=units)
 
 
-def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd.GeoDataFrame:
+def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial",
+                 directions: bool = True) -> gpd.GeoDataFrame:
     """One row per route (safest, shortest, alternatives) and per unreachable destination.
 
     Columns: the destination (``dest_id``, ``destination``, ``kind``, ``status``, ``reason``),
@@ -244,7 +245,8 @@ def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd
     ``shortest_risk``, ``risk_reduction_pct``, the safe route's ``risk_bound`` and
     ``risk_gap_pct`` (see :class:`~safepassage.routing.Route`) and the exposure figures),
     and for safest routes
-    ``directions_en`` / ``directions_es`` and ``summary_en`` / ``summary_es``.
+    ``directions_en`` / ``directions_es`` and ``summary_en`` / ``summary_es`` (unless
+    ``directions`` is False: a map of the routes needs none).
     """
     sg = plan.state_graph
     exposure = route_exposure(area, plan)
@@ -265,7 +267,7 @@ def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd
                    "route_risk": round(r.risk, 1),
                    **{f"route_{k}": v for k, v in r.metrics.items()},
                    "geometry": route_geometry(area.G, sg, r.edges)}
-            if r.role == "safest":
+            if r.role == "safest" and directions:
                 for lang in ("en", "es"):
                     row[f"directions_{lang}"] = directions_for(area, plan, r, str(d["name"]),
                                                                lang, units)
@@ -630,8 +632,12 @@ def run_plan(
             write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
             files.update(write_incident_files(tmp, uses, effect))
             views = shift_views(shifts)  # every window's posts, on the map and handouts
-            write_officer_map(tmp / "officer_map.html", area, frame, views)
-            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b)
+            write_officer_map(tmp / "officer_map.html", area,
+                              _window_frames(area, shifts, frame, units), views, units=units,
+                              made_on=made_on)
+            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b, units)
+            changes = _plan_b_changes(tmp, shifts, plan_b, units)
+            files.update(changes)
         with steps("handouts"):
             # every window's posts, with their hours, go on the handouts
             handouts = write_handouts(tmp / "handouts", area, frame, views,
@@ -675,7 +681,8 @@ def run_plan(
         }
         write_index(tmp, _index_links(files, frame), area.site, summary)
     return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out,
-                      files=sorted([*files, "index.html"]), incidents=uses, concerns=effect)
+                      files=sorted([*files, "index.html"]), incidents=uses, concerns=effect,
+                      changes=change_lines(shifts, plan_b, units) if plan_b is not None else None)
 
 
 @dataclass
@@ -698,6 +705,10 @@ class PlanResult:
         The incidents used in each window (None entries without incidents or concerns).
     concerns : ConcernEffect or None
         What the community concerns changed in the first window.
+    changes : list of str or None
+        With a plan B, what changed from this plan to it (the lines
+        :func:`safepassage.coverage.format_comparison` writes; the planner maps show them
+        window by window and ``plan_b_changes.txt`` holds them).
     """
 
     doc: dict[str, Any]
@@ -707,6 +718,7 @@ class PlanResult:
     files: list[str]
     incidents: list[IncidentUse | None] = field(default_factory=list)
     concerns: ConcernEffect | None = None
+    changes: list[str] | None = None
 
 
 def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
@@ -715,14 +727,51 @@ def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
     return bool(len(d)) and bool((d["kind"].isin(list(kinds)) & d["usable"]).any())
 
 
+def _window_frames(area: Area, shifts: Any, frame: gpd.GeoDataFrame,
+                   units: str) -> dict[str, gpd.GeoDataFrame]:
+    """Each window's routes for the officer map (the first window's is ``frame``)."""
+    out = {}
+    for k, tw in enumerate(shifts.windows):
+        out[tw.name] = frame if k == 0 else routes_frame(
+            area, shifts.route_plans[tw.name], units=units, directions=False)
+    return out
+
+
+def change_lines(shifts: Any, plan_b: Any, units: str = "imperial",
+                 window: str | None = None) -> list[str]:
+    """What changed from a plan to plan B, as every output says it.
+
+    :func:`safepassage.coverage.format_comparison` of the two shift plans: over all the
+    windows both cover, or over one ``window`` (plan B's first window standing in where it
+    has no plan for that window).
+    """
+    from .coverage import compare_plans, format_comparison, one_window
+
+    if window is None:
+        return format_comparison(compare_plans(shifts, plan_b), units=units).splitlines()
+    b_window = window if window in plan_b.plans else plan_b.windows[0].name
+    diff = compare_plans(one_window(shifts, window), one_window(plan_b, b_window, window))
+    return format_comparison(diff, units=units).splitlines()
+
+
+def _plan_b_changes(tmp: Path, shifts: Any, plan_b: Any, units: str) -> dict[str, Path]:
+    """``plan_b_changes.txt``: the change list from this plan to plan B (none without B)."""
+    from .io import atomic_write_text
+
+    if plan_b is None:
+        return {}
+    text = "\n".join(change_lines(shifts, plan_b, units)) + "\n"
+    return {"plan_b_changes.txt": atomic_write_text(tmp / "plan_b_changes.txt", text)}
+
+
 def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: Any,
-                        plan_b: Any) -> dict[str, Path]:
+                        plan_b: Any, units: str) -> dict[str, Path]:
     """One planner map per time window (the first is ``planner_map.html``), plan B beside A.
 
-    Plan B is compared window by window; where it has no plan for a window, its first
-    window's plan is shown and labelled as such.
+    Plan B is compared window by window, with the change list of that window; where it has no
+    plan for a window, its first window's plan is shown and labelled as such.
     """
-    from .maps import CoverageView, write_planner_map
+    from .maps import CoverageView, PlanB, write_planner_map
 
     out: dict[str, Path] = {}
     for k, tw in enumerate(shifts.windows):
@@ -730,16 +779,18 @@ def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: 
         b = None
         if plan_b is not None:
             if tw.name in plan_b.plans:
-                b = CoverageView.from_plan(plan_b.plans[tw.name], label="Plan B")
+                view = CoverageView.from_plan(plan_b.plans[tw.name], label="Plan B")
             else:  # plan B has no plan for this window: show its first, and say so
                 first = plan_b.windows[0]
-                b = CoverageView.from_plan(plan_b.plans[first.name],
-                                           label=f"Plan B, {first.label()}")
+                view = CoverageView.from_plan(plan_b.plans[first.name],
+                                              label=f"Plan B, {first.label()}")
+            b = PlanB(view, change_lines(shifts, plan_b, units, tw.name))
         # the map's title and panel name the window
-        a = CoverageView.from_plan(shifts.plans[tw.name], label="This plan")
+        a = CoverageView.from_plan(shifts.plans[tw.name],
+                                   label="Plan A" if plan_b is not None else "This plan")
         out[name] = write_planner_map(
             tmp / name, area, frame, a, b,
-            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents)
+            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents, units=units)
     return out
 
 
@@ -753,6 +804,7 @@ _LINK_TEXT = {
     "plan.gpkg": "Routes, destinations, posts and corridor (GeoPackage, for GIS)",
     "plan.json": "Everything about this plan (JSON)",
     "incidents.geojson": "Incidents used, by time window (GeoJSON, for GIS; not for handouts)",
+    "plan_b_changes.txt": "What changed from this plan to plan B (text)",
     "concerns.geojson": "Community concerns and the safe routes near them (GeoJSON)",
 }
 
@@ -763,6 +815,9 @@ def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, P
 
     names = {slugify(str(n)): str(n) for n in frame["destination"].dropna()}
     links = {_LINK_TEXT[k]: v for k, v in files.items() if k in _LINK_TEXT}
+    if "plan_b_changes.txt" in files and "planner_map.html" in files:
+        links["What changed from this plan to plan B, on the planner map"] = files[
+            "planner_map.html"].with_name("planner_map.html#sp-changes")
     for key, path in files.items():
         if key.startswith("planner_map_"):
             window = key.removeprefix("planner_map_").removesuffix(".html")

@@ -10,6 +10,7 @@ The maps, the handouts, the directions and the coverage reports all call these, 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import unicodedata
 from collections.abc import Mapping
@@ -39,6 +40,7 @@ __all__ = [
     "clock_text",
     "compass_point",
     "compass_word",
+    "date_text",
     "edge_name",
     "format_distance",
     "haversine_m",
@@ -317,6 +319,23 @@ def clock_text(minute: int, lang: str = "en") -> str:
     else:
         suffix = "AM" if h < 12 else "PM"
     return f"{(h % 12) or 12}:{m:02d} {suffix}"
+
+
+_MONTHS: dict[Lang, tuple[str, ...]] = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"),
+}
+
+
+def date_text(day: dt.date, lang: str = "en") -> str:
+    """A date as families read it: "November 24, 2026" / "24 de noviembre de 2026"."""
+    code = check_lang(lang)
+    month = _MONTHS[code][day.month - 1]
+    if code == "es":
+        return f"{day.day} de {month} de {day.year}"
+    return f"{month} {day.day}, {day.year}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from ..locate import MaximalCovering, SetCovering
 from ..safety import TimeWindow
@@ -101,6 +102,8 @@ class CoveragePlan:
     locked, banned : numpy.ndarray
         Candidate indices.
     banned_places : list of str
+    banned_areas : list of shapely geometry
+        Each banned place in WGS84 (its circle or polygon), to draw.
     notes : list of str
     solve_seconds : float
     model : MaximalCovering or SetCovering
@@ -137,6 +140,7 @@ class CoveragePlan:
     notes: list[str]
     solve_seconds: float
     model: MaximalCovering | SetCovering | None = field(repr=False, default=None)
+    banned_areas: list[BaseGeometry] = field(repr=False, default_factory=list)
 
     @property
     def hours(self) -> float:

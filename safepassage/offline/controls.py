@@ -25,8 +25,10 @@ __all__ = [
     "PAGE_LANG",
     "add_fullscreen",
     "add_locate",
+    "add_north_arrow",
     "add_osm_tiles",
     "add_scale",
+    "fit_print_page",
     "keep_badges_clear",
     "offline_map",
 ]
@@ -117,6 +119,121 @@ def add_scale(
     )
     m.add_child(control, name="safepassage_scale")
     return control
+
+
+class _NorthArrow(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var arrow = L.control({position: {{ this.position_js }}});
+                arrow.onAdd = function () {
+                    var div = L.DomUtil.create("div", "sp-north");
+                    div.setAttribute("role", "img");
+                    div.setAttribute("aria-label", {{ this.label_js }});
+                    div.innerHTML = {{ this.svg_js }};
+                    return div;
+                };
+                arrow.addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, position: str, label: str) -> None:
+        super().__init__()
+        self._name = "SafePassageNorthArrow"
+        self.position_js = js_literal(position)
+        self.label_js = js_literal(label)
+        self.svg_js = js_literal(
+            '<svg width="34" height="46" viewBox="0 0 34 46" aria-hidden="true" '
+            'focusable="false"><path d="M17 2 L30 34 L17 27 L4 34 Z" fill="#000" '
+            'stroke="#fff" stroke-width="2" stroke-linejoin="round"/>'
+            '<path d="M17 2 L17 27 L4 34 Z" fill="#fff" stroke="#000" stroke-width="1.5" '
+            'stroke-linejoin="round"/><text x="17" y="45" text-anchor="middle" '
+            'font-family="Arial, Helvetica, '
+            'sans-serif" font-size="13" font-weight="bold" fill="#000" stroke="#fff" '
+            'stroke-width="3" paint-order="stroke">N</text></svg>')
+
+
+def add_north_arrow(m: folium.Map, position: str = "topright", *, lang: str = "en") -> Element:
+    """Add a north arrow (black and white, legible printed in grayscale).
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    position : str, default "topright"
+        A map corner.
+    lang : {"en", "es"}, default "en"
+        Language of its spoken label ("North" / "Norte"); the letter is N in both.
+
+    Returns
+    -------
+    branca.element.Element
+        The control element.
+    """
+    label = "Norte" if check_lang(lang) == "es" else "North"
+    control = _NorthArrow(_check_position(position), label)
+    m.add_child(control, name="safepassage_north_arrow")
+    return control
+
+
+class _PrintFit(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            SafePassage.fitPrintPage({{ this._parent.get_name() }}, {{ this.options_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, options: Mapping[str, object]) -> None:
+        super().__init__()
+        self._name = "SafePassagePrintFit"
+        self.options_js = js_literal(dict(options))
+
+
+def fit_print_page(
+    m: folium.Map,
+    bounds: list[list[float]],
+    *,
+    page_in: float,
+    min_in: float,
+    max_in: float,
+    padding: tuple[int, int] = (40, 40),
+) -> Element:
+    """Fit a printed page on one sheet by choosing the map's height when it is printed.
+
+    When the page is printed (the print layout, measured in the browser: the text around the
+    map as it will print), the map gets the height that makes everything fit one sheet,
+    between ``min_in`` and ``max_in`` inches, and is fitted to ``bounds`` again; where even
+    ``min_in`` leaves too little room, it keeps ``max_in`` and the rest continues on the next
+    sheet. On screen nothing changes.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map (the page's only one).
+    bounds : list of [lat, lon]
+        What the map shows, ``[[south, west], [north, east]]``.
+    page_in : float
+        Printable height of a sheet, inches (US Letter with 0.4 in margins: 10.2).
+    min_in, max_in : float
+        The map's smallest and largest height, inches.
+    padding : tuple of int
+        Padding of the fitted bounds, pixels.
+
+    Returns
+    -------
+    branca.element.Element
+        The script element.
+    """
+    ensure_runtime(m)
+    fit = _PrintFit({"bounds": bounds, "padding": list(padding), "pagePx": page_in * 96,
+                     "minPx": min_in * 96, "maxPx": max_in * 96})
+    m.add_child(fit, name="safepassage_print_fit")
+    return fit
 
 
 class _BadgeGuard(MacroElement):

@@ -201,28 +201,44 @@
     return r.width > 0 || r.height > 0;
   }
 
-  // Offsets to try, nearest first: rings of eight directions.
-  function offsets(w, h, rings) {
-    var out = [];
-    for (var k = 1; k <= rings; k++) {
-      var sx = (w + PAD) * k * 0.5, sy = (h + PAD) * k * 0.5;
-      out.push([sx * 2, 0], [-sx * 2, 0], [0, -sy * 2], [0, sy * 2],
-               [sx * 1.6, -sy * 1.6], [-sx * 1.6, -sy * 1.6], [sx * 1.6, sy * 1.6],
-               [-sx * 1.6, sy * 1.6]);
+  // Offsets to try, nearest first. A badge or a symbol moves just clear of where it was, in
+  // eight directions; a label first slides up or down, then goes to the other side of its
+  // point (a label hangs beside its point, `side` "right" or "left" of it).
+  function offsets(w, h, kind, side) {
+    var out = [], k;
+    if (kind === "label") {
+      var flip = (side === "left" ? 1 : -1) * (w + 24);
+      for (k = 1; k <= 3; k++) { out.push([0, -(h + PAD) * k], [0, (h + PAD) * k]); }
+      out.push([flip, 0]);
+      for (k = 1; k <= 3; k++) { out.push([flip, -(h + PAD) * k], [flip, (h + PAD) * k]); }
+      return out;
+    }
+    var rings = kind === "badge" ? 3 : 2;
+    for (k = 1; k <= rings; k++) {
+      var sx = (w + PAD) * k, sy = (h + PAD) * k;
+      out.push([sx, 0], [-sx, 0], [0, -sy], [0, sy], [sx * 0.8, -sy * 0.8],
+               [-sx * 0.8, -sy * 0.8], [sx * 0.8, sy * 0.8], [-sx * 0.8, sy * 0.8]);
     }
     return out;
   }
 
-  // Keep `el` (measured by `measure`, itself by default) clear of the boxes placed: as it is,
-  // moved to the nearest free spot (mode "move", or "badge" for wider rings), or hidden.
-  function place(el, placed, mode, measure) {
+  function inside(b, frame) {
+    return b.left >= frame.left && b.right <= frame.right && b.top >= frame.top &&
+      b.bottom <= frame.bottom;
+  }
+
+  // Keep `el` (measured by `measure`, itself by default) clear of the boxes placed and inside
+  // the map: as it is, moved to the nearest free spot (unless `kind` is "hide"), or hidden.
+  function place(el, placed, kind, frame, measure) {
     var b = box(measure || el);
-    if (!hits(b, placed)) { placed.push(b); return "kept"; }
-    if (mode !== "hide") {
-      var tries = offsets(b.right - b.left, b.bottom - b.top, mode === "badge" ? 3 : 2);
+    var within = !frame || inside(b, frame) || kind === "badge";
+    if (within && !hits(b, placed)) { placed.push(b); return "kept"; }
+    if (kind !== "hide") {
+      var side = L.DomUtil.hasClass(el, "leaflet-tooltip-left") ? "left" : "right";
+      var tries = offsets(b.right - b.left, b.bottom - b.top, kind, side);
       for (var i = 0; i < tries.length; i++) {
         var moved = shifted(b, tries[i][0], tries[i][1]);
-        if (!hits(moved, placed)) {
+        if (!hits(moved, placed) && (!frame || kind === "badge" || inside(moved, frame))) {
           el.style.translate = Math.round(tries[i][0]) + "px " + Math.round(tries[i][1]) + "px";
           L.DomUtil.addClass(el, "sp-moved");
           placed.push(moved);
@@ -263,19 +279,45 @@
 
   SP.clearBadges = function (map) {
     var container = map.getContainer();
+    // Measure where things end up: a zoom animation's CSS transitions jump to their end.
+    L.DomUtil.addClass(container, "sp-measuring");
+    try {
+      return clear(map, container);
+    } finally {
+      L.DomUtil.removeClass(container, "sp-measuring");
+    }
+  };
+
+  function placeAll(elements, obstacles, placed, kind, frame, report) {
+    elements.forEach(function (el) {
+      var free = obstacles.slice();
+      var what = place(el, free, kind, frame, el.firstElementChild || el);
+      if (what !== "kept") { report[what] += 1; }
+      if (what !== "hidden") { placed.push(free[free.length - 1]); }
+    });
+  }
+
+  function clear(map, container) {
     reset(container);
     byZoom(container, map.getZoom());
+    var r = container.getBoundingClientRect();
+    var frame = {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+    var report = {badges: 0, moved: 0, hidden: 0};
+    // the map's own controls (zoom, legend, scale, north arrow) are in the way of everything
+    var controls = all(container, ".leaflet-control").filter(shown).map(box);
     var placed = [];
     var badges = all(container, ".leaflet-marker-pane [data-post]").filter(shown);
     badges.sort(function (a, b) {
-      return (parseFloat(a.dataset.post) || 0) - (parseFloat(b.dataset.post) || 0);
+      var pa = (a.dataset.plan ? 1000 : 0) + (parseFloat(a.dataset.post) || 0);
+      var pb = (b.dataset.plan ? 1000 : 0) + (parseFloat(b.dataset.post) || 0);
+      return pa - pb;
     });
-    var report = {badges: badges.length, moved: 0, hidden: 0};
+    report.badges = badges.length;
     badges.forEach(function (badge) {
-      var what = place(iconOf(badge), placed, "badge", badge);
+      var what = place(iconOf(badge), placed, "badge", frame, badge);
       if (what !== "kept") { report[what] += 1; }
     });
-    var badgeBoxes = placed.slice();
+    var obstacles = placed.concat(controls);
     var symbols = all(container, ".leaflet-marker-pane .leaflet-marker-icon").filter(function (el) {
       return !el.querySelector("[data-post]") && !L.DomUtil.hasClass(el, "sp-street-icon") &&
         shown(el);
@@ -285,26 +327,29 @@
       return (L.DomUtil.hasClass(b, "sp-site-icon") ? 1 : 0) -
         (L.DomUtil.hasClass(a, "sp-site-icon") ? 1 : 0);
     });
-    symbols.forEach(function (el) {
-      var free = badgeBoxes.slice();
-      var what = place(el, free, "move", el.firstElementChild || el);
-      if (what !== "kept") { report[what] += 1; }
-      if (what !== "hidden") { placed.push(free[free.length - 1]); }
-    });
-    all(container, ".leaflet-tooltip-pane .leaflet-tooltip").filter(shown).forEach(function (el) {
-      var free = badgeBoxes.slice();
-      var what = place(el, free, "move");
-      if (what !== "kept") { report[what] += 1; }
-      if (what !== "hidden") { placed.push(free[free.length - 1]); }
-    });
+    placeAll(symbols, obstacles, placed, "move", null, report);
+    var labels = all(container, ".leaflet-tooltip-pane .leaflet-tooltip").filter(shown);
+    placeAll(labels, obstacles, placed, "label", frame, report);
+    // street names: one of each street's spots (data-street), clear of everything, or none
+    var named = {};
     all(container, ".leaflet-marker-pane .sp-street").forEach(function (el) {
       var icon = iconOf(el);
-      if (icon.style.display === "none") { return; }
-      if (place(el, placed, "hide") === "hidden") { report.hidden += 1; }
+      var street = el.dataset.street || "";
+      if (icon.style.display === "none" || (street && named[street])) {
+        el.style.visibility = "hidden";
+        L.DomUtil.addClass(el, "sp-hidden");
+        return;
+      }
+      if (place(el, placed.concat(controls), "hide", frame) === "hidden") {
+        report.hidden += 1;
+        return;
+      }
+      if (street) { named[street] = true; }
+      placed.push(box(el));
     });
     map.fire("sp:cleared", report);
     return report;
-  };
+  }
 
   // Keep a map's badges clear as the view, the layers shown and the tooltips change.
   SP.keepBadgesClear = function (map) {
@@ -319,6 +364,141 @@
     map.on("layeradd layerremove tooltipopen", soon);
     map.whenReady(soon);
     return map;
+  };
+
+  // ------------------------------------------------------------------------------------------
+  // The officer map's header: a time-window switch and the list of posts (safepassage.maps).
+  //
+  // `windows` are [{key, when, start, end}] (minutes after midnight); `groups` maps a window's
+  // key to the layer group drawing its posts and routes. The window under way on this device's
+  // clock is shown first (else the first window); only the chosen window's group is on the map
+  // and only its posts are listed. Tapping a post centres the map on it and opens its popup.
+
+  function minutesNow() {
+    var d = new Date();
+    return d.getHours() * 60 + d.getMinutes();
+  }
+
+  function within(w, m) {
+    if (w.start === null || w.end === null) { return false; }
+    return w.start <= w.end ? (m >= w.start && m < w.end) : (m >= w.start || m < w.end);
+  }
+
+  SP.fieldHeader = function (map, windows, groups) {
+    var header = document.getElementById("sp-field");
+    if (!header) { return null; }
+    document.body.classList.add("sp-field-page");
+    var list = header.querySelector(".sp-post-list");
+    var toggle = header.querySelector(".sp-posts-button");
+    var when = document.getElementById("sp-field-when");
+    var state = {active: null};
+
+    function choose(key) {
+      state.active = key;
+      Object.keys(groups).forEach(function (k) {
+        if (k === key) { map.addLayer(groups[k]); } else { map.removeLayer(groups[k]); }
+      });
+      windows.forEach(function (w) { if (w.key === key && when) { when.textContent = w.when; } });
+      Array.prototype.forEach.call(header.querySelectorAll(".sp-windows button"), function (b) {
+        b.setAttribute("aria-pressed", b.dataset.window === key ? "true" : "false");
+      });
+      Array.prototype.forEach.call(list.querySelectorAll("li"), function (li) {
+        li.hidden = windows.length > 1 && li.dataset.window !== key;
+      });
+      map.fire("sp:window", {window: key});
+    }
+
+    function openPost(button) {
+      var number = button.dataset.post;
+      var latlng = L.latLng(parseFloat(button.dataset.lat), parseFloat(button.dataset.lon));
+      list.hidden = true;
+      toggle.setAttribute("aria-expanded", "false");
+      map.setView(latlng, Math.max(map.getZoom(), 18), {animate: false});
+      var group = groups[state.active];
+      if (group) {
+        group.eachLayer(function (layer) {
+          var el = layer.getElement && layer.getElement();
+          if (el && el.querySelector('[data-post="' + number + '"]')) { layer.openPopup(); }
+        });
+      }
+    }
+
+    L.DomEvent.disableClickPropagation(header);
+    L.DomEvent.disableScrollPropagation(header);
+    toggle.addEventListener("click", function () {
+      var open = list.hidden;
+      list.hidden = !open;
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    Array.prototype.forEach.call(header.querySelectorAll(".sp-windows button"), function (b) {
+      b.addEventListener("click", function () { choose(b.dataset.window); });
+    });
+    Array.prototype.forEach.call(list.querySelectorAll("button[data-post]"), function (b) {
+      b.addEventListener("click", function () { openPost(b); });
+    });
+    var now = minutesNow();
+    var current = windows.filter(function (w) { return within(w, now); })[0];
+    choose((current || windows[0] || {key: null}).key);
+    map.invalidateSize();
+    SP.field = {map: map, choose: choose, state: state};
+    return SP.field;
+  };
+
+  // ------------------------------------------------------------------------------------------
+  // A printed page that fits: when the page is printed, the map's height is chosen so that the
+  // whole page fits one sheet (between minPx and maxPx), measured in the print layout itself.
+  // Where even the smallest map leaves too little room, the map keeps maxPx and the rest
+  // continues on the next sheet. `pagePx` is the printable height of a sheet (CSS pixels).
+
+  function blockHeight(el) {
+    var r = el.getBoundingClientRect();
+    var cs = window.getComputedStyle(el);
+    return r.height + (parseFloat(cs.marginTop) || 0) + (parseFloat(cs.marginBottom) || 0);
+  }
+
+  SP.fitPrintPage = function (map, options) {
+    var el = map.getContainer();
+    var screenHeight = el.style.height;
+    var bounds = L.latLngBounds(options.bounds);
+    var padding = L.point(options.padding || [0, 0]);
+
+    function refit() {
+      map.invalidateSize({animate: false, pan: false});
+      map.fitBounds(bounds, {padding: padding, animate: false});
+      SP.clearBadges(map);
+    }
+
+    function fit(printing) {
+      if (!printing) {
+        el.style.height = screenHeight;
+        refit();
+        return;
+      }
+      var text = 0;
+      Array.prototype.forEach.call(document.body.children, function (child) {
+        if (child === el || child.tagName === "SCRIPT" || child.tagName === "STYLE") { return; }
+        if (child.contains(el)) { return; }
+        Array.prototype.forEach.call(child.children.length ? child.children : [child],
+          function (block) { text += blockHeight(block); });
+      });
+      var room = options.pagePx - text - (options.slackPx || 8);
+      var height = room >= options.maxPx ? options.maxPx
+        : (room >= options.minPx ? Math.floor(room) : options.maxPx);
+      el.style.height = height + "px";
+      el.dataset.printHeight = String(height);
+      refit();
+    }
+
+    var query = window.matchMedia ? window.matchMedia("print") : null;
+    if (query) {
+      var listener = function (e) { fit(e.matches); };
+      if (query.addEventListener) { query.addEventListener("change", listener); }
+      else if (query.addListener) { query.addListener(listener); }
+      map._spPrintQuery = query;  // kept, so the browser keeps its listener
+    }
+    window.addEventListener("afterprint", function () { fit(false); });
+    SP.printFit = fit;
+    return fit;
   };
 
   SP.Locate = L.Control.extend({
