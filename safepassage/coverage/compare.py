@@ -298,31 +298,36 @@ def _only_text(which: str, only: Mapping[str, Mapping[str, Any]]) -> str:
     return f"only in {which}: {'; '.join(parts)} — not compared"
 
 
-def _post_ref(plan: str, number: object, name: object) -> str:
-    """"B3, Olive Street & West 5th Street" (the plan's letter and number, when known)."""
-    return f"{plan}{number}, {name}" if isinstance(number, int) else str(name)
+def _post_ref(letter: str, number: object) -> str:
+    """"B3" (a plan's letter and a post's number), "post 3" without a letter, "" unknown."""
+    if not isinstance(number, int):
+        return ""
+    return f"{letter}{number}" if letter else f"post {number}"
 
 
-def _post_lines(diff: Mapping[str, Any], units: str) -> list[str]:
+def _post_lines(diff: Mapping[str, Any], units: str, letters: tuple[str, str]) -> list[str]:
     lines = []
-    for key, word, plan in (("posts_added", "added", "B"), ("posts_removed", "removed", "A")):
+    for key, word, letter in (("posts_added", "added", letters[1]),
+                              ("posts_removed", "removed", letters[0])):
         for p in diff[key]:
-            lines.append(f"post {word}: {_post_ref(plan, p.get('post'), p['name'])} "
-                         f"({p['window']})")
+            ref = _post_ref(letter, p.get("post"))
+            lines.append(f"post {word}: {p['name']} ({ref + ', ' if ref else ''}{p['window']})")
     for p in diff["posts_moved"]:
-        lines.append(f"post moved: {_post_ref('A', p.get('from_post'), p['from'])} -> "
-                     f"{_post_ref('B', p.get('to_post'), p['to'])} "
-                     f"({format_distance(p['distance_m'], 'en', units, short=True)}, "
+        a, b = _post_ref(letters[0], p.get("from_post")), _post_ref(letters[1], p.get("to_post"))
+        refs = f"{a} to {b}, " if a and b else ""
+        lines.append(f"post moved: {p['from']} -> {p['to']} ({refs}"
+                     f"{format_distance(p['distance_m'], 'en', units, short=True)}, "
                      f"{p['window']})")
     return lines
 
 
-def format_comparison(diff: Mapping[str, Any], *, top: int = 10, units: str = "metric") -> str:
+def format_comparison(diff: Mapping[str, Any], *, top: int = 10, units: str = "metric",
+                      letters: tuple[str, str] = ("A", "B")) -> str:
     """The change list of :func:`compare_plans`, as every output shows it.
 
     A headline over the shared windows, one per shared window when there are several, the
     windows only one plan has, then the posts added, removed and moved (with their names,
-    their numbers as "A2" / "B3" and how far they moved) and the gaps opened and closed by
+    their numbers as "A2" / "B3", and how far they moved) and the gaps opened and closed by
     street.
 
     Parameters
@@ -333,6 +338,9 @@ def format_comparison(diff: Mapping[str, Any], *, top: int = 10, units: str = "m
         Most gaps listed of each kind (then a count).
     units : {"metric", "imperial"}, default "metric"
         Units of the distances (:func:`safepassage.utils.format_distance`).
+    letters : tuple of str, default ("A", "B")
+        What a post number is prefixed with in each plan ("A2", "B3"); empty letters write
+        "post 3" (the planner workspace, where the numbers are those on its map).
 
     Returns
     -------
@@ -362,7 +370,7 @@ def format_comparison(diff: Mapping[str, Any], *, top: int = 10, units: str = "m
     for key, which in (("only_in_a", "A"), ("only_in_b", "B")):
         if diff.get(key):
             lines.append(_only_text(which, diff[key]))
-    lines += _post_lines(diff, units)
+    lines += _post_lines(diff, units, letters)
     for key, word in (("gaps_opened", "gap opened"), ("gaps_closed", "gap closed")):
         rows = diff[key]
         for g in rows[:top]:

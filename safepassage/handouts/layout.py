@@ -28,7 +28,7 @@ MAP_HEIGHT = "5.3in"
 
 #: A handout whose text is short gets a map down to this height (inches) so that it all fits
 #: on one page (see :func:`map_height_in`).
-MAP_MIN_HEIGHT_IN = 3.0
+MAP_MIN_HEIGHT_IN = 2.75
 
 #: Printable height of a US Letter page with the template's margins (11 in - 2 × 0.4 in).
 PAGE_IN = 11.0 - 0.8
@@ -61,7 +61,7 @@ def text_height_in(data: HandoutData, title: str) -> float:
         h += line + 4 / 72
         for post in data["posts"]:
             rows = max(_lines(str(post["name"]), 52), len(post["when"]) or 1)
-            h += max(rows * line, 20 / 72) + 5 / 72            # a badge is 20 pt high
+            h += max(rows * line, 17 / 72) + 3 / 72            # a badge is 17 pt high
     else:
         h += line
     steps = data["steps"]

@@ -201,15 +201,17 @@ def fit_print_page(
     page_in: float,
     min_in: float,
     max_in: float,
+    width_in: float = 7.5,
     padding: tuple[int, int] = (40, 40),
 ) -> Element:
     """Fit a printed page on one sheet by choosing the map's height when it is printed.
 
-    When the page is printed (the print layout, measured in the browser: the text around the
-    map as it will print), the map gets the height that makes everything fit one sheet,
-    between ``min_in`` and ``max_in`` inches, and is fitted to ``bounds`` again; where even
-    ``min_in`` leaves too little room, it keeps ``max_in`` and the rest continues on the next
-    sheet. On screen nothing changes.
+    Just before the page is printed (the browser's ``beforeprint``; Chromium's PDFs too), the
+    text around the map is measured as it will print, at the sheet's width ``width_in``, and
+    the map gets the height that makes everything fit one sheet, between ``min_in`` and
+    ``max_in`` inches, fitted to ``bounds`` again; where even ``min_in`` leaves too little
+    room, it keeps ``max_in`` and the rest continues on the next sheet. After printing the
+    page is as it was.
 
     Parameters
     ----------
@@ -221,6 +223,8 @@ def fit_print_page(
         Printable height of a sheet, inches (US Letter with 0.4 in margins: 10.2).
     min_in, max_in : float
         The map's smallest and largest height, inches.
+    width_in : float, default 7.5
+        Printable width of a sheet, inches (US Letter with 0.5 in margins).
     padding : tuple of int
         Padding of the fitted bounds, pixels.
 
@@ -231,7 +235,7 @@ def fit_print_page(
     """
     ensure_runtime(m)
     fit = _PrintFit({"bounds": bounds, "padding": list(padding), "pagePx": page_in * 96,
-                     "minPx": min_in * 96, "maxPx": max_in * 96})
+                     "minPx": min_in * 96, "maxPx": max_in * 96, "widthPx": width_in * 96})
     m.add_child(fit, name="safepassage_print_fit")
     return fit
 

@@ -405,6 +405,7 @@
       Array.prototype.forEach.call(list.querySelectorAll("li"), function (li) {
         li.hidden = windows.length > 1 && li.dataset.window !== key;
       });
+      SP.clearBadges(map);
       map.fire("sp:window", {window: key});
     }
 
@@ -445,10 +446,12 @@
   };
 
   // ------------------------------------------------------------------------------------------
-  // A printed page that fits: when the page is printed, the map's height is chosen so that the
-  // whole page fits one sheet (between minPx and maxPx), measured in the print layout itself.
-  // Where even the smallest map leaves too little room, the map keeps maxPx and the rest
-  // continues on the next sheet. `pagePx` is the printable height of a sheet (CSS pixels).
+  // A printed page that fits: before the page is printed, the map's height is chosen so that
+  // the whole page fits one sheet (between minPx and maxPx). The text around the map is
+  // measured as it will print: at the sheet's width (widthPx), without the screen's padding.
+  // (The browser counts a printout's pages before media-query listeners run, so this is done
+  // on "beforeprint".) Where even the smallest map leaves too little room, the map keeps
+  // maxPx and the rest continues on the next sheet. `pagePx` is a sheet's printable height.
 
   function blockHeight(el) {
     var r = el.getBoundingClientRect();
@@ -456,9 +459,20 @@
     return r.height + (parseFloat(cs.marginTop) || 0) + (parseFloat(cs.marginBottom) || 0);
   }
 
+  function textHeight(mapEl) {
+    var text = 0;
+    Array.prototype.forEach.call(document.body.children, function (child) {
+      if (child === mapEl || child.tagName === "SCRIPT" || child.tagName === "STYLE") { return; }
+      if (child.contains(mapEl)) { return; }
+      Array.prototype.forEach.call(child.children.length ? child.children : [child],
+        function (block) { text += blockHeight(block); });
+    });
+    return text;
+  }
+
   SP.fitPrintPage = function (map, options) {
     var el = map.getContainer();
-    var screenHeight = el.style.height;
+    var root = document.documentElement;
     var bounds = L.latLngBounds(options.bounds);
     var padding = L.point(options.padding || [0, 0]);
 
@@ -470,32 +484,26 @@
 
     function fit(printing) {
       if (!printing) {
-        el.style.height = screenHeight;
+        L.DomUtil.removeClass(root, "sp-print-measure");
+        el.style.height = "";
+        delete el.dataset.printHeight;
         refit();
-        return;
+        return null;
       }
-      var text = 0;
-      Array.prototype.forEach.call(document.body.children, function (child) {
-        if (child === el || child.tagName === "SCRIPT" || child.tagName === "STYLE") { return; }
-        if (child.contains(el)) { return; }
-        Array.prototype.forEach.call(child.children.length ? child.children : [child],
-          function (block) { text += blockHeight(block); });
-      });
-      var room = options.pagePx - text - (options.slackPx || 8);
+      root.style.setProperty("--sp-print-width", (options.widthPx || 720) + "px");
+      L.DomUtil.addClass(root, "sp-print-measure");
+      var text = textHeight(el);
+      var room = options.pagePx - text - (options.slackPx || 16);
       var height = room >= options.maxPx ? options.maxPx
         : (room >= options.minPx ? Math.floor(room) : options.maxPx);
       el.style.height = height + "px";
       el.dataset.printHeight = String(height);
+      el.dataset.printText = String(Math.round(text));
       refit();
+      return height;
     }
 
-    var query = window.matchMedia ? window.matchMedia("print") : null;
-    if (query) {
-      var listener = function (e) { fit(e.matches); };
-      if (query.addEventListener) { query.addEventListener("change", listener); }
-      else if (query.addListener) { query.addListener(listener); }
-      map._spPrintQuery = query;  // kept, so the browser keeps its listener
-    }
+    window.addEventListener("beforeprint", function () { fit(true); });
     window.addEventListener("afterprint", function () { fit(false); });
     SP.printFit = fit;
     return fit;
