@@ -44,7 +44,7 @@ of the total weight within an officer's walking radius.
 from __future__ import annotations
 
 from .choose import plan_posts
-from .compare import compare_plans, format_comparison, read_coverage_json
+from .compare import compare_plans, format_comparison, one_window, read_coverage_json
 from .demand import DEFAULT_WEIGHTS, WeightOverrides, corridor_demand, kind_weight, weight_table
 from .options import (
     BACKUP_DEFAULT,
@@ -112,6 +112,7 @@ __all__ = [
     "gaps_by_street",
     "kind_weight",
     "number_posts",
+    "one_window",
     "place_key",
     "place_numbers",
     "plan_posts",
