@@ -60,9 +60,9 @@ def worker(path: Path, cache: Path) -> None:
     from safepassage.incident_report import AREA_MARGIN_M, network_bbox
     from safepassage.incidents import open_incidents
     from safepassage.safety import edge_risk, load_profile, parse_window
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
-    area = load_area(source_from_options(demo=True), cache_dir=cache)
+    area = load_area(Source.demo(), cache_dir=cache)
     base = peak_gib()
     bbox = network_bbox(area.G, AREA_MARGIN_M)
     t0 = time.perf_counter()

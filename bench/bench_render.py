@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from safepassage import chromium, coverage, handouts, maps
 from safepassage.pipeline import compute_routes, routes_frame
-from safepassage.source import load_area, source_from_options
+from safepassage.source import Source, load_area
 
 
 def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
-    area = load_area(source_from_options(demo=True))
+    area = load_area(Source.demo())
     plan = compute_routes(area)
     frame = routes_frame(area, plan)
     t_routes = time.perf_counter() - t0

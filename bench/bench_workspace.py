@@ -126,9 +126,9 @@ def measure(label: str, ws: Workspace, area: dict[str, Any], problem: CoveragePr
 
 def demo(windows: list[str], officers: int, n: int, seed: int) -> bool:
     """The demo as ``safepassage serve --demo`` opens it."""
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
-    area = load_area(source_from_options(demo=True))
+    area = load_area(Source.demo())
     solver = Solver(RouteInputs.from_area(area))
     with tempfile.TemporaryDirectory() as tmp:
         ctx = PlanContext(base=Path(tmp))

@@ -180,10 +180,10 @@ def audit(pbf: Path, point: tuple[float, float], radius_m: float, show: bool) ->
 
     from safepassage.pipeline import compute_routes
     from safepassage.routing import route_geometry
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
-    area = load_area(source_from_options(osm_file=pbf, point=point), radius_m,
-                     include_osm=False, include_metro=False)
+    area = load_area(Source.from_file(pbf, *point), radius_m,
+                     include=())
     area.destinations = metro_destinations(area.G, point, radius_m)
     plan = compute_routes(area)
     raw = read_raw(pbf)

@@ -12,6 +12,7 @@ Each part measures its comparisons side by side in the same run and prints ratio
   and networkx per pair, with the split by phase, on the demo and Helsinki;
 * coverage (bench_coverage.py): exact MCLP against greedy on ~500 candidates x 2,000 edges;
 * re-planning (bench_replan.py): a window's problem built once against re-solving per click;
+* walking beats (bench_beats.py): 6 officers x 30 minutes on the demo and Helsinki;
 * the planner workspace (bench_workspace.py): a re-solve after one change, through its API;
 * rendering (bench_render.py): maps and handouts, time and size;
 * city scale (bench_city.py): ~300,000 nodes, 1,000 trees, peak memory;
@@ -62,6 +63,7 @@ def main() -> None:
         ("Loading and routing", ["bench_routing.py"]),
         ("Officer coverage: exact against greedy", ["bench_coverage.py"]),
         ("Officer coverage: build once, re-solve per click", ["bench_replan.py"]),
+        ("Walking beats: 6 officers x 30 minutes", ["bench_beats.py"]),
         ("Planner workspace: re-solve after one change", ["bench_workspace.py", "--helsinki"]),
         ("Rendering maps and handouts", ["bench_render.py"]),
         ("City scale", ["bench_city.py", *(["--tiles", "4", "--trees", "200"]

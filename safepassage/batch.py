@@ -10,9 +10,9 @@ site is planned with its share.
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
+import re
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -22,11 +22,15 @@ from typing import Any
 
 from . import settings
 from .errors import InputError, SafePassageError
+from .io import check_output_folder, check_product_file, read_csv_rows, record_product_file
 from .pipeline import PlanRequest
 from .sites import load_sites, point_site, slugify
-from .source import Source, source_from_options
+from .source import Source
 
 log = logging.getLogger(__name__)
+
+#: Most places one sites file may list.
+MAX_SITES = 500
 
 
 def sources_from_csv(path: str | Path, osm_file: str | Path | None = None) -> list[Source]:
@@ -45,30 +49,26 @@ def sources_from_csv(path: str | Path, osm_file: str | Path | None = None) -> li
         Naming the line for a missing or bad coordinate, or a repeated name.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"sites file not found: {path}")
     out: list[Source] = []
-    seen: set[str] = set()
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
-        if "lat" not in fields or "lon" not in fields:
-            raise InputError(f"{path.name}: needs columns lat,lon (and optionally name)")
-        for i, raw in enumerate(reader, start=2):
-            r = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-            try:
-                lat, lon = float(r["lat"]), float(r["lon"])
-            except ValueError:
-                raise InputError(f"{path.name} line {i}: lat/lon must be numbers") from None
-            name = r.get("name") or None
-            site = point_site(lat, lon, name)
-            if site.slug in seen:
-                raise InputError(f"{path.name} line {i}: {site.name!r} appears twice")
-            seen.add(site.slug)
-            if osm_file is not None:
-                out.append(Source("file", site, Path(osm_file)))
-            else:
-                out.append(Source("point", site))
+    seen: dict[str, str] = {}
+    for where, r in read_csv_rows(path, "sites file", ("lat", "lon"), max_rows=MAX_SITES,
+                                  header_hint="name,lat,lon"):
+        try:
+            lat, lon = float(r["lat"]), float(r["lon"])
+        except ValueError:
+            raise InputError(f"{where}: lat/lon must be numbers") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN fails too
+            raise InputError(f"{where}: coordinates {lat}, {lon} out of range")
+        site = point_site(lat, lon, r.get("name") or None)
+        if site.slug in seen:
+            same = "appears twice" if seen[site.slug] == site.name else (
+                f"would share the folder {site.slug!r} with {seen[site.slug]!r}")
+            raise InputError(f"{where}: {site.name!r} {same}")
+        seen[site.slug] = site.name
+        if osm_file is not None:
+            out.append(Source("file", site, Path(osm_file)))
+        else:
+            out.append(Source("point", site))
     if not out:
         raise InputError(f"{path.name}: no places in the file")
     return out
@@ -76,7 +76,7 @@ def sources_from_csv(path: str | Path, osm_file: str | Path | None = None) -> li
 
 def all_sites(include_planned: bool = False) -> list[Source]:
     """Every CSP site; the planned ones too only when asked."""
-    return [source_from_options(site=s.name)
+    return [Source.from_site(s.name)
             for s in load_sites(include_planned=include_planned)]
 
 
@@ -147,11 +147,13 @@ class BatchResult:
 
 
 def _one_line(exc: BaseException) -> str:
+    from .utils import clean_text
+
     if isinstance(exc, SafePassageError):
-        return str(exc)
+        return clean_text(str(exc), max_chars=2000)
     frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" ({Path(frame[0].filename).name}:{frame[0].lineno})" if frame else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    return clean_text(f"{type(exc).__name__}: {exc}{where}", max_chars=2000)
 
 
 def _load(source: Source, radius_m: float | None, destinations: str | None,
@@ -215,6 +217,30 @@ def plan_site(source: Source, request: PlanRequest, out_dir: str, *,
 # The driver
 
 
+_ADDRESS = re.compile(r"^(?:tcp://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(?P<port>\d{1,5})$")
+
+
+def check_scheduler_address(address: str) -> str:
+    """A Dask scheduler's address as ``tcp://HOST:PORT`` (``HOST:PORT`` is read as TCP).
+
+    Dask's in-process addresses (``inproc://...``, a cluster in the same Python process, as a
+    notebook or a test makes) pass as they are.
+
+    Raises
+    ------
+    InputError
+        For anything else (other protocols need settings this command line does not take),
+        or a port outside 1-65535.
+    """
+    if address.startswith("inproc://"):
+        return address
+    m = _ADDRESS.match(address.strip())
+    if m is None or not 1 <= int(m["port"]) <= 65535:
+        raise InputError(f"bad Dask scheduler address {address!r}: give tcp://HOST:PORT, e.g. "
+                         "tcp://10.0.0.5:8786 (port 1-65535)")
+    return f"tcp://{m['host']}:{int(m['port'])}"
+
+
 def _client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
     from dask.distributed import Client, LocalCluster
 
@@ -222,10 +248,11 @@ def _client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
     for name in ("distributed", "dask"):
         logging.getLogger(name).setLevel(logging.ERROR)
     if scheduler:
+        address = check_scheduler_address(scheduler)
         try:
-            return Client(scheduler, timeout=f"{settings.dask_connect_timeout_s:g}s"), None
-        except (OSError, TimeoutError) as exc:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            return Client(address, timeout=f"{settings.dask_connect_timeout_s:g}s"), None
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     n = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.ERROR)
@@ -283,6 +310,11 @@ def plan_sites(
     if len(set(slugs)) != len(slugs):
         raise InputError("the same site is listed twice")
     out_root = Path(out_root)
+    # every folder is checked before any work: none holds anything the product did not write
+    check_product_file(out_root / "index.html")
+    for src in sources:
+        check_output_folder(out_root / src.site.slug, "plan",
+                            option=f"the folder of {src.site.name!r},")
     t0 = time.perf_counter()
     client, cluster = _client(scheduler, workers)
     common = {"radius_m": radius_m, "destinations": str(destinations) if destinations else None,
@@ -383,4 +415,5 @@ def write_batch_index(out_root: str | Path, result: BatchResult) -> Path:
     for s in result.failed:
         summary[f"Not planned: {s.name}"] = s.error or "failed"
     site = Site(name="All sites", slug=slugify("all sites"), lat=0.0, lon=0.0)
-    return write_index(out_root, files, site, summary)
+    check_product_file(out_root / "index.html")
+    return record_product_file(write_index(out_root, files, site, summary))

@@ -370,6 +370,7 @@ class _Queue:
         self.results: list[Path | BaseException | None] = [None] * len(jobs)
         self.stop = threading.Event()
         self.write_lock = threading.Lock()  # io.atomic_write_bytes reads the umask unlocked
+        self.browsers: set[Chromium] = set()  # the browsers printing, to end on Ctrl-C
         self._todo: queue.SimpleQueue[int] = queue.SimpleQueue()
         for i in range(len(jobs)):
             self._todo.put(i)
@@ -383,10 +384,29 @@ class _Queue:
         except queue.Empty:
             return None
 
-    def save(self, i: int, data: bytes) -> None:
-        """Write page ``i``'s PDF, atomically."""
+    def opened(self, chrome: Chromium) -> Chromium:
+        """Note a browser a worker started (ended at once if the work was stopped meanwhile)."""
         with self.write_lock:
-            self.results[i] = atomic_write_bytes(self.jobs[i][1].resolve(), data)
+            self.browsers.add(chrome)
+        if self.stop.is_set():
+            chrome._kill()
+        return chrome
+
+    def kill_all(self) -> None:
+        """End every browser now, from any thread: their workers' next step fails and stops.
+
+        Taking the write lock also waits for a PDF being written to be whole.
+        """
+        with self.write_lock:
+            browsers = list(self.browsers)
+        for chrome in browsers:
+            chrome._kill()
+
+    def save(self, i: int, data: bytes) -> None:
+        """Write page ``i``'s PDF, atomically (not once the work was stopped)."""
+        with self.write_lock:
+            if not self.stop.is_set():
+                self.results[i] = atomic_write_bytes(self.jobs[i][1].resolve(), data)
 
 
 def _worker(work: _Queue, exe: str, timeout: float) -> None:
@@ -405,7 +425,8 @@ def _worker(work: _Queue, exe: str, timeout: float) -> None:
             for _ in range(2):
                 try:
                     if chrome is None or page is None:
-                        chrome = running.enter_context(open_browser(exe, timeout=timeout))
+                        chrome = work.opened(running.enter_context(
+                            open_browser(exe, timeout=timeout)))
                         page = chrome.new_page()
                     work.save(i, chrome.pdf(page, html, work.budget_ms))
                     break
@@ -433,8 +454,8 @@ def print_pdfs(
     page's ``@page`` CSS, no header or footer, ``budget_ms`` of page time before printing,
     every PDF written to a temporary file and renamed over ``pdf_path`` only when complete. A
     page the browser fails on is tried again in a fresh browser; every page is attempted even
-    when one fails. Ctrl-C stops the work once the pages in print are done (their PDFs whole)
-    and closes every browser.
+    when one fails. Ctrl-C (or SIGTERM) ends every browser at once and returns without waiting
+    for the pages in print; no PDF is written after it, and none is left half-written.
 
     Parameters
     ----------
@@ -472,13 +493,17 @@ def print_pdfs(
         raise BrowserError(MISSING_MESSAGE)
     work = _Queue(jobs, budget_ms)
     n = pdf_workers(len(jobs), workers)
-    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="sp-pdf") as pool:
-        futures = [pool.submit(_worker, work, exe, timeout) for _ in range(n)]
-        try:
-            for future in futures:
-                future.result()
-        finally:
-            work.stop.set()  # after Ctrl-C no further page is started
+    pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="sp-pdf")
+    futures = [pool.submit(_worker, work, exe, timeout) for _ in range(n)]
+    try:
+        for future in futures:
+            future.result()
+    except BaseException:  # Ctrl-C or SIGTERM: the browsers end now, not after their page;
+        work.stop.set()  # no PDF is written from here on, and no page or browser started,
+        work.kill_all()  # so the workers are not waited for (they wind Playwright down)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     for result in work.results:
         if isinstance(result, BaseException):
             raise result

@@ -22,7 +22,6 @@ used.
 from __future__ import annotations
 
 import contextlib
-import csv
 import math
 import re
 import tempfile
@@ -41,9 +40,9 @@ from shapely.geometry import Point
 
 from . import settings
 from .errors import InputError
-from .graph import _check_file, clean_value, overpass_errors
-from .io import read_geojson_features
-from .utils import check_lang, haversine_m
+from .graph import check_osm_file, clean_value, osm_errors, overpass_errors
+from .io import read_csv_rows, read_geojson_features, repair_polygon
+from .utils import check_lang, clean_name, clean_tag, clean_text, haversine_m
 
 #: Destination kinds, in the order reports list them.
 KINDS: tuple[str, ...] = (
@@ -52,7 +51,7 @@ KINDS: tuple[str, ...] = (
 )
 
 #: OSM tags asked for, by key; :func:`classify_kind` maps them to kinds.
-OSM_TAGS: dict[str, list[str]] = {
+OSM_TAGS: dict[str, bool | str | list[str]] = {
     "amenity": [
         "school", "kindergarten", "childcare", "library", "community_centre", "youth_centre",
     ],
@@ -82,6 +81,9 @@ _KIND_RULES: tuple[tuple[str, set[str], str], ...] = (
 )
 
 COLUMNS = ["dest_id", "name", "kind", "source", "approximate", "geometry"]
+
+#: Most destinations a user's file may hold (more is split into several files or sites).
+MAX_USER_DESTINATIONS = 10_000
 
 #: Two destinations of the same kind and name closer than this are one place (metres).
 SAME_NAME_MERGE_M = 150.0
@@ -118,9 +120,9 @@ def classify_kind(tags: Mapping[str, Any]) -> str:
 
 def _osm_name(row: Mapping[str, Any], kind: str) -> str:
     for key in ("name", "name:en", "official_name", "ref"):
-        v = clean_value(row.get(key))
-        if v is not None:
-            return str(v)
+        v = clean_name(clean_value(row.get(key)))
+        if v:
+            return v
     return f"Unnamed {kind}"
 
 
@@ -184,7 +186,7 @@ def features_from_file(
     OSM XML file with osmium, which osmnx then reads: osmnx reads XML only.
     """
     path = Path(path)
-    _check_file(path)
+    check_osm_file(path)
     keys = list(OSM_TAGS)
     with tempfile.TemporaryDirectory(prefix="safepassage-") as tmp:
         xml = Path(tmp) / "features.osm"
@@ -195,14 +197,16 @@ def features_from_file(
                 for obj in osmium.FileProcessor(str(path)).with_filter(
                     osmium.filter.KeyFilter(*keys)
                 ):
-                    tags = {t.k: t.v for t in obj.tags}
+                    if not isinstance(obj, osmium.osm.Node | osmium.osm.Way |
+                                      osmium.osm.Relation):
+                        continue
+                    tags = {t.k: clean_tag(t.k, t.v) for t in obj.tags}
                     if classify_kind(tags) != "other":
-                        writer.add(obj)
+                        writer.add(obj.replace(tags=tags))  # names cleaned: valid XML
                         n += 1
-        except RuntimeError as exc:
-            raise InputError(
-                f"malformed OSM file {path.name}: {str(exc).splitlines()[0]}"
-            ) from None
+        except osm_errors() as exc:
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise InputError(f"malformed OSM file {path.name}: {clean_text(first)}") from None
         if n == 0:
             return empty_destinations()
         try:
@@ -349,46 +353,40 @@ def read_destinations(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def _read_csv(path: Path) -> gpd.GeoDataFrame:
-    rows = []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-            missing = [c for c in ("name", "kind", "lat", "lon") if c not in fields]
-            if missing:
-                raise InputError(
-                    f"{path.name}: missing column(s) {', '.join(missing)}; the header must be "
-                    "name,kind,lat,lon"
-                )
-            for i, raw in enumerate(reader, start=2):
-                r = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-                where = f"{path.name} line {i}"
-                if not r.get("name"):
-                    raise InputError(f"{where}: empty name")
-                kind = _check_kind(r.get("kind"), where)
-                try:
-                    lat, lon = float(r["lat"]), float(r["lon"])
-                except ValueError:
-                    raise InputError(
-                        f"{where}: lat/lon must be numbers, got {r['lat']!r}, {r['lon']!r}"
-                    ) from None
-                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                    raise InputError(f"{where}: coordinates {lat}, {lon} out of range")
-                approx = r.get("approximate", "").lower() in ("1", "true", "yes") or (
-                    "approximate" in r.get("note", "").lower()
-                )
-                rows.append(
-                    {"dest_id": f"user:{path.stem}:{i - 1}", "name": r["name"], "kind": kind,
-                     "source": f"user file {path.name}", "approximate": approx,
-                     "geometry": Point(lon, lat)}
-                )
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name}: not a UTF-8 text CSV file") from None
-    except csv.Error as exc:
-        raise InputError(f"{path.name}: malformed CSV ({exc})") from None
+    rows: list[dict[str, Any]] = []
+    for where, r in read_csv_rows(path, "destinations file", ("name", "kind", "lat", "lon"),
+                                  max_rows=MAX_USER_DESTINATIONS,
+                                  header_hint="name,kind,lat,lon"):
+        name = clean_text(r.get("name"))
+        if not name:
+            raise InputError(f"{where}: empty name")
+        kind = _check_kind(r.get("kind"), where)
+        try:
+            lat, lon = float(r["lat"]), float(r["lon"])
+        except ValueError:
+            raise InputError(
+                f"{where}: lat/lon must be numbers, got {r['lat']!r}, {r['lon']!r}"
+            ) from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN fails too
+            raise InputError(f"{where}: coordinates {lat}, {lon} out of range")
+        approx = r.get("approximate", "").lower() in ("1", "true", "yes") or (
+            "approximate" in r.get("note", "").lower()
+        )
+        rows.append(
+            {"dest_id": f"user:{path.stem}:{len(rows) + 1}", "name": name, "kind": kind,
+             "source": f"user file {path.name}", "approximate": approx,
+             "geometry": Point(lon, lat)}
+        )
     if not rows:
         raise InputError(f"{path.name}: no destinations in the file")
     return gpd.GeoDataFrame(rows, columns=COLUMNS, geometry="geometry", crs="EPSG:4326")
+
+
+def _truthy(value: Any) -> bool:
+    """True for true, 1 and "true"/"yes"/"1" (a GeoJSON property may be any of them)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return value is True or (isinstance(value, int | float) and value == 1)
 
 
 def _read_geojson(path: Path) -> gpd.GeoDataFrame:
@@ -396,14 +394,21 @@ def _read_geojson(path: Path) -> gpd.GeoDataFrame:
     feats = read_geojson_features(path, ("Point", "Polygon", "MultiPolygon"),
                                   what="destinations file",
                                   expect="geometry must be a Point or Polygon")
+    if len(feats) > MAX_USER_DESTINATIONS:
+        raise InputError(f"{path.name}: {len(feats):,} destinations; at most "
+                         f"{MAX_USER_DESTINATIONS:,} in one file")
     for i, (where, geom, props) in enumerate(feats, start=1):
-        name = str(props.get("name") or "").strip()
+        name = clean_text(props.get("name"))
         if not name:
             raise InputError(f"{where}: missing 'name' property")
         kind = _check_kind(props.get("kind"), where)
+        if geom.geom_type != "Point" and not geom.is_valid:
+            geom = repair_polygon(geom)
+            if geom.is_empty or geom.area <= 0:
+                raise InputError(f"{where}: the polygon has no area or cannot be repaired")
         rows.append(
             {"dest_id": f"user:{path.stem}:{i}", "name": name, "kind": kind,
-             "source": f"user file {path.name}", "approximate": bool(props.get("approximate")),
+             "source": f"user file {path.name}", "approximate": _truthy(props.get("approximate")),
              "geometry": geom}
         )
     return gpd.GeoDataFrame(rows, columns=COLUMNS, geometry="geometry", crs="EPSG:4326")

@@ -52,6 +52,7 @@ import shapely
 
 from .errors import InputError
 from .io import read_geojson_features
+from .utils import TIME_NOTES, clean_text, time_of_day
 
 #: Kinds of crime, in the order reports list them, with their plain-language names.
 CLASSES: dict[str, str] = {
@@ -97,6 +98,10 @@ COLUMNS = ("dr_no", "lat", "lon", "date", "minute", "crm_cd", "crime", "premise_
 #: Why rows of a file were not used, in the order the filters apply.
 SKIP_REASONS = ("duplicate DR_NO", "no location", "outside the period", "outside the area",
                 "outside the time window", "weighs nothing")
+
+
+#: Heaviest weight one incident (or concern) may carry in a file.
+MAX_WEIGHT = 1000.0
 
 
 def _norm(name: str) -> str:
@@ -248,6 +253,8 @@ class IncidentSet:
         Earliest and latest occurrence date among the located records.
     concerns : geopandas.GeoDataFrame
         Community concerns (``note``, ``weight``, ``geometry``), empty when none were given.
+    notes : list of str
+        What reading assumed (times with a zone converted to Los Angeles time, dates alone).
     """
 
     frame: pd.DataFrame
@@ -260,6 +267,7 @@ class IncidentSet:
     first: dt.date | None = None
     last: dt.date | None = None
     concerns: gpd.GeoDataFrame = field(default_factory=lambda: empty_concerns())
+    notes: list[str] = field(default_factory=list)
 
     @property
     def period(self) -> str:
@@ -294,7 +302,10 @@ class IncidentFile:
             return _read_lapd(self, bbox)
         rows = (_read_simple_csv(self.path) if self.format == "simple CSV"
                 else _read_geojson(self.path))
-        return _finish(self, pd.DataFrame(rows, columns=list(COLUMNS)), bbox)
+        found = _finish(self, pd.DataFrame(rows, columns=list(COLUMNS)), bbox)
+        when = Counter(r.get("when") for r in rows)  # what was assumed about times, said once
+        found.notes = [note.format(when[k]) for k, note in TIME_NOTES.items() if when[k]]
+        return found
 
 
 def open_incidents(path: str | Path, *, since: str | dt.date | None = None,
@@ -518,26 +529,18 @@ def _simple_row(r: Mapping[str, str], where: str) -> dict[str, object]:
         raise InputError(f"{where}: lat/lon must be numbers") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise InputError(f"{where}: coordinates {lat}, {lon} out of range")
-    minute, day = -1, None
+    minute, day, when = -1, None, ""
     if r.get("datetime"):
-        try:
-            when = dt.datetime.fromisoformat(str(r["datetime"]))
+        try:  # in Los Angeles time; a date alone is no time of day (-1), not midnight
+            minute, day, when = time_of_day(str(r["datetime"]))
         except ValueError:
             raise InputError(f"{where}: datetime {r['datetime']!r} is not ISO 8601 "
                              "(e.g. 2026-03-04T15:20)") from None
-        minute, day = when.hour * 60 + when.minute, pd.Timestamp(when.date())
-    weight = 1.0
-    if r.get("weight") not in (None, ""):
-        try:
-            weight = float(r["weight"])
-        except (TypeError, ValueError):
-            raise InputError(f"{where}: weight must be a number") from None
-        if not (weight >= 0 and math.isfinite(weight)):
-            raise InputError(f"{where}: weight must be ≥ 0")
-    category = str(r.get("category") or "")
+    weight = _weight(r.get("weight"), where)
+    category = clean_text(r.get("category"))
     return {"dr_no": str(r.get("dr_no") or ""), "lat": lat, "lon": lon, "date": day,
             "minute": minute, "crm_cd": "", "crime": category, "premise_cd": "",
-            "premise": "", "category": category, "given_weight": weight}
+            "premise": "", "category": category, "given_weight": weight, "when": when}
 
 
 def _read_simple_csv(path: Path) -> list[dict[str, object]]:
@@ -632,8 +635,8 @@ def read_concerns(path: str | Path) -> gpd.GeoDataFrame:
                                       what="concerns file",
                                       expect="concerns must be Points or Polygons")
         for where, geom, props in feats:
-            rows.append({"note": str(props.get("note") or props.get("name") or ""),
-                         "weight": _concern_weight(props.get("weight"), where),
+            rows.append({"note": clean_text(props.get("note") or props.get("name")),
+                         "weight": _weight(props.get("weight"), where),
                          "geometry": geom})
     else:
         try:
@@ -647,8 +650,8 @@ def read_concerns(path: str | Path) -> gpd.GeoDataFrame:
                     r = {_norm(k or ""): (v or "").strip() for k, v in raw.items() if k}
                     where = f"{path.name} line {i}"
                     row = _simple_row({"lat": r.get("lat", ""), "lon": r.get("lon", "")}, where)
-                    rows.append({"note": r.get("note", ""),
-                                 "weight": _concern_weight(r.get("weight"), where),
+                    rows.append({"note": clean_text(r.get("note")),
+                                 "weight": _weight(r.get("weight"), where),
                                  "geometry": shapely.Point(row["lon"], row["lat"])})
         except UnicodeDecodeError:
             raise InputError(f"{path.name}: not a UTF-8 text CSV file") from None
@@ -659,15 +662,16 @@ def read_concerns(path: str | Path) -> gpd.GeoDataFrame:
     return out
 
 
-def _concern_weight(value: object, where: str) -> float:
+def _weight(value: object, where: str) -> float:
+    """A weight from a file: 1 when not given, else a number from 0 to :data:`MAX_WEIGHT`."""
     if value in (None, ""):
         return 1.0
     try:
         w = float(str(value))
     except ValueError:
         raise InputError(f"{where}: weight must be a number") from None
-    if not (w >= 0 and math.isfinite(w)):
-        raise InputError(f"{where}: weight must be ≥ 0")
+    if not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT):
+        raise InputError(f"{where}: weight {value!r} must be between 0 and {MAX_WEIGHT:g}")
     return w
 
 
@@ -697,6 +701,8 @@ class IncidentUse:
         Concerns in the concerns file.
     bandwidth_m, hot_spot : float
         The profile's kernel bandwidth and hot-spot density they were weighed with.
+    notes : list of str
+        What reading the file assumed (:attr:`IncidentSet.notes`).
     """
 
     window: str
@@ -710,6 +716,7 @@ class IncidentUse:
     concerns_given: int = 0
     bandwidth_m: float = 100.0
     hot_spot: float = 1.0
+    notes: list[str] = field(default_factory=list)
 
     def by_class(self) -> dict[str, int]:
         """Incidents used per class, in :data:`CLASSES` order, classes with none left out."""
@@ -726,6 +733,7 @@ class IncidentUse:
             if len(self.used) else 0.0,
             "used_by_class": self.by_class(),
             "concerns_given": self.concerns_given, "concerns_used": len(self.concerns),
+            "notes": list(self.notes),
         }
 
     def text(self) -> str:
@@ -734,7 +742,8 @@ class IncidentUse:
         classes = ", ".join(f"{CLASSES[c]} {n}" for c, n in self.by_class().items())
         used = f"used {len(self.used):,}" + (f" ({classes})" if classes else "")
         return (f"incidents, {self.window}: {self.format} {self.source}, {self.period}: "
-                f"{self.read:,} read; skipped {skipped or 'none'}; {used}")
+                f"{self.read:,} read; skipped {skipped or 'none'}; {used}"
+                + "".join(f"; {n}" for n in self.notes))
 
     def features(self) -> gpd.GeoDataFrame:
         """The used incidents as points for ``incidents.geojson`` (no other attributes)."""

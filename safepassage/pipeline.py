@@ -6,8 +6,9 @@ then a :class:`~safepassage.routing.RoutePlan`, then (in :mod:`safepassage.cover
 
 from __future__ import annotations
 
-import csv
 import json
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,9 +20,8 @@ import shapely
 
 from . import settings
 from .directions import build_directions, render_directions, route_legs, summary_line
-from .errors import InputError
+from .errors import InputError, UnreachableError
 from .features import destination_name
-from .graph import nearest_node
 from .incident_report import (
     AREA_MARGIN_M,
     ConcernEffect,
@@ -39,7 +39,7 @@ from .incidents import (
     IncidentUse,
     empty_concerns,
 )
-from .io import read_geojson_features, write_geojson, write_gpx
+from .io import write_geojson, write_gpx
 from .routing import RoutePlan, route_geometry, safe_routes
 from .safety import (
     EdgeRisk,
@@ -53,12 +53,14 @@ from .safety import (
 )
 from .source import Area
 
+# entrances are read with the area (source); their names stay importable from here
+from .source import Entrances as Entrances
+from .source import parse_entrances as parse_entrances
+from .source import read_entrances as read_entrances
+
 if TYPE_CHECKING:
+    from .beats import BeatPlan, BeatSettings
     from .coverage import CoverageSettings, ShiftPlan
-
-#: How close (metres) a network node must be to a site outline to serve as an entrance.
-ENTRANCE_MAX_M = 30.0
-
 
 
 @dataclass
@@ -112,7 +114,8 @@ class RouteSettings:
         if profile is None and window.name != "all-day" and window.dark_fraction >= 0.5:
             profile = "night"  # an evening window uses the night profile unless told otherwise
         prof = load_profile(profile)
-        if max_detour_pct is not None and not 0 <= max_detour_pct <= 500:
+        if max_detour_pct is not None and not (
+                math.isfinite(max_detour_pct) and 0 <= max_detour_pct <= 500):
             raise InputError(f"--max-detour must be between 0 and 500 %, got {max_detour_pct:g}")
         return cls(
             profile=prof,
@@ -158,58 +161,6 @@ class RouteSettings:
         }
 
 
-def read_entrances(path: str | Path, area: Area) -> list[Any]:
-    """Origin nodes from a file of site entrances or the site's outline.
-
-    Parameters
-    ----------
-    path : str or Path
-        CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
-        Polygon (the outline: every network node within :data:`ENTRANCE_MAX_M` of it serves).
-    area : Area
-        The loaded area.
-
-    Returns
-    -------
-    list
-        Network nodes, at least one.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"entrances file not found: {path}")
-    points: list[tuple[float, float]] = []
-    polys = []
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            for i, r in enumerate(csv.DictReader(fh), start=2):
-                try:
-                    points.append((float(r["lat"]), float(r["lon"])))
-                except (KeyError, TypeError, ValueError):
-                    raise InputError(f"{path.name} line {i}: needs numeric lat,lon") from None
-    else:
-        feats = read_geojson_features(path, ("Point", "Polygon", "MultiPolygon"),
-                                      what="entrances file",
-                                      expect="entrances must be Points or a Polygon outline")
-        for _, g, _ in feats:
-            if g.geom_type == "Point":
-                points.append((g.y, g.x))
-            else:
-                polys.append(g)
-    nodes: list[Any] = []
-    for lat, lon in points:
-        nodes.append(nearest_node(area.G, lat, lon, max_m=ENTRANCE_MAX_M * 5)[0])
-    if polys:
-        outline = gpd.GeoSeries(polys, crs="EPSG:4326").to_crs(area.G.graph["crs"]).union_all()
-        for n, d in area.G.nodes(data=True):
-            if outline.boundary.distance(shapely.Point(d["x"], d["y"])) <= ENTRANCE_MAX_M:
-                nodes.append(n)
-        if not nodes:
-            raise InputError(f"{path.name}: no street within {ENTRANCE_MAX_M:g} m of the outline")
-    if not nodes:
-        raise InputError(f"{path.name}: no entrances in the file")
-    return sorted(set(nodes), key=str)
-
-
 def compute_routes(
     area: Area,
     settings: RouteSettings | None = None,
@@ -222,8 +173,31 @@ def compute_routes(
     risk = risk or edge_risk(area.G, settings.profile, settings.window, zones=settings.zones,
                              incidents=settings.incident_set(area))
     origins = list(origin_nodes) if origin_nodes else [area.origin_node]
-    return safe_routes(area.G, risk, origins, area.destinations,
+    plan = safe_routes(area.G, risk, origins, area.destinations,
                        max_detour_pct=settings.max_detour_pct)
+    require_routed(plan, area)
+    return plan
+
+
+def require_routed(plan: RoutePlan, area: Area) -> None:
+    """A run that routes nothing is an error, with the reason, not "0 of 36 routed".
+
+    Raises
+    ------
+    UnreachableError
+        When no destination has a route (exit code 3): none within the radius, or none
+        reachable (the most common reason is given).
+    """
+    if plan.ok:
+        return
+    if not plan.routes:
+        raise UnreachableError(f"no destinations within {area.radius_m:,.0f} m of "
+                               f"{area.site.name}: nothing to route to (try a larger --radius or "
+                               "--destinations FILE)")
+    reasons = Counter(str(r.reason) for r in plan.routes if r.status != "ok")
+    reason, count = reasons.most_common(1)[0]
+    raise UnreachableError(f"none of the {len(plan.routes)} destinations could be routed "
+                           f"({count} of them: {reason})")
 
 
 def directions_for(area: Area, plan: RoutePlan, route: Any, destination: str,
@@ -289,7 +263,9 @@ def write_routes(out_dir: str | Path, area: Area, frame: gpd.GeoDataFrame) -> di
     safest = frame[frame["role"] == "safest"]
     tracks = []
     for _, r in safest.iterrows():
-        coords = [(lat, lon) for lon, lat in r.geometry.coords]
+        # a route whose pieces do not join end to end is a MultiLineString: take every point
+        coords = [(float(lat), float(lon))
+                  for lon, lat in shapely.get_coordinates(r.geometry).tolist()]
         desc = (f"{r['kind']}: {r['route_length_m']:.0f} m, {r['detour_pct']:+.0f} % vs "
                 f"shortest, {r['risk_reduction_pct']:.0f} % less risk")
         tracks.append((f"Safe route to {r['destination']}", desc, coords))
@@ -321,8 +297,8 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
-                     coverage: Any = None) -> Path:
-    """One GeoPackage for GIS: layers ``routes``, ``destinations``, ``posts``, ``corridor``.
+                     coverage: Any = None, beats: Sequence[BeatPlan] = ()) -> Path:
+    """One GeoPackage for GIS: ``routes``, ``destinations``, ``posts``, ``corridor``, ``beats``.
 
     Parameters
     ----------
@@ -334,7 +310,10 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
         From :func:`routes_frame`.
     coverage : CoveragePlan, optional
         Officer posts and the corridor with its demand and coverage.
+    beats : sequence of BeatPlan, optional
+        Walking beats (every window's), one line each.
     """
+    from .beats import beats_table
     from .maps import CoverageView
 
     path = Path(path)
@@ -351,6 +330,8 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
             if view.posts is not None and len(view.posts):
                 _flat(view.posts).to_file(tmp, layer="posts", driver="GPKG")
             _flat(view.corridor).to_file(tmp, layer="corridor", driver="GPKG")
+        if beats:
+            _flat(beats_table(beats)).to_file(tmp, layer="beats", driver="GPKG")
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -430,6 +411,7 @@ class PlanRequest:
     profile: str | Path | None = None
     site: str | None = None
     plan_file: str | None = None
+    beats: BeatSettings | None = None
 
     @property
     def windows(self) -> list[str]:
@@ -452,20 +434,25 @@ class PlanRequest:
         avoid: str | Path | None = None,
         penalize: str | Path | None = None,
         incidents: str | Path | IncidentOptions | None = None,
-        max_detour_pct: float | None = None,
+        max_detour_pct: float | None = None, beat_minutes: int | None = None,
+        beat_starts: Sequence[tuple[float, float]] = (), beats: bool = False,
     ) -> PlanRequest:
         """Merge the command line's options with a plan file and check them all.
 
         ``incidents`` is a file or :class:`~safepassage.incidents.IncidentOptions`; the plan
         file's ``since`` and ``until`` apply where the command line gives none.
         """
+        from .beats import beat_settings
         from .coverage import CoverageSettings
         from .planfile import load_plan
 
         plan = load_plan(plan_file) if plan_file else None
         if time_window:
             names = [w.strip() for w in str(time_window).split(",") if w.strip()]
-            windows: list[str] | None = [parse_window(w).name for w in names] or None
+            if not names:
+                raise InputError(f"--time-window {time_window!r} names no window: give e.g. "
+                                 "dismissal or arrival,dismissal,evening")
+            windows: list[str] | None = [parse_window(w).name for w in names]
         else:
             windows = plan.planned_windows() if plan is not None else None
         if windows and len(set(windows)) != len(windows):
@@ -502,7 +489,9 @@ class PlanRequest:
         )
         return cls(route=route, coverage=coverage, profile=profile,
                    site=plan.site if plan else None,
-                   plan_file=str(plan_file) if plan_file else None)
+                   plan_file=str(plan_file) if plan_file else None,
+                   beats=beat_settings(plan.beats if plan else None, beat_minutes,
+                                       beat_starts, wanted=beats))
 
     def describe(self) -> dict[str, Any]:
         """For ``plan.json``."""
@@ -513,19 +502,29 @@ class PlanRequest:
             "locked": len(c.locked), "banned": len(c.banned),
             "extra_posts": len(c.extra_posts), "backup": bool(c.backup),
             "method": c.method, "plan_file": self.plan_file,
+            "beats": None if self.beats is None else self.beats.describe(),
         }
 
 
 def plan_coverage(area: Area, request: PlanRequest,
                   origins: Sequence[Any] | None = None) -> ShiftPlan:
-    """Routes and officer posts for every window of the request."""
+    """Routes and officer posts for every window of the request.
+
+    Raises
+    ------
+    UnreachableError
+        When no destination could be routed (see :func:`require_routed`).
+    """
     from .coverage import RouteInputs, plan_shifts
 
     routes = RouteInputs.from_area(
         area, origins, profile=request.profile, zones=request.route.zones,
         incidents=request.route.incident_set(area),
         max_detour_pct=request.route.max_detour_pct)
-    return plan_shifts(routes, request.coverage)
+    shifts = plan_shifts(routes, request.coverage)
+    for route_plan in shifts.route_plans.values():
+        require_routed(route_plan, area)
+    return shifts
 
 
 def _destination_rows(area: Area) -> list[dict[str, Any]]:
@@ -600,11 +599,12 @@ def run_plan(
     import time
 
     from . import __version__
+    from .beats import beats_if_asked, beats_json, walked_text
     from .chromium import find_chromium
     from .coverage import coverage_json, write_coverage
     from .graph import graph_summary
-    from .handouts import write_handout_pdfs, write_handouts
-    from .io import atomic_dir, atomic_write_json
+    from .handouts import write_beat_outputs, write_handout_pdfs, write_handouts
+    from .io import atomic_write_json, product_dir
     from .maps import shift_views, write_index, write_officer_map
     from .progress import Steps
 
@@ -614,6 +614,7 @@ def run_plan(
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
         plan_b = plan_coverage(area, compare, origins) if compare is not None else None
+    beats = beats_if_asked(area.G, shifts, request.beats, steps)
     if not handout_kinds_present(area, handout_kinds):
         shifts.notes.append(f"no {' or '.join(handout_kinds)} within reach: no handouts made")
     route_plan = shifts.route_plans[main]
@@ -624,35 +625,36 @@ def run_plan(
         frame = routes_frame(area, route_plan, units=units)
     out = Path(out_dir)
     files: dict[str, Path] = {}
-    with atomic_dir(out) as tmp:
+    with product_dir(out, "plan") as tmp:
         with steps("maps"):
             write_routes(tmp, area, frame)
             write_coverage(tmp, shifts, site=area.site, source=area.source.describe(),
                            timing=steps.rounded())
-            write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main])
+            write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main], beats)
             files.update(write_incident_files(tmp, uses, effect))
             views = shift_views(shifts)  # every window's posts, on the map and handouts
             write_officer_map(tmp / "officer_map.html", area,
                               _window_frames(area, shifts, frame, units), views, units=units,
-                              made_on=made_on)
-            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b, units)
-            changes = _plan_b_changes(tmp, shifts, plan_b, units)
-            files.update(changes)
+                              made_on=made_on, beats=beats)
+            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b, units, beats)
+            files.update(_plan_b_changes(tmp, shifts, plan_b, units))
         with steps("handouts"):
             # every window's posts, with their hours, go on the handouts
             handouts = write_handouts(tmp / "handouts", area, frame, views,
                                       kinds=handout_kinds, langs=langs, made_on=made_on,
                                       units=units)
+        files.update(write_beat_outputs(tmp, area, beats, views, langs, units, made_on, steps))
+        cards = [files[k] for k in sorted(files) if k.startswith("beats/")]
         pdfs: list[Path] = []
-        if pdf and handouts and find_chromium():
-            with steps(f"handout PDFs ({len(handouts)})"):
-                pdfs = write_handout_pdfs(handouts)
+        if pdf and (handouts or cards) and find_chromium():
+            with steps(f"handout PDFs ({len(handouts) + len(cards)})"):
+                pdfs = write_handout_pdfs([*handouts, *cards])
         for name in ("officer_map.html", "routes.geojson", "routes.gpx", "posts.geojson",
                      "coverage.json", "plan.gpkg"):
             files[name] = tmp / name
         files.update(planner)
         for h in [*handouts, *pdfs]:
-            files[f"handouts/{h.name}"] = h
+            files[f"{h.parent.name}/{h.name}"] = h
         doc = {
             "safepassage_version": __version__,
             "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -667,6 +669,7 @@ def run_plan(
             "coverage": coverage_json(shifts, site=area.site, source=area.source.describe()),
             "plan_b": coverage_json(plan_b, site=area.site, source=area.source.describe())
             if plan_b is not None else None,
+            "beats": beats_json(beats) if beats else None,
             "notes": list(area.notes) + list(shifts.notes) + incident_lines(uses, effect),
             "timing_s": steps.rounded(),
             "files": sorted(files),
@@ -678,9 +681,10 @@ def run_plan(
             "Officers": ", ".join(f"{r.window}: {r.officers}" for r in shifts.table.itertuples()),
             "Demand covered": f"{shifts.covered_pct:.1f} %",
             "Officer-hours": f"{shifts.officer_hours:g}",
+            **({"Walked by beats": walked_text(beats)} if beats else {}),
         }
         write_index(tmp, _index_links(files, frame), area.site, summary)
-    return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out,
+    return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out, beats=beats,
                       files=sorted([*files, "index.html"]), incidents=uses, concerns=effect,
                       changes=change_lines(shifts, plan_b, units) if plan_b is not None else None)
 
@@ -709,6 +713,7 @@ class PlanResult:
         With a plan B, what changed from this plan to it (the lines
         :func:`safepassage.coverage.format_comparison` writes; the planner maps show them
         window by window and ``plan_b_changes.txt`` holds them).
+    beats : list of BeatPlan (every window's walking beats)
     """
 
     doc: dict[str, Any]
@@ -719,6 +724,7 @@ class PlanResult:
     incidents: list[IncidentUse | None] = field(default_factory=list)
     concerns: ConcernEffect | None = None
     changes: list[str] | None = None
+    beats: list[BeatPlan] = field(default_factory=list)
 
 
 def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
@@ -765,7 +771,8 @@ def _plan_b_changes(tmp: Path, shifts: Any, plan_b: Any, units: str) -> dict[str
 
 
 def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: Any,
-                        plan_b: Any, units: str) -> dict[str, Path]:
+                        plan_b: Any, units: str, beats: Sequence[BeatPlan] = ()
+                        ) -> dict[str, Path]:
     """One planner map per time window (the first is ``planner_map.html``), plan B beside A.
 
     Plan B is compared window by window, with the change list of that window; where it has no
@@ -788,9 +795,11 @@ def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: 
         # the map's title and panel name the window
         a = CoverageView.from_plan(shifts.plans[tw.name],
                                    label="Plan A" if plan_b is not None else "This plan")
+        walked = next((p for p in beats if p.window.name == tw.name), None)
         out[name] = write_planner_map(
             tmp / name, area, frame, a, b,
-            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents, units=units)
+            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents, units=units,
+            beats=walked)
     return out
 
 
@@ -811,6 +820,7 @@ _LINK_TEXT = {
 
 def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, Path]:
     """Readable link texts for the index page, in a sensible order."""
+    from .handouts import beat_card_link
     from .sites import slugify
 
     names = {slugify(str(n)): str(n) for n in frame["destination"].dropna()}
@@ -824,6 +834,7 @@ def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, P
             links[f"Planner map, {window} window"] = path
     lang_name = {"en": "English", "es": "Español"}
     for key, path in sorted(files.items()):
+        links.update({beat_card_link(path): path} if key.startswith("beats") else {})
         if not key.startswith("handouts/"):
             continue
         stem, lang, ext = path.name.rsplit(".", 2)

@@ -18,25 +18,32 @@ Example (``plan.yaml``)::
     target_coverage: 0.9          # fewest officers covering 90 % (instead of `officers`)
     backup: {factor: 0.5, top_share: 0.2}   # or true
     max_detour_pct: 25
+    beats: {minutes: 20}          # walking beats from the posts (or: beats: true)
     since: 2020-01-01             # incidents that occurred in this period (inclusive)
     until: 2020-06-30
 
 Every key is optional. Errors name the file, the key and the bad value, e.g.
-``plan.yaml: officers.dismissal must be a whole number ≥ 0, got 'six'``.
+``plan.yaml: officers.dismissal must be a whole number from 0 to 500, got 'six'``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import InputError
+from .io import decode_text, load_json, load_yaml, read_input_bytes
+from .utils import clean_text
+
+#: Largest plan file read, bytes (a plan is a page of text).
+MAX_PLAN_BYTES = 1024 * 1024
+#: Most officers on duty in one window, as on the command line.
+MAX_OFFICERS = 500
+#: Most items in one list of the plan (locked, banned, extra posts).
+MAX_ITEMS = 1000
 
 __all__ = ["PlanFile", "load_plan", "parse_plan"]
 
@@ -83,6 +90,9 @@ class PlanFile:
         ``{"factor", "top_share"}`` when backup coverage is on.
     max_detour_pct : float or None
         Detour cap of the safest routes.
+    beats : dict or None
+        Walking beats (``safepassage plan`` adds them when given): ``{"minutes": int,
+        "starts": [{"name", "lat", "lon"}, ...]}`` (starts instead of the posts, optional).
     since, until : str or None
         The period of the incidents used (``YYYY-MM-DD``, inclusive).
     """
@@ -99,6 +109,7 @@ class PlanFile:
     target_coverage: float | None = None
     backup: dict[str, float] | None = None
     max_detour_pct: float | None = None
+    beats: dict[str, Any] | None = None
     since: str | None = None
     until: str | None = None
 
@@ -123,33 +134,40 @@ class PlanFile:
 
 def _number(value: Any, key: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _PlanError(key, f"must be {what}, got {value!r}")
+        raise _PlanError(key, f"must be {what}, got {_short(value)}")
     out = float(value)
     if not math.isfinite(out):
-        raise _PlanError(key, f"must be {what}, got {value!r}")
+        raise _PlanError(key, f"must be {what}, got {_short(value)}")
     return out
 
 
 def _positive(value: Any, key: str, base: Path) -> float:
     out = _number(value, key, "a number of metres > 0")
     if not 0 < out <= 5000:
-        raise _PlanError(key, f"must be a number of metres > 0 (at most 5000), got {value!r}")
+        raise _PlanError(key, f"must be a number of metres > 0 (at most 5000), got {_short(value)}")
     return out
 
 
-def _nonneg(value: Any, key: str, base: Path) -> float:
-    out = _number(value, key, "a number ≥ 0")
-    if out < 0:
-        raise _PlanError(key, f"must be a number ≥ 0, got {value!r}")
-    return out
+def _bounded(hi: float, unit: str) -> Callable[[Any, str, Path], float]:
+    def check(value: Any, key: str, base: Path) -> float:
+        what = f"a number from 0 to {hi:g} {unit}"
+        out = _number(value, key, what)
+        if not 0 <= out <= hi:
+            raise _PlanError(key, f"must be {what}, got {_short(value)}")
+        return out
+
+    return check
+
+
+_ban_radius = _bounded(5000.0, "m")
 
 
 def _count(value: Any, key: str, base: Path | None = None) -> int:
-    what = "a whole number ≥ 0"
+    what = f"a whole number from 0 to {MAX_OFFICERS}"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _PlanError(key, f"must be {what}, got {value!r}")
-    if not (math.isfinite(value) and float(value).is_integer() and value >= 0):
-        raise _PlanError(key, f"must be {what}, got {value!r}")
+        raise _PlanError(key, f"must be {what}, got {_short(value)}")
+    if not (math.isfinite(value) and float(value).is_integer() and 0 <= value <= MAX_OFFICERS):
+        raise _PlanError(key, f"must be {what}, got {_short(value)}")
     return int(value)
 
 
@@ -157,27 +175,34 @@ def _share(value: Any, key: str, base: Path | None = None) -> float:
     what = "a share between 0 and 1 (0.9 for 90 %)"
     out = _number(value, key, what)
     if not 0 < out <= 1:
-        raise _PlanError(key, f"must be {what}, got {value!r}")
+        raise _PlanError(key, f"must be {what}, got {_short(value)}")
     return out
 
 
 def _text(value: Any, key: str, base: Path | None = None) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _PlanError(key, f"must be a non-empty text, got {value!r}")
-    return value.strip()
+    text = clean_text(value) if isinstance(value, str) else ""
+    if not text:
+        raise _PlanError(key, f"must be a non-empty text, got {_short(value)}")
+    return text
+
+
+def _short(value: Any) -> str:
+    """A value for a message: its repr, cut (a plan may hold anything)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _lat(value: Any, key: str, base: Path | None = None) -> float:
     out = _number(value, key, "a latitude in degrees (-90..90)")
     if not -90 <= out <= 90:
-        raise _PlanError(key, f"must be a latitude in degrees (-90..90), got {value!r}")
+        raise _PlanError(key, f"must be a latitude in degrees (-90..90), got {_short(value)}")
     return out
 
 
 def _lon(value: Any, key: str, base: Path | None = None) -> float:
     out = _number(value, key, "a longitude in degrees (-180..180)")
     if not -180 <= out <= 180:
-        raise _PlanError(key, f"must be a longitude in degrees (-180..180), got {value!r}")
+        raise _PlanError(key, f"must be a longitude in degrees (-180..180), got {_short(value)}")
     return out
 
 
@@ -188,11 +213,11 @@ def _date(value: Any, key: str, base: Path | None = None) -> str:
         return value.isoformat()  # YAML reads 2020-06-30 as a date
     what = "a date YYYY-MM-DD"
     if not isinstance(value, str):
-        raise _PlanError(key, f"must be {what}, got {value!r}")
+        raise _PlanError(key, f"must be {what}, got {_short(value)}")
     try:
         return dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
-        raise _PlanError(key, f"must be {what}, got {value!r}") from None
+        raise _PlanError(key, f"must be {what}, got {_short(value)}") from None
 
 
 def _window(value: Any, key: str) -> str:
@@ -200,11 +225,11 @@ def _window(value: Any, key: str) -> str:
 
     what = "a time window (arrival, dismissal, evening or HH:MM-HH:MM)"
     if not isinstance(value, str):
-        raise _PlanError(key, f"must be {what}, got {value!r}")
+        raise _PlanError(key, f"must be {what}, got {_short(value)}")
     try:
         return parse_window(value).name
     except InputError:
-        raise _PlanError(key, f"must be {what}, got {value!r}") from None
+        raise _PlanError(key, f"must be {what}, got {_short(value)}") from None
 
 
 def _site(value: Any, key: str, base: Path) -> str:
@@ -244,15 +269,15 @@ def _officers(value: Any, key: str, base: Path) -> int | dict[str, int]:
             out[name] = _count(n, f"{key}.{w}")
         return out
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _PlanError(key, "must be a whole number ≥ 0 or a mapping window: number, "
-                              f"got {value!r}")
+        raise _PlanError(key, f"must be a whole number from 0 to {MAX_OFFICERS} or a mapping "
+                              f"window: number, got {_short(value)}")
     return _count(value, key)
 
 
 def _windows(value: Any, key: str, base: Path) -> list[str]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items:
-        raise _PlanError(key, f"must be a list of time windows, got {value!r}")
+        raise _PlanError(key, f"must be a list of time windows, got {_short(value)}")
     out = [_window(w, f"{key}[{i}]") for i, w in enumerate(items)]
     if len(set(out)) != len(out):
         raise _PlanError(key, f"lists a window twice: {out}")
@@ -264,7 +289,7 @@ def _record(
 ) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise _PlanError(key, f"must be a mapping with {', '.join(sorted(fields))}, "
-                              f"got {value!r}")
+                              f"got {_short(value)}")
     unknown = sorted(str(k) for k in value if k not in fields)
     if unknown:
         raise _PlanError(key, f"has unknown key(s) {', '.join(unknown)}; allowed: "
@@ -291,22 +316,22 @@ def _extra_item(value: Any, key: str, base: Path) -> dict[str, Any]:
 
 
 def _polygons(path_text: str, key: str, base: Path) -> Any:
-    import geopandas as gpd
-    import pyogrio
+    import shapely
+
+    from .io import read_geojson_features
 
     path = Path(path_text) if Path(path_text).is_absolute() else base / path_text
     if not path.exists():
         raise _PlanError(key, f"names a file that does not exist: {path_text!r}")
+    if path.suffix.lower() not in (".geojson", ".json"):
+        raise _PlanError(key, f"names {path.name}, which is not a GeoJSON file (.geojson) of "
+                              "polygons")
     try:
-        frame = gpd.read_file(path)
-    except (pyogrio.errors.DataSourceError, ValueError, OSError) as exc:
-        raise _PlanError(key, f"is not a readable GeoJSON file ({path.name}: {exc})") from None
-    if frame.crs is not None:
-        frame = frame.to_crs("EPSG:4326")
-    polys = frame[frame.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-    if len(polys) == 0:
-        raise _PlanError(key, f"{path.name} holds no polygons")
-    return polys.geometry.union_all()
+        feats = read_geojson_features(path, ("Polygon", "MultiPolygon"), what="banned places",
+                                      expect="banned places must be polygons")
+    except InputError as exc:
+        raise _PlanError(key, f"names an unusable file: {exc}") from None
+    return shapely.union_all([shapely.make_valid(g) for _, g, _ in feats])
 
 
 def _banned_item(value: Any, key: str, base: Path) -> dict[str, Any]:
@@ -314,14 +339,14 @@ def _banned_item(value: Any, key: str, base: Path) -> dict[str, Any]:
         return {"name": Path(value).name, "geometry": _polygons(value, key, base),
                 "radius_m": 0.0}
     if isinstance(value, Mapping) and "file" in value:
-        rec = _record(value, key, {"file": _text, "radius_m": lambda v, k: _nonneg(v, k, base),
+        rec = _record(value, key, {"file": _text, "radius_m": lambda v, k: _ban_radius(v, k, base),
                                    "name": _text}, {"file"})
         return {"name": rec.get("name", Path(rec["file"]).name),
                 "geometry": _polygons(rec["file"], f"{key}.file", base),
                 "radius_m": rec.get("radius_m", 0.0)}
     if isinstance(value, Mapping) and "post" in value:
         return _record(value, key, {"post": _text, "name": _text}, {"post"})
-    rec = _record(value, key, {**_POINT, "radius_m": lambda v, k: _nonneg(v, k, base)},
+    rec = _record(value, key, {**_POINT, "radius_m": lambda v, k: _ban_radius(v, k, base)},
                   {"lat", "lon"})
     rec.setdefault("radius_m", 30.0)
     return rec
@@ -330,7 +355,9 @@ def _banned_item(value: Any, key: str, base: Path) -> dict[str, Any]:
 def _list_of(item: Callable[[Any, str, Path], Any]) -> Callable[[Any, str, Path], list[Any]]:
     def check(value: Any, key: str, base: Path) -> list[Any]:
         if not isinstance(value, list):
-            raise _PlanError(key, f"must be a list, got {value!r}")
+            raise _PlanError(key, f"must be a list, got {_short(value)}")
+        if len(value) > MAX_ITEMS:
+            raise _PlanError(key, f"has {len(value):,} items; at most {MAX_ITEMS:,}")
         return [item(v, f"{key}[{i}]", base) for i, v in enumerate(value)]
 
     return check
@@ -341,6 +368,23 @@ def _backup(value: Any, key: str, base: Path) -> dict[str, float] | None:
         return {"factor": 0.5, "top_share": 0.2} if value else None
     rec = _record(value, key, {"factor": _share, "top_share": _share}, set())
     return {"factor": 0.5, "top_share": 0.2, **rec}
+
+
+def _beats(value: Any, key: str, base: Path) -> dict[str, Any] | None:
+    from .beats import DEFAULT_MINUTES, check_minutes
+
+    if isinstance(value, bool):
+        return {"minutes": DEFAULT_MINUTES, "starts": []} if value else None
+
+    def minutes(v: Any, k: str) -> int:
+        try:
+            return check_minutes(v, k)
+        except InputError as exc:
+            raise _PlanError(k, str(exc).removeprefix(f"{k} ")) from None
+
+    rec = _record(value, key, {"minutes": minutes,
+                               "starts": lambda v, k: _list_of(_extra_item)(v, k, base)}, set())
+    return {"minutes": rec.get("minutes", DEFAULT_MINUTES), "starts": rec.get("starts", [])}
 
 
 #: Every key a plan file may hold, and its check.
@@ -355,9 +399,10 @@ _KEYS: dict[str, Callable[[Any, str, Path], Any]] = {
     "extra_posts": _list_of(_extra_item),
     "target_coverage": _share,
     "backup": _backup,
-    "max_detour_pct": _nonneg,
+    "max_detour_pct": _bounded(500.0, "%"),
     "since": _date,
     "until": _date,
+    "beats": _beats,
 }
 
 
@@ -442,27 +487,8 @@ def load_plan(path: str | Path) -> PlanFile:
     """
     path = Path(path)
     name = path.name
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"plan file not found: {path}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{name}: not a UTF-8 text file") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot be read ({exc.strerror})") from None
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f"line {mark.line + 1}: " if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise InputError(f"{name}: not valid YAML ({line}{problem})") from None
-        except ValueError as exc:  # a date YAML cannot build, e.g. 2020-02-30
-            raise InputError(f"{name}: not valid YAML ({exc})") from None
+    text = decode_text(read_input_bytes(path, "plan file", max_bytes=MAX_PLAN_BYTES), name)
+    data = load_json(text, name) if path.suffix.lower() == ".json" else load_yaml(text, name)
     return parse_plan(data, where=name, base=path.parent, path=path)

@@ -68,6 +68,8 @@ from .incidents import (
     in_window,
     incident_weights,
 )
+from .io import check_nesting, clip_to_crs, decode_text, read_input_bytes
+from .utils import clean_text
 
 # ---------------------------------------------------------------------------------------------
 # Profiles
@@ -102,6 +104,18 @@ PROFILE_SCHEMA: dict[str, dict[str, str]] = {
 TABLE_SCHEMA: dict[str, tuple[str, ...]] = {
     "incident_codes": tuple(c for c in CLASSES if c != "unclassified"),
     "incident_premise_codes": tuple(k for k in PREMISE_KINDS if k != "unknown"),
+}
+
+
+#: Bounds of a profile's values by kind; every error names them. A factor above 100 would
+#: mean "never", which is what --avoid is for.
+KIND_BOUNDS: dict[str, tuple[float, float]] = {
+    "factor": (1.0, 100.0), "positive": (1e-3, 1e6), "nonneg": (0.0, 1e6), "unit": (0.0, 1.0),
+}
+#: Keys with tighter bounds than their kind's.
+KEY_BOUNDS: dict[str, tuple[float, float]] = {
+    "walk.max_detour_pct": (0.0, 500.0), "walk.speed_m_per_min": (10.0, 500.0),
+    "incidents.bandwidth_m": (1.0, 5000.0),
 }
 
 
@@ -183,17 +197,11 @@ def _validate(data: Mapping[str, Any], where: str) -> dict[str, dict[str, float]
                 raise InputError(f"profile {where}: {name} must be a number, got {value!r}")
             v = float(value)
             kind = kinds[key]
-            if not math.isfinite(v):
-                raise InputError(f"profile {where}: {name} must be finite")
-            if kind == "factor" and v < 1.0:
-                raise InputError(f"profile {where}: {name} = {v:g} is a factor and must be ≥ 1 "
-                                 "(1 means no extra risk)")
-            if kind == "positive" and v <= 0:
-                raise InputError(f"profile {where}: {name} must be > 0")
-            if kind == "nonneg" and v < 0:
-                raise InputError(f"profile {where}: {name} must be ≥ 0")
-            if kind == "unit" and not 0.0 <= v <= 1.0:
-                raise InputError(f"profile {where}: {name} must be between 0 and 1")
+            lo, hi = KEY_BOUNDS.get(name, KIND_BOUNDS[kind])
+            if not (math.isfinite(v) and lo <= v <= hi):
+                what = " (a factor: 1 means no extra risk)" if kind == "factor" else ""
+                raise InputError(f"profile {where}: {name} = {v:g} must be between {lo:g} and "
+                                 f"{hi:g}{what}")
             out[section][key] = v
     return out
 
@@ -236,10 +244,9 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
                              f"{', '.join(BUILTIN_PROFILES)} or a .toml file")
         if not path.exists():
             raise InputError(f"profile file not found: {path}")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError(f"profile {path.name}: not a UTF-8 text file") from None
+        where = f"profile {path.name}"
+        text = decode_text(read_input_bytes(path, "profile file", max_bytes=1024 * 1024), where)
+        check_nesting(text, where)
         data = _read_toml(text, path.name)
         source = str(path)
     values = _validate(data, Path(name).name)
@@ -247,8 +254,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
     base_tables = _tables(base_data, "default")
     own = _tables(data, Path(name).name)
     return Profile(
-        name=str(data.get("name", Path(name).stem)),
-        description=str(data.get("description", "")),
+        name=clean_text(data.get("name")) or clean_text(Path(name).stem) or "profile",
+        description=clean_text(data.get("description"), max_chars=500),
         values=merged,
         source=source,
         tables={s: {**base_tables[s], **own[s]} for s in TABLE_SCHEMA},
@@ -407,23 +414,31 @@ def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.
         For a missing file, malformed GeoJSON, non-polygon or out-of-range geometry, or a
         factor below 1.
     """
-    from .io import read_geojson_features
+    from .io import read_geojson_features, repair_polygon
+    from .utils import clean_text
 
     rows = []
     feats = read_geojson_features(path, ("Polygon", "MultiPolygon"), what="zone file",
                                   expect="zones must be polygons", allow_empty=True)
+    lo, hi = KIND_BOUNDS["factor"]
     for i, (where, geom, props) in enumerate(feats, start=1):
-        if not geom.is_valid:
-            geom = shapely.make_valid(geom)
-        factor = props.get("factor", default_factor)
+        if not geom.is_valid:  # a self-crossing ring, say
+            geom = repair_polygon(geom)
+        if geom.is_empty or geom.area <= 0 or not geom.is_valid:
+            raise InputError(f"{where}: the polygon has no area or cannot be repaired")
+        factor = props.get("factor")
+        factor = default_factor if factor is None else factor
         if factor is not None:
+            if isinstance(factor, bool) or not isinstance(factor, int | float | str):
+                raise InputError(f"{where}: factor must be a number, got {factor!r}")
             try:
                 factor = float(factor)
-            except (TypeError, ValueError):
-                raise InputError(f"{where}: factor must be a number") from None
-            if factor < 1:
-                raise InputError(f"{where}: factor {factor:g} must be ≥ 1")
-        rows.append({"name": str(props.get("name") or f"zone {i}"), "factor": factor,
+            except ValueError:
+                raise InputError(f"{where}: factor must be a number, got {factor!r}") from None
+            if not (math.isfinite(factor) and lo <= factor <= hi):
+                raise InputError(f"{where}: factor {factor:g} must be between {lo:g} and {hi:g} "
+                                 "(use --avoid for places routes must never enter)")
+        rows.append({"name": clean_text(props.get("name")) or f"zone {i}", "factor": factor,
                      "geometry": geom})
     if not rows:
         return _empty_polys()
@@ -629,10 +644,10 @@ def edge_risk(
     zone_m = np.zeros(n)
     f_zone = np.ones(n)
     if len(zones.avoid):
-        poly = zones.avoid.to_crs(G.graph["crs"]).geometry.union_all()
+        poly = zones_in_crs(zones.avoid, G).union_all()
         avoid = shapely.intersects(geoms.to_numpy(), poly)
     if len(zones.penalize):
-        pz = zones.penalize.to_crs(G.graph["crs"])
+        pz = zones_in_crs(zones.penalize, G)
         for geom, factor in zip(pz.geometry, pz["factor"], strict=True):
             fac = profile["zones"]["penalty"] if factor is None or pd.isna(factor) else factor
             inside = shapely.length(shapely.intersection(geoms.to_numpy(), geom))
@@ -684,6 +699,34 @@ def _kernel_sum(tree: shapely.STRtree, edge_geoms: np.ndarray, geoms: np.ndarray
     return density, near
 
 
+def network_extent(G: nx.MultiDiGraph) -> tuple[float, float, float, float]:
+    """The network's extent in WGS84: ``(min lon, min lat, max lon, max lat)``."""
+    lons = [d.get("lon") for _, d in G.nodes(data=True)]
+    lats = [d.get("lat") for _, d in G.nodes(data=True)]
+    if any(v is None for v in lons) or any(v is None for v in lats):
+        pts = gpd.GeoSeries(gpd.points_from_xy([d["x"] for _, d in G.nodes(data=True)],
+                                               [d["y"] for _, d in G.nodes(data=True)]),
+                            crs=G.graph["crs"]).to_crs("EPSG:4326")
+        lons, lats = list(pts.x), list(pts.y)
+    return (float(min(lons)), float(min(lats)), float(max(lons)), float(max(lats)))
+
+
+def zones_in_crs(zones: gpd.GeoDataFrame, G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
+    """Zone polygons (WGS84) in the network's CRS, correct at any size.
+
+    A polygon covering the map, a box a hundred degrees wide, or the world with a hole cannot
+    be projected into a local UTM zone as it is (its far corners have no place there). Each is
+    first clipped, in longitude/latitude, to the network's extent with a margin, then
+    densified and projected; what lies around the network is exactly what it was. The tests
+    against the network's edges then run in the network's own CRS.
+    """
+    out = zones.copy()
+    out["geometry"] = clip_to_crs(zones.geometry.to_numpy(), G.graph["crs"],
+                                    network_extent(G)).to_numpy()
+    out = out.set_geometry("geometry").set_crs(G.graph["crs"], allow_override=True)
+    return out[out.geometry.notna() & ~out.geometry.is_empty]
+
+
 def _incident_density(
     geoms: gpd.GeoSeries, incidents: IncidentSet, profile: Profile, window: TimeWindow,
 ) -> tuple[np.ndarray, np.ndarray, IncidentUse]:
@@ -723,7 +766,7 @@ def _incident_density(
                       concerns=concerns.reset_index(drop=True), source=incidents.source,
                       format=incidents.format, period=incidents.period, read=incidents.read,
                       skipped=skipped, concerns_given=len(c), bandwidth_m=bw,
-                      hot_spot=profile["incidents"]["hot_spot"])
+                      hot_spot=profile["incidents"]["hot_spot"], notes=list(incidents.notes))
     return density, concern_density, use
 
 

@@ -10,6 +10,7 @@ wherever a plan shows it, and runs over all sites leave it out unless asked.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, replace
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from . import settings
 from .errors import InputError
+from .utils import clean_text
 
 DEMO_SLUG = "demo-downtown-la"
 
@@ -77,9 +79,47 @@ class Site:
 PLANNED_MARK = "(planned)"
 
 
+#: Longest slug, characters (a file name must stay well under the system's 255 bytes).
+MAX_SLUG_CHARS = 64
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
 def slugify(text: str) -> str:
-    """Lower-case, hyphen-separated slug ("Pueblo Del Rio" -> "pueblo-del-rio")."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Lower-case, hyphen-separated ASCII slug ("Pueblo Del Rio" -> "pueblo-del-rio").
+
+    Other scripts are transliterated (:mod:`anyascii`): "서울 초등학교" -> "seoul-chodeunghaggyo",
+    "Ñandú" -> "nandu". The result holds only ``a-z``, ``0-9`` and single inner hyphens, at most
+    :data:`MAX_SLUG_CHARS` characters, and may be empty (for text of punctuation only); use
+    :func:`folder_slug` where a name is needed whatever the text.
+    """
+    from anyascii import anyascii
+
+    text = str(text)
+    if not text.isascii():
+        text = anyascii(text)
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    if len(slug) > MAX_SLUG_CHARS:
+        slug = slug[:MAX_SLUG_CHARS].rsplit("-", 1)[0] if "-" in slug[:MAX_SLUG_CHARS] else (
+            slug[:MAX_SLUG_CHARS])
+    return slug.strip("-")
+
+
+def folder_slug(text: str, prefix: str = "site") -> str:
+    """A file-system name for a name: its :func:`slugify`, never empty, never a path.
+
+    Text with nothing to transliterate ("..", "???", "") gets a stable id from its content,
+    ``<prefix>-<10 hex digits>``, so different names never share a folder by accident.
+    """
+    slug = slugify(text)
+    if slug:
+        return slug
+    digest = hashlib.sha256(str(text).encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{prefix}-{digest}"
+
+
+def is_slug(text: str) -> bool:
+    """Whether ``text`` is a safe folder name as :func:`folder_slug` makes them."""
+    return bool(_SLUG.match(text)) and len(text) <= MAX_SLUG_CHARS + 12
 
 
 def _key(text: str) -> str:
@@ -94,10 +134,13 @@ def _load(path: Path) -> tuple[Site, ...]:
     for f in data["features"]:
         p = f["properties"]
         lon, lat = f["geometry"]["coordinates"][:2]
+        slug = p.get("slug") or folder_slug(p["name"])
+        if not is_slug(slug):
+            raise InputError(f"site catalogue {path.name}: bad slug {slug!r}")
         sites.append(
             Site(
-                name=p["name"],
-                slug=p.get("slug") or slugify(p["name"]),
+                name=clean_text(p["name"]),
+                slug=slug,
                 lat=float(lat),
                 lon=float(lon),
                 reference_address=p.get("reference_address", ""),
@@ -186,14 +229,15 @@ def point_site(lat: float, lon: float, name: str | None = None) -> Site:
     Site
     """
     check_lat_lon(lat, lon)
+    name = clean_text(name) if name else None
     label = name or f"Point {lat:.5f}, {lon:.5f}"
-    slug = slugify(name) if name else f"point_{lat:.5f}_{lon:.5f}"
+    slug = folder_slug(name) if name else f"point_{lat:.5f}_{lon:.5f}"
     return Site(name=label, slug=slug, lat=lat, lon=lon, accuracy="as given by the user")
 
 
 def check_lat_lon(lat: float, lon: float) -> None:
     """Raise :class:`InputError` unless ``lat``/``lon`` are finite WGS84 degrees."""
-    if not (-90.0 <= lat <= 90.0) or not (-180.0 <= lon <= 180.0):
+    if not (-90.0 <= lat <= 90.0) or not (-180.0 <= lon <= 180.0):  # NaN fails both
         raise InputError(
             f"bad coordinates {lat}, {lon}: latitude must be within ±90 and longitude within "
             "±180 (give LAT,LON, e.g. 33.9455,-118.234)"

@@ -15,6 +15,8 @@ destinations, ready for the safety and routing steps.
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,13 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 import pyogrio
+import shapely
 
 from . import settings
 from .errors import DataUnavailableError, InputError
 from .features import (
+    SAME_NAME_MERGE_M,
+    SAME_SPOT_MERGE_M,
     empty_destinations,
     features_from_file,
     features_from_overpass,
@@ -41,8 +46,8 @@ from .features import (
 from .graph import (
     CacheError,
     Provenance,
-    _sha256,
     cache_dir_for,
+    file_sha256,
     graph_from_file,
     graph_from_point,
     load_cache,
@@ -50,6 +55,7 @@ from .graph import (
     read_cache_meta,
     save_cache,
 )
+from .io import read_csv_rows, read_geojson_features
 from .progress import Steps
 from .sites import DEMO_SLUG, PLANNED_MARK, Site, find_site, point_site
 
@@ -81,7 +87,10 @@ def demo_site() -> Site:
 
 @dataclass(frozen=True)
 class Source:
-    """One of the command line's source options.
+    """Where a plan's data comes from: the demo, a CSP site, a point, or a local OSM file.
+
+    Make one with :meth:`demo`, :meth:`from_site`, :meth:`from_point` or :meth:`from_file`,
+    then load it with :func:`load_area`.
 
     Attributes
     ----------
@@ -97,6 +106,44 @@ class Source:
     site: Site
     osm_file: Path | None = None
 
+    @classmethod
+    def demo(cls) -> Source:
+        """The built-in downtown Los Angeles demo: a real extract shipped with the package."""
+        return cls("demo", demo_site())
+
+    @classmethod
+    def from_site(cls, name: str) -> Source:
+        """A CSP site by name, matched forgivingly ("jordan downs").
+
+        Raises
+        ------
+        InputError
+            If no site matches ``name``.
+        """
+        return cls("site", find_site(name).as_planned())
+
+    @classmethod
+    def from_point(cls, lat: float, lon: float) -> Source:
+        """Any point (WGS84 degrees); its network is downloaded once and cached.
+
+        Raises
+        ------
+        InputError
+            If ``lat``/``lon`` are not valid coordinates.
+        """
+        return cls("point", point_site(lat, lon))
+
+    @classmethod
+    def from_file(cls, osm_file: str | Path, lat: float, lon: float) -> Source:
+        """A local OSM extract (.osm, .osm.bz2, .osm.gz, .osm.pbf) with the origin at a point.
+
+        Raises
+        ------
+        InputError
+            If ``lat``/``lon`` are not valid coordinates (the file is checked when loaded).
+        """
+        return cls("file", point_site(lat, lon, name=None), Path(osm_file))
+
     def describe(self) -> str:
         """A short human description ("CSP site Jordan Downs", "file x.osm.pbf")."""
         if self.kind == "site":
@@ -106,41 +153,6 @@ class Source:
         if self.kind == "demo":
             return "built-in downtown Los Angeles demo"
         return self.site.name
-
-
-def source_from_options(
-    *,
-    site: str | None = None,
-    point: tuple[float, float] | None = None,
-    osm_file: str | Path | None = None,
-    demo: bool = False,
-) -> Source:
-    """Build a :class:`Source` from the command line's options, checking the combination.
-
-    Raises
-    ------
-    InputError
-        Unless exactly one of site / point / osm-file+point / demo is given.
-    """
-    if demo:
-        if site or point or osm_file:
-            raise InputError("--demo takes no other source option")
-        return Source("demo", demo_site())
-    if osm_file is not None:
-        if point is None:
-            raise InputError("--osm-file needs --point LAT,LON for the origin")
-        if site:
-            raise InputError("give either --site or --osm-file, not both")
-        path = Path(osm_file)
-        return Source("file", point_site(*point, name=None), path)
-    if site and point:
-        raise InputError("give either --site or --point, not both")
-    if site:
-        return Source("site", find_site(site).as_planned())
-    if point is not None:
-        return Source("point", point_site(*point))
-    raise InputError("no source given: use --site NAME, --point LAT,LON, "
-                     "--osm-file PATH --point LAT,LON, or --demo")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,6 +184,17 @@ def _read_cached_dest(folder: Path) -> gpd.GeoDataFrame:
     return d.set_crs("EPSG:4326", allow_override=True)
 
 
+#: Largest search radius around a site, metres: an Overpass query stays a neighbourhood's.
+MAX_RADIUS_M = 20_000.0
+
+
+def check_radius(radius_m: float) -> None:
+    """Raise :class:`InputError` unless the radius is a finite 1 to 20,000 m."""
+    if not (math.isfinite(radius_m) and 1.0 <= radius_m <= MAX_RADIUS_M):
+        raise InputError(f"radius_m must be between 1 and {MAX_RADIUS_M:,.0f} m, "
+                         f"got {radius_m:g}", param="radius_m")
+
+
 def fetch(
     site: Site,
     radius_m: float | None = None,
@@ -201,6 +224,7 @@ def fetch(
         ``(G, osm_destinations, folder)``.
     """
     radius_m = float(radius_m or settings.default_radius_m)
+    check_radius(radius_m)
     steps = steps or Steps(show=False)
     folder = cache_dir_for(site.slug, cache_dir)
     if not force:
@@ -231,8 +255,9 @@ def fetch(
 
 def _load_cached(folder: Path, radius_m: float) -> tuple[nx.MultiDiGraph, gpd.GeoDataFrame]:
     meta = read_cache_meta(folder)
-    cached = meta.get("provenance", {}).get("query", {}).get("radius_m")
-    if cached is None or float(cached) + 1e-6 < radius_m:
+    cached = meta["provenance"]["query"].get("radius_m")
+    if isinstance(cached, bool) or not isinstance(cached, int | float) or not (
+            float(cached) + 1e-6 >= radius_m):
         raise CacheError(f"cached radius {cached} m is smaller than the {radius_m:,.0f} m asked")
     return load_cache(folder), _read_cached_dest(folder)
 
@@ -241,7 +266,7 @@ def _demo_network(cache_dir: str | Path | None, steps: Steps) -> nx.MultiDiGraph
     pbf = settings.geodata_folder / DEMO_PBF
     if not pbf.exists():
         raise DataUnavailableError(f"the demo extract is missing: {pbf}")
-    digest = _sha256(pbf)
+    digest = file_sha256(pbf)
     folder = cache_dir_for(DEMO_SLUG, cache_dir)
     try:
         meta = read_cache_meta(folder)
@@ -376,8 +401,7 @@ def load_area(
     radius_m: float | None = None,
     *,
     destinations_file: str | Path | None = None,
-    include_osm: bool = True,
-    include_metro: bool = True,
+    include: Collection[str] = ("osm", "metro"),
     max_snap_m: float | None = None,
     cache_dir: str | Path | None = None,
     allow_download: bool = True,
@@ -388,13 +412,15 @@ def load_area(
     Parameters
     ----------
     source : Source
-        See :func:`source_from_options`.
+        :meth:`Source.demo`, :meth:`Source.from_site`, :meth:`Source.from_point` or
+        :meth:`Source.from_file`.
     radius_m : float, optional
         Search radius (default ``settings.default_radius_m``).
     destinations_file : str or Path, optional
         A user's CSV or GeoJSON of destinations, added to the others.
-    include_osm, include_metro : bool
-        Add OSM features and shipped LA Metro stops.
+    include : collection of {"osm", "metro"}
+        Which built-in destinations to add: OpenStreetMap features (schools, parks, ...) and
+        the shipped LA Metro stops.
     max_snap_m : float, optional
         Snap limit (default ``settings.max_snap_m``).
     cache_dir : str or Path, optional
@@ -409,10 +435,15 @@ def load_area(
     Area
     """
     radius_m = float(radius_m or settings.default_radius_m)
-    if radius_m <= 0 or radius_m > 20_000:
-        raise InputError(f"--radius must be between 1 and 20000 m, got {radius_m:g}")
+    check_radius(radius_m)
+    unknown = set(include) - {"osm", "metro"}
+    if unknown:
+        raise InputError(f"include takes 'osm' and 'metro', not {', '.join(sorted(unknown))}")
+    include_osm, include_metro = "osm" in include, "metro" in include
     steps = steps or Steps(show=False)
     site = source.site
+    # a user's file is checked before the slow work
+    user_dest = read_destinations(destinations_file) if destinations_file is not None else None
     with steps("load network"):
         G, osm_dest = load_network(
             source, radius_m, cache_dir=cache_dir, allow_download=allow_download, steps=steps
@@ -433,20 +464,21 @@ def load_area(
                 outside_note = (f"{len(stops) - len(inside)} Metro stops within the radius lie "
                                 "beyond the loaded network and were left out")
             parts.append(inside)
-        if destinations_file is not None:
-            parts.append(read_destinations(destinations_file))
+        if user_dest is not None:
+            parts.append(user_dest)
         parts = [p for p in parts if len(p)]
         dest = (
             gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
             if parts else empty_destinations()
         )
-        dest = merge_duplicates(dest)
-        dest = snap_destinations(G, dest, max_snap_m)
+        merged = merge_duplicates(dest)
+        merge_note = _merge_note(user_dest, merged)
+        dest = snap_destinations(G, merged, max_snap_m)
         dest = sort_destinations(dest)
         origin, snap = nearest_node(
             G, site.lat, site.lon, max_m=max(settings.max_snap_m, max_snap_m or 0.0)
         )
-    notes = [outside_note] if outside_note else []
+    notes = [n for n in (outside_note, merge_note) if n]
     if site.planned:
         notes.append(f"{site.name} is a planned CSP site ({site.status})")
     if site.approximate:
@@ -457,6 +489,127 @@ def load_area(
     return Area(site, source, G, dest, origin, snap, radius_m, notes)
 
 
+def _merge_note(user: gpd.GeoDataFrame | None, merged: gpd.GeoDataFrame) -> str:
+    """Say how many of a user's destinations were merged with others as the same place."""
+    if user is None or len(user) == 0 or "merged_ids" not in merged:
+        return ""
+    ids = set(user["dest_id"])
+    gone = {i for row in merged["merged_ids"] for i in row} & ids
+    if not gone:
+        return ""
+    return (f"{len(gone):,} of the {len(ids):,} destinations in your file were merged with "
+            f"another as the same place (same kind and name within {SAME_NAME_MERGE_M:g} m, or "
+            f"within {SAME_SPOT_MERGE_M:g} m); {len(merged):,} places remain")
+
+
+# ---------------------------------------------------------------------------------------------
+# A site's entrances (the origins of its routes)
+
+#: How close (metres) a network node must be to a site outline to serve as an entrance.
+ENTRANCE_MAX_M = 30.0
+#: Most entrances a site may have (a CSV or GeoJSON of points).
+MAX_ENTRANCES = 1_000
+
+
+@dataclass(frozen=True)
+class Entrances:
+    """A site's entrances as read from a file: points, and/or outline polygons (WGS84).
+
+    Attributes
+    ----------
+    name : str
+        The file's name, for messages.
+    points : list of tuple
+        ``(lat, lon)`` of each entrance.
+    outlines : list
+        Shapely polygons of the site's outline.
+    """
+
+    name: str
+    points: list[tuple[float, float]]
+    outlines: list[Any]
+
+
+def parse_entrances(path: str | Path) -> Entrances:
+    """Read a file of site entrances or the site's outline, before any slow work.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
+        Polygon (the outline).
+
+    Raises
+    ------
+    InputError
+        Naming the file, line or feature, and the problem.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"entrances file not found: {path}")
+    points: list[tuple[float, float]] = []
+    polys = []
+    if path.suffix.lower() == ".csv":
+        for where, r in read_csv_rows(path, "entrances file", ("lat", "lon"),
+                                      max_rows=MAX_ENTRANCES):
+            try:
+                lat, lon = float(r["lat"]), float(r["lon"])
+            except ValueError:
+                raise InputError(f"{where}: needs numeric lat,lon, got {r['lat']!r}, "
+                                 f"{r['lon']!r}") from None
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # NaN fails too
+                raise InputError(f"{where}: coordinates {lat}, {lon} out of range (latitude "
+                                 "within ±90, longitude within ±180)")
+            points.append((lat, lon))
+    else:
+        feats = read_geojson_features(path, ("Point", "Polygon", "MultiPolygon"),
+                                      what="entrances file",
+                                      expect="entrances must be Points or a Polygon outline")
+        if len(feats) > MAX_ENTRANCES:
+            raise InputError(f"{path.name}: {len(feats):,} entrances; at most {MAX_ENTRANCES:,}")
+        for _, g, _ in feats:
+            if g.geom_type == "Point":
+                points.append((g.y, g.x))
+            else:
+                polys.append(g)
+    if not points and not polys:
+        raise InputError(f"{path.name}: no entrances in the file")
+    return Entrances(path.name, points, polys)
+
+
+def read_entrances(path: str | Path | Entrances, area: Area) -> list[Any]:
+    """Origin nodes from a file of site entrances or the site's outline.
+
+    Parameters
+    ----------
+    path : str, Path or Entrances
+        CSV with ``lat,lon`` columns, or GeoJSON with Point features (entrances) or a
+        Polygon (the outline: every network node within :data:`ENTRANCE_MAX_M` of it serves);
+        or what :func:`parse_entrances` read from one.
+    area : Area
+        The loaded area.
+
+    Returns
+    -------
+    list
+        Network nodes, at least one.
+    """
+    ent = path if isinstance(path, Entrances) else parse_entrances(path)
+    points, polys = ent.points, ent.outlines
+    nodes: list[Any] = []
+    for lat, lon in points:
+        nodes.append(nearest_node(area.G, lat, lon, max_m=ENTRANCE_MAX_M * 5)[0])
+    if polys:
+        outline = gpd.GeoSeries(polys, crs="EPSG:4326").to_crs(area.G.graph["crs"]).union_all()
+        for n, d in area.G.nodes(data=True):
+            if outline.boundary.distance(shapely.Point(d["x"], d["y"])) <= ENTRANCE_MAX_M:
+                nodes.append(n)
+        if not nodes:
+            raise InputError(f"{ent.name}: no street within {ENTRANCE_MAX_M:g} m of the outline")
+    return sorted(set(nodes), key=str)
+
+
 __all__ = [
-    "Area", "Source", "demo_site", "fetch", "load_area", "load_network", "source_from_options",
+    "ENTRANCE_MAX_M", "MAX_ENTRANCES", "Area", "Entrances", "Source", "demo_site", "fetch",
+    "load_area", "load_network", "parse_entrances", "read_entrances",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Literal, overload
@@ -27,8 +28,10 @@ __all__ = [
     "EARTH_RADIUS_M",
     "FOOT_M",
     "LANGS",
+    "LOCAL_TIME_ZONE",
     "MILE_M",
     "MINUTES_PER_DAY",
+    "TIME_NOTES",
     "UNITS",
     "Lang",
     "Units",
@@ -36,6 +39,7 @@ __all__ = [
     "check_lang",
     "check_units",
     "clean_name",
+    "clean_tag",
     "clean_text",
     "clock_text",
     "compass_point",
@@ -47,6 +51,7 @@ __all__ = [
     "hhmm",
     "planar_bearing",
     "round_half_up",
+    "time_of_day",
     "unit_words",
 ]
 
@@ -338,15 +343,53 @@ def date_text(day: dt.date, lang: str = "en") -> str:
     return f"{month} {day.day}, {day.year}"
 
 
+#: Where the times of day are: a time given with another zone or offset is converted to it.
+LOCAL_TIME_ZONE = "America/Los_Angeles"
+#: What :func:`time_of_day` assumed, as a reader reports it for a count of incidents.
+TIME_NOTES = {
+    "converted": "{:,} of the incident times had a time zone: converted to Los Angeles time",
+    "date only": "{:,} of the incidents have a date but no time of day: they count in every "
+                 "time window",
+}
+
+
+def time_of_day(text: str) -> tuple[int, dt.date, str]:
+    """The minute of the day in Los Angeles, the day, and what was assumed, from ISO 8601.
+
+    ``"2026-03-04T15:20"`` is 920 (local time, as written); ``"2026-03-04T15:20:00Z"`` is 440
+    (07:20 in Los Angeles), said as ``"converted"``; ``"2026-03-04"`` has no time of day: -1,
+    said as ``"date only"`` (it is not midnight).
+
+    Raises
+    ------
+    ValueError
+        If the text is not an ISO 8601 date or date and time.
+    """
+    from zoneinfo import ZoneInfo
+
+    text = text.strip()
+    when = dt.datetime.fromisoformat(text)
+    if len(text) == 10:  # YYYY-MM-DD (a compact YYYYMMDD is 8 characters: a time of 00:00)
+        return -1, when.date(), "date only"
+    if when.tzinfo is None:
+        return when.hour * 60 + when.minute, when.date(), ""
+    local = when.astimezone(ZoneInfo(LOCAL_TIME_ZONE))
+    return local.hour * 60 + local.minute, local.date(), "converted"
+
+
 # ---------------------------------------------------------------------------------------------
 # Names from OpenStreetMap and users' files
 
 #: Characters removed from names: bidirectional embeddings/overrides/isolates and marks, the
-#: zero-width space and the byte-order mark (they can reorder or hide printed text).
+#: zero-width space and the byte-order mark (they can reorder or hide printed text), and the
+#: two non-characters XML cannot hold.
 _STRIP_CHARS = dict.fromkeys(
-    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\ufeff"),
+    map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b\ufeff"
+        "\ufffe\uffff"),
     None,
 )
+#: Control characters and line breaks become spaces; lone surrogates (broken text) go.
+_SPACE_OR_GONE = {"Cc": " ", "Zl": " ", "Zp": " ", "Cs": ""}
 #: Longer names are cut with an ellipsis.
 MAX_NAME_CHARS = 120
 _MISSING = frozenset({"", "nan", "none", "null"})
@@ -356,7 +399,8 @@ def clean_text(value: object, max_chars: int = MAX_NAME_CHARS) -> str:
     """One tidy line of plain text from user-edited data ("" for None, NaN or empty).
 
     Unicode is normalised (NFC); control characters, line and paragraph separators become
-    spaces; bidirectional controls and zero-width characters are removed; runs of space are
+    spaces; bidirectional controls, zero-width characters, lone surrogates and the
+    non-characters U+FFFE/U+FFFF are removed; runs of space are
     collapsed; text longer than ``max_chars`` is cut with "…". Lists (osmnx gives one for a
     merged edge) yield their first usable item. The text is otherwise kept as written.
     """
@@ -365,7 +409,7 @@ def clean_text(value: object, max_chars: int = MAX_NAME_CHARS) -> str:
     if isinstance(value, list | tuple):
         return next((t for t in (clean_text(v, max_chars) for v in value) if t), "")
     text = unicodedata.normalize("NFC", str(value)).translate(_STRIP_CHARS)
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    text = "".join(_SPACE_OR_GONE.get(unicodedata.category(ch), ch) for ch in text)
     text = " ".join(text.split())
     if len(text) > max_chars:
         text = text[: max_chars - 1].rstrip() + "…"
@@ -397,3 +441,20 @@ def edge_name(data: Mapping[str, object]) -> str | None:
     str or None
     """
     return clean_name(data.get("name")) or clean_name(data.get("street_name"))
+
+
+#: Characters XML 1.0 cannot hold (C0 controls but tab and line breaks, surrogates, U+FFFE/F).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Tags whose values are names people read: cleaned as names are (one tidy line).
+NAME_TAGS = frozenset({"name", "name:en", "name:es", "official_name", "ref", "alt_name"})
+
+
+def clean_tag(key: str, value: str) -> str:
+    """A tag value fit for OSM XML: names cleaned (:func:`clean_text`), control characters out.
+
+    OSM data is user-edited; a name holding terminal escape codes or a NUL byte must not break
+    the XML osmnx reads, the terminal, GPX or HTML.
+    """
+    if key in NAME_TAGS:
+        return clean_text(value)
+    return _NOT_XML.sub(" ", value)

@@ -101,9 +101,9 @@ def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_area(demo_cache: Path) -> Any:
     """The built-in downtown Los Angeles demo area, loaded once per test session."""
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
-    return load_area(source_from_options(demo=True), cache_dir=demo_cache)
+    return load_area(Source.demo(), cache_dir=demo_cache)
 
 
 @pytest.fixture(scope="session")

@@ -121,12 +121,12 @@ def test_loading_a_site_on_a_worker_hides_no_warnings(demo_cache: Path):
     import warnings
 
     from safepassage.batch import _load
-    from safepassage.source import source_from_options
+    from safepassage.source import Source
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         inside = list(warnings.filters)
-        area = _load(source_from_options(demo=True), None, None, str(demo_cache), False)
+        area = _load(Source.demo(), None, None, str(demo_cache), False)
         added = [f for f in warnings.filters if f not in inside]
     assert area.G.number_of_nodes() > 800
     assert [f for f in added if f[0] == "ignore" and f[1] is None] == []

@@ -22,6 +22,7 @@ from safepassage.cli import main
 from safepassage.coverage import CoverageSettings as Settings
 from safepassage.coverage.report import plan_dict
 from safepassage.errors import InputError
+from safepassage.io import MANIFEST, product_dir
 from safepassage.routing import safe_routes
 from safepassage.safety import edge_risk, load_profile, parse_window
 
@@ -498,18 +499,19 @@ def test_bad_plan_file_is_a_clear_error_and_writes_nothing(demo_cache, tmp_path:
                str(demo_cache), "-q"])
     assert rc == 2
     err = capsys.readouterr().err.strip()
-    assert err == "error: plan.yaml: officers.dismissal must be a whole number ≥ 0, got 'six'"
+    assert err == ("error: plan.yaml: officers.dismissal must be a whole number from 0 to 500, "
+                   "got 'six'")
     assert not out.exists()
-    # an existing output folder is left exactly as it was
-    out.mkdir()
-    (out / "coverage.json").write_text("old", encoding="utf-8")
+    # an existing output folder (of the product's, see safepassage.io) is left as it was
+    with product_dir(out, "coverage") as tmp:
+        (tmp / "coverage.json").write_text("old", encoding="utf-8")
     plan.write_text("officers: 4\nlocked:\n  - {post: Nowhere Street & Elm Street}\n",
                     encoding="utf-8")
     rc = main(["coverage", "--demo", "--plan", str(plan), "--out", str(out), "--cache-dir",
                str(demo_cache), "-q"])
     assert rc == 2
     assert "no candidate post named 'Nowhere Street & Elm Street'" in capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir()) == ["coverage.json"]
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "coverage.json"]
     assert (out / "coverage.json").read_text() == "old"
 
 
@@ -524,7 +526,7 @@ def test_cli_exit_codes_in_a_subprocess(tmp_path: Path):
     assert res.stderr.strip().splitlines() == [
         "error: plan.json: unknown key(s) 'radius' (did you mean 'radius_m'?); allowed: site, "
         "profile, radius_m, officers, windows, locked, banned, extra_posts, target_coverage, "
-        "backup, max_detour_pct, since, until"]
+        "backup, max_detour_pct, since, until, beats"]
     assert not out.exists()
     res = subprocess.run(
         [sys.executable, "-m", "safepassage.cli", "coverage", "--site", "Jordan Downs",
@@ -555,9 +557,9 @@ WEST_OAKLAND = Path(__file__).resolve().parent.parent / "geodata" / "test" / \
 
 @pytest.fixture(scope="module")
 def west_oakland(tmp_path_factory):
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
-    area = load_area(source_from_options(point=(37.8105, -122.2960), osm_file=WEST_OAKLAND),
+    area = load_area(Source.from_file(WEST_OAKLAND, *(37.8105, -122.2960)),
                      cache_dir=tmp_path_factory.mktemp("wo-cache"))
     shifts = cov.plan_shifts(cov.RouteInputs.from_area(area),
                              Settings(officers=4, windows=["dismissal"]))
@@ -952,7 +954,8 @@ def test_write_coverage_names_the_folder_and_the_cli_names_out(demo_area, demo_c
         cov.write_coverage(afile, shifts)
     assert main(["coverage", "--demo", "--out", str(afile), "--cache-dir", str(demo_cache),
                  "-q"]) == 2
-    assert capsys.readouterr().err.strip() == f"error: --out {afile} exists and is not a folder"
+    assert capsys.readouterr().err.strip() == (
+        f"error: --out {afile} is a file, not a folder: give a folder")
     assert main(["coverage", "--demo", "--time-window", "dismissal,dismissal", "--out",
                  str(tmp_path / "o"), "--cache-dir", str(demo_cache), "-q"]) == 2
     assert capsys.readouterr().err.strip() == (

@@ -23,7 +23,7 @@ from safepassage.graph import graph_from_file
 from safepassage.pipeline import compute_routes
 from safepassage.routing import route_crossings
 from safepassage.safety import ROAD_WAYS, edge_risk
-from safepassage.source import load_area, source_from_options
+from safepassage.source import Source, load_area
 
 DEMO_PBF = settings.geodata_folder / "demo" / "financial_district.osm.pbf"
 HOPE_CROSSWALK = 3698094199  # highway=crossing, LADOT xwalk=unsig, South Hope Street cut there
@@ -212,8 +212,8 @@ def test_hope_street_crosswalk_is_a_crossing(demo_full: nx.MultiDiGraph):
 
 
 def test_routes_through_the_hope_street_crosswalk_count_it():
-    area = load_area(source_from_options(osm_file=DEMO_PBF, point=ISSUE_ORIGIN),
-                     include_osm=False)
+    area = load_area(Source.from_file(DEMO_PBF, *ISSUE_ORIGIN),
+                     include=("metro",))
     plan = compute_routes(area)
     sg = plan.state_graph
     through = 0

@@ -27,7 +27,7 @@ from safepassage.features import (
     within_radius,
 )
 from safepassage.sites import Site, load_sites
-from safepassage.source import load_area, load_network, source_from_options
+from safepassage.source import Source, load_area, load_network
 
 GEODATA = Path(__file__).resolve().parents[1] / "geodata"
 DEMO_PBF = GEODATA / "demo" / "financial_district.osm.pbf"
@@ -52,7 +52,7 @@ def demo_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_graph(demo_cache: Path) -> nx.MultiDiGraph:
-    G, _ = load_network(source_from_options(demo=True), cache_dir=demo_cache)
+    G, _ = load_network(Source.demo(), cache_dir=demo_cache)
     return G
 
 
@@ -381,7 +381,7 @@ def test_snapping_an_empty_table(demo_graph: nx.MultiDiGraph) -> None:
 def test_demo_area_reports_what_it_does_not_use(
     demo_graph: nx.MultiDiGraph, demo_cache: Path
 ) -> None:
-    area = load_area(source_from_options(demo=True), cache_dir=demo_cache, max_snap_m=100)
+    area = load_area(Source.demo(), cache_dir=demo_cache, max_snap_m=100)
     assert set(area.G.edges(keys=True)) == set(demo_graph.edges(keys=True))
     d = area.destinations
     colburn = d[d["name"] == "Colburn School"].iloc[0]

@@ -108,7 +108,7 @@ def fetched(
                    dt.datetime.now(dt.UTC))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -151,7 +151,7 @@ def test_fetch_writes_the_cache_entry_with_provenance(
     assert abs(retrieved - fetched.when) < dt.timedelta(minutes=5)
     assert set(meta["files"]) == {"network.graphml", "osm_destinations.geojson"}
     for name, digest in meta["files"].items():
-        assert _sha256(folder / name) == digest
+        assert file_sha256(folder / name) == digest
     assert meta["dropped"] == fetched.G.graph["dropped"]
     assert read_cache_meta(folder)["files"] == meta["files"]
 

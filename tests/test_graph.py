@@ -20,6 +20,7 @@ import pytest
 from shapely.geometry import LineString
 
 from safepassage import cli, settings
+from safepassage.cli.common import source_from_options
 from safepassage.errors import InputError
 from safepassage.graph import (
     CacheError,
@@ -31,7 +32,7 @@ from safepassage.graph import (
     read_cache_meta,
     save_cache,
 )
-from safepassage.source import load_area, load_network, source_from_options
+from safepassage.source import Source, load_area, load_network
 
 GEODATA = Path(__file__).resolve().parents[1] / "geodata"
 DEMO_PBF = GEODATA / "demo" / "financial_district.osm.pbf"
@@ -85,7 +86,7 @@ def build(
     def get(name: str) -> nx.MultiDiGraph:
         if name not in built:
             if name == "demo":  # the user's path: --demo, built from the PBF and cached
-                built[name], _ = load_network(source_from_options(demo=True), cache_dir=demo_cache)
+                built[name], _ = load_network(Source.demo(), cache_dir=demo_cache)
             elif name == "helsinki":
                 built[name] = graph_from_file(helsinki_file, point=HELSINKI_CENTRE, radius_m=400)
             else:
@@ -405,9 +406,9 @@ def test_nearest_node_reports_distance_and_refuses_far_points(
 @pytest.mark.parametrize("radius", [1200, 8000])
 def test_load_area_refuses_a_point_5_km_from_the_extract(radius: float) -> None:
     far = FAR_POINT
-    source = source_from_options(osm_file=WEST_OAKLAND, point=far)
+    source = Source.from_file(WEST_OAKLAND, *far)
     with pytest.raises(InputError) as err:
-        load_area(source, radius, include_metro=False)
+        load_area(source, radius, include=("osm",))
     msg = str(err.value)
     if radius == 1200:  # nothing of the file within the radius
         assert "no walkable streets within 1,200 m of" in msg
@@ -417,8 +418,8 @@ def test_load_area_refuses_a_point_5_km_from_the_extract(radius: float) -> None:
 
 
 def test_load_area_from_a_file_at_a_good_point() -> None:
-    source = source_from_options(osm_file=WEST_OAKLAND, point=WO_CENTRE)
-    area = load_area(source, 400, include_metro=False)
+    source = Source.from_file(WEST_OAKLAND, *WO_CENTRE)
+    area = load_area(source, 400, include=("osm",))
     assert area.origin_snap_m < 100
     assert area.G.graph["provenance"]["query"] == {"point": list(WO_CENTRE), "radius_m": 400}
     assert set(area.destinations["kind"]) <= {"school", "park", "playground", "business"}
@@ -428,7 +429,7 @@ def test_load_area_from_a_file_at_a_good_point() -> None:
 # the cache
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -487,7 +488,7 @@ def test_cache_entry_lists_checksums_of_its_files(
     assert meta["provenance"]["query"]["radius_m"] == 600.0
     assert set(meta["files"]) == {"network.graphml", "notes.txt"}
     for name, digest in meta["files"].items():
-        assert _sha256(folder / name) == digest
+        assert file_sha256(folder / name) == digest
     assert read_cache_meta(folder)["files"] == meta["files"]
     # nothing but the entry is left behind (the new content is swapped in whole)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["entry"]
@@ -555,14 +556,14 @@ def test_demo_network_is_cached_and_reloaded(demo: nx.MultiDiGraph, demo_cache: 
     folder = demo_cache / "demo-downtown-la"
     meta = read_cache_meta(folder)
     assert meta["provenance"]["source"] == "demo"
-    assert meta["provenance"]["query"]["sha256"] == _sha256(DEMO_PBF)
-    again, dest = load_network(source_from_options(demo=True), cache_dir=demo_cache)
+    assert meta["provenance"]["query"]["sha256"] == file_sha256(DEMO_PBF)
+    again, dest = load_network(Source.demo(), cache_dir=demo_cache)
     assert again.graph["provenance"]["cache"] == str(folder)
     # LADOT numbers, booleans, hidden arms and WGS84 positions all survive the cache
     assert_same_network(demo, again)
     assert len(dest) == 0  # the demo's destinations are the shipped CSV, added by load_area
     # a corrupt demo cache is rebuilt from the PBF, not half-read
     _truncate_graphml(folder)
-    rebuilt, _ = load_network(source_from_options(demo=True), cache_dir=demo_cache)
+    rebuilt, _ = load_network(Source.demo(), cache_dir=demo_cache)
     assert set(rebuilt.edges(keys=True)) == set(demo.edges(keys=True))
     read_cache_meta(folder)

@@ -219,7 +219,9 @@ def test_simple_csv_and_geojson_points(tmp_path: Path) -> None:
         ("lat,lon\n34.05,west\n", "line 2: lat/lon must be numbers"),
         ("lat,lon\n95,-118\n", "line 2: coordinates 95.0, -118.0 out of range"),
         ("lat,lon,datetime\n34,-118,yesterday\n", "line 2: datetime 'yesterday' is not ISO"),
-        ("lat,lon,weight\n34,-118,-1\n", "line 2: weight must be ≥ 0"),
+        ("lat,lon,weight\n34,-118,-1\n", "line 2: weight '-1' must be between 0 and 1000"),
+        ("lat,lon,weight\n34,-118,1e308\n", "line 2: weight '1e308' must be between 0 and 1000"),
+        ("lat,lon,weight\n34,-118,nan\n", "line 2: weight 'nan' must be between 0 and 1000"),
     ],
 )
 def test_malformed_simple_files_are_errors_before_any_slow_work(tmp_path: Path, text: str,
@@ -415,7 +417,7 @@ def test_concerns_from_csv_and_geojson(tmp_path: Path) -> None:
     [
         ("c.csv", "latitude,lon\n1,2\n", "needs columns lat,lon"),
         ("c.csv", "lat,lon\n34,x\n", "line 2: lat/lon must be numbers"),
-        ("c.csv", "lat,lon,weight\n34,-118,-2\n", "line 2: weight must be ≥ 0"),
+        ("c.csv", "lat,lon,weight\n34,-118,-2\n", "line 2: weight '-2' must be between 0 and"),
         ("c.csv", "lat,lon\n", "no concerns in the file"),
         ("c.geojson", '{"type": "FeatureCollection", "features": [{"type": "Feature", '
          '"properties": {}, "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}}'
@@ -464,3 +466,18 @@ def test_coverage_writes_the_incidents_it_used_for_every_window(demo_cache, tmp_
     assert set(windows) == {"arrival (07:00-08:30)", "evening (18:00-22:00)"}
     assert all(f["properties"]["date"] >= "2020-03-01" for f in feats)
     assert "wrote " + str(out / "incidents.geojson") in text
+
+
+def test_a_time_with_a_zone_is_read_as_los_angeles_time_and_a_date_alone_as_no_time(
+        tmp_path: Path):
+    p = tmp_path / "inc.csv"
+    p.write_text("lat,lon,datetime\n"
+                 "34.05,-118.25,2026-03-04T15:20:00Z\n"      # 07:20 in Los Angeles
+                 "34.05,-118.25,2026-07-04T15:20:00+00:00\n"  # summer time: 08:20
+                 "34.05,-118.25,2026-03-04\n"                 # no time of day, not midnight
+                 "34.05,-118.25,2026-03-04T15:20\n")          # local time as given
+    s = read_incidents(p)
+    assert list(s.frame["minute"]) == [7 * 60 + 20, 8 * 60 + 20, -1, 15 * 60 + 20]
+    assert s.notes == [
+        "2 of the incident times had a time zone: converted to Los Angeles time",
+        "1 of the incidents have a date but no time of day: they count in every time window"]

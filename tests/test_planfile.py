@@ -90,11 +90,13 @@ def test_every_key_is_optional(tmp_path: Path):
 
 @pytest.mark.parametrize(("text", "message"), [
     ("officers: {arrival: 4, dismissal: six}\n",
-     "plan.yaml: officers.dismissal must be a whole number ≥ 0, got 'six'"),
-    ("officers: 2.5\n", "plan.yaml: officers must be a whole number ≥ 0, got 2.5"),
-    ("officers: -1\n", "plan.yaml: officers must be a whole number ≥ 0, got -1"),
+     "plan.yaml: officers.dismissal must be a whole number from 0 to 500, got 'six'"),
+    ("officers: 2.5\n", "plan.yaml: officers must be a whole number from 0 to 500, got 2.5"),
+    ("officers: -1\n", "plan.yaml: officers must be a whole number from 0 to 500, got -1"),
+    ("officers: 1.0e+21\n", "plan.yaml: officers must be a whole number from 0 to 500, got 1e+21"),
+    ("officers: .nan\n", "plan.yaml: officers must be a whole number from 0 to 500, got nan"),
     ("officers: {lunch: 2}\n", "plan.yaml: officers.lunch must be a time window"),
-    ("officers: true\n", "plan.yaml: officers must be a whole number ≥ 0 or a mapping"),
+    ("officers: true\n", "plan.yaml: officers must be a whole number from 0 to 500 or a mapping"),
     ("radius_m: -5\n", "plan.yaml: radius_m must be a number of metres > 0"),
     ("radius_m: far\n", "plan.yaml: radius_m must be a number of metres > 0, got 'far'"),
     ("target_coverage: 90\n",
@@ -114,7 +116,7 @@ def test_every_key_is_optional(tmp_path: Path):
      "plan.yaml: extra_posts[0].lon must be a longitude in degrees (-180..180), got 200"),
     ("backup: {factor: 2}\n", "plan.yaml: backup.factor must be a share between 0 and 1"),
     ("backup: {weight: 1}\n", "plan.yaml: backup has unknown key(s) weight"),
-    ("max_detour_pct: -3\n", "plan.yaml: max_detour_pct must be a number ≥ 0, got -3"),
+    ("max_detour_pct: -3\n", "plan.yaml: max_detour_pct must be a number from 0 to 500 %, got -3"),
     ("since: June\n", "plan.yaml: since must be a date YYYY-MM-DD, got 'June'"),
     ("until: '2020-02-30'\n", "plan.yaml: until must be a date YYYY-MM-DD, got '2020-02-30'"),
     ("until: 2020-02-30\n", "plan.yaml: not valid YAML (day is out of range for month)"),
@@ -171,7 +173,8 @@ def test_paths_are_relative_to_the_plan_file(tmp_path: Path):
     assert plan.banned[0]["geometry"].geom_type == "Polygon"
     assert plan.banned[1]["name"] == "works" and plan.banned[1]["radius_m"] == 20.0
     msg = _error(folder, "banned:\n  - points.geojson\n")
-    assert msg == "plan.yaml: banned[0] points.geojson holds no polygons"
+    assert msg == ("plan.yaml: banned[0] names an unusable file: points.geojson feature 1: "
+                   "banned places must be polygons, got Point")
 
 
 def test_parse_plan_takes_python_objects():

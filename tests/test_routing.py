@@ -219,11 +219,11 @@ def test_several_entrances_route_from_the_nearest(demo_area, demo_plan):
 
 @pytest.fixture(scope="module")
 def helsinki_area(helsinki_pbf, tmp_path_factory):
-    from safepassage.source import load_area, source_from_options
+    from safepassage.source import Source, load_area
 
     lat, lon = 60.1675, 24.9380  # central Helsinki, inside the bundled extract
-    src = source_from_options(osm_file=helsinki_pbf, point=(lat, lon))
-    return load_area(src, 700, include_metro=False,
+    src = Source.from_file(helsinki_pbf, lat, lon)
+    return load_area(src, 700, include=("osm",),
                      cache_dir=tmp_path_factory.mktemp("hcache"))
 
 

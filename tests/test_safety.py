@@ -48,8 +48,11 @@ def test_user_profile_overrides_default(tmp_path: Path):
     ("text", "message"),
     [
         ("[crossing]\nnoen = 3\n[bogus]\nx = 1\n", "unknown key(s) bogus, crossing.noen"),
-        ("[way]\nalley = 0.5\n", "way.alley = 0.5 is a factor and must be ≥ 1"),
-        ("[lighting]\nuse_lit = 2\n", "lighting.use_lit must be between 0 and 1"),
+        ("[way]\nalley = 0.5\n", "way.alley = 0.5 must be between 1 and 100 (a factor"),
+        ("[way]\nalley = 1e308\n", "way.alley = 1e.308 must be between 1 and 100"),
+        ("[zones]\npenalty = inf\n", "zones.penalty = inf must be between 1 and 100"),
+        ("[zones]\npenalty = nan\n", "zones.penalty = nan must be between 1 and 100"),
+        ("[lighting]\nuse_lit = 2\n", "lighting.use_lit = 2 must be between 0 and 1"),
         ("[walk]\nspeed_m_per_min = 'fast'\n", "walk.speed_m_per_min must be a number"),
         ("[walk\n", "not valid TOML"),
     ],

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from safepassage import cli, settings
+from safepassage.cli import plan as cli_plan
 from safepassage.errors import InputError
 from safepassage.sites import find_site, load_sites, parse_point, point_site, slugify
 
@@ -106,21 +107,21 @@ def test_the_planned_site_point_matches_lapds_geocodes_of_its_address() -> None:
 
 def test_all_sites_leaves_the_planned_site_out_unless_asked(keep_settings: None) -> None:
     parser = cli.build_parser()
-    plain = cli._many_sites(parser.parse_args(["plan", "--all-sites"]))
+    plain = cli_plan.many_sites(parser.parse_args(["plan", "--all-sites"]))
     assert plain is not None and len(plain) == 10
     assert all(not s.site.planned for s in plain)
-    both = cli._many_sites(parser.parse_args(["plan", "--all-sites", "--include-planned"]))
+    both = cli_plan.many_sites(parser.parse_args(["plan", "--all-sites", "--include-planned"]))
     assert both is not None and len(both) == 11
     assert [s.site.name for s in both if s.site.planned] == ["Algin Sutton (planned)"]
     assert "planned CSP site Algin Sutton (planned)" in [s.describe() for s in both]
     with pytest.raises(InputError, match="--include-planned goes with --all-sites"):
-        cli._many_sites(parser.parse_args(["plan", "--include-planned"]))
+        cli_plan.many_sites(parser.parse_args(["plan", "--include-planned"]))
 
 
 def test_the_planned_site_is_planned_like_the_ten(tmp_path: Path) -> None:
-    from safepassage.source import source_from_options
+    from safepassage.source import Source
 
-    src = source_from_options(site="algin sutton")
+    src = Source.from_site("algin sutton")
     assert src.kind == "site" and src.site.planned and src.site.slug == "algin-sutton"
     assert src.site.name == "Algin Sutton (planned)"
     assert src.describe() == "planned CSP site Algin Sutton (planned)"

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from safepassage.cli import main
 from safepassage.errors import InputError
+from safepassage.io import MANIFEST, read_manifest
 from safepassage.pipeline import PlanRequest
 from safepassage.planfile import load_plan
 from safepassage.workspace import (
@@ -159,9 +160,11 @@ def test_a_stale_version_is_refused_with_409_and_changes_nothing(client):
 
 @pytest.mark.parametrize(("change", "says"), [
     (lambda p: p["officers"].update(dismissal="six"),
-     "plan: officers.dismissal must be a whole number ≥ 0, got 'six'"),
+     "plan: officers.dismissal must be a whole number from 0 to 500, got 'six'"),
     (lambda p: p.update(oficers=3), "plan: unknown key(s) 'oficers' (did you mean 'officers'?)"),
-    (lambda p: p["officers"].update(evening=1000), "plan: officers.evening must be at most 100"),
+    (lambda p: p["officers"].update(evening=200), "plan: officers.evening must be at most 100"),
+    (lambda p: p["officers"].update(evening=1000),
+     "plan: officers.evening must be a whole number from 0 to 500"),
     (lambda p: p.update(radius_m=50000), "plan: radius_m must be a number of metres > 0"),
     (lambda p: p.update(radius_m=5), "plan: radius_m must be between 10 and 2000 m, got 5"),
     (lambda p: p.update(banned=[{"lat": 34.05, "lon": -118.25, "radius_m": 5000}]),
@@ -281,7 +284,9 @@ def test_save_writes_the_plan_file_and_publish_the_whole_output(client, ws, tmp_
                  "posts.geojson", "plan.yaml", "index.html"):
         assert name in files
     out = tmp_path / "out"
-    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(files)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")
+                  if p.is_file() and p.name != MANIFEST) == sorted(files)
+    assert set(read_manifest(out)["plan"]) == set(files)  # a product folder, see safepassage.io
     assert load_plan(out / "plan.yaml").banned[-1]["name"] == top["name"]
     cov = json.loads((out / "coverage.json").read_text(encoding="utf-8"))
     shown = after["result"]["windows"]

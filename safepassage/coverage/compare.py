@@ -10,12 +10,12 @@ saved plan.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..io import load_json, read_input_bytes
 from ..utils import format_distance, haversine_m
 from .report import coverage_json
 from .shifts import ShiftPlan
@@ -49,11 +49,11 @@ def read_coverage_json(path_or_obj: PlanLike) -> JSONDict:
         path = path / "coverage.json"
     if not path.exists():
         raise InputError(f"no coverage.json at {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a coverage.json ({exc})") from None
-    if not isinstance(data, dict) or "shifts" not in data or "covered_pct" not in data:
+    data = load_json(read_input_bytes(path, "coverage.json"), str(path),
+                     problem="not a coverage.json")  # size and nesting bounded
+    shifts = data.get("shifts") if isinstance(data, dict) else None
+    if not (isinstance(shifts, dict) and all(isinstance(x, dict) for x in shifts.values())) or (
+            "covered_pct" not in data):
         raise InputError(f"{path}: not a coverage.json written by 'safepassage coverage'")
     data.setdefault("_path", str(path))
     return data

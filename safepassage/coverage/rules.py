@@ -16,6 +16,7 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from ..errors import InputError
+from ..io import area_in_crs
 from .candidates import spec_latlon
 from .options import BACKUP_DEFAULT, BAN_RADIUS_M, BanSpec, CoverageSettings, PostSpec
 from .problem import CoverageProblem
@@ -119,7 +120,9 @@ def banned_candidates(problem: CoverageProblem, banned: Iterable[BanSpec]
             projected = pts[one[0]].buffer(BANNED_POST_DRAW_M)
         else:
             geom, radius, label = _ban_area(spec, where)
-            projected = shapely.transform(geom, to_xy.transform, interleaved=False)
+            projected = (area_in_crs(geom, problem.crs, shapely.get_coordinates(pts))
+                         if geom.area > 0 else shapely.transform(geom, to_xy.transform,
+                                                                 interleaved=False))
             if radius > 0:
                 projected = projected.buffer(radius)
             hit |= shapely.covers(projected, pts) if projected.area > 0 else shapely.dwithin(

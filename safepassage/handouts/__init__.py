@@ -20,9 +20,21 @@ Jinja's autoescape so every name from OpenStreetMap shows as text
 (:mod:`~safepassage.handouts.page`). :func:`write_handout_pdf` prints a handout to PDF with
 headless Chromium where one is installed (:mod:`~safepassage.handouts.pdf`) and says so when
 not. Officer posts come in as views of coverage plans (:class:`safepassage.maps.CoverageView`).
+
+:mod:`~safepassage.handouts.beatcard` makes the officers' beat cards: one page per walking
+beat (:mod:`safepassage.beats`) and language, with the loop's map, its time and turn-by-turn
+directions (``safepassage/templates/beatcard.html``).
 """
 
 from ..utils import LANGS
+from .beatcard import (
+    CARD_STRINGS,
+    beat_card_html,
+    beat_card_link,
+    card_layout,
+    write_beat_cards,
+    write_beat_outputs,
+)
 from .content import ROUTE_COLOUR, TWO_COLUMNS_FROM, HandoutData, handout_data, handout_row
 from .layout import MAP_HEIGHT, MAP_MIN_HEIGHT_IN, MAP_WIDTH, map_height_in, text_height_in
 from .page import handout_html, write_handout, write_handouts
@@ -31,6 +43,7 @@ from .routemap import MAP_MARGIN_M, POST_NEAR_ROUTE_M, handout_map, places_on_ro
 from .strings import STRINGS, format_date, format_hours, post_name
 
 __all__ = [
+    "CARD_STRINGS",
     "LANGS",
     "MAP_HEIGHT",
     "MAP_MARGIN_M",
@@ -41,6 +54,9 @@ __all__ = [
     "STRINGS",
     "TWO_COLUMNS_FROM",
     "HandoutData",
+    "beat_card_html",
+    "beat_card_link",
+    "card_layout",
     "format_date",
     "format_hours",
     "handout_data",
@@ -51,6 +67,8 @@ __all__ = [
     "places_on_route",
     "post_name",
     "text_height_in",
+    "write_beat_cards",
+    "write_beat_outputs",
     "write_handout",
     "write_handout_pdf",
     "write_handout_pdfs",

@@ -154,7 +154,7 @@ def check_method(method: object) -> Method:
     """
     if method not in ("exact", "greedy", "auto"):
         raise InputError(f"method must be 'exact', 'greedy' or 'auto', got {method!r}")
-    return cast(Method, method)
+    return method
 
 
 # --------------------------------------------------------------------------------------------

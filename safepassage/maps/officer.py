@@ -22,10 +22,12 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
+from ..beats import BeatPlan
 from ..offline import bind_tooltip, keep_badges_clear, offline_map, svg_class_name, write_html
 from ..source import Area
 from ..utils import check_units, format_distance
 from .basemap import add_base_network
+from .beats import add_beat_layers, beats_legend_rows
 from .field import FieldWindow, add_field_header, data_date
 from .geometry import (
     RouteGap,
@@ -178,10 +180,10 @@ def officer_map(
     views: Sequence[CoverageView] = (),
     *,
     title: str | None = None,
-    online_tiles: bool = True,
     show_shortest: bool = False,
     units: str = "imperial",
     made_on: dt.date | None = None,
+    beats: Sequence[BeatPlan] = (),
 ) -> folium.Map:
     """The field officer's map: where to stand and when, and the safe routes each post watches.
 
@@ -200,8 +202,6 @@ def officer_map(
         window's at a time.
     title : str, optional
         Page title (plain text); "Officer map: <site>" by default.
-    online_tiles : bool, default True
-        Offer OpenStreetMap's tiles as an optional layer (off until switched on).
     show_shortest : bool, default False
         Show the shortest routes (dashed grey) when the page opens; they are in the layer
         switcher either way.
@@ -209,6 +209,11 @@ def officer_map(
         Feet and miles, or metres and kilometres, in the scale bar, tooltips and popups.
     made_on : datetime.date, optional
         When the plan was made (today by default), said in the header.
+    beats : sequence of BeatPlan, optional
+        Walking beats (every window's): a layer per beat, with arrows in the walking
+        direction and its start ringed (:func:`~safepassage.maps.beats.add_beat_layers`).
+
+    OpenStreetMap's tiles are offered as an optional layer, off until switched on.
 
     Returns
     -------
@@ -218,8 +223,8 @@ def officer_map(
     units = check_units(units)
     site = area.site
     title = title or f"Officer map: {site.name}"
-    m = offline_map((site.lat, site.lon), 16, title=title, online_tiles=online_tiles,
-                    zoom_snap=0.25, units=units, lang="en")
+    m = offline_map((site.lat, site.lon), 16, title=title, zoom_snap=0.25, units=units,
+                    lang="en")
     add_map_css(m)
     add_base_network(m, area.G)
     first = _frame_for("", frame)
@@ -239,6 +244,7 @@ def officer_map(
 
     _add_shortest(m, first, show_shortest)
     windows, gaps = _add_windows(m, area, frame, views, units)
+    add_beat_layers(m, beats, views)
     kinds = add_destinations(m, area, middle_lon=middle_lon)
     site_group = folium.FeatureGroup(name="Housing site")
     add_site(site_group, area, middle_lon)
@@ -247,8 +253,9 @@ def officer_map(
     note = approximate_note(area)
     credits = "; ".join(data_sources(area))
     has_posts = any(w.places for w in windows)
-    add_legend(m, _legend_sections(kinds, gaps=bool(gaps), posts=has_posts),
-               title="Legend", note=(note + " " if note else "") + "Data: " + credits)
+    sections = _legend_sections(kinds, gaps=bool(gaps), posts=has_posts)
+    sections.insert(1 + has_posts, ("Walking beats", beats_legend_rows(beats)))
+    add_legend(m, sections, title="Legend", note=(note + " " if note else "") + "Data: " + credits)
     m.add_child(folium.LayerControl(collapsed=True), name="safepassage_layers")
     add_field_header(m, site.name, windows, made_on=made_on or dt.date.today(),
                      data_date=data_date(area.G.graph.get("provenance")))
@@ -268,10 +275,10 @@ def write_officer_map(
     views: Sequence[CoverageView] = (),
     *,
     title: str | None = None,
-    online_tiles: bool = True,
     show_shortest: bool = False,
     units: str = "imperial",
     made_on: dt.date | None = None,
+    beats: Sequence[BeatPlan] = (),
 ) -> Path:
     """Write the officer map atomically (see :func:`officer_map` for the parameters).
 
@@ -280,6 +287,6 @@ def write_officer_map(
     Path
         The file written.
     """
-    m = officer_map(area, frame, views, title=title, online_tiles=online_tiles,
-                    show_shortest=show_shortest, units=units, made_on=made_on)
+    m = officer_map(area, frame, views, title=title, show_shortest=show_shortest, units=units,
+                    made_on=made_on, beats=beats)
     return write_html(m, path)

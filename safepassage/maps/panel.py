@@ -52,6 +52,8 @@ class PanelText:
         The change list from plan A to plan B (None without a plan B).
     extra_html : str
         Escaped HTML placed after the gaps (the window's incidents by kind of crime).
+    figures_html : str
+        Trusted HTML of ours shown after the coverage figures (the beats' comparison).
     """
 
     title: str
@@ -59,6 +61,7 @@ class PanelText:
     units: str = "imperial"
     changes: Sequence[str] | None = None
     extra_html: str = ""
+    figures_html: str = ""
 
 PANEL_CSS = """
 .folium-map { width: calc(100% - 23rem) !important; }
@@ -240,6 +243,7 @@ def panel_html(area: Area, views: Sequence[CoverageView], text: PanelText) -> st
         "is how many people are expected on each street in this time window (from the "
         "schools, parks and stops its routes lead to), times its length; covered means "
         f"{e(reach)}.</p>",
+        text.figures_html,
     ]
     if text.changes is not None:
         parts.extend(_changes(text.changes))

@@ -25,6 +25,7 @@ from branca.element import MacroElement
 from folium.template import Template
 from shapely.geometry import Point
 
+from ..beats import BeatPlan
 from ..errors import InputError
 from ..incidents import IncidentUse
 from ..offline import (
@@ -40,6 +41,7 @@ from ..offline import (
 from ..source import Area
 from ..utils import check_units
 from .basemap import add_base_network
+from .beats import add_walked_corridor, beats_panel_html
 from .geometry import bounds_latlon, focus_geometry, latlon_parts, safest_routes
 from .incidents import add_incident_layer, incident_panel_html
 from .panel import PANEL_CSS, PanelText, length_text, panel_html, share_text
@@ -265,9 +267,9 @@ def planner_map(
     plan_b: CoverageView | PlanB | None = None,
     *,
     title: str | None = None,
-    online_tiles: bool = True,
     incidents: IncidentUse | None = None,
     units: str = "imperial",
+    beats: BeatPlan | None = None,
 ) -> folium.Map:
     """The planner's map: demand on the corridor, covered against gaps, one or two plans.
 
@@ -287,12 +289,15 @@ def planner_map(
     title : str, optional
         Page title; "Planner map: <site> (<window>, <hours>)" by default, the time window
         being the first plan's ("dismissal, 14:00-16:00").
-    online_tiles : bool, default True
-        Offer OpenStreetMap's tiles as an optional layer.
     incidents : IncidentUse, optional
         The window's incidents: a density layer and counts by kind of crime in the panel.
     units : {"imperial", "metric"}, default "imperial"
         Feet and miles, or metres and kilometres, on the map and in the panel.
+    beats : BeatPlan, optional
+        Walking beats of the same window and officers: the corridor they walk is a layer,
+        and the panel shows the demand they walk beside the demand the posts cover.
+
+    OpenStreetMap's tiles are offered as an optional layer, off until switched on.
 
     Returns
     -------
@@ -315,8 +320,8 @@ def planner_map(
     if title is None:
         window = views[0].window
         title = f"Planner map: {site.name}" + (f" ({window})" if window else "")
-    m = offline_map((site.lat, site.lon), 16, title=title, online_tiles=online_tiles,
-                    zoom_snap=0.25, units=units, lang="en")
+    m = offline_map((site.lat, site.lon), 16, title=title, zoom_snap=0.25, units=units,
+                    lang="en")
     add_map_css(m)
     page_root(m).header.add_child(RawHTML(f"<style>{PANEL_CSS}</style>"),
                                   name="safepassage_panel_css")
@@ -334,6 +339,8 @@ def planner_map(
         _add_changes(m, views[0], views[1])
     for k, view in enumerate(views):
         _add_plan(m, view, "B" if k else "", breaks, units)
+    if beats is not None:
+        add_walked_corridor(m, beats)
 
     add_destinations(m, area)
     site_group = folium.FeatureGroup(name="Housing site")
@@ -345,7 +352,8 @@ def planner_map(
     keep_badges_clear(m)
     text = PanelText(title=title, bands=_band_labels(breaks), units=units,
                      changes=tuple(second.changes) if second is not None else None,
-                     extra_html=incident_panel_html(incidents))
+                     extra_html=incident_panel_html(incidents),
+                     figures_html=beats_panel_html(beats, views[0]) if beats is not None else "")
     page_root(m).html.add_child(RawHTML(panel_html(area, views, text)), name="safepassage_panel")
     bounds = bounds_latlon([*corridor_geoms, Point(site.lon, site.lat)])
     if bounds:
@@ -361,9 +369,9 @@ def write_planner_map(
     plan_b: CoverageView | PlanB | None = None,
     *,
     title: str | None = None,
-    online_tiles: bool = True,
     incidents: IncidentUse | None = None,
     units: str = "imperial",
+    beats: BeatPlan | None = None,
 ) -> Path:
     """Write the planner map atomically (see :func:`planner_map` for the parameters).
 
@@ -372,6 +380,6 @@ def write_planner_map(
     Path
         The file written.
     """
-    m = planner_map(area, frame, plan_a, plan_b, title=title, online_tiles=online_tiles,
-                    incidents=incidents, units=units)
+    m = planner_map(area, frame, plan_a, plan_b, title=title, incidents=incidents, units=units,
+                    beats=beats)
     return write_html(m, path)

@@ -264,7 +264,7 @@ def check_plan(data: object, ctx: PlanContext, *, limits: Limits = LIMITS,
     Raises
     ------
     InputError
-        One line, naming the key: ``plan: officers.dismissal must be a whole number ≥ 0,
+        One line, naming the key: ``plan: officers.dismissal must be a whole number from 0 to 500,
         got 'six'``.
     """
     if not isinstance(data, Mapping):

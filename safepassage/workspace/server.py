@@ -23,7 +23,7 @@ import yaml
 
 from ..coverage import RouteInputs
 from ..errors import InputError
-from ..io import atomic_dir, atomic_write_text
+from ..io import atomic_write_text, product_dir
 from ..pipeline import PlanRequest, run_plan
 from ..planfile import load_plan
 from ..progress import Steps
@@ -135,7 +135,7 @@ def make_publisher(area: Area, out_dir: Path, *,
 
     def publish(plan_file: Path, plan_text: str) -> list[str]:
         request = PlanRequest.from_options(plan_file=plan_file, **options)
-        with atomic_dir(out_dir) as tmp:
+        with product_dir(out_dir, "plan") as tmp:  # refused if it holds others' files
             result = run_plan(area, request, tmp, origins=origins, handout_kinds=handout_kinds,
                               pdf=pdf, units=units)
             atomic_write_text(tmp / "plan.yaml", plan_text)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, SafePassageError
-from ..io import atomic_write_text
+from ..io import atomic_write_text, record_product_file
 from .plan import LIMITS, CheckedPlan, Limits, PlanContext, check_plan, plan_text
 from .solve import Solver, WindowJSON, number_windows, plan_changes
 
@@ -313,6 +313,8 @@ class Workspace:
             snap = self._history.current
         atomic_write_text(self.save_path, plan_text(snap.checked.data, self.ctx,
                                                     self.save_path))
+        if self.save_path.parent == self.out_dir:  # the product's file in its output folder
+            record_product_file(self.save_path, "workspace")
         with self._cond:
             self._saved = snap
             self.saved_version = int(version)  # type: ignore[call-overload]
