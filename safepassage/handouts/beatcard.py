@@ -43,7 +43,15 @@ from ..maps import (
 )
 from ..maps.beats import arrow_html, arrow_points, beat_casing, beat_colour, beat_post_numbers
 from ..maps.styles import page_root
-from ..offline import RawHTML, add_scale, offline_map, render_html, svg_class_name, write_html
+from ..offline import (
+    RawHTML,
+    add_scale,
+    offline_map,
+    render_html,
+    set_page_lang,
+    svg_class_name,
+    write_html,
+)
 from ..progress import Steps
 from ..sites import slugify
 from ..source import Area
@@ -280,7 +288,8 @@ def _card_map(area: Area, plan: BeatPlan, beat: Beat, number: int | None, title:
     m = offline_map((beat.start_lat, beat.start_lon), 16, title=title, online_tiles=False,
                     controls=False, prefer_canvas=False, data_attribution=None,
                     attribution_control=False, width="7.5in", height=f"{height_in:g}in",
-                    zoom_snap=0.25, lang=lang)
+                    zoom_snap=0.25)
+    set_page_lang(m, lang)
     add_scale(m, "bottomleft", units=units, lang=lang)
     add_map_css(m)
     clip = shapely.box(*beat.geometry.bounds).buffer(_MARGIN_M, join_style="mitre")

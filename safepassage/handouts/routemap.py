@@ -45,6 +45,7 @@ from ..offline import (
     fit_print_page,
     keep_badges_clear,
     offline_map,
+    set_page_lang,
     svg_class_name,
 )
 from ..source import Area
@@ -187,7 +188,8 @@ def handout_map(area: Area, row: pd.Series, near: Sequence[PostPlace], lang: str
     route = projected_route(area, row)
     m = offline_map((site.lat, site.lon), 16, title=title, online_tiles=False, controls=False,
                     prefer_canvas=False, data_attribution=None, attribution_control=False,
-                    width=MAP_WIDTH, height=height, zoom_snap=0.25, lang=lang)
+                    width=MAP_WIDTH, height=height, zoom_snap=0.25)
+    set_page_lang(m, lang)
     add_scale(m, "bottomleft", units=units, lang=lang)
     add_north_arrow(m, "topright", lang=lang)
     add_map_css(m)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TypeAlias, TypedDict, Unpack
 
 import folium
 import geopandas as gpd
@@ -23,7 +24,14 @@ import pandas as pd
 from shapely.geometry import Point
 
 from ..beats import BeatPlan
-from ..offline import bind_tooltip, keep_badges_clear, offline_map, svg_class_name, write_html
+from ..offline import (
+    add_scale,
+    bind_tooltip,
+    keep_badges_clear,
+    offline_map,
+    svg_class_name,
+    write_html,
+)
 from ..source import Area
 from ..utils import check_units, format_distance
 from .basemap import add_base_network
@@ -56,7 +64,7 @@ from .styles import (
 )
 from .view import CoverageView
 
-__all__ = ["officer_map", "write_officer_map"]
+__all__ = ["OfficerMapOptions", "officer_map", "write_officer_map"]
 
 
 def _add_shortest(m: folium.Map, frame: pd.DataFrame, show: bool) -> None:
@@ -139,7 +147,7 @@ def _window_key(view: CoverageView, several: bool) -> str:
 
 
 #: The routes an officer map draws: one routes frame, or each window's by window name.
-Frames = gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame]
+Frames: TypeAlias = gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame]
 
 
 def _frame_for(key: str, frames: Frames) -> gpd.GeoDataFrame:
@@ -159,7 +167,8 @@ def _add_windows(m: folium.Map, area: Area, frames: Frames, views: Sequence[Cove
     several = len(views) > 1
     windows: list[FieldWindow] = []
     gaps: list[RouteGap] = []
-    for view in views or [None]:
+    todo: Sequence[CoverageView | None] = views or [None]
+    for view in todo:
         key = _window_key(view, several) if view is not None else ""
         label = key.replace("_", " ") if key else ""
         group = folium.FeatureGroup(
@@ -223,8 +232,8 @@ def officer_map(
     units = check_units(units)
     site = area.site
     title = title or f"Officer map: {site.name}"
-    m = offline_map((site.lat, site.lon), 16, title=title, zoom_snap=0.25, units=units,
-                    lang="en")
+    m = offline_map((site.lat, site.lon), 16, title=title, zoom_snap=0.25)
+    add_scale(m, units=units)
     add_map_css(m)
     add_base_network(m, area.G)
     first = _frame_for("", frame)
@@ -268,17 +277,22 @@ def officer_map(
     return m
 
 
+class OfficerMapOptions(TypedDict, total=False):
+    """The keyword options of :func:`officer_map` (see it for each)."""
+
+    title: str | None
+    show_shortest: bool
+    units: str
+    made_on: dt.date | None
+    beats: Sequence[BeatPlan]
+
+
 def write_officer_map(
     path: str | Path,
     area: Area,
     frame: Frames,
     views: Sequence[CoverageView] = (),
-    *,
-    title: str | None = None,
-    show_shortest: bool = False,
-    units: str = "imperial",
-    made_on: dt.date | None = None,
-    beats: Sequence[BeatPlan] = (),
+    **options: Unpack[OfficerMapOptions],
 ) -> Path:
     """Write the officer map atomically (see :func:`officer_map` for the parameters).
 
@@ -287,6 +301,4 @@ def write_officer_map(
     Path
         The file written.
     """
-    m = officer_map(area, frame, views, title=title, show_shortest=show_shortest, units=units,
-                    made_on=made_on, beats=beats)
-    return write_html(m, path)
+    return write_html(officer_map(area, frame, views, **options), path)

@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import folium
 import geopandas as gpd
@@ -30,6 +30,7 @@ from ..errors import InputError
 from ..incidents import IncidentUse
 from ..offline import (
     RawHTML,
+    add_scale,
     bind_tooltip,
     escape_text,
     keep_badges_clear,
@@ -60,7 +61,7 @@ from .styles import (
 )
 from .view import CoverageView
 
-__all__ = ["PlanB", "planner_map", "write_planner_map"]
+__all__ = ["PlanB", "PlannerMapOptions", "planner_map", "write_planner_map"]
 
 _BAND_WORDS: dict[int, tuple[str, ...]] = {
     1: ("People walking",),
@@ -320,8 +321,8 @@ def planner_map(
     if title is None:
         window = views[0].window
         title = f"Planner map: {site.name}" + (f" ({window})" if window else "")
-    m = offline_map((site.lat, site.lon), 16, title=title, zoom_snap=0.25, units=units,
-                    lang="en")
+    m = offline_map((site.lat, site.lon), 16, title=title, zoom_snap=0.25)
+    add_scale(m, units=units)
     add_map_css(m)
     page_root(m).header.add_child(RawHTML(f"<style>{PANEL_CSS}</style>"),
                                   name="safepassage_panel_css")
@@ -361,17 +362,22 @@ def planner_map(
     return m
 
 
+class PlannerMapOptions(TypedDict, total=False):
+    """The keyword options of :func:`planner_map` (see it for each)."""
+
+    title: str | None
+    incidents: IncidentUse | None
+    units: str
+    beats: BeatPlan | None
+
+
 def write_planner_map(
     path: str | Path,
     area: Area,
     frame: gpd.GeoDataFrame,
     plan_a: CoverageView,
     plan_b: CoverageView | PlanB | None = None,
-    *,
-    title: str | None = None,
-    incidents: IncidentUse | None = None,
-    units: str = "imperial",
-    beats: BeatPlan | None = None,
+    **options: Unpack[PlannerMapOptions],
 ) -> Path:
     """Write the planner map atomically (see :func:`planner_map` for the parameters).
 
@@ -380,6 +386,4 @@ def write_planner_map(
     Path
         The file written.
     """
-    m = planner_map(area, frame, plan_a, plan_b, title=title, incidents=incidents, units=units,
-                    beats=beats)
-    return write_html(m, path)
+    return write_html(planner_map(area, frame, plan_a, plan_b, **options), path)

@@ -294,7 +294,7 @@ def legend_symbol(html: str) -> str:
 
 
 #: A folium path whose Leaflet options can be set.
-PathT = TypeVar("PathT", folium.PolyLine, folium.CircleMarker)
+PathT = TypeVar("PathT", folium.PolyLine, folium.CircleMarker, folium.Polygon)
 
 
 def static(layer: PathT) -> PathT:
@@ -305,12 +305,12 @@ def static(layer: PathT) -> PathT:
 
     Parameters
     ----------
-    layer : folium.PolyLine or folium.CircleMarker
+    layer : folium.PolyLine, folium.CircleMarker or folium.Polygon
         A folium path.
 
     Returns
     -------
-    folium.PolyLine or folium.CircleMarker
+    folium.PolyLine, folium.CircleMarker or folium.Polygon
         The layer.
     """
     layer.options["interactive"] = False

@@ -107,6 +107,7 @@ from .controls import (
     fit_print_page,
     keep_badges_clear,
     offline_map,
+    set_page_lang,
 )
 from .escaping import RawHTML, escape_properties, escape_text, js_literal, popup_html
 from .labels import add_label, bind_popup, bind_tooltip
@@ -136,6 +137,7 @@ __all__ = [
     "offline_map",
     "popup_html",
     "render_html",
+    "set_page_lang",
     "svg_class_name",
     "use_svg",
     "write_html",

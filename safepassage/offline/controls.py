@@ -31,6 +31,7 @@ __all__ = [
     "fit_print_page",
     "keep_badges_clear",
     "offline_map",
+    "set_page_lang",
 ]
 
 #: The attribute of a page (its branca Figure) naming its language for ``<html lang>``.
@@ -408,6 +409,17 @@ def add_osm_tiles(m: folium.Map, *, show: bool = False, max_zoom: int = 19) -> f
     return layer
 
 
+def set_page_lang(m: folium.Map, lang: str) -> None:
+    """Declare the page's language (``<html lang="es">``); English unless set.
+
+    Raises
+    ------
+    InputError
+        If the language is neither English nor Spanish.
+    """
+    setattr(root_figure(m), PAGE_LANG, check_lang(lang))
+
+
 def offline_map(
     location: tuple[float, float],
     zoom_start: int = 16,
@@ -418,8 +430,6 @@ def offline_map(
     controls: bool = True,
     data_attribution: str | None = OSM_ATTRIBUTION,
     max_zoom: int = 19,
-    lang: str = "en",
-    units: str = "imperial",
     **kwargs: Any,
 ) -> folium.Map:
     """Create a folium map whose page works with no network at all.
@@ -445,10 +455,6 @@ def offline_map(
         user text); None for none.
     max_zoom : int, default 19
         Deepest zoom the map allows (it has no base tiles to set one).
-    lang : {"en", "es"}, default "en"
-        The page's language (``<html lang>``) and the scale bar's words.
-    units : {"imperial", "metric"}, default "imperial"
-        The scale bar's units.
     **kwargs
         Passed to :class:`folium.Map` (``width``, ``height``, ``zoom_control``, ``min_zoom``,
         Leaflet map options, ...). ``tiles`` is not accepted.
@@ -481,12 +487,12 @@ def offline_map(
     m.options["max_zoom"] = int(max_zoom)
     root = root_figure(m)
     root.title = escape_text(title)
-    setattr(root, PAGE_LANG, check_lang(lang))
+    set_page_lang(m, "en")
     ensure_runtime(m)
     if data_attribution:
         m.add_child(_Attribution(data_attribution), name="safepassage_attribution")
     if controls:
-        add_scale(m, units=units, lang=lang)
+        add_scale(m)
         add_fullscreen(m)
         add_locate(m)
     if online_tiles:
