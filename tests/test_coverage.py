@@ -1001,3 +1001,13 @@ def test_post_numbers_are_one_per_place_in_window_order_then_by_share():
     assert cov.place_numbers([]) == []
     # a point written with more decimals is the same place
     assert cov.place_numbers([[a], [(34.0500000004, -118.2500000001)]]) == [[1], [1]]
+
+
+def test_post_names_say_feet_where_people_read_feet():
+    name = "South Hill Street, 60 m north of West 4th Street (west side)"
+    assert cov.name_in_units(name, "metric") == name
+    assert cov.name_in_units(name, "imperial") == (
+        "South Hill Street, 200 ft north of West 4th Street (west side)")
+    assert cov.name_in_units("A & B (NE corner, 25 m out)", "imperial") == (
+        "A & B (NE corner, 80 ft out)")
+    assert cov.name_in_units("5 m Street & B", "imperial") == "5 m Street & B"  # a street name

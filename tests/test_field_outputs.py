@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from safepassage.cli import main
-from safepassage.coverage import compare_plans, format_comparison, one_window
+from safepassage.coverage import compare_plans, format_comparison, name_in_units, one_window
 from safepassage.handouts import STRINGS
 from safepassage.maps.styles import BASE_STYLES, PRINT_BASE_STYLES
 
@@ -197,6 +197,8 @@ def test_pages_use_plain_words_feet_and_miles(three_run: dict[str, Any]) -> None
                        "demand-metres"):
             assert jargon not in plain, (page.name, jargon)
         assert re.search(r'<html lang="(en|es)">', text), page.name
+        # feet and miles by default: post names too ("200 ft north of")
+        assert not re.search(r"\d+ m (north|south|east|west) of |\d+ m out\b", plain), page.name
 
 
 def test_the_route_is_the_darkest_widest_line_printed_in_grey() -> None:
@@ -258,7 +260,7 @@ def test_post_numbers_agree_on_every_page(chromium: str, three_run: dict[str, An
     listed = evaluate(out / "officer_map.html", """() => [...document.querySelectorAll(
         '.sp-post-list button[data-post]')].map(b => [b.dataset.post, b.querySelector(
         '.sp-name').textContent, b.closest('li').dataset.window])""", window_size=SIZES["desk"])
-    assert listed and all(names[n] == name for n, name, _ in listed)
+    assert listed and all(name_in_units(names[n], "imperial") == name for n, name, _ in listed)
 
 
 @pytest.mark.browser

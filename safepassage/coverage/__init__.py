@@ -46,6 +46,7 @@ from __future__ import annotations
 from .choose import plan_posts
 from .compare import compare_plans, format_comparison, one_window, read_coverage_json
 from .demand import DEFAULT_WEIGHTS, WeightOverrides, corridor_demand, kind_weight, weight_table
+from .names import name_in_units
 from .options import (
     BACKUP_DEFAULT,
     BAN_RADIUS_M,
@@ -111,6 +112,7 @@ __all__ = [
     "format_comparison",
     "gaps_by_street",
     "kind_weight",
+    "name_in_units",
     "number_posts",
     "one_window",
     "place_key",

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import InputError
 from ..io import load_json, read_input_bytes
 from ..utils import format_distance, haversine_m
+from .names import name_in_units
 from .report import coverage_json
 from .shifts import ShiftPlan
 
@@ -311,11 +312,13 @@ def _post_lines(diff: Mapping[str, Any], units: str, letters: tuple[str, str]) -
                               ("posts_removed", "removed", letters[0])):
         for p in diff[key]:
             ref = _post_ref(letter, p.get("post"))
-            lines.append(f"post {word}: {p['name']} ({ref + ', ' if ref else ''}{p['window']})")
+            lines.append(f"post {word}: {name_in_units(p['name'], units)} "
+                         f"({ref + ', ' if ref else ''}{p['window']})")
     for p in diff["posts_moved"]:
         a, b = _post_ref(letters[0], p.get("from_post")), _post_ref(letters[1], p.get("to_post"))
         refs = f"{a} to {b}, " if a and b else ""
-        lines.append(f"post moved: {p['from']} -> {p['to']} ({refs}"
+        lines.append(f"post moved: {name_in_units(p['from'], units)} -> "
+                     f"{name_in_units(p['to'], units)} ({refs}"
                      f"{format_distance(p['distance_m'], 'en', units, short=True)}, "
                      f"{p['window']})")
     return lines

@@ -24,7 +24,14 @@ import numpy as np
 from pyproj import Transformer
 
 from ..errors import InputError
-from ..utils import COMPASS_POINTS, COMPASS_WORDS, compass_point, planar_bearing
+from ..utils import (
+    COMPASS_POINTS,
+    COMPASS_WORDS,
+    check_units,
+    compass_point,
+    format_distance,
+    planar_bearing,
+)
 from .network import Network
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "candidate_names",
     "disambiguate",
     "match_name",
+    "name_in_units",
     "name_index",
     "point_name",
     "unique_name",
@@ -367,6 +375,33 @@ def _still_shared(out: list[str], idx: Sequence[int]) -> dict[str, list[int]]:
     for i in idx:
         groups.setdefault(out[i], []).append(i)
     return {k: v for k, v in groups.items() if len(v) > 1}
+
+
+_ALONG_M = re.compile(r"(?P<lead>, |\()(?P<d>\d+) m (?P<w>north|south|east|west) of ")
+_SPOT_M = re.compile(r", (?P<d>\d+) m (?P<w>out|farther)")
+
+
+def name_in_units(name: str, units: str = "metric") -> str:
+    """A post's name with its distances in the units people read.
+
+    Names are built in metres ("Figueroa Street, 170 m south of West 7th Street", "A & B (NE
+    corner, 25 m out)"); in imperial units they say feet, rounded as every distance is
+    (:func:`safepassage.utils.format_distance`): "Figueroa Street, 550 ft south of West 7th
+    Street". Street names are left as they are.
+
+    Raises
+    ------
+    InputError
+        If the units are neither imperial nor metric.
+    """
+    if check_units(units) == "metric":
+        return str(name)
+
+    def feet(m: re.Match[str]) -> str:
+        return format_distance(int(m["d"]), "en", "imperial", short=True)
+
+    text = _ALONG_M.sub(lambda m: f"{m['lead']}{feet(m)} {m['w']} of ", str(name))
+    return _SPOT_M.sub(lambda m: f", {feet(m)} {m['w']}", text)
 
 
 def disambiguate(names: list[str], xs: np.ndarray, ys: np.ndarray) -> list[str]:

@@ -11,13 +11,12 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+from ..coverage import name_in_units
 from ..utils import (
     COMPASS_WORDS,
-    check_units,
     clock_text,
     compass_word,
     date_text,
-    format_distance,
 )
 
 __all__ = [
@@ -157,8 +156,6 @@ def _spanish_units(distance: str) -> str:
 
 
 _POST_NUMBER = re.compile(r"\s+#\d+$")
-_POST_METRES = re.compile(r"(?P<lead>, |\()(?P<d>\d+) m (?P<w>north|south|east|west) of ")
-_SPOT_METRES = re.compile(r", (?P<d>\d+) m (?P<w>out|farther)")
 
 
 def post_name(name: str, lang: str = "en", units: str = "metric") -> str:
@@ -184,15 +181,7 @@ def post_name(name: str, lang: str = "en", units: str = "metric") -> str:
     -------
     str
     """
-    units = check_units(units)
-    text = _POST_NUMBER.sub("", str(name)).strip()
-    if units == "imperial":
-        text = _POST_METRES.sub(
-            lambda m: (f"{m['lead']}{format_distance(int(m['d']), 'en', units, short=True)} "
-                       f"{m['w']} of "), text)
-        text = _SPOT_METRES.sub(
-            lambda m: f", {format_distance(int(m['d']), 'en', units, short=True)} {m['w']}",
-            text)
+    text = name_in_units(_POST_NUMBER.sub("", str(name)).strip(), units)
     if lang != "es":
         return text
     text = re.sub(r"\(at (-?\d+(?:\.\d+)?, -?\d+(?:\.\d+)?)\)$", r"(en \1)", text)

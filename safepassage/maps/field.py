@@ -17,6 +17,7 @@ import folium
 from branca.element import MacroElement
 from folium.template import Template
 
+from ..coverage import name_in_units
 from ..errors import InputError
 from ..offline import RawHTML, escape_text, js_literal
 from ..safety import parse_window
@@ -103,7 +104,7 @@ def window_hours_text(key: str) -> str:
     return f"{label}, {clock_text(tw.start)} to {clock_text(tw.end)}"
 
 
-def _post_items(win: FieldWindow) -> list[str]:
+def _post_items(win: FieldWindow, units: str) -> list[str]:
     e = escape_text
     items = []
     for place in win.places:
@@ -113,12 +114,13 @@ def _post_items(win: FieldWindow) -> list[str]:
             f'<li data-window="{e(win.key)}"><button type="button" data-post="{place.number}" '
             f'data-lat="{place.geometry.y:.6f}" data-lon="{place.geometry.x:.6f}">'
             f"{post_badge_html(place.number, place.colour)}"
-            f'<span><span class="sp-name">{e(place.name)}</span>'
+            f'<span><span class="sp-name">{e(name_in_units(place.name, units))}</span>'
             f'<span class="sp-hours">{e(when)}</span></span></button></li>')
     return items
 
 
-def _header_html(site: str, windows: Sequence[FieldWindow], made: str, data_age: str) -> str:
+def _header_html(site: str, windows: Sequence[FieldWindow], made: str, data_age: str,
+                 units: str) -> str:
     e = escape_text
     first = windows[0].key if windows else ""
     switch = ""
@@ -129,7 +131,7 @@ def _header_html(site: str, windows: Sequence[FieldWindow], made: str, data_age:
             f"{e(w.key.replace('_', ' ').capitalize())}</button>" for w in windows)
         switch = f'<div class="sp-windows" role="group" aria-label="Time window">{buttons}</div>'
     count = len({p.number for w in windows for p in w.places})
-    posts = "".join(item for w in windows for item in _post_items(w))
+    posts = "".join(item for w in windows for item in _post_items(w, units))
     return (
         '<header class="sp-field" id="sp-field">'
         '<div class="sp-bar"><div class="sp-line">'
@@ -176,6 +178,7 @@ def add_field_header(
     *,
     made_on: dt.date,
     data_date: dt.date | None,
+    units: str = "imperial",
 ) -> None:
     """Put the field header above the map and wire it (list of posts, window switch).
 
@@ -191,12 +194,14 @@ def add_field_header(
         When the plan was made.
     data_date : datetime.date or None
         When the street data was read (its age), if known.
+    units : {"imperial", "metric"}, default "imperial"
+        Units of the distances in the posts' names.
     """
     root = page_root(m)
     root.header.add_child(RawHTML(f"<style>{FIELD_CSS}</style>"), name="safepassage_field_css")
     made = date_text(made_on)
     age = date_text(data_date) if data_date else "of unknown date"
-    root.html.add_child(RawHTML(_header_html(site, windows, made, age)),
+    root.html.add_child(RawHTML(_header_html(site, windows, made, age, units)),
                         name="safepassage_field_header")
     m.add_child(_FieldScript(windows), name="safepassage_field_script")
 

@@ -267,7 +267,7 @@ def officer_map(
     add_legend(m, sections, title="Legend", note=(note + " " if note else "") + "Data: " + credits)
     m.add_child(folium.LayerControl(collapsed=True), name="safepassage_layers")
     add_field_header(m, site.name, windows, made_on=made_on or dt.date.today(),
-                     data_date=data_date(area.G.graph.get("provenance")))
+                     data_date=data_date(area.G.graph.get("provenance")), units=units)
     keep_badges_clear(m)
     # The first view: the routes, the site, the places they lead to and the posts; labels
     # face the middle of it, so they stay on screen.

@@ -26,6 +26,7 @@ from folium.template import Template
 from shapely.geometry import Point
 
 from ..beats import BeatPlan
+from ..coverage import name_in_units
 from ..errors import InputError
 from ..incidents import IncidentUse
 from ..offline import (
@@ -100,12 +101,12 @@ def _band_labels(breaks: Sequence[float]) -> list[str]:
     return [f"Band {i + 1} of {n}" for i in range(n)]
 
 
-def _post_refs(view: CoverageView, plan: str) -> dict[str, str]:
+def _post_refs(view: CoverageView, plan: str, units: str) -> dict[str, str]:
     """Post id -> "post B3 (Olive Street & West 5th Street)", numbered as on the map."""
     refs: dict[str, str] = {}
     for place in post_places(view.posts):
         for pid in place.post_ids:
-            refs[pid] = f"post {plan}{place.number} ({place.name})"
+            refs[pid] = f"post {plan}{place.number} ({name_in_units(place.name, units)})"
     return refs
 
 
@@ -143,7 +144,7 @@ def _corridor_geojson(view: CoverageView, covered: bool, breaks: Sequence[float]
     c = view.corridor[view.corridor["covered"] == covered]
     ramp = COVERED_RAMP if covered else GAP_RAMP
     total = view.figures.total_weight
-    refs = _post_refs(view, plan)
+    refs = _post_refs(view, plan, units)
     feats = []
     for row in c.to_dict("records"):
         band = min(_band(float(row["demand"]), breaks), len(ramp) - 1)

@@ -18,6 +18,7 @@ import folium
 import geopandas as gpd
 from shapely.geometry import Point
 
+from ..coverage import name_in_units
 from ..offline import bind_popup, bind_tooltip, popup_html, svg_class_name
 from ..utils import format_distance
 from .geometry import COORD_DECIMALS, LatLonLines, latlon_parts
@@ -165,7 +166,7 @@ def place_rows(place: PostPlace, stretch_m: float | None,
 
 
 def _add_stretch(parent: folium.FeatureGroup, place: PostPlace,
-                 corridor: gpd.GeoDataFrame) -> float | None:
+                 corridor: gpd.GeoDataFrame, units: str) -> float | None:
     """Draw the corridor a place's posts cover, in its colour; its length (None if nothing)."""
     mine = corridor[corridor["post_id"].isin(place.post_ids)]
     mine = mine.drop_duplicates("segment_id")
@@ -176,7 +177,8 @@ def _add_stretch(parent: folium.FeatureGroup, place: PostPlace,
         parts.extend(latlon_parts(geom))
     line = folium.PolyLine(parts, color=place.colour, weight=12, opacity=0.55,
                            class_name=svg_class_name("sp-stretch"))
-    bind_tooltip(line, f"Post {place.number} ({place.name}) watches this stretch")
+    bind_tooltip(line, f"Post {place.number} ({name_in_units(place.name, units)}) watches this "
+                       "stretch")
     parent.add_child(line)
     return float(mine["length_m"].sum())
 
@@ -220,7 +222,7 @@ def add_posts(
     for place in places:
         stretch_m = None
         if stretches and corridor is not None:
-            stretch_m = _add_stretch(parent, place, corridor)
+            stretch_m = _add_stretch(parent, place, corridor, units)
         geom = place.geometry
         html = post_badge_html(place.number, place.colour, plan=plan, locked=place.locked)
         marker = folium.Marker(
@@ -230,7 +232,7 @@ def add_posts(
                                 class_name="sp-post-icon"),
             z_index_offset=10000 if not plan else 9000,  # above every other marker
         )
-        title = f"Post {plan}{place.number}: {place.name}"
+        title = f"Post {plan}{place.number}: {name_in_units(place.name, units)}"
         bind_popup(marker, popup_html(place_rows(place, stretch_m, units), title=title))
         hours = "; ".join(h for _, h in place.shifts() if h)
         bind_tooltip(marker, title + (f" ({hours})" if hours else ""))
