@@ -278,6 +278,7 @@ def test_officer_map_shows_one_window_at_a_time(chromium: str, three_run: dict[s
       const pressed = [...document.querySelectorAll('.sp-windows button[aria-pressed="true"]')]
         .map(b => b.dataset.window);
       const when = document.getElementById('sp-field-when').textContent;
+      const count = document.querySelector('.sp-posts-button').textContent;
       // a tap on the list centres the map on that post, close in
       const button = document.querySelector('.sp-post-list li:not([hidden]) button');
       const map = SafePassage.field.map;
@@ -287,14 +288,14 @@ def test_officer_map_shows_one_window_at_a_time(chromium: str, three_run: dict[s
         '.sp-field button, .leaflet-marker-pane .sp-post-icon, .leaflet-bar a')]
         .map(el => el.getBoundingClientRect()).filter(r => r.width > 0)
         .map(r => Math.min(r.width, r.height));
-      return {shown, listed, pressed, when, zoom: map.getZoom(),
+      return {shown, listed, pressed, when, count, zoom: map.getZoom(),
               centre: [c.lat, c.lng], to: [+button.dataset.lat, +button.dataset.lon],
               smallest: Math.min(...targets)};
     }"""
     for window, posts in per_window.items():
         got = evaluate(out / "officer_map.html", script, window, window_size=SIZES["phone"])
         assert set(got["shown"]) == posts and set(got["listed"]) == posts
-        assert got["pressed"] == [window]
+        assert got["pressed"] == [window] and got["count"] == f"Posts ({len(posts)})"
         assert got["when"].lower().startswith(window)
         assert got["zoom"] >= 18
         assert got["centre"] == pytest.approx(got["to"], abs=1e-5)

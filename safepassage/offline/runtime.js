@@ -402,9 +402,12 @@
       Array.prototype.forEach.call(header.querySelectorAll(".sp-windows button"), function (b) {
         b.setAttribute("aria-pressed", b.dataset.window === key ? "true" : "false");
       });
+      var count = 0;
       Array.prototype.forEach.call(list.querySelectorAll("li"), function (li) {
         li.hidden = windows.length > 1 && li.dataset.window !== key;
+        count += li.hidden ? 0 : 1;
       });
+      toggle.textContent = toggle.textContent.replace(/\(\d+\)/, "(" + count + ")");
       SP.clearBadges(map);
       map.fire("sp:window", {window: key});
     }
