@@ -18,6 +18,7 @@ from safepassage.errors import DataUnavailableError
 from safepassage.offline import (
     RawHTML,
     add_label,
+    add_scale,
     bind_popup,
     bind_tooltip,
     escape_properties,
@@ -28,6 +29,7 @@ from safepassage.offline import (
     offline_map,
     popup_html,
     render_html,
+    set_page_lang,
     svg_class_name,
     use_svg,
     write_html,
@@ -488,7 +490,9 @@ def test_print_and_screenshot(chromium: str, tmp_path: Path) -> None:
 def test_the_scale_bar_speaks_the_page_s_language_and_units(chromium: str, tmp_path: Path) -> None:
     for lang, units, pattern in (("es", "imperial", r"\d+ (pies|millas)"),
                                  ("en", "metric", r"\d+ (m|km)")):
-        m = offline_map(CENTER, 16, title="t", lang=lang, units=units)
+        m = offline_map(CENTER, 16, title="t")
+        set_page_lang(m, lang)
+        add_scale(m, units=units, lang=lang)  # replaces the default one
         page = write_html(m, tmp_path / f"{lang}-{units}.html")
         assert f'<html lang="{lang}">' in target_text(page)
         dom = dump_dom(page, budget_ms=2000)
