@@ -30,7 +30,8 @@ Each crossed arm costs a fixed metres-equivalent from the profile's ``[crossing]
 * arterials (trunk, primary, secondary, tertiary, LADOT ``busy``, motorway ramps): ``signal``,
   ``stop``, ``crosswalk`` or ``none`` by the control, times the class weight
   (``weight_trunk`` ...), and for unsignalised ones times
-  ``1 + aadt_scale × (aadt − 20,000) / 40,000`` (capped at 2) where LADOT traffic is known;
+  ``1 + aadt_scale × (aadt − aadt_from) / aadt_span`` (at most ``aadt_max_factor``; the
+  profile's ``[crossing]`` keys, 20,000 / 40,000 / 2 by default) where LADOT traffic is known;
 * minor streets (residential, service, ...): ``minor_signal`` or ``minor``;
 
 all times ``1 + night × dark`` for the share of the window in darkness.
@@ -47,7 +48,6 @@ intersection's node is still the intersection's signalised crosswalk); a stop si
 from __future__ import annotations
 
 import json
-import math
 import weakref
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -57,8 +57,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .safety import ARTERIALS, EdgeRisk, Profile, is_arterial
-from .safety import ROAD_WAYS as ROADS
+from .safety import EdgeRisk, Profile
+from .ways import ARTERIAL_AADT, ARTERIALS, is_arterial
+from .ways import ROAD_WAYS as ROADS
 
 #: Sides of a road edge: right and left of the direction of travel; footways have one.
 RIGHT, LEFT, CENTRE = 0, 1, 2
@@ -141,22 +142,6 @@ class NodeArms:
         return ccw, [(c1 - i) % k for i in range((c1 - c2) % k)]
 
 
-def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
-    return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
-
-
-def _leaving_bearing(coords: list[tuple[float, float]]) -> float:
-    # Look a little way along the edge (up to 15 m) so a tiny kink at the node does not decide.
-    x0, y0 = coords[0]
-    for x, y in coords[1:]:
-        if math.hypot(x - x0, y - y0) >= 15.0:
-            return _bearing(x0, y0, x, y)
-    x1, y1 = coords[-1]
-    if (x1, y1) == (x0, y0) and len(coords) > 1:
-        x1, y1 = coords[1]
-    return _bearing(x0, y0, x1, y1)
-
-
 def node_signal(data: Mapping[str, Any]) -> bool:
     """Whether OSM node tags put a traffic signal at the node."""
     return (
@@ -229,8 +214,9 @@ def arm_cost(
     cls = ARTERIALS.get(highway, "secondary")
     weight = c.get(f"weight_{cls}", 1.0)
     base = c[control] * weight
-    if control != "signal" and aadt is not None and aadt > 20_000:
-        base *= min(2.0, 1.0 + c["aadt_scale"] * (aadt - 20_000) / 40_000)
+    if control != "signal" and aadt is not None and aadt > c["aadt_from"]:
+        base *= min(c["aadt_max_factor"],
+                    1.0 + c["aadt_scale"] * (aadt - c["aadt_from"]) / c["aadt_span"])
     return base * night
 
 
@@ -464,7 +450,7 @@ def _hidden_arms(G: nx.MultiDiGraph, nodes: list[Any], near: np.ndarray, arms: _
             continue
         for h in json.loads(hidden):
             hd = {"highway": h.get("highway"), "busy": h.get("busy")}
-            art = is_arterial(hd) or (h.get("aadt") or 0) >= 10_000
+            art = is_arterial(hd) or (h.get("aadt") or 0) >= ARTERIAL_AADT
             control = CONTROLS.index(arm_control(nd, h, bool(near[pos])))
             aadt = np.nan if h.get("aadt") is None else float(h["aadt"])
             arms.add({"node": pos, "bear": float(h["bearing"]), "edge": -1, "art": art,
@@ -579,9 +565,9 @@ def arm_costs(net: NetworkArms, profile: Profile, dark: float) -> np.ndarray:
     weight = np.array([c.get(f"weight_{k}", 1.0) for k in ARTERIAL_CLASSES])[net.a_cls]
     base = np.array([c[k] for k in CONTROLS])[ctl] * weight
     aadt = np.nan_to_num(net.a_aadt, nan=0.0)
-    busy = (ctl != 0) & (aadt > 20_000)
-    base = np.where(busy, base * np.minimum(2.0, 1.0 + c["aadt_scale"] * (aadt - 20_000)
-                                            / 40_000), base)
+    busy = (ctl != 0) & (aadt > c["aadt_from"])
+    scale = 1.0 + c["aadt_scale"] * (aadt - c["aadt_from"]) / c["aadt_span"]
+    base = np.where(busy, base * np.minimum(c["aadt_max_factor"], scale), base)
     return np.where(net.a_art, base, minor) * night
 
 

@@ -16,9 +16,9 @@ documented where it is computed, with the tags it reads and the profile key that
     Walking along a busy road: ``highway`` trunk / primary / secondary / tertiary (and links),
     or LADOT ``busy=True`` (``[arterial]``).
 ``traffic``
-    Volume and speed on such roads: LADOT ``aadt`` above 10,000 vehicles a day, ``lanes``
-    beyond two, ``maxspeed`` above 40 km/h (``[arterial] aadt_per_10k``, ``per_lane_over_2``,
-    ``per_kmh_over_40``).
+    Volume and speed on such roads: LADOT ``aadt`` above ``aadt_from`` (10,000 vehicles a day),
+    ``lanes`` beyond two, ``maxspeed`` above 40 km/h (``[arterial] aadt_from``,
+    ``aadt_per_10k``, ``aadt_cap``, ``per_lane_over_2``, ``per_kmh_over_40``).
 ``lighting``
     ``lit=no`` costs ``1 + use_lit × (unlit − 1) × dark`` where ``dark`` is the share of the time
     window in darkness; ``lit=yes`` and unknown are neutral (``[lighting]``, after Valhalla's
@@ -70,6 +70,15 @@ from .incidents import (
 )
 from .io import check_nesting, clip_to_crs, decode_text, read_input_bytes
 from .utils import clean_text
+from .ways import ARTERIAL_CLASSES as ARTERIAL_CLASSES
+from .ways import ARTERIALS as ARTERIALS
+from .ways import FOOT_WAYS as FOOT_WAYS
+from .ways import PATH_WAYS as PATH_WAYS
+from .ways import ROAD_WAYS as ROAD_WAYS
+from .ways import edge_attributes
+from .ways import is_arterial as is_arterial
+from .ways import is_road as is_road
+from .ways import way_kind as way_kind
 
 # ---------------------------------------------------------------------------------------------
 # Profiles
@@ -85,12 +94,13 @@ PROFILE_SCHEMA: dict[str, dict[str, str]] = {
         "driveway", "steps", "no_sidewalk")},
     "arterial": {
         "trunk": "factor", "primary": "factor", "secondary": "factor", "tertiary": "factor",
-        "busy": "factor", "aadt_per_10k": "nonneg", "aadt_cap": "nonneg",
+        "busy": "factor", "aadt_from": "nonneg", "aadt_per_10k": "nonneg", "aadt_cap": "nonneg",
         "per_lane_over_2": "nonneg", "per_kmh_over_40": "nonneg",
     },
-    "crossing": {k: "nonneg" for k in (
+    "crossing": {**{k: "nonneg" for k in (
         "signal", "stop", "crosswalk", "none", "minor", "minor_signal", "weight_trunk",
-        "weight_primary", "weight_secondary", "weight_tertiary", "aadt_scale", "night")},
+        "weight_primary", "weight_secondary", "weight_tertiary", "aadt_from", "aadt_scale",
+        "night")}, "aadt_span": "positive", "aadt_max_factor": "factor"},
     "lighting": {"use_lit": "unit", "unlit": "factor"},
     "incidents": {"bandwidth_m": "positive", "weight": "nonneg", "night": "nonneg",
                   "hot_spot": "positive"},
@@ -446,72 +456,9 @@ def read_zones(path: str | Path, *, default_factor: float | None = None) -> gpd.
 
 
 # ---------------------------------------------------------------------------------------------
-# Edge risk
-
-#: Highway values of arterial roads, and their factor key in ``[arterial]``.
-ARTERIALS = {
-    "trunk": "trunk", "trunk_link": "trunk", "primary": "primary", "primary_link": "primary",
-    "secondary": "secondary", "secondary_link": "secondary", "tertiary": "tertiary",
-    "tertiary_link": "tertiary", "motorway": "trunk", "motorway_link": "trunk",
-}
-
-#: Ways with no motor traffic: the preferred kind, factor ``[way] footway``.
-FOOT_WAYS = {"footway", "pedestrian", "living_street", "corridor", "elevator", "platform",
-             "crossing", "sidewalk"}
-PATH_WAYS = {"path", "track", "bridleway", "cycleway"}
-#: Ways with motor traffic: they have two sides and crossing them is a hazard. Living streets
-#: are walked like footways but still crossed like streets.
-ROAD_WAYS = {"residential", "unclassified", "road", "service", "busway", "living_street",
-             *ARTERIALS}
+# Edge risk (what is read of each way: :mod:`safepassage.ways`)
 
 FACTORS = ("way", "arterial", "traffic", "lighting", "sidewalk", "zone", "incidents")
-
-
-def way_kind(data: Mapping[str, Any]) -> str:
-    """The ``[way]`` key for an edge: footway, path, residential, street, service, alley, ..."""
-    hw = str(data.get("highway") or "")
-    service = str(data.get("service") or "")
-    if hw == "steps":
-        return "steps"
-    if hw in FOOT_WAYS:
-        return "footway"
-    if hw in PATH_WAYS:
-        return "path"
-    if hw == "residential":
-        return "residential"
-    if hw == "service" or str(data.get("unpaved_alley")) == "True":
-        if service == "alley" or str(data.get("unpaved_alley")) == "True":
-            return "alley"
-        if service == "driveway":
-            return "driveway"
-        if service == "parking_aisle":
-            return "parking_aisle"
-        return "service"
-    return "street"
-
-
-def is_road(data: Mapping[str, Any]) -> bool:
-    """Whether an edge carries motor traffic (so it has two sides and can be crossed)."""
-    return str(data.get("highway") or "") in ROAD_WAYS
-
-
-def is_arterial(data: Mapping[str, Any]) -> bool:
-    """Whether an edge is an arterial: trunk/primary/secondary/tertiary, or LADOT busy."""
-    return str(data.get("highway") or "") in ARTERIALS or data.get("busy") is True
-
-
-def _missing_sidewalk_sides(data: Mapping[str, Any]) -> tuple[bool, bool]:
-    """(right missing, left missing) relative to the edge's direction of travel."""
-    sw = str(data.get("sidewalk") or "")
-    left = str(data.get("sidewalk:left") or "")
-    right = str(data.get("sidewalk:right") or "")
-    both = str(data.get("sidewalk:both") or "")
-    miss_r = sw in ("no", "none", "left") or right == "no" or both == "no"
-    miss_l = sw in ("no", "none", "right") or left == "no" or both == "no"
-    # sidewalk:left/right are relative to the OSM way; a reversed edge walks it backwards
-    if str(data.get("reversed")) == "True":
-        miss_r, miss_l = miss_l, miss_r
-    return miss_r, miss_l
 
 
 @dataclass
@@ -600,53 +547,27 @@ def edge_risk(
     window = window or parse_window(None)
     dark = window.dark_fraction
     way, art, light = profile["way"], profile["arterial"], profile["lighting"]
-    edges = list(G.edges(keys=True))
-    datas = [G.edges[e] for e in edges]
+    at = edge_attributes(G)
+    edges, length, kind, road, arterial = at.edges, at.length, at.kind, at.road, at.arterial
     n = len(edges)
-    length = np.array([float(d["length"]) for d in datas])
-    kind = [way_kind(d) for d in datas]
-    f_way = np.array([way[k] for k in kind])
-    road = np.array([is_road(d) for d in datas], dtype=bool)
-    arterial = np.array([is_arterial(d) for d in datas], dtype=bool)
+    f_way = np.array([float(way[k]) for k in at.kinds])[at.kind_code] if n else np.zeros(0)
+    f_art = np.array([float(art[c]) for c in (*ARTERIAL_CLASSES, "busy")] + [1.0])[at.art_class]
+    with np.errstate(invalid="ignore"):
+        extra = np.where(at.aadt > art["aadt_from"], np.minimum(
+            art["aadt_cap"], art["aadt_per_10k"] * (at.aadt - art["aadt_from"]) / 10_000), 0.0)
+        extra = extra + np.where(at.lanes > 2, art["per_lane_over_2"] * (at.lanes - 2), 0.0)
+        extra = extra + np.where(at.speed > 40, art["per_kmh_over_40"] * (at.speed - 40), 0.0)
+    f_traffic = np.where(arterial, 1.0 + extra, 1.0)
+    f_light = np.where(at.unlit, 1.0 + light["use_lit"] * (light["unlit"] - 1.0) * dark, 1.0)
+    f_sw_r = np.where(at.miss_right, way["no_sidewalk"], 1.0)
+    f_sw_l = np.where(at.miss_left, way["no_sidewalk"], 1.0)
 
-    f_art = np.ones(n)
-    f_traffic = np.ones(n)
-    for i, d in enumerate(datas):
-        hw = str(d.get("highway") or "")
-        if hw in ARTERIALS:
-            f_art[i] = art[ARTERIALS[hw]]
-        elif d.get("busy") is True:
-            f_art[i] = art["busy"]
-        if arterial[i]:
-            extra = 0.0
-            aadt = d.get("aadt")
-            if aadt is not None and aadt > 10_000:
-                extra += min(art["aadt_cap"], art["aadt_per_10k"] * (aadt - 10_000) / 10_000)
-            lanes = d.get("lanes")
-            if lanes is not None and lanes > 2:
-                extra += art["per_lane_over_2"] * (lanes - 2)
-            speed = d.get("maxspeed_kmh")
-            if speed is not None and speed > 40:
-                extra += art["per_kmh_over_40"] * (speed - 40)
-            f_traffic[i] = 1.0 + extra
-
-    unlit = np.array([str(d.get("lit") or "") in ("no", "disused") for d in datas])
-    f_light = np.where(unlit, 1.0 + light["use_lit"] * (light["unlit"] - 1.0) * dark, 1.0)
-
-    miss = np.array([_missing_sidewalk_sides(d) if road[i] else (False, False)
-                     for i, d in enumerate(datas)], dtype=bool).reshape(n, 2)
-    f_sw_r = np.where(miss[:, 0], way["no_sidewalk"], 1.0)
-    f_sw_l = np.where(miss[:, 1], way["no_sidewalk"], 1.0)
-
-    geoms = gpd.GeoSeries([d["geometry"] for d in datas], crs=G.graph["crs"])
-    zones = zones or RiskZones()
-    avoid = np.zeros(n, dtype=bool)
-    zone_m = np.zeros(n)
-    f_zone = np.ones(n)
-    if len(zones.avoid):
+    geoms = at.geoms
+    avoid, zone_m, f_zone = np.zeros(n, dtype=bool), np.zeros(n), np.ones(n)
+    if zones is not None and len(zones.avoid):
         poly = zones_in_crs(zones.avoid, G).union_all()
         avoid = shapely.intersects(geoms.to_numpy(), poly)
-    if len(zones.penalize):
+    if zones is not None and len(zones.penalize):
         pz = zones_in_crs(zones.penalize, G)
         for geom, factor in zip(pz.geometry, pz["factor"], strict=True):
             fac = profile["zones"]["penalty"] if factor is None or pd.isna(factor) else factor
@@ -671,12 +592,12 @@ def edge_risk(
         "lighting": f_light, "sidewalk_right": f_sw_r, "sidewalk_left": f_sw_l,
         "zone": f_zone, "incidents": f_inc, "factor_right": factor_r, "factor_left": factor_l,
         "risk_right": length * (factor_r - 1.0), "risk_left": length * (factor_l - 1.0),
-        "road": road, "is_arterial": arterial, "unlit": unlit, "alley": np.isin(
-            kind, ["alley", "driveway", "service", "parking_aisle"]),
+        "road": road, "is_arterial": arterial, "unlit": at.unlit, "alley": at.alley,
         "zone_m": zone_m, "incident_density": density, "concern_density": concern_density,
         "hot_spot": hot, "avoid": avoid,
     })
-    return EdgeRisk(edges=edges, table=table, profile=profile, window=window, incidents=use)
+    return EdgeRisk(edges=edges, table=table, profile=profile, window=window, index=at.index,
+                    incidents=use)
 
 
 def _kernel_sum(tree: shapely.STRtree, edge_geoms: np.ndarray, geoms: np.ndarray,

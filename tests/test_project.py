@@ -53,9 +53,9 @@ def test_code_is_ruff_clean():
 
 #: The package's modules in data-flow order (docs/ARCHITECTURE.md).
 FLOW = ["settings", "errors", "utils", "io", "progress", "sites", "graph", "features", "source",
-        "incidents", "safety", "crossings", "routing", "incident_report", "directions", "locate",
-        "coverage", "beats", "planfile", "offline", "chromium", "maps", "handouts", "pipeline",
-        "batch", "workspace", "cli"]
+        "incidents", "ways", "safety", "crossings", "routing", "incident_report", "directions",
+        "locate", "coverage", "beats", "planfile", "offline", "chromium", "maps", "handouts",
+        "pipeline", "batch", "workspace", "cli"]
 
 _IMPORT = re.compile(
     r"^\s*(?:from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[\w, ]+)|import\s+(safepassage[\w.]*))",

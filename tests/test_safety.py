@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from safepassage.errors import InputError
@@ -201,3 +202,15 @@ def helsinki_graph(helsinki_pbf):
     from safepassage.graph import graph_from_file
 
     return graph_from_file(helsinki_pbf)
+
+
+def test_edge_risk_reads_each_network_once_and_stays_the_same(demo_area, helsinki_graph):
+    # the edge attributes are read once per network; every profile and window then gives the
+    # table a fresh read of the graph (a copy) gives
+    for G in (demo_area.G, helsinki_graph):
+        for profile, window in (("default", None), ("night", "evening"), ("child", "arrival")):
+            cached = edge_risk(G, load_profile(profile), parse_window(window))
+            fresh = edge_risk(G.copy(), load_profile(profile), parse_window(window))
+            assert cached.edges == fresh.edges
+            pd.testing.assert_frame_equal(cached.table, fresh.table, check_exact=True)
+        assert edge_risk(G).table["avoid"].sum() == 0

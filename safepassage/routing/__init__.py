@@ -7,11 +7,13 @@ edge and sidewalk side (footways have one), so crossing costs can be charged on 
 window, risk), and cached.
 
 For one origin, the trees for a handful of λ run back to back on cached CSR matrices
-(:mod:`~safepassage.routing.trees`) and give every destination its candidates at once; the
-*safest* route is the least risky candidate within the detour cap of the shortest, and every
-tree bounds the risk of any route within the cap, so each safe route carries how far it may be
-from the least risky one (``risk_gap_pct``); LARAC rounds close larger gaps
-(:mod:`~safepassage.routing.routes`, :mod:`~safepassage.routing.exact`).
+(:mod:`~safepassage.routing.trees`) and give every destination its candidates at once; every
+tree bounds the risk of any route within the detour cap (:mod:`~safepassage.routing.exact`).
+Where a gap is left, a compiled label-setting search pruned by those trees
+(:mod:`~safepassage.routing.labels`, :mod:`~safepassage.routing.kernels`) finds the least
+risky route within the cap, so each safe route carries how far it may be from the least risky
+one (``risk_gap_pct``, 0 when proven); LARAC rounds narrow the gaps a search leaves when it
+runs out of labels (:mod:`~safepassage.routing.routes`).
 
 Trees are computed with :func:`scipy.sparse.csgraph.dijkstra`; ``backend="networkx"`` runs the
 same searches with networkx, the reference the tests compare against.
@@ -20,6 +22,7 @@ same searches with networkx, the reference the tests compare against.
 from __future__ import annotations
 
 from .exact import exact_safest, lagrangian_bound, next_lambda
+from .labels import LabelSearch, search_safest
 from .routes import (
     EXPOSURE_KEYS,
     GAP_TOL_PCT,
@@ -31,6 +34,7 @@ from .routes import (
     RouteOptions,
     RoutePlan,
     edge_bearings,
+    metrics_flat,
     metrics_many,
     risk_by_factor,
     route_crossings,
@@ -53,10 +57,11 @@ from .trees import (
 
 __all__ = [
     "EXPOSURE_KEYS", "GAP_TOL_PCT", "LAMBDAS", "MAX_ALTERNATIVES", "MAX_ROUNDS",
-    "DestinationRoutes", "Route", "RouteOptions", "RoutePlan", "StateGraph", "StateTopology",
+    "DestinationRoutes", "LabelSearch", "Route", "RouteOptions", "RoutePlan", "StateGraph",
+    "StateTopology",
     "Tree", "TreeBatch",
     "arrivals", "arrive", "batched_trees", "build_state_graph", "clear_caches", "edge_bearings",
-    "exact_safest", "lagrangian_bound", "metrics_many", "next_lambda", "risk_by_factor",
-    "route_crossings", "route_geometry", "route_metrics", "safe_routes", "shortest_path_tree",
-    "state_graph", "trace", "trace_all", "trees_to_nodes",
+    "exact_safest", "lagrangian_bound", "metrics_flat", "metrics_many", "next_lambda",
+    "risk_by_factor", "route_crossings", "route_geometry", "route_metrics", "safe_routes",
+    "search_safest", "shortest_path_tree", "state_graph", "trace", "trace_all", "trees_to_nodes",
 ]

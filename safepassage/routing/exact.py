@@ -104,12 +104,7 @@ def _to_sink(sg: StateGraph, weights: list[tuple[np.ndarray, np.ndarray]], ends:
     joined to the end states, as blocks of one Dijkstra call over the reversed arcs.
     """
     n = sg.n_states
-    if "order" not in sg._reverse:
-        tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(sg.indptr))
-        order = np.argsort(sg.indices, kind="stable")
-        sg._reverse.update(order=order, indices=tails[order], indptr=np.concatenate(
-            [[0], np.cumsum(np.bincount(sg.indices, minlength=n))]))
-    order, r_idx, r_ptr = sg._reverse["order"], sg._reverse["indices"], sg._reverse["indptr"]
+    r_ptr, r_idx, order = sg.reversed_arcs()
     k, e = len(weights), len(r_idx) + len(ends)
     data = np.concatenate([np.concatenate([w[order], own[ends]]) for w, own in weights])
     block = np.arange(k, dtype=np.int64)

@@ -4,11 +4,14 @@ For one origin, a handful of trees (one per λ in :data:`LAMBDAS`, λ = 0 being 
 shortest route) give every destination its candidates at once; no search is
 run per pair. For each destination the *safest* route is the candidate with the least risk
 whose length stays within the detour cap of the shortest. Every tree also bounds, for every
-destination, the risk any route within the cap can have (:mod:`safepassage.routing.exact`);
-where the chosen route's risk is more than :data:`GAP_TOL_PCT` above that bound, further trees
-at the λ that LARAC picks for that destination (one batch of trees per round)
-find better routes or raise the bound, for up to :data:`MAX_ROUNDS` rounds. Each safe route
-carries the bound and the remaining gap (``risk_bound``, ``risk_gap_pct``).
+destination, the risk any route within the cap can have (:mod:`safepassage.routing.exact`).
+Where the chosen route's risk is above that bound, a compiled label-setting search
+(:mod:`safepassage.routing.labels`, pruned by the same trees) finds the least risky route
+within the cap, or proves the best one known is; should a destination's search run out of
+labels, LARAC rounds (further trees at the λ the destination asks for, one batch per round)
+raise its bound while it stays more than :data:`GAP_TOL_PCT` above the route, for up to
+:data:`MAX_ROUNDS` rounds. Each safe route carries the bound and the remaining gap
+(``risk_bound``, ``risk_gap_pct``).
 
 The candidates that are not dominated in (length, risk) are the *alternatives*.
 """
@@ -28,19 +31,22 @@ from shapely.geometry import LineString
 from shapely.ops import linemerge
 
 from ..crossings import LEFT, Arm
-from ..safety import EdgeRisk
-from .exact import exact_safest, lagrangian_bound, next_lambda
+from ..safety import FACTORS, EdgeRisk
+from .exact import lagrangian_bound, next_lambda
+from .labels import MAX_LABELS, search_safest
 from .stategraph import StateGraph, state_graph
-from .trees import Traces, arrive, batched_trees, trace_all
+from .trees import Traces, TreeBatch, arrive, batched_trees, trace_all
 
 #: Weights of risk against length for the candidate trees; 1e-6 stands for λ = 0 with ties
-#: broken towards less risk.
-LAMBDAS: tuple[float, ...] = (1e-6, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0)
+#: broken towards less risk. Five trees: with the exact search closing every gap, more trees
+#: cost more than the pruning they add (nine trees: 1.5x the time on Helsinki, same routes).
+LAMBDAS: tuple[float, ...] = (1e-6, 0.5, 2.0, 8.0, 64.0)
 
 #: How many alternatives beyond the safest and the shortest are kept per destination.
 MAX_ALTERNATIVES = 3
 
-#: Search on (LARAC rounds) while a safe route's risk is more than this % above its bound.
+#: LARAC rounds run while a safe route's risk is more than this % above its bound (after the
+#: exact search, only where its label budget ran out; on every destination without it).
 GAP_TOL_PCT = 1.0
 
 #: At most this many LARAC rounds (each one batched call for every open destination).
@@ -49,12 +55,8 @@ MAX_ROUNDS = 4
 #: Destinations asking for risk weights within this ratio of each other share one tree.
 LAMBDA_SHARE = 1.1
 
-#: With ``exact=None``, gaps left after the LARAC rounds are closed by label setting on state
-#: graphs up to this size ...
-EXACT_MAX_STATES = 10_000
-
-#: ... giving up on a destination (its gap stays reported) after this many labels.
-EXACT_MAX_LABELS = 50_000
+#: The exact search gives up on a destination (its gap stays reported) after this many labels.
+EXACT_MAX_LABELS = MAX_LABELS
 
 #: Exposure metrics of a route, in things a person understands.
 EXPOSURE_KEYS = ("unsignalised_arterial_crossings", "arterial_crossings", "arterial_m",
@@ -71,19 +73,27 @@ class RouteOptions:
         Tree implementation (networkx is the reference, for tests).
     alternatives : int
         How many extra non-dominated routes to keep per destination.
+    exact : bool
+        Search for the least risky route within the cap by label setting wherever the trees
+        leave a gap (:func:`~safepassage.routing.labels.search_safest`); off, the gaps are
+        Lagrangian bounds narrowed by LARAC rounds only.
+    gap_tol_pct : float
+        The exact search stops once a route is proven within this % of the least risky one
+        (0: proven optimal).
+    max_labels : int
+        Labels per destination the exact search may create before it gives up (the gap it
+        reached is reported).
     max_rounds : int
-        LARAC rounds at most (0: the first batch of trees only; gaps are still reported).
-    exact : bool, optional
-        Close the gaps still above :data:`GAP_TOL_PCT` after the rounds by label setting
-        (:func:`~safepassage.routing.exact.exact_safest`, at most :data:`EXACT_MAX_LABELS`
-        labels per destination). Default (None): on state graphs of at most
-        :data:`EXACT_MAX_STATES` states.
+        LARAC rounds at most, for the destinations still more than :data:`GAP_TOL_PCT` above
+        their bound (0: none; gaps are still reported).
     """
 
     backend: str = "scipy"
     alternatives: int = MAX_ALTERNATIVES
+    exact: bool = True
+    gap_tol_pct: float = 0.0
+    max_labels: int = EXACT_MAX_LABELS
     max_rounds: int = MAX_ROUNDS
-    exact: bool | None = None
 
 
 @dataclass
@@ -178,8 +188,11 @@ class RoutePlan:
     trees : int
         Shortest-path trees run (the first batch and the LARAC rounds).
     timing : dict
-        Seconds spent in each phase: state graph, trees, LARAC rounds, exact, routes and
-        metrics.
+        CPU seconds (of this process) spent in each phase: state graph, trees, exact, LARAC
+        rounds, routes and metrics; CPU time, as other jobs on a shared machine stretch wall
+        time.
+    labels : int
+        Labels the exact search created, over all destinations.
     """
 
     routes: list[DestinationRoutes]
@@ -189,6 +202,7 @@ class RoutePlan:
     walk_speed: float
     trees: int = 0
     timing: dict[str, float] = field(default_factory=dict)
+    labels: int = 0
 
     @property
     def ok(self) -> list[DestinationRoutes]:
@@ -218,69 +232,107 @@ def route_metrics(sg: StateGraph, edges: Sequence[int], states: Sequence[int],
 def metrics_many(sg: StateGraph, routes: Sequence[Sequence[int]], walk_speed: float
                  ) -> list[dict[str, Any]]:
     """:func:`route_metrics` of many routes (given by their states) at once, vectorised."""
-    from ..safety import FACTORS
-
-    n = len(routes)
-    if n == 0:
-        return []
     sizes = np.array([len(r) for r in routes], dtype=np.int64)
     s = np.concatenate([np.asarray(r, dtype=np.int64) for r in routes]) if sizes.sum() else \
         np.zeros(0, dtype=np.int64)
-    rid = np.repeat(np.arange(n), sizes)
-    e = sg.state_edge[s]
+    return metrics_flat(sg, s, sizes, walk_speed)
 
-    def per_route(values: np.ndarray, ids: np.ndarray = rid) -> np.ndarray:
-        return np.bincount(ids, weights=values, minlength=n)
 
-    length = sg.column("length")[e]
-    zone = np.where(sg.column("hot_spot")[e], length, sg.column("zone_m")[e])
-    same = rid[:-1] == rid[1:]
-    turn_rid = rid[:-1][same]
+#: Factors of the risk breakdown, in the order it lists them (``crossings`` comes last).
+_BREAKDOWN = (*(f for f in FACTORS if f != "sidewalk"), "sidewalk")
+
+
+def _state_table(sg: StateGraph) -> np.ndarray:
+    """Per state: the metres a route counts on it and its risk split by factor (cached).
+
+    Columns: length, arterial, unlit, risk-zone and alley metres, then the risk of each factor
+    of :data:`_BREAKDOWN` (each state's risk shared among its factors in proportion to their
+    logarithms).
+    """
+    if "_state_table" not in sg._columns:
+        e, left = sg.state_edge, sg.state_side == LEFT
+        length = sg.column("length")[e]
+        logs = [np.log(sg.column(f)[e]) for f in _BREAKDOWN[:-1]]
+        logs.append(np.log(np.where(left, sg.column("sidewalk_left")[e],
+                                    sg.column("sidewalk_right")[e])))
+        total = np.sum(logs, axis=0)
+        share = np.where(total > 0, sg.state_risk / np.where(total > 0, total, 1.0), 0.0)
+        sg._columns["_state_table"] = np.column_stack([
+            length,
+            np.where(sg.column("is_arterial")[e], length, 0.0),
+            np.where(sg.column("unlit")[e], length, 0.0),
+            np.where(sg.column("hot_spot")[e], length, sg.column("zone_m")[e]),
+            np.where(sg.column("alley")[e], length, 0.0),
+            *[lg * share for lg in logs],
+        ])
+    return sg._columns["_state_table"]
+
+
+def _turns(sg: StateGraph, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per turn ``a -> b``: arms crossed (unsignalised arterial, arterial, all) and its cost."""
     cm = sg.crossings
-    e1, e2 = e[:-1][same], e[1:][same]
-    side = sg.state_side[s]
-    c1 = cm.arrive_corners(e1, side[:-1][same])
-    c2 = cm.depart_corners(e2, side[1:][same])
+    e1, e2 = sg.state_edge[a], sg.state_edge[b]
+    c1 = cm.arrive_corners(e1, sg.state_side[a])
+    c2 = cm.depart_corners(e2, sg.state_side[b])
     node = cm.head_node[e1]
     counts = cm.crossing_counts(node, c1, c2)
-    cross_cost = cm.crossing_costs(node, c1, c2)
-    # risk by factor: each state's risk shared among its factors by their logarithms
-    left = side == LEFT
-    logs = {f: np.log(sg.column(f)[e]) for f in FACTORS if f != "sidewalk"}
-    logs["sidewalk"] = np.log(np.where(left, sg.column("sidewalk_left")[e],
-                                       sg.column("sidewalk_right")[e]))
-    total_log = sum(logs.values())
-    safe = np.where(total_log > 0, total_log, 1.0)
-    edge_risk = sg.state_risk[s]
-    columns = {
-        "length": per_route(length),
-        "arterial_m": per_route(np.where(sg.column("is_arterial")[e], length, 0.0)),
-        "unlit_m": per_route(np.where(sg.column("unlit")[e], length, 0.0)),
-        "risk_zone_m": per_route(zone),
-        "alley_m": per_route(np.where(sg.column("alley")[e], length, 0.0)),
-        "unsig": per_route(counts["unsignalised"], turn_rid),
-        "art": per_route(counts["arterial"], turn_rid),
-        "all": per_route(counts["all"], turn_rid),
-        "crossings": per_route(cross_cost, turn_rid),
-        **{f"f_{f}": per_route(edge_risk * np.where(total_log > 0, lg / safe, 0.0))
-           for f, lg in logs.items()},
-    }
-    cols = {k: v.tolist() for k, v in columns.items()}
-    out = []
-    for i in range(n):
-        out.append({
-            "walk_min": round(cols["length"][i] / walk_speed, 1),
-            "unsignalised_arterial_crossings": int(cols["unsig"][i]),
-            "arterial_crossings": int(cols["art"][i]),
-            "street_crossings": int(cols["all"][i]),
-            "arterial_m": round(cols["arterial_m"][i], 1),
-            "unlit_m": round(cols["unlit_m"][i], 1),
-            "risk_zone_m": round(cols["risk_zone_m"][i], 1),
-            "alley_m": round(cols["alley_m"][i], 1),
-            "risk_by_factor": {**{f: round(cols[f"f_{f}"][i], 1) for f in logs},
-                               "crossings": round(cols["crossings"][i], 1)},
-        })
+    return np.column_stack([counts["unsignalised"], counts["arterial"], counts["all"],
+                            cm.crossing_costs(node, c1, c2)]).astype(float)
+
+
+def _turn_table(sg: StateGraph, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`_turns`, read from a table of every arc of the state graph (cached)."""
+    if "_arc_turns" not in sg._columns:
+        tails = np.repeat(np.arange(sg.n_states, dtype=np.int64), np.diff(sg.indptr))
+        sg._columns["_arc_turns"] = _turns(sg, tails, sg.indices.astype(np.int64))
+    if len(a) == 0 or len(sg.arc_key) == 0:
+        return _turns(sg, a, b)
+    key = a * sg.n_states + b
+    arcs = np.minimum(np.searchsorted(sg.arc_key, key), len(sg.arc_key) - 1)
+    hit = sg.arc_key[arcs] == key
+    out = sg._columns["_arc_turns"][arcs]
+    if not hit.all():  # a turn the graph has no arc for (not one a search would take)
+        out[~hit] = _turns(sg, a[~hit], b[~hit])
     return out
+
+
+def _sum_by(values: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
+    """Rows of ``values`` added up per id (``ids`` sorted), ``n`` ids."""
+    out = np.zeros((n, values.shape[1]))
+    counts = np.bincount(ids, minlength=n)
+    some = counts > 0
+    if some.any():
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        out[some] = np.add.reduceat(values, starts[some], axis=0)
+    return out
+
+
+def metrics_flat(sg: StateGraph, states: np.ndarray, sizes: np.ndarray, walk_speed: float
+                 ) -> list[dict[str, Any]]:
+    """:func:`metrics_many` of routes given as one flat array of states and their sizes."""
+    n = len(sizes)
+    if n == 0:
+        return []
+    rid = np.repeat(np.arange(n), sizes)
+    per_state = _sum_by(_state_table(sg)[states], rid, n)
+    same = rid[:-1] == rid[1:]
+    turns = _sum_by(_turn_table(sg, states[:-1][same], states[1:][same]), rid[:-1][same], n)
+    walk = np.round(per_state[:, 0] / walk_speed, 1).tolist()
+    metres = np.round(per_state[:, 1:5], 1).tolist()
+    parts = np.round(np.column_stack([per_state[:, 5:], turns[:, 3]]), 1).tolist()
+    counts = turns[:, :3].astype(np.int64).tolist()
+    names = (*_BREAKDOWN, "crossings")
+    return [{
+        "walk_min": w,
+        "unsignalised_arterial_crossings": c[0],
+        "arterial_crossings": c[1],
+        "street_crossings": c[2],
+        "arterial_m": m[0],
+        "unlit_m": m[1],
+        "risk_zone_m": m[2],
+        "alley_m": m[3],
+        "risk_by_factor": dict(zip(names, p, strict=True)),
+    } for w, m, p, c in zip(walk, metres, parts, counts, strict=True)]
 
 
 def risk_by_factor(sg: StateGraph, states: Sequence[int]) -> dict[str, float]:
@@ -322,7 +374,8 @@ class _Found:
     """Candidate routes to the routable destinations, one row each (internal).
 
     ``length``, ``risk`` are ``(destinations, candidates)`` (inf where a row has fewer);
-    ``trace``, ``pair`` say where each candidate's states are: ``traces[trace].states(pair)``.
+    ``trace``, ``pair`` say where each candidate's states are: ``traces[trace].states(pair)``
+    (:meth:`gather` reads many at once).
     """
 
     length: np.ndarray
@@ -358,14 +411,22 @@ class _Found:
             g = 100.0 * (r - self.bound) / r
         return np.where(r > 1e-9, np.clip(np.nan_to_num(g), 0.0, 100.0), 0.0)
 
-    def states(self, d: int, i: int) -> list[int]:
-        """The states of candidate ``i`` of row ``d``."""
-        return self.traces[int(self.trace[d, i])].states(int(self.pair[d, i]))
+    def gather(self, rows: np.ndarray, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """States of candidates ``cands`` of ``rows``, as one flat array and their sizes."""
+        offset = np.cumsum([0, *(len(t.flat) for t in self.traces)])
+        flat = np.concatenate([t.flat for t in self.traces])
+        ptr = np.concatenate([t.ptr[:-1] + o for t, o in zip(self.traces, offset, strict=False)])
+        base = np.cumsum([0, *(len(t.ptr) - 1 for t in self.traces)])
+        at = base[self.trace[rows, cands]] + self.pair[rows, cands]
+        start = ptr[at]
+        sizes = np.concatenate([np.diff(t.ptr) for t in self.traces])[at]
+        pos = np.repeat(start - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+        return flat[pos + np.arange(int(sizes.sum()))], sizes
 
 
 def _first_batch(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, cap: float,
-                 backend: str) -> tuple[_Found, np.ndarray]:
-    """Candidates from the trees of :data:`LAMBDAS` (one batch) and their bounds."""
+                 backend: str) -> tuple[_Found, np.ndarray, TreeBatch]:
+    """Candidates from the trees of :data:`LAMBDAS` (one batch), their bounds, the trees."""
     batch = batched_trees(sg, sources, LAMBDAS, backend=backend)
     cost, last = arrive(sg, batch, ends)
     tr = trace_all(sg, batch.pred, last)
@@ -381,7 +442,7 @@ def _first_batch(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, cap: flo
     bound_lam = batch.lams[np.argmax(each, axis=0)] if k else np.zeros(d)
     pair = (np.arange(k)[None, :] * d + np.arange(d)[:, None]).astype(np.int64)
     return _Found(L, R, np.zeros((d, k), dtype=np.int64), pair, [tr], max_len, bound,
-                  bound_lam), reached
+                  bound_lam), reached, batch
 
 
 def _clusters(lams: np.ndarray, ratio: float = LAMBDA_SHARE) -> np.ndarray:
@@ -434,24 +495,28 @@ def _refine(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, found: _Found
     return still[found.gaps()[still] > GAP_TOL_PCT], n
 
 
-def _close_exactly(sg: StateGraph, origin_nodes: Sequence[Any], nodes: list[Any],
-                   found: _Found, rows: np.ndarray) -> None:
-    """Solve the rows still above the tolerance exactly (label setting), within a budget."""
-    best = found.best()
-    for d in rows.tolist():
-        known = float(found.risk[d, best[d]])
-        got = exact_safest(sg, origin_nodes, nodes[d], float(found.max_len[d]), upper=known,
-                           lam=float(found.bound_lam[d]), max_labels=EXACT_MAX_LABELS)
-        if got is None:
-            continue
-        risk, length, states = got
-        found.bound[d] = max(found.bound[d], min(risk, known))
-        if risk < known - 1e-9 * max(1.0, known):
-            tr = Traces(np.array([length]), np.array([risk]),
-                        [np.array([s]) for s in reversed(states)])
-            found.traces.append(tr)
-            found.add(np.array([d]), np.array([length]), np.array([risk]),
-                      len(found.traces) - 1, np.array([0]))
+def _close_exactly(sg: StateGraph, sources: np.ndarray, ends: np.ndarray, batch: TreeBatch,
+                   found: _Found, rows: np.ndarray, opt: RouteOptions) -> int:
+    """Search the rows with a gap for the least risky route within the cap (label setting).
+
+    Each row's best candidate is the route to beat; a better one found becomes a candidate,
+    and the bound the search proves replaces the Lagrangian one where it is higher. Returns
+    the labels created.
+    """
+    if len(rows) == 0:
+        return 0
+    upper = found.risk[rows, found.best()[rows]]
+    # the cap as best() reads it (1e-6 m of slack, which also keeps the bounds of the
+    # search clear of rounding for routes strictly within the cap)
+    got = search_safest(sg, sources, batch, ends[rows], found.max_len[rows] + 1e-6, upper,
+                        tol_pct=opt.gap_tol_pct, max_labels=opt.max_labels)
+    found.bound[rows] = np.maximum(found.bound[rows], np.minimum(got.bound, upper))
+    new = np.flatnonzero(got.improved)
+    if len(new):
+        tr = Traces(got.length, got.risk, got.ptr, got.flat)
+        found.traces.append(tr)
+        found.add(rows[new], got.length[new], got.risk[new], len(found.traces) - 1, new)
+    return int(got.labels.sum())
 
 
 def _picks(found: _Found, rows: np.ndarray, n_alt: int) -> list[tuple[int, str, int]]:
@@ -531,13 +596,18 @@ def safe_routes(
     sg = state_graph or _cached_state_graph(G, risk)
     sources = sg.sources(origin_nodes)
     clock("state graph")
-    rows = destinations.to_dict("records") if len(destinations) else []
+    rows = _records(destinations)
     out, todo = _triage(rows, set(origin_nodes))
     ends = sg.node_states([rows[i]["node"] for i in todo])
-    found, reached = _first_batch(sg, sources, ends, cap, opt.backend)
+    found, reached, batch = _first_batch(sg, sources, ends, cap, opt.backend)
     trees = len(LAMBDAS)
     routed = np.flatnonzero(reached)
     clock("trees")
+    labels = 0
+    if opt.exact:
+        labels = _close_exactly(sg, sources, ends, batch, found,
+                                routed[found.gaps()[routed] > opt.gap_tol_pct], opt)
+    clock("exact")
     open_ = routed[found.gaps()[routed] > GAP_TOL_PCT]
     for _ in range(opt.max_rounds):
         if len(open_) == 0:
@@ -545,10 +615,6 @@ def safe_routes(
         open_, n = _refine(sg, sources, ends, found, open_, opt.backend)
         trees += n
     clock("LARAC rounds")
-    if opt.exact or (opt.exact is None and sg.n_states <= EXACT_MAX_STATES):
-        _close_exactly(sg, list(origin_nodes), [rows[i]["node"] for i in todo], found,
-                       routed[found.gaps()[routed] > GAP_TOL_PCT])
-    clock("exact")
     made = _routes(sg, found, routed, opt.alternatives, speed)
     avoided = bool(risk.table["avoid"].any())
     for j, i in enumerate(todo):
@@ -561,20 +627,27 @@ def safe_routes(
             out[i] = DestinationRoutes(rows[i], "unreachable", reason)
     clock("routes and metrics")
     return RoutePlan([r for r in out if r is not None], list(origin_nodes), cap, sg, speed,
-                     trees, clock.times)
+                     trees, clock.times, labels)
 
 
 class _Clock:
-    """Seconds spent in each phase, in order (internal)."""
+    """CPU seconds spent in each phase, in order (internal)."""
 
     def __init__(self) -> None:
         self.times: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self._last = time.process_time()
 
     def __call__(self, phase: str) -> None:
-        now = time.perf_counter()
+        now = time.process_time()
         self.times[phase] = self.times.get(phase, 0.0) + now - self._last
         self._last = now
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame as dicts of Python values (as ``to_dict("records")``, faster)."""
+    cols = list(frame.columns)
+    return [dict(zip(cols, vals, strict=True))
+            for vals in zip(*(frame[c].tolist() for c in cols), strict=True)] if cols else []
 
 
 def _triage(rows: list[dict[str, Any]], origins: set[Any]
@@ -596,13 +669,21 @@ def _routes(sg: StateGraph, found: _Found, routed: np.ndarray, n_alt: int, speed
             ) -> dict[int, list[Route]]:
     """Route objects (safest, shortest, alternatives) per routed row, with their metrics."""
     flat = _picks(found, routed, n_alt)
-    states = [found.states(j, c) for j, _, c in flat]
-    metrics = metrics_many(sg, states, speed)
+    if not flat:
+        return {}
+    rows = np.array([j for j, _, _ in flat])
+    cands = np.array([c for _, _, c in flat])
+    states, sizes = found.gather(rows, cands)
+    metrics = metrics_flat(sg, states, sizes, speed)
+    cut = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    all_states, all_edges = states.tolist(), sg.state_edge[states].tolist()
+    lengths = found.length[rows, cands].tolist()
+    risks = found.risk[rows, cands].tolist()
     gaps = found.gaps()
     made: dict[int, list[Route]] = {j: [] for j in routed.tolist()}
-    for (j, role, c), st, met in zip(flat, states, metrics, strict=True):
-        r = Route(role, sg.state_edge[st].tolist(), st, float(found.length[j, c]),
-                  float(found.risk[j, c]), met)
+    for i, ((j, role, _), met) in enumerate(zip(flat, metrics, strict=True)):
+        a, b = cut[i], cut[i + 1]
+        r = Route(role, all_edges[a:b], all_states[a:b], lengths[i], risks[i], met)
         if role == "safest":
             r.risk_bound = float(min(found.bound[j], r.risk))
             r.risk_gap_pct = float(gaps[j])

@@ -202,9 +202,32 @@ class StateGraph:
 
     def sources(self, origin_nodes: Iterable[Any]) -> np.ndarray:
         """States leaving any of the origin nodes."""
-        parts = [self.tail_states[self.node_index[n]] for n in origin_nodes
-                 if n in self.node_index]
+        t = self.topology
+        parts = []
+        for n in origin_nodes:
+            pos = self.node_index.get(n)
+            if pos is not None:
+                idx = t.tail_idx[t.tail_ptr[pos]:t.tail_ptr[pos + 1]]
+                parts.append(idx[self.usable[idx]])
         return np.unique(np.concatenate(parts)) if parts else np.array([], dtype=np.int64)
+
+    def reversed_arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The arcs grouped by the state they enter (cached).
+
+        Returns
+        -------
+        tuple
+            ``(ptr, tail, arc)``: the arcs entering state ``b`` are ``arc[ptr[b]:ptr[b + 1]]``,
+            leaving from ``tail[ptr[b]:ptr[b + 1]]``.
+        """
+        cache = self._reverse
+        if "order" not in cache:
+            n = self.n_states
+            tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
+            order = np.argsort(self.indices, kind="stable").astype(np.int64)
+            cache.update(order=order, indices=tails[order], indptr=np.concatenate(
+                [[0], np.cumsum(np.bincount(self.indices, minlength=n))]).astype(np.int64))
+        return cache["indptr"], cache["indices"], cache["order"]
 
     def arcs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Index of the arc from state ``a`` to state ``b`` (vectorised; must exist)."""
@@ -360,11 +383,14 @@ def clear_caches(*, networks: bool = True) -> None:
     """Forget the cached state graphs, and with ``networks`` every network's part too.
 
     For benchmarks: ``networks=False`` leaves what does not depend on the profile (a new
-    profile or time window on a network already seen).
+    profile or time window on a network already seen); ``networks=True`` also forgets each
+    network's crossing arms and the edge attributes :func:`~safepassage.safety.edge_risk`
+    reads (:func:`safepassage.ways.edge_attributes`).
     """
-    from .. import crossings
+    from .. import crossings, ways
 
     _GRAPHS.clear()
     if networks:
         _TOPOLOGY.clear()
         crossings._NETWORKS.clear()
+        ways._ATTRIBUTES.clear()

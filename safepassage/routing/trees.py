@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -203,29 +202,26 @@ class Traces:
     ----------
     length, risk : numpy.ndarray
         Per pair (nan where there is no route).
-    steps : list of numpy.ndarray
-        ``steps[i][p]`` is the i-th state back from the end of pair ``p``'s route (-1 past
-        its start).
+    ptr, flat : numpy.ndarray
+        The states of pair ``p``'s route, first to last, are ``flat[ptr[p]:ptr[p + 1]]``.
     """
 
     length: np.ndarray
     risk: np.ndarray
-    steps: list[np.ndarray]
-
-    @cached_property
-    def table(self) -> np.ndarray:
-        """``steps`` as one ``(depth, pairs)`` array."""
-        return np.stack(self.steps) if self.steps else np.zeros((0, 0), dtype=np.int64)
+    ptr: np.ndarray
+    flat: np.ndarray
 
     def states(self, p: int) -> list[int]:
         """The states of pair ``p``'s route, from the first to the last."""
-        col = self.table[:, p]
-        states: list[int] = col[col >= 0][::-1].tolist()
+        states: list[int] = self.flat[self.ptr[p]:self.ptr[p + 1]].tolist()
         return states
 
 
 def trace_all(sg: StateGraph, pred: np.ndarray, last: np.ndarray) -> Traces:
     """Trace every (tree, destination) pair back to its source at once.
+
+    A compiled walk over the predecessor arrays (:func:`~safepassage.routing.kernels.
+    trace_pairs`), adding up each route's length and risk arc by arc.
 
     Parameters
     ----------
@@ -242,30 +238,15 @@ def trace_all(sg: StateGraph, pred: np.ndarray, last: np.ndarray) -> Traces:
     Traces
         Flattened in ``last``'s order.
     """
+    from . import kernels
+
     rows = np.repeat(np.arange(last.shape[0]), last.shape[1]) if last.ndim == 2 else \
         np.arange(len(last))
-    cur = last.ravel().astype(np.int64)
-    alive = cur >= 0
-    s = np.maximum(cur, 0)
-    length = np.where(alive, sg.state_len[s], np.nan)
-    risk = np.where(alive, sg.state_risk[s], np.nan)
-    steps = [np.where(alive, cur, -1)]
-    limit = sg.n_states
-    while alive.any():
-        p = np.full(len(cur), -1, dtype=np.int64)
-        p[alive] = pred[rows[alive], cur[alive]]
-        step = alive & (p >= 0)
-        if not step.any():
-            break
-        arc = sg.arcs(p[step], cur[step])
-        length[step] += sg.arc_len[arc]
-        risk[step] += sg.arc_risk[arc]
-        cur = np.where(step, p, -1)
-        alive = step
-        steps.append(cur)
-        if len(steps) > limit:  # a cycle would be a bug; never loop for ever
-            raise RuntimeError("predecessor cycle in shortest-path tree")
-    return Traces(length, risk, steps)
+    length, risk, ptr, flat = kernels.trace_pairs(
+        (sg.indptr, sg.indices, sg.arc_len, sg.arc_risk, sg.state_len, sg.state_risk),
+        np.ascontiguousarray(pred, dtype=np.int64), rows.astype(np.int64),
+        last.ravel().astype(np.int64))
+    return Traces(length, risk, ptr, flat)
 
 
 def trees_to_nodes(
