@@ -601,11 +601,11 @@ def run_plan(
     from . import __version__
     from .beats import beats_if_asked, beats_json, walked_text
     from .chromium import find_chromium
-    from .coverage import coverage_json, write_coverage
+    from .coverage import change_list, coverage_json, write_coverage
     from .graph import graph_summary
     from .handouts import write_beat_outputs, write_handout_pdfs, write_handouts
     from .io import atomic_write_json, product_dir
-    from .maps import shift_views, write_index, write_officer_map
+    from .maps import shift_views, write_index, write_officer_map, write_planner_maps
     from .progress import Steps
 
     steps = steps or Steps(show=False)
@@ -636,7 +636,8 @@ def run_plan(
             write_officer_map(tmp / "officer_map.html", area,
                               _window_frames(area, shifts, frame, units), views, units=units,
                               made_on=made_on, beats=beats)
-            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b, units, beats)
+            planner = write_planner_maps(tmp, area, frame, shifts, plan_b, units=units,
+                                         beats=beats)
             files.update(_plan_b_changes(tmp, shifts, plan_b, units))
         with steps("handouts"):
             # every window's posts, with their hours, go on the handouts
@@ -686,7 +687,8 @@ def run_plan(
         write_index(tmp, _index_links(files, frame), area.site, summary)
     return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out, beats=beats,
                       files=sorted([*files, "index.html"]), incidents=uses, concerns=effect,
-                      changes=change_lines(shifts, plan_b, units) if plan_b is not None else None)
+                      changes=change_list(shifts, plan_b, units=units) if plan_b is not None
+                      else None)
 
 
 @dataclass
@@ -743,64 +745,15 @@ def _window_frames(area: Area, shifts: Any, frame: gpd.GeoDataFrame,
     return out
 
 
-def change_lines(shifts: Any, plan_b: Any, units: str = "imperial",
-                 window: str | None = None) -> list[str]:
-    """What changed from a plan to plan B, as every output says it.
-
-    :func:`safepassage.coverage.format_comparison` of the two shift plans: over all the
-    windows both cover, or over one ``window`` (plan B's first window standing in where it
-    has no plan for that window).
-    """
-    from .coverage import compare_plans, format_comparison, one_window
-
-    if window is None:
-        return format_comparison(compare_plans(shifts, plan_b), units=units).splitlines()
-    b_window = window if window in plan_b.plans else plan_b.windows[0].name
-    diff = compare_plans(one_window(shifts, window), one_window(plan_b, b_window, window))
-    return format_comparison(diff, units=units).splitlines()
-
-
 def _plan_b_changes(tmp: Path, shifts: Any, plan_b: Any, units: str) -> dict[str, Path]:
     """``plan_b_changes.txt``: the change list from this plan to plan B (none without B)."""
+    from .coverage import change_list
     from .io import atomic_write_text
 
     if plan_b is None:
         return {}
-    text = "\n".join(change_lines(shifts, plan_b, units)) + "\n"
+    text = "\n".join(change_list(shifts, plan_b, units=units)) + "\n"
     return {"plan_b_changes.txt": atomic_write_text(tmp / "plan_b_changes.txt", text)}
-
-
-def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: Any,
-                        plan_b: Any, units: str, beats: Sequence[BeatPlan] = ()
-                        ) -> dict[str, Path]:
-    """One planner map per time window (the first is ``planner_map.html``), plan B beside A.
-
-    Plan B is compared window by window, with the change list of that window; where it has no
-    plan for a window, its first window's plan is shown and labelled as such.
-    """
-    from .maps import CoverageView, PlanB, write_planner_map
-
-    out: dict[str, Path] = {}
-    for k, tw in enumerate(shifts.windows):
-        name = "planner_map.html" if k == 0 else f"planner_map_{tw.name}.html"
-        b = None
-        if plan_b is not None:
-            if tw.name in plan_b.plans:
-                view = CoverageView.from_plan(plan_b.plans[tw.name], label="Plan B")
-            else:  # plan B has no plan for this window: show its first, and say so
-                first = plan_b.windows[0]
-                view = CoverageView.from_plan(plan_b.plans[first.name],
-                                              label=f"Plan B, {first.label()}")
-            b = PlanB(view, change_lines(shifts, plan_b, units, tw.name))
-        # the map's title and panel name the window
-        a = CoverageView.from_plan(shifts.plans[tw.name],
-                                   label="Plan A" if plan_b is not None else "This plan")
-        walked = next((p for p in beats if p.window.name == tw.name), None)
-        out[name] = write_planner_map(
-            tmp / name, area, frame, a, b,
-            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents, units=units,
-            beats=walked)
-    return out
 
 
 _LINK_TEXT = {

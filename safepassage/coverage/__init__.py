@@ -44,7 +44,13 @@ of the total weight within an officer's walking radius.
 from __future__ import annotations
 
 from .choose import plan_posts
-from .compare import compare_plans, format_comparison, one_window, read_coverage_json
+from .compare import (
+    change_list,
+    compare_plans,
+    format_comparison,
+    one_window,
+    read_coverage_json,
+)
 from .demand import DEFAULT_WEIGHTS, WeightOverrides, corridor_demand, kind_weight, weight_table
 from .names import name_in_units
 from .options import (
@@ -105,6 +111,7 @@ __all__ = [
     "WindowProblem",
     "add_posts",
     "allocate_officers",
+    "change_list",
     "compare_plans",
     "corridor_demand",
     "coverage_json",

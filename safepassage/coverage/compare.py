@@ -21,7 +21,8 @@ from .names import name_in_units
 from .report import coverage_json
 from .shifts import ShiftPlan
 
-__all__ = ["compare_plans", "format_comparison", "one_window", "read_coverage_json"]
+__all__ = ["change_list", "compare_plans", "format_comparison", "one_window",
+           "read_coverage_json"]
 
 #: A JSON document (``coverage.json`` and the comparison).
 JSONDict = dict[str, Any]
@@ -385,3 +386,31 @@ def format_comparison(diff: Mapping[str, Any], *, top: int = 10, units: str = "m
                                             "gaps_opened", "gaps_closed")):
         lines.append("no posts or gaps changed")
     return "\n".join(lines)
+
+
+def change_list(a: PlanLike, b: PlanLike, *, units: str = "metric",
+                window: str | None = None) -> list[str]:
+    """What changed from plan A to plan B, as every output says it, line by line.
+
+    :func:`format_comparison` of :func:`compare_plans`: over every window both plans cover,
+    or over one ``window`` (plan B's first window standing in where it has no plan for it).
+
+    Parameters
+    ----------
+    a, b : str, Path, mapping or ShiftPlan
+        The two plans (see :func:`compare_plans`).
+    units : {"metric", "imperial"}, default "metric"
+        Units of the distances and of the posts' names.
+    window : str, optional
+        One time window of plan A to compare.
+
+    Returns
+    -------
+    list of str
+    """
+    if window is None:
+        return format_comparison(compare_plans(a, b), units=units).splitlines()
+    doc_b = read_coverage_json(b)
+    b_window = window if window in doc_b["shifts"] else next(iter(doc_b["shifts"]))
+    diff = compare_plans(one_window(a, window), one_window(doc_b, b_window, window))
+    return format_comparison(diff, units=units).splitlines()

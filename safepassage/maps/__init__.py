@@ -56,7 +56,7 @@ from .index import write_index
 from .legend import add_legend
 from .officer import officer_map, write_officer_map
 from .places import approximate_note, data_sources
-from .planner import PlanB, planner_map, write_planner_map
+from .planner import PlanB, planner_map, write_planner_map, write_planner_maps
 from .posts import PostPlace, post_places
 from .streets import (
     StreetLabel,
@@ -141,4 +141,5 @@ __all__ = [
     "write_index",
     "write_officer_map",
     "write_planner_map",
+    "write_planner_maps",
 ]

@@ -26,7 +26,7 @@ from folium.template import Template
 from shapely.geometry import Point
 
 from ..beats import BeatPlan
-from ..coverage import name_in_units
+from ..coverage import ShiftPlan, change_list, name_in_units
 from ..errors import InputError
 from ..incidents import IncidentUse
 from ..offline import (
@@ -62,7 +62,8 @@ from .styles import (
 )
 from .view import CoverageView
 
-__all__ = ["PlanB", "PlannerMapOptions", "planner_map", "write_planner_map"]
+__all__ = ["PlanB", "PlannerMapOptions", "planner_map", "write_planner_map",
+           "write_planner_maps"]
 
 _BAND_WORDS: dict[int, tuple[str, ...]] = {
     1: ("People walking",),
@@ -388,3 +389,64 @@ def write_planner_map(
         The file written.
     """
     return write_html(planner_map(area, frame, plan_a, plan_b, **options), path)
+
+
+def write_planner_maps(
+    folder: Path,
+    area: Area,
+    frame: gpd.GeoDataFrame,
+    shifts: ShiftPlan,
+    plan_b: ShiftPlan | None = None,
+    *,
+    units: str = "imperial",
+    beats: Sequence[BeatPlan] = (),
+) -> dict[str, Path]:
+    """One planner map per time window of a plan (the first is ``planner_map.html``).
+
+    Plan B is compared window by window, with the change list of that window
+    (:func:`safepassage.coverage.change_list`); where it has no plan for a window, its first
+    window's plan is shown and labelled as such.
+
+    Parameters
+    ----------
+    folder : Path
+        Where the pages go (``planner_map.html``, ``planner_map_<window>.html``).
+    area : Area
+        The loaded area.
+    frame : geopandas.GeoDataFrame
+        The routes frame.
+    shifts : ShiftPlan
+        The plan.
+    plan_b : ShiftPlan, optional
+        A second plan to compare.
+    units : {"imperial", "metric"}, default "imperial"
+        Units of the pages.
+    beats : sequence of BeatPlan, optional
+        Every window's walking beats.
+
+    Returns
+    -------
+    dict of str to Path
+        The pages written, by file name.
+    """
+    out: dict[str, Path] = {}
+    for k, tw in enumerate(shifts.windows):
+        name = "planner_map.html" if k == 0 else f"planner_map_{tw.name}.html"
+        b = None
+        if plan_b is not None:
+            if tw.name in plan_b.plans:
+                view = CoverageView.from_plan(plan_b.plans[tw.name], label="Plan B")
+            else:  # plan B has no plan for this window: show its first, and say so
+                first = plan_b.windows[0]
+                view = CoverageView.from_plan(plan_b.plans[first.name],
+                                              label=f"Plan B, {first.label()}")
+            b = PlanB(view, change_list(shifts, plan_b, units=units, window=tw.name))
+        # the map's title and panel name the window
+        a = CoverageView.from_plan(shifts.plans[tw.name],
+                                   label="Plan A" if plan_b is not None else "This plan")
+        walked = next((p for p in beats if p.window.name == tw.name), None)
+        out[name] = write_planner_map(
+            folder / name, area, frame, a, b,
+            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents, units=units,
+            beats=walked)
+    return out
