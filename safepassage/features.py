@@ -42,7 +42,7 @@ from . import settings
 from .errors import InputError
 from .graph import check_osm_file, clean_value, osm_errors, overpass_errors
 from .io import read_csv_rows, read_geojson_features, repair_polygon
-from .utils import clean_name, clean_tag, clean_text, haversine_m
+from .utils import check_lang, clean_name, clean_tag, clean_text, haversine_m
 
 #: Destination kinds, in the order reports list them.
 KINDS: tuple[str, ...] = (
@@ -243,6 +243,42 @@ def within_network(
     return dest[pts.within(hull).to_numpy()].copy()
 
 
+#: The kind of an LA Metro stop, written after its name: "Hill / 5th (Metro bus stop)".
+METRO_LABELS: dict[str, dict[str, str]] = {
+    "en": {"bus": "Metro bus stop", "rail": "Metro Rail station", "stop": "Metro stop"},
+    "es": {"bus": "parada de autobús de Metro", "rail": "estación de Metro Rail",
+           "stop": "parada de Metro"},
+}
+
+
+def destination_name(name: str, lang: str = "en") -> str:
+    """A destination's name in a language: the kind we added after a Metro stop's name, in it.
+
+    Names from OpenStreetMap and users are kept as written; only the words this module adds
+    ("(Metro bus stop)", "(Metro Rail station)") are translated: "Hill / 5th (Metro bus stop)"
+    is "Hill / 5th (parada de autobús de Metro)" in Spanish.
+
+    Parameters
+    ----------
+    name : str
+        The destination's name.
+    lang : {"en", "es"}
+        Language.
+
+    Returns
+    -------
+    str
+    """
+    text = str(name)
+    if check_lang(lang) == "en":
+        return text
+    for mode, english in METRO_LABELS["en"].items():
+        suffix = f" ({english})"
+        if text.endswith(suffix):
+            return f"{text[: -len(suffix)]} ({METRO_LABELS[lang][mode]})"
+    return text
+
+
 def metro_stops(
     point: tuple[float, float], radius_m: float, path: str | Path | None = None
 ) -> gpd.GeoDataFrame:
@@ -270,12 +306,12 @@ def metro_stops(
     df = df[d <= radius_m]
     if len(df) == 0:
         return empty_destinations()
-    label = {"bus": "Metro bus stop", "rail": "Metro Rail station"}
+    label = METRO_LABELS["en"]
     return gpd.GeoDataFrame(
         {
             "dest_id": "metro:" + df["stop_id"],
             "name": [
-                f"{n} ({label.get(m, 'Metro stop')})"
+                f"{n} ({label.get(m, label['stop'])})"
                 for n, m in zip(df["name"], df["mode"], strict=True)
             ],
             "kind": "transit",

@@ -21,6 +21,7 @@ import shapely
 from . import settings
 from .directions import build_directions, render_directions, route_legs, summary_line
 from .errors import InputError, UnreachableError
+from .features import destination_name
 from .incident_report import (
     AREA_MARGIN_M,
     ConcernEffect,
@@ -201,13 +202,15 @@ def require_routed(plan: RoutePlan, area: Area) -> None:
 
 def directions_for(area: Area, plan: RoutePlan, route: Any, destination: str,
                    lang: str, units: str = "imperial") -> list[str]:
-    """Numbered-ready directions for one route, in one language."""
+    """Numbered-ready directions for one route, in one language (the place's name in it)."""
     legs = route_legs(area.G, plan.state_graph, route)
-    steps = build_directions(legs, origin=area.site.name, destination=destination)
+    steps = build_directions(legs, origin=area.site.name,
+                             destination=destination_name(destination, lang))
     return render_directions(steps, lang=lang, units=units)
 
 
-def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd.GeoDataFrame:
+def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial",
+                 directions: bool = True) -> gpd.GeoDataFrame:
     """One row per route (safest, shortest, alternatives) and per unreachable destination.
 
     Columns: the destination (``dest_id``, ``destination``, ``kind``, ``status``, ``reason``),
@@ -216,7 +219,8 @@ def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd
     ``shortest_risk``, ``risk_reduction_pct``, the safe route's ``risk_bound`` and
     ``risk_gap_pct`` (see :class:`~safepassage.routing.Route`) and the exposure figures),
     and for safest routes
-    ``directions_en`` / ``directions_es`` and ``summary_en`` / ``summary_es``.
+    ``directions_en`` / ``directions_es`` and ``summary_en`` / ``summary_es`` (unless
+    ``directions`` is False: a map of the routes needs none).
     """
     sg = plan.state_graph
     exposure = route_exposure(area, plan)
@@ -237,7 +241,7 @@ def routes_frame(area: Area, plan: RoutePlan, *, units: str = "imperial") -> gpd
                    "route_risk": round(r.risk, 1),
                    **{f"route_{k}": v for k, v in r.metrics.items()},
                    "geometry": route_geometry(area.G, sg, r.edges)}
-            if r.role == "safest":
+            if r.role == "safest" and directions:
                 for lang in ("en", "es"):
                     row[f"directions_{lang}"] = directions_for(area, plan, r, str(d["name"]),
                                                                lang, units)
@@ -597,11 +601,11 @@ def run_plan(
     from . import __version__
     from .beats import beats_if_asked, beats_json, walked_text
     from .chromium import find_chromium
-    from .coverage import coverage_json, write_coverage
+    from .coverage import change_list, coverage_json, write_coverage
     from .graph import graph_summary
     from .handouts import write_beat_outputs, write_handout_pdfs, write_handouts
     from .io import atomic_write_json, product_dir
-    from .maps import shift_views, write_index, write_officer_map
+    from .maps import shift_views, write_index, write_officer_map, write_planner_maps
     from .progress import Steps
 
     steps = steps or Steps(show=False)
@@ -629,8 +633,12 @@ def run_plan(
             write_geopackage(tmp / "plan.gpkg", area, frame, shifts.plans[main], beats)
             files.update(write_incident_files(tmp, uses, effect))
             views = shift_views(shifts)  # every window's posts, on the map and handouts
-            write_officer_map(tmp / "officer_map.html", area, frame, views, beats=beats)
-            planner = _write_planner_maps(tmp, area, frame, shifts, plan_b, beats)
+            write_officer_map(tmp / "officer_map.html", area,
+                              _window_frames(area, shifts, frame, units), views, units=units,
+                              made_on=made_on, beats=beats)
+            planner = write_planner_maps(tmp, area, frame, shifts, plan_b, units=units,
+                                         beats=beats)
+            files.update(_plan_b_changes(tmp, shifts, plan_b, units))
         with steps("handouts"):
             # every window's posts, with their hours, go on the handouts
             handouts = write_handouts(tmp / "handouts", area, frame, views,
@@ -678,7 +686,9 @@ def run_plan(
         }
         write_index(tmp, _index_links(files, frame), area.site, summary)
     return PlanResult(doc=doc, shifts=shifts, route_plan=route_plan, folder=out, beats=beats,
-                      files=sorted([*files, "index.html"]), incidents=uses, concerns=effect)
+                      files=sorted([*files, "index.html"]), incidents=uses, concerns=effect,
+                      changes=change_list(shifts, plan_b, units=units) if plan_b is not None
+                      else None)
 
 
 @dataclass
@@ -701,6 +711,10 @@ class PlanResult:
         The incidents used in each window (None entries without incidents or concerns).
     concerns : ConcernEffect or None
         What the community concerns changed in the first window.
+    changes : list of str or None
+        With a plan B, what changed from this plan to it (the lines
+        :func:`safepassage.coverage.format_comparison` writes; the planner maps show them
+        window by window and ``plan_b_changes.txt`` holds them).
     beats : list of BeatPlan (every window's walking beats)
     """
 
@@ -711,6 +725,7 @@ class PlanResult:
     files: list[str]
     incidents: list[IncidentUse | None] = field(default_factory=list)
     concerns: ConcernEffect | None = None
+    changes: list[str] | None = None
     beats: list[BeatPlan] = field(default_factory=list)
 
 
@@ -720,33 +735,25 @@ def handout_kinds_present(area: Area, kinds: Sequence[str]) -> bool:
     return bool(len(d)) and bool((d["kind"].isin(list(kinds)) & d["usable"]).any())
 
 
-def _write_planner_maps(tmp: Path, area: Area, frame: gpd.GeoDataFrame, shifts: Any,
-                        plan_b: Any, beats: Sequence[BeatPlan] = ()) -> dict[str, Path]:
-    """One planner map per time window (the first is ``planner_map.html``), plan B beside A.
-
-    Plan B is compared window by window; where it has no plan for a window, its first
-    window's plan is shown and labelled as such.
-    """
-    from .maps import CoverageView, write_planner_map
-
-    out: dict[str, Path] = {}
+def _window_frames(area: Area, shifts: Any, frame: gpd.GeoDataFrame,
+                   units: str) -> dict[str, gpd.GeoDataFrame]:
+    """Each window's routes for the officer map (the first window's is ``frame``)."""
+    out = {}
     for k, tw in enumerate(shifts.windows):
-        name = "planner_map.html" if k == 0 else f"planner_map_{tw.name}.html"
-        b = None
-        if plan_b is not None:
-            if tw.name in plan_b.plans:
-                b = CoverageView.from_plan(plan_b.plans[tw.name], label="Plan B")
-            else:  # plan B has no plan for this window: show its first, and say so
-                first = plan_b.windows[0]
-                b = CoverageView.from_plan(plan_b.plans[first.name],
-                                           label=f"Plan B, {first.label()}")
-        # the map's title and panel name the window
-        a = CoverageView.from_plan(shifts.plans[tw.name], label="This plan")
-        walked = next((p for p in beats if p.window.name == tw.name), None)
-        out[name] = write_planner_map(
-            tmp / name, area, frame, a, b,
-            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents, beats=walked)
+        out[tw.name] = frame if k == 0 else routes_frame(
+            area, shifts.route_plans[tw.name], units=units, directions=False)
     return out
+
+
+def _plan_b_changes(tmp: Path, shifts: Any, plan_b: Any, units: str) -> dict[str, Path]:
+    """``plan_b_changes.txt``: the change list from this plan to plan B (none without B)."""
+    from .coverage import change_list
+    from .io import atomic_write_text
+
+    if plan_b is None:
+        return {}
+    text = "\n".join(change_list(shifts, plan_b, units=units)) + "\n"
+    return {"plan_b_changes.txt": atomic_write_text(tmp / "plan_b_changes.txt", text)}
 
 
 _LINK_TEXT = {
@@ -759,6 +766,7 @@ _LINK_TEXT = {
     "plan.gpkg": "Routes, destinations, posts and corridor (GeoPackage, for GIS)",
     "plan.json": "Everything about this plan (JSON)",
     "incidents.geojson": "Incidents used, by time window (GeoJSON, for GIS; not for handouts)",
+    "plan_b_changes.txt": "What changed from this plan to plan B (text)",
     "concerns.geojson": "Community concerns and the safe routes near them (GeoJSON)",
 }
 
@@ -770,6 +778,9 @@ def _index_links(files: dict[str, Path], frame: gpd.GeoDataFrame) -> dict[str, P
 
     names = {slugify(str(n)): str(n) for n in frame["destination"].dropna()}
     links = {_LINK_TEXT[k]: v for k, v in files.items() if k in _LINK_TEXT}
+    if "plan_b_changes.txt" in files and "planner_map.html" in files:
+        links["What changed from this plan to plan B, on the planner map"] = files[
+            "planner_map.html"].with_name("planner_map.html#sp-changes")
     for key, path in files.items():
         if key.startswith("planner_map_"):
             window = key.removeprefix("planner_map_").removesuffix(".html")

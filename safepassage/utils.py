@@ -44,6 +44,7 @@ __all__ = [
     "clock_text",
     "compass_point",
     "compass_word",
+    "date_text",
     "edge_name",
     "format_distance",
     "haversine_m",
@@ -51,6 +52,7 @@ __all__ = [
     "planar_bearing",
     "round_half_up",
     "time_of_day",
+    "unit_words",
 ]
 
 #: Mean Earth radius (IUGG), metres: the one radius every distance on the sphere uses.
@@ -234,6 +236,14 @@ _UNIT_WORDS: dict[tuple[Lang, bool], dict[str, tuple[str, str]]] = {
 }
 
 
+def unit_words(lang: str = "en", *, short: bool = True) -> dict[str, str]:
+    """The words of the four units in a language, plural: ``{"ft": "pies", "mi": "millas", ...}``.
+
+    The same words :func:`format_distance` writes (for a scale bar's labels).
+    """
+    return {unit: words[1] for unit, words in _UNIT_WORDS[(check_lang(lang), short)].items()}
+
+
 def _rounded_distance(metres: float, units: Units) -> tuple[float, str]:
     """The one rounding rule: (value, unit) with unit in ft, mi, m, km."""
     if units == "imperial":
@@ -314,6 +324,23 @@ def clock_text(minute: int, lang: str = "en") -> str:
     else:
         suffix = "AM" if h < 12 else "PM"
     return f"{(h % 12) or 12}:{m:02d} {suffix}"
+
+
+_MONTHS: dict[Lang, tuple[str, ...]] = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"),
+}
+
+
+def date_text(day: dt.date, lang: str = "en") -> str:
+    """A date as families read it: "November 24, 2026" / "24 de noviembre de 2026"."""
+    code = check_lang(lang)
+    month = _MONTHS[code][day.month - 1]
+    if code == "es":
+        return f"{day.day} de {month} de {day.year}"
+    return f"{month} {day.day}, {day.year}"
 
 
 #: Where the times of day are: a time given with another zone or offset is converted to it.

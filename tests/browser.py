@@ -18,7 +18,7 @@ import struct
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from safepassage.chromium import (
     CHROMIUM_ENV,
@@ -45,6 +45,7 @@ __all__ = [
     "chromium_flags",
     "close_browser",
     "dump_dom",
+    "evaluate",
     "find_chromium",
     "pdf_page_count",
     "png_size",
@@ -171,6 +172,44 @@ def screenshot(
         lambda chrome: _open(chrome, html_path, size, budget_ms, lambda p: p.screenshot(path=png)),
         timeout)
     return png
+
+
+def evaluate(
+    html_path: str | Path,
+    script: str,
+    arg: object = None,
+    *,
+    window_size: tuple[int, int] = (1280, 900),
+    budget_ms: int = 5000,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Any:
+    """Open a page, let its scripts run for ``budget_ms`` of page time, evaluate ``script``.
+
+    Parameters
+    ----------
+    html_path : str or Path
+        A local HTML file.
+    script : str
+        A JavaScript function expression, called with ``arg`` (Playwright's
+        ``page.evaluate``); its result comes back as JSON values.
+    arg : object, optional
+        The function's argument (JSON values).
+    window_size : tuple of int, default (1280, 900)
+        Viewport in pixels.
+    budget_ms : int, default 5000
+        Page time given to the page's timers before the script runs.
+    timeout : float, default 60
+        Real seconds each browser step may take.
+
+    Returns
+    -------
+    object
+        What the function returned.
+    """
+    return _in_browser_thread(
+        lambda chrome: _open(chrome, html_path, window_size, budget_ms,
+                             lambda p: p.evaluate(script, arg)),
+        timeout)
 
 
 def pdf_page_count(path: str | Path) -> int:

@@ -40,8 +40,14 @@ def test_routes_geojson_has_every_metric_and_both_languages(routes_out: Path):
         assert 0 <= p["risk_bound"] <= p["risk"] + 0.05 and 0 <= p["risk_gap_pct"] <= 100
         assert p["directions_en"][0].startswith("From Downtown LA demo")
         assert p["directions_es"][0].startswith("Desde Downtown LA demo")
-        assert p["directions_en"][-1].startswith("Arrive at")
-        assert p["directions_es"][-1].startswith("Llegará a")
+        # the arrival, said with the last walk ("... to Colburn School.") or on its own
+        dest = p["destination"]
+        assert p["directions_en"][-1].endswith((f" to {dest}.", f"Arrive at {dest}."))
+        dest_es = dest.replace("(Metro bus stop)", "(parada de autobús de Metro)").replace(
+            "(Metro Rail station)", "(estación de Metro Rail)")
+        assert p["directions_es"][-1].endswith((f" hasta llegar a {dest_es}.",
+                                                f"Llegará a {dest_es}."))
+        assert "(Metro" not in " ".join(p["directions_es"])  # the kind in Spanish too
         assert f["geometry"]["type"] == "LineString"
         lon, lat = f["geometry"]["coordinates"][0]
         assert -118.27 < lon < -118.24 and 34.04 < lat < 34.06

@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
@@ -124,9 +125,11 @@ def test_post_names_look_like_intersections(demo):
     crossing = inter["name"].str.contains(" & ")
     assert crossing.mean() > 0.7
     street = r"[A-Z0-9][\w .'/-]+"
-    pattern = re.compile(rf"^{street} & {street}( \(\w+ corner\))?( #\d+)?$")
+    spot = r"( \((\w+ corner|middle)(, \d+ m out)?(, \d+ m farther \w+)?\))?"
+    pattern = re.compile(rf"^{street} & {street}{spot}$")
     assert all(pattern.match(n) for n in inter["name"][crossing]), inter["name"][crossing]
-    along = re.compile(rf"^{street}, \d+ m (north|south|east|west) of {street}( #\d+)?$")
+    side = r"( \((north|south|east|west) side(, \d+ m out)?(, \d+ m farther \w+)?\))?"
+    along = re.compile(rf"^{street}, \d+ m (north|south|east|west) of {street}{side}$")
     others = inter["name"][~crossing]
     assert all(along.match(n) or n.startswith(("near ", "footpath near ")) or " near " in n
                for n in others), others
@@ -434,8 +437,8 @@ def test_cli_writes_posts_geojson_and_coverage_json(cli_runs):
     assert len(frame) == 4 and set(frame.geom_type) == {"Point"}
     for f in data["features"]:
         p = f["properties"]
-        assert {"id", "name", "window", "demand_covered", "covered_pct", "locked", "lat", "lon",
-                "hours"} <= set(p)
+        assert {"post", "id", "name", "window", "demand_covered", "covered_pct", "locked", "lat",
+                "lon", "hours"} <= set(p)
         assert f["geometry"]["coordinates"] == [p["lon"], p["lat"]]
         assert p["window"] == "dismissal" and p["hours"] == 2.0
     doc = json.loads((out / "coverage.json").read_text())
@@ -453,7 +456,7 @@ def test_cli_prints_a_summary(demo_cache, tmp_path: Path, capsys):
     out = capsys.readouterr().out
     assert "dismissal (14:00-16:00): 2 officers cover" in out
     assert "greedy" in out and "radius 200 m" in out
-    assert "   P1  " in out and "uncovered stretches" in out
+    assert "  post  1  " in out and "uncovered stretches" in out and " P1 " not in out
 
 
 def test_cli_compare_prints_the_change(cli_runs, capsys):
@@ -697,10 +700,12 @@ def test_post_names_are_found_forgivingly(demo):
         assert problem.find({"post": spelling}) == busiest, spelling
     n_corner = [i for i in corners if names.iloc[i] == f"{full} (N corner)"]
     assert problem.find("S Grand Ave & W 5th St (N corner)") == n_corner[0]
-    numbered = next(n for n in names if n.startswith(full) and "#2" in n)
-    short = numbered.replace("South Grand Avenue", "S Grand Ave").replace(
+    out = next(n for n in names if n.startswith(full) and " m out)" in n)
+    short = out.replace("South Grand Avenue", "S Grand Ave").replace(
         "West 5th Street", "W 5th St")
-    assert names.iloc[problem.find(short)] == numbered
+    assert names.iloc[problem.find(short)] == out
+    # names written by older versions, with "#2", still find the corner
+    assert names.iloc[problem.find(f"{full} (N corner) #2")].startswith(f"{full} (N corner")
     cp = cov.plan_posts(problem, Settings(officers=3,
                                           locked=[{"post": "S Grand Ave & W 5th St"}]))
     assert busiest in set(cp.selected) and cp.posts["locked"].sum() == 1
@@ -956,3 +961,53 @@ def test_write_coverage_names_the_folder_and_the_cli_names_out(demo_area, demo_c
     assert capsys.readouterr().err.strip() == (
         "error: time windows repeat: dismissal, dismissal")
     assert afile.read_text(encoding="utf-8") == "x" and not (tmp_path / "o").exists()
+
+
+def test_posts_sharing_a_place_name_are_told_apart_in_words_never_numbers(demo):
+    _, _, problem = demo
+    names = [str(n) for n in problem.candidates["name"]]
+    assert not any(re.search(r"#\s*\d", n) for n in names)
+    planner_made = [i for i, s in enumerate(problem.candidates["source"]) if s == "extra"]
+    same_place = pd.Series(names).drop(planner_made).duplicated(keep=False)
+    xy = problem.candidates[["x", "y"]].round(1)
+    # a name two candidates share is at one spot (the same point mapped twice), never two
+    for name in set(pd.Series(names)[same_place]):
+        rows = xy[pd.Series(names) == name]
+        assert len(rows.drop_duplicates()) == 1, name
+    assert any(n.endswith("corner)") for n in names)
+
+
+def test_disambiguate_words():
+    from safepassage.coverage.names import disambiguate, unique_name
+
+    names = ["A & B"] * 4 + ["C, 60 m north of D"] * 2
+    xs = np.array([0.0, 10.0, 10.0, 20.0, 100.0, 106.0])
+    ys = np.array([0.0, 10.0, 10.0, 20.0, 100.0, 100.0])
+    out = disambiguate(names, xs, ys)
+    assert out[0] == "A & B (SW corner)" and out[3] == "A & B (NE corner)"
+    assert out[1] == out[2] == "A & B"  # the same spot in the middle: one name
+    assert out[4:] == ["C, 60 m north of D (west side)", "C, 60 m north of D (east side)"]
+    two = disambiguate(["A & B"] * 3, np.array([0.0, 10.0, 10.0]), np.array([0.0, 10.0, 25.0]))
+    assert two == ["A & B (SW corner)", "A & B", "A & B (N corner)"]  # the middle is plain
+    far = disambiguate(["A & B"] * 3, np.array([0.0, 20.0, 22.0]), np.array([0.0, 20.0, 22.0]))
+    assert far[1] == "A & B (NE corner)" and far[2] == "A & B (NE corner, 10 m out)"
+    assert unique_name("at Library", ["at Library"], "34.05000, -118.25000") == (
+        "at Library (at 34.05000, -118.25000)")
+
+
+def test_post_numbers_are_one_per_place_in_window_order_then_by_share():
+    a, b, c = (34.05, -118.25), (34.051, -118.251), (34.052, -118.252)
+    assert cov.place_numbers([[a, b], [c, a], [b]]) == [[1, 2], [3, 1], [2]]
+    assert cov.place_numbers([]) == []
+    # a point written with more decimals is the same place
+    assert cov.place_numbers([[a], [(34.0500000004, -118.2500000001)]]) == [[1], [1]]
+
+
+def test_post_names_say_feet_where_people_read_feet():
+    name = "South Hill Street, 60 m north of West 4th Street (west side)"
+    assert cov.name_in_units(name, "metric") == name
+    assert cov.name_in_units(name, "imperial") == (
+        "South Hill Street, 200 ft north of West 4th Street (west side)")
+    assert cov.name_in_units("A & B (NE corner, 25 m out)", "imperial") == (
+        "A & B (NE corner, 80 ft out)")
+    assert cov.name_in_units("5 m Street & B", "imperial") == "5 m Street & B"  # a street name

@@ -10,6 +10,7 @@ import pytest
 
 from safepassage.directions import (
     CONNECTOR_MAX_M,
+    CORNER_MAX_M,
     Crossing,
     Leg,
     Step,
@@ -27,6 +28,15 @@ from safepassage.errors import InputError
 
 FT = 0.3048
 MILE = 1609.344
+
+
+def primitive(legs: list[Leg], **kw: object) -> list[Step]:
+    """The first pass of the step builder: a step per crossing and per piece of way.
+
+    What a walker does at one corner is said as one step by the last pass (``corners``),
+    tested in its own section below.
+    """
+    return build_directions(legs, corners=False, **kw)  # type: ignore[arg-type]
 
 
 def street(name: str | None, length: float, bearing: float, *crossings: Crossing,
@@ -60,7 +70,7 @@ def downtown_route() -> list[Leg]:
 def test_consecutive_legs_on_the_same_street_merge_into_one_step() -> None:
     legs = [street("Grand Avenue", 50, 0), street("Grand Avenue", 60, 10),
             street("Grand Avenue", 40, 355)]
-    steps = build_directions(legs, origin="A", destination="B")
+    steps = primitive(legs, origin="A", destination="B")
     assert [s.action for s in steps] == ["depart", "arrive"]
     assert steps[0].distance_m == pytest.approx(150)
     assert steps[0].street == "Grand Avenue"
@@ -69,7 +79,7 @@ def test_consecutive_legs_on_the_same_street_merge_into_one_step() -> None:
 
 def test_same_name_merges_regardless_of_case_and_spacing() -> None:
     legs = [street("Grand Avenue", 50, 0), street(" grand  avenue ", 60, 0)]
-    steps = build_directions(legs, origin="A", destination="B")
+    steps = primitive(legs, origin="A", destination="B")
     assert len(walking(steps)) == 1
 
 
@@ -79,22 +89,22 @@ def test_unnamed_legs_merge_only_with_the_same_way_kind() -> None:
         street(None, 40, 0, highway="path"),  # also a footpath: merges
         Leg(None, "service", 40, 0, 0, service="alley"),
     ]
-    steps = walking(build_directions(legs, origin="A", destination="B"))
+    steps = walking(primitive(legs, origin="A", destination="B"))
     assert [(s.way_kind, round(s.distance_m)) for s in steps] == [("footpath", 80), ("alley", 40)]
     assert steps[1].action == "continue"
 
 
 def test_a_sharp_bend_splits_a_street_into_two_steps() -> None:
     legs = [street("Grand Avenue", 50, 0), street("Grand Avenue", 60, 90)]
-    steps = walking(build_directions(legs, origin="A", destination="B"))
+    steps = walking(primitive(legs, origin="A", destination="B"))
     assert [(s.action, s.modifier) for s in steps] == [("depart", None), ("turn", "right")]
 
 
 def test_merge_threshold_is_45_degrees() -> None:
-    merged = build_directions(
+    merged = primitive(
         [street("Main Street", 50, 0), street("Main Street", 50, 44.9)], origin="", destination=""
     )
-    split = build_directions(
+    split = primitive(
         [street("Main Street", 50, 0), street("Main Street", 50, 45.0)], origin="", destination=""
     )
     assert len(walking(merged)) == 1
@@ -105,14 +115,14 @@ def test_merge_threshold_is_45_degrees() -> None:
 def test_turns_use_the_bearing_at_the_end_of_the_previous_leg() -> None:
     # The first street curves from north to east; continuing east on the next one is straight.
     legs = [street("Main Street", 100, 0, end=90), street("Hill Street", 100, 95)]
-    steps = walking(build_directions(legs, origin="", destination=""))
+    steps = walking(primitive(legs, origin="", destination=""))
     assert (steps[1].action, steps[1].modifier) == ("continue", "straight")
     assert steps[1].heading == "east"
 
 
 def test_street_name_change_going_straight_is_a_continue_step() -> None:
     legs = [street("Main Street", 100, 0), street("North Main Street", 100, 5)]
-    steps = walking(build_directions(legs, origin="", destination=""))
+    steps = walking(primitive(legs, origin="", destination=""))
     assert [(s.action, s.modifier, s.street) for s in steps] == [
         ("depart", None, "Main Street"),
         ("continue", "straight", "North Main Street"),
@@ -222,7 +232,7 @@ def test_each_crossing_control_is_narrated_in_both_languages(
 ) -> None:
     legs = [street("Grand Avenue", 100, 0),
             street("Grand Avenue", 100, 0, Crossing("5th Street", control, False))]
-    steps = build_directions(legs, origin="", destination="")
+    steps = primitive(legs, origin="", destination="")
     cross = [s for s in steps if s.action == "cross"]
     assert len(cross) == 1
     assert render_step(cross[0], "en") == english
@@ -232,7 +242,7 @@ def test_each_crossing_control_is_narrated_in_both_languages(
 def test_a_crossing_gets_its_own_step_before_the_walking_that_follows_it() -> None:
     legs = [street("Grand Avenue", 100, 0),
             street("Grand Avenue", 100, 0, Crossing("5th Street", "signal", False))]
-    steps = build_directions(legs, origin="", destination="")
+    steps = primitive(legs, origin="", destination="")
     assert [(s.action, s.street, s.distance_m) for s in steps] == [
         ("depart", "Grand Avenue", 100),
         ("cross", "5th Street", 0.0),
@@ -263,7 +273,7 @@ def test_busy_street_emphasis_also_at_signals() -> None:
 def test_unnamed_arterial_crossing_is_narrated() -> None:
     legs = [street("Grape Street", 100, 0),
             street("Grape Street", 100, 0, Crossing(None, "crosswalk", True))]
-    steps = build_directions(legs, origin="", destination="")
+    steps = primitive(legs, origin="", destination="")
     lines = render_directions(steps, "en")
     assert "Cross the busy street at the crosswalk." in lines
     assert "Cruce la calle de mucho tráfico en el cruce peatonal." in render_directions(steps, "es")
@@ -272,7 +282,7 @@ def test_unnamed_arterial_crossing_is_narrated() -> None:
 def test_unnamed_minor_crossings_are_not_narrated_and_do_not_split_steps() -> None:
     legs = [street("Grape Street", 100, 0),
             street("Grape Street", 100, 0, Crossing(None, "none", False))]
-    steps = build_directions(legs, origin="", destination="")
+    steps = primitive(legs, origin="", destination="")
     assert [s.action for s in steps] == ["depart", "arrive"]
 
 
@@ -280,13 +290,13 @@ def test_several_crossings_at_one_node_are_narrated_in_order() -> None:
     legs = [street("Grand Avenue", 100, 0),
             street("Grand Avenue", 100, 0, Crossing("5th Street", "signal", True),
                    Crossing(None, "none", False), Crossing("Hope Place", "stop", False))]
-    steps = build_directions(legs, origin="", destination="")
+    steps = primitive(legs, origin="", destination="")
     assert [s.street for s in steps if s.action == "cross"] == ["5th Street", "Hope Place"]
 
 
 def test_unknown_control_is_worded_as_no_crosswalk() -> None:
     legs = [street("A Street", 100, 0), street("A Street", 50, 0, Crossing("B Street", "x", False))]
-    steps = build_directions(legs, origin="", destination="")
+    steps = primitive(legs, origin="", destination="")
     cross = next(s for s in steps if s.action == "cross")
     assert cross.crossing is not None and cross.crossing.control == "none"
     assert "take care" in render_step(cross)
@@ -294,7 +304,7 @@ def test_unknown_control_is_worded_as_no_crosswalk() -> None:
 
 def test_crossing_at_the_start_comes_right_after_departing() -> None:
     legs = [street("Grand Avenue", 100, 90, Crossing("5th Street", "signal", False))]
-    steps = build_directions(legs, origin="Jordan Downs", destination="Park")
+    steps = primitive(legs, origin="Jordan Downs", destination="Park")
     assert [(s.action, s.distance_m) for s in steps] == [
         ("depart", 0.0), ("cross", 0.0), ("continue", 100), ("arrive", 0.0)]
     assert render_directions(steps)[:2] == [
@@ -315,7 +325,7 @@ def test_short_unnamed_connectors_are_folded_but_counted() -> None:
         street("Grape Street", 100, 0),
         street(None, 5.0, 90, highway="footway"),  # sidewalk to the school gate
     ]
-    steps = build_directions(legs, origin="Jordan Downs", destination="Grape Street School")
+    steps = primitive(legs, origin="Jordan Downs", destination="Grape Street School")
     assert [s.action for s in steps] == ["depart", "arrive"]
     assert steps[0].heading == "north"
     assert steps[0].distance_m == pytest.approx(sum(leg.length_m for leg in legs))
@@ -323,14 +333,14 @@ def test_short_unnamed_connectors_are_folded_but_counted() -> None:
 
 def test_connectors_of_15_m_or_more_are_narrated() -> None:
     legs = [street(None, CONNECTOR_MAX_M, 270, highway="footway"), street("Grape Street", 100, 0)]
-    steps = walking(build_directions(legs, origin="", destination=""))
+    steps = walking(primitive(legs, origin="", destination=""))
     assert [s.way_kind for s in steps] == ["footpath", "street"]
 
 
 def test_steps_are_always_narrated_however_short() -> None:
     legs = [street("Grape Street", 100, 0), street(None, 4.0, 0, highway="steps"),
             street("Grape Street", 100, 0)]
-    steps = walking(build_directions(legs, origin="", destination=""))
+    steps = walking(primitive(legs, origin="", destination=""))
     assert [s.way_kind for s in steps] == ["street", "steps", "street"]
     assert render_step(steps[1]) == "Take the steps heading north (10 feet)."
     assert render_step(steps[1], "es") == (
@@ -343,7 +353,7 @@ def test_a_mapped_crosswalk_is_folded_into_the_next_step() -> None:
         street(None, 25.0, 0, Crossing("5th Street", "signal", False), highway="footway"),
         street("West 5th Street", 66.44, 90),
     ]
-    steps = build_directions(legs, origin="", destination="Library")
+    steps = primitive(legs, origin="", destination="Library")
     assert [(s.action, s.modifier) for s in steps] == [
         ("depart", None), ("cross", None), ("turn", "right"), ("arrive", None)]
     assert steps[2].distance_m == pytest.approx(91.44)
@@ -355,7 +365,7 @@ def test_a_crosswalk_followed_by_a_sidewalk_is_narrated_as_the_footpath() -> Non
         street(None, 25.0, 0, Crossing("5th Street", "signal", False), highway="footway"),
         street(None, 100.0, 0, highway="footway"),
     ]
-    lines = render_directions(build_directions(legs, origin="", destination=""))
+    lines = render_directions(primitive(legs, origin="", destination=""))
     assert lines[:3] == [
         "Walk north along the footpath for 350 feet.",
         "Cross 5th Street at the signal.",
@@ -365,14 +375,14 @@ def test_a_crosswalk_followed_by_a_sidewalk_is_narrated_as_the_footpath() -> Non
 
 def test_a_route_of_nothing_but_connectors_is_still_described() -> None:
     legs = [street(None, 5.0, 0, highway="footway")]
-    steps = build_directions(legs, origin="Home", destination="Bus stop")
+    steps = primitive(legs, origin="Home", destination="Bus stop")
     assert [s.action for s in steps] == ["depart", "arrive"]
     assert render_directions(steps) == [
         "From Home, walk north along the footpath for 20 feet.", "Arrive at Bus stop."]
 
 
 def test_an_empty_route_departs_and_arrives() -> None:
-    steps = build_directions([], origin="Home", destination="Home")
+    steps = primitive([], origin="Home", destination="Home")
     assert render_directions(steps) == ["Start at Home.", "Arrive at Home."]
     assert render_directions(steps, "es") == ["Comience en Home.", "Llegará a Home."]
 
@@ -405,7 +415,7 @@ def test_unnamed_ways_are_described(highway: str, service: str | None, kind: str
                                     english: str, spanish: str) -> None:
     assert way_kind(highway, service) == kind
     legs = [Leg(None, highway, 50.0, 0.0, 0.0, (), service)]
-    steps = build_directions(legs, origin="Nickerson Gardens", destination="")
+    steps = primitive(legs, origin="Nickerson Gardens", destination="")
     assert render_step(steps[0], "en") == f"From Nickerson Gardens, {english}" + (
         " (160 feet)." if kind == "steps" else " for 160 feet.")
     assert render_step(steps[0], "es").startswith(f"Desde Nickerson Gardens, {spanish}")
@@ -458,9 +468,8 @@ def narrated_count(legs: list[Leg]) -> int:
 def test_random_routes_keep_distance_crossings_and_shape(seed: int) -> None:
     rng = random.Random(seed)
     legs = random_route(rng)
-    steps = build_directions(legs, origin="Origin", destination="Destination",
-                             merge_divided=False)
-    merged = build_directions(legs, origin="Origin", destination="Destination")
+    steps = primitive(legs, origin="Origin", destination="Destination", merge_divided=False)
+    merged = primitive(legs, origin="Origin", destination="Destination")
     assert math.isclose(math.fsum(s.distance_m for s in merged),
                         math.fsum(s.distance_m for s in steps), rel_tol=1e-12, abs_tol=1e-9)
     # merging a divided street's two crossings never loses a street crossed
@@ -487,7 +496,22 @@ def test_random_routes_keep_distance_crossings_and_shape(seed: int) -> None:
             lines = render_directions(steps, lang, units)
             assert len(lines) == len(steps)
             assert all(line and "\n" not in line and line.endswith(".") for line in lines)
-    assert build_directions(legs, origin="Origin", destination="Destination") == merged
+    assert primitive(legs, origin="Origin", destination="Destination") == merged
+    # the corners pass: the same distance and every crossing, said in fewer steps
+    said = build_directions(legs, origin="Origin", destination="Destination")
+    assert math.isclose(math.fsum(s.distance_m for s in said), total, rel_tol=1e-12,
+                        abs_tol=1e-9)
+    in_said = [c for s in said for c in ((s.crossing,) if s.crossing else s.crossings)]
+    assert in_said == [s.crossing for s in merged if s.action == "cross"]
+    assert len(said) <= len(merged)
+    assert said[0].action == "depart"
+    assert said[-1].action == "arrive" or said[-1].to == "Destination"
+    walks = [s for s in said if s.action in ("continue", "turn")][:-1]  # all but the last
+    assert all(s.distance_m >= CORNER_MAX_M or s.way_kind == "steps" for s in walks)
+    for lang in ("en", "es"):
+        lines = render_directions(said, lang)
+        assert len(lines) == len(said)
+        assert all(line and "\n" not in line and line.endswith(".") for line in lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,7 +572,7 @@ def test_bad_distances_are_refused(bad: float) -> None:
     with pytest.raises(ValueError):
         format_distance(bad)
     with pytest.raises(ValueError):
-        build_directions([street("A", bad, 0)], origin="", destination="")
+        primitive([street("A", bad, 0)], origin="", destination="")
 
 
 def test_unknown_language_or_units_are_input_errors() -> None:
@@ -588,7 +612,7 @@ def test_odd_names_are_cleaned_but_not_escaped() -> None:
     nasty = "  <b>Main</b>\n\tStreet \u202eevil\u202c & \"Co\" \x00 🚸 "
     legs = [street(nasty, 100, 0),
             street("Calle\r\nCañada", 100, 90, Crossing("Av.\u2066 5\u2069", "signal", False))]
-    steps = build_directions(legs, origin="Home\x1b[31m", destination="School\u200b")
+    steps = primitive(legs, origin="Home\x1b[31m", destination="School\u200b")
     lines = render_directions(steps, "en") + render_directions(steps, "es", "metric")
     for line in lines:
         assert "\n" not in line and "\r" not in line and "\t" not in line
@@ -602,19 +626,19 @@ def test_odd_names_are_cleaned_but_not_escaped() -> None:
 
 def test_empty_or_blank_names_count_as_unnamed() -> None:
     legs = [street("", 100, 0, highway="footway"), street("   ", 100, 0, highway="footway")]
-    steps = walking(build_directions(legs, origin="", destination=""))
+    steps = walking(primitive(legs, origin="", destination=""))
     assert len(steps) == 1 and steps[0].street is None and steps[0].way_kind == "footpath"
 
 
 def test_list_names_from_merged_edges_use_the_first_name() -> None:
     legs = [Leg(["Grand Avenue", "South Grand Avenue"], ["secondary", "tertiary"],  # type: ignore[arg-type]
                 100, 0, 0)]
-    steps = build_directions(legs, origin="", destination="")
+    steps = primitive(legs, origin="", destination="")
     assert steps[0].street == "Grand Avenue" and steps[0].way_kind == "street"
 
 
 def test_very_long_names_are_shortened() -> None:
-    steps = build_directions([street("X" * 1000, 100, 0)], origin="", destination="")
+    steps = primitive([street("X" * 1000, 100, 0)], origin="", destination="")
     assert steps[0].street is not None and len(steps[0].street) <= 120
     assert steps[0].street.endswith("…")
 
@@ -625,7 +649,7 @@ def test_very_long_names_are_shortened() -> None:
 
 
 def test_downtown_route_steps() -> None:
-    steps = build_directions(downtown_route(), origin="Grand Avenue & 6th Street",
+    steps = primitive(downtown_route(), origin="Grand Avenue & 6th Street",
                              destination="Los Angeles Central Library")
     assert [(s.action, s.modifier, s.street, s.heading) for s in steps] == [
         ("depart", None, "Grand Avenue", "north"),
@@ -638,7 +662,7 @@ def test_downtown_route_steps() -> None:
 
 
 def test_downtown_route_english() -> None:
-    steps = build_directions(downtown_route(), origin="Grand Avenue & 6th Street",
+    steps = primitive(downtown_route(), origin="Grand Avenue & 6th Street",
                              destination="Los Angeles Central Library")
     assert render_directions(steps, "en", "imperial") == [
         "From Grand Avenue & 6th Street, walk north on Grand Avenue for 450 feet.",
@@ -649,7 +673,7 @@ def test_downtown_route_english() -> None:
 
 
 def test_downtown_route_spanish_snapshot() -> None:
-    steps = build_directions(downtown_route(), origin="Grand Avenue & 6th Street",
+    steps = primitive(downtown_route(), origin="Grand Avenue & 6th Street",
                              destination="Los Angeles Central Library")
     assert render_directions(steps, "es", "imperial") == [
         "Desde Grand Avenue & 6th Street, camine hacia el norte por Grand Avenue 450 pies.",
@@ -667,7 +691,7 @@ def test_downtown_route_spanish_snapshot() -> None:
 
 def test_same_input_gives_the_same_output() -> None:
     def run() -> tuple[list[Step], list[str], list[str]]:
-        steps = build_directions(downtown_route(), origin="O", destination="D")
+        steps = primitive(downtown_route(), origin="O", destination="D")
         return steps, render_directions(steps, "en"), render_directions(steps, "es", "metric")
 
     assert run() == run()
@@ -681,7 +705,7 @@ def test_a_divided_street_is_crossed_once():
         Leg("West 3rd Street", "secondary", 12.0, 90.0, 90.0, crossings=(hill_signal,)),
         Leg("West 3rd Street", "secondary", 60.0, 90.0, 90.0, crossings=(hill_none,)),
     ]
-    steps = build_directions(legs, origin="A", destination="B")
+    steps = primitive(legs, origin="A", destination="B")
     crosses = [s for s in steps if s.action == "cross"]
     assert len(crosses) == 1
     assert crosses[0].crossing.control == "none"  # the weaker control is what a walker meets
@@ -697,7 +721,7 @@ def test_a_short_jog_on_the_same_path_is_not_narrated():
         Leg(None, "footway", 107.0, 135.0, 135.0),  # left again
         Leg(None, "footway", 60.0, 225.0, 225.0),   # a real turn
     ]
-    steps = build_directions(legs, origin="A", destination="B")
+    steps = primitive(legs, origin="A", destination="B")
     walks = [s for s in steps if s.action in ("depart", "continue", "turn")]
     assert [round(s.distance_m) for s in walks] == [140, 60]
     assert math.isclose(sum(s.distance_m for s in steps), 200.0)
@@ -710,6 +734,97 @@ def test_a_corner_cut_twice_is_said_once():
         Leg("South Grand Avenue", "primary", 9.0, 45.0, 45.0),
         Leg("West 3rd Street", "secondary", 60.0, 315.0, 315.0),
     ]
-    text = render_directions(build_directions(legs, origin="A", destination="B"))
+    text = render_directions(primitive(legs, origin="A", destination="B"))
     assert text[1].startswith("Turn left onto West 3rd Street")
     assert sum("South Grand Avenue" in t for t in text) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# What a walker does at one corner is one step
+# --------------------------------------------------------------------------------------------
+
+
+def grand_and_fifth() -> list[Leg]:
+    """North-east on Grand's west side; at 5th, cross Grand, then 5th, and go on up Grand.
+
+    As the demo's route to Colburn School walks it: five steps before the corner pass.
+    """
+    grand = Crossing("South Grand Avenue", "signal", True)
+    fifth = Crossing("West 5th Street", "signal", True)
+    return [
+        Leg(None, "footway", 28.0, 135.0, 135.0),
+        Leg("South Grand Avenue", "secondary", 85.0, 45.0, 45.0),
+        Leg("West 5th Street", "secondary", 12.0, 135.0, 135.0),
+        Leg("West 5th Street", "secondary", 12.0, 135.0, 135.0, (grand,)),
+        Leg("South Grand Avenue", "secondary", 15.0, 45.0, 45.0),
+        Leg("South Grand Avenue", "secondary", 320.0, 45.0, 45.0, (fifth,)),
+        Leg("West 3rd Street", "secondary", 40.0, 315.0, 315.0),
+    ]
+
+
+def test_a_corner_crossed_on_two_signals_is_one_step() -> None:
+    legs = grand_and_fifth()
+    before = render_directions(primitive(legs, origin="Home", destination="Colburn School"))
+    assert len(before) == 10
+    lines = render_directions(build_directions(legs, origin="Home", destination="Colburn School"))
+    assert lines == [
+        "From Home, walk southeast along the footpath for 90 feet.",
+        "Turn left onto South Grand Avenue and walk northeast for 280 feet.",
+        "At West 5th Street, cross South Grand Avenue (busy street) and West 5th Street (busy "
+        "street), both at the signal, then continue northeast on South Grand Avenue for "
+        "0.2 miles.",
+        "Turn left onto West 3rd Street and walk northwest for 130 feet to Colburn School.",
+    ]
+    es = render_directions(build_directions(legs, origin="Home", destination="Colburn School"),
+                           "es")
+    assert es[2] == (
+        "En West 5th Street, cruce South Grand Avenue (calle de mucho tráfico) y West 5th "
+        "Street (calle de mucho tráfico), ambas en el semáforo, y luego siga derecho hacia el "
+        "noreste por South Grand Avenue 0.2 millas.")
+    assert es[-1].endswith("130 pies hasta llegar a Colburn School.")
+
+
+def test_crossings_with_different_controls_are_each_named_with_theirs() -> None:
+    legs = [street("A Street", 100, 0),
+            street("B Street", 10, 90, Crossing("A Street", "signal", True)),
+            street("A Street", 200, 0, Crossing("B Street", "none", True))]
+    lines = render_directions(build_directions(legs, origin="", destination=""))
+    assert lines[1] == ("At B Street, cross A Street (busy street) at the signal, then B Street "
+                        "(busy street) where there is no crosswalk (take care, look both "
+                        "ways), then continue north on A Street for 0.1 miles.")
+
+
+def test_a_crossing_goes_with_the_walk_after_it() -> None:
+    legs = [street("Grand Avenue", 100, 0),
+            street("Grand Avenue", 100, 0, Crossing("5th Street", "stop", False))]
+    steps = build_directions(legs, origin="", destination="")
+    assert [(s.action, [c.street for c in s.crossings]) for s in steps] == [
+        ("depart", []), ("continue", ["5th Street"]), ("arrive", [])]
+    assert render_step(steps[1]) == ("Cross 5th Street at the stop sign, then continue north "
+                                     "on Grand Avenue for 350 feet.")
+    assert render_step(steps[1], "es") == (
+        "Cruce 5th Street en la señal de alto, y luego siga derecho hacia el norte por Grand "
+        "Avenue 350 pies.")
+
+
+def test_a_jog_under_30_m_is_not_a_step_and_the_turn_is_measured_across_it() -> None:
+    legs = [street("Grape Street", 200, 0), street(None, 20, 90, highway="footway"),
+            street("Hope Street", 200, 90)]
+    steps = build_directions(legs, origin="", destination="")
+    assert [(s.action, s.modifier, s.street) for s in steps if s.action != "arrive"] == [
+        ("depart", None, "Grape Street"), ("turn", "right", "Hope Street")]
+    assert steps[1].distance_m == pytest.approx(220)
+
+
+def test_stairs_are_said_even_when_short() -> None:
+    legs = [street("Grape Street", 100, 0), street(None, 4.0, 0, highway="steps"),
+            street("Grape Street", 100, 0)]
+    steps = build_directions(legs, origin="", destination="")
+    assert [s.way_kind for s in steps if s.action != "arrive"] == ["street", "steps", "street"]
+
+
+def test_crossings_after_the_last_walk_keep_their_own_step() -> None:
+    legs = [street("Grand Avenue", 100, 0, highway="primary"),
+            street(None, 0.0, 0, Crossing("5th Street", "signal", False), highway="footway")]
+    steps = build_directions(legs, origin="", destination="Library")
+    assert [s.action for s in steps][-2:] == ["cross", "arrive"]

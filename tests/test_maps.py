@@ -293,10 +293,16 @@ def test_street_labels_sit_on_their_streets(demo: dict[str, Any]) -> None:
     area, frame = demo["area"], demo["frame"]
     safest = frame[frame["role"] == "safest"]
     focus = gpd.GeoSeries(list(safest.geometry), crs="EPSG:4326").to_crs(area.G.graph["crs"])
-    labels = maps.street_labels(area.G, shapely.union_all(focus.to_numpy()))
+    every = maps.street_labels(area.G, shapely.union_all(focus.to_numpy()))
+    # each street's first choice, then its other free spots (the browser shows one per street)
+    labels = [lab for i, lab in enumerate(every)
+              if lab.group not in {other.group for other in every[:i]}]
+    assert all(lab.group == lab.name for lab in every)
+    assert len(every) > len(labels)
     names = [lab.name for lab in labels]
     assert len(names) == len(set(names)) >= 8
     assert {"South Grand Avenue", "West 5th Street"} <= set(names)
+    assert [lab.name for lab in every[:len(labels)]] == names
     to_xy = gpd.GeoSeries([Point(lab.lon, lab.lat) for lab in labels], crs="EPSG:4326").to_crs(
         area.G.graph["crs"])
     by_name: dict[str, list[Any]] = {}
@@ -410,11 +416,13 @@ def test_officer_map_is_offline_small_and_escaped(demo: dict[str, Any],
     # Coordinates in the page's script are rounded to 6 decimals.
     script = text[text.rfind("</body>"):]
     assert not re.findall(r"-?1\d\d\.\d{7,}|\b3\d\.\d{7,}", script)
-    # Controls, layers and credits.
-    for needle in ("SafePassage.Fullscreen", "SafePassage.Locate", "L.control.scale",
-                   "L.control.layers", "Safe routes (colour = risk)", "Transit stops",
-                   "Officer posts and the stretch each covers", "approximate"):
+    # Controls, layers, the field header, the badge guard and credits.
+    for needle in ("SafePassage.Fullscreen", "SafePassage.Locate", "SafePassage.Scale",
+                   "L.control.layers", "Transit stops", "approximate",
+                   "SafePassage.fieldHeader", "SafePassage.keepBadgesClear",
+                   '<header class="sp-field"', '<html lang="en">'):
         assert needle in text, needle
+    assert '"units": "imperial"' in text  # feet and miles by default
 
 
 def test_planner_map_panel(demo: dict[str, Any], pages: dict[str, Path]) -> None:
@@ -427,9 +435,9 @@ def test_planner_map_panel(demo: dict[str, Any], pages: dict[str, Path]) -> None
     # The panel's figures are coverage's own: demand-weighted share, lengths, posts.
     assert f"{three.covered_pct:.1f} %" in panel and f"{one.covered_pct:.1f} %" in panel
     assert three.covered_pct > one.covered_pct > 0
-    km = (f"{three.covered_length_m / 1000:,.1f} km of {three.total_length_m / 1000:,.1f} "
-          "km")
-    assert km in panel
+    lengths = (f"{maps.panel.length_text(three.covered_length_m)} of "
+               f"{maps.panel.length_text(three.total_length_m)}")
+    assert lengths in panel and " mi" in lengths  # feet and miles unless told metric
     view = maps.CoverageView.from_plan(three, label="A")
     assert view.figures.covered_pct == pytest.approx(three.covered_pct)
     # The gaps are coverage's own (coverage.gaps_by_street, with the stretches of
@@ -442,22 +450,22 @@ def test_planner_map_panel(demo: dict[str, Any], pages: dict[str, Path]) -> None
         sorted(three.uncovered["length_m"]))
     assert view.figures.gaps == len(three.uncovered)
     listed = re.findall(r'<span class="sp-gap-name">(.*?)</span> <span class="sp-gap-figs">'
-                        r"([\d.,]+ k?m)", panel)
-    first = [(html.escape(n), format_distance(x, "en", "metric", short=True))
+                        r"([\d.,]+ (?:ft|mi))", panel)
+    first = [(html.escape(n), format_distance(x, "en", "imperial", short=True))
              for n, x, _ in by_street]
     shown = min(len(first), 25)  # the panel lists 25 at most, then "and N more streets"
     assert listed[:shown] == first[:shown]
     streets = len(by_street)
     assert (f"<th scope=\"row\">Gaps</th><td>{len(three.uncovered)} stretches on {streets} "
             "streets</td>") in panel
-    # A street with several stretches names each, as the command line does ("152 m").
+    # A street with several stretches names each, as the command line does ("500 ft").
     several = gaps[gaps["stretches"].map(len) > 1]
     if len(several):
         g = several.iloc[0]
-        metric = [format_distance(x, "en", "metric", short=True)
-                  for x in [g["length_m"], *g["stretches"]]]
-        assert (f"{metric[0]} in {len(g['stretches'])} stretches ("
-                + ", ".join(metric[1:]) + ")") in panel
+        feet = [format_distance(x, "en", "imperial", short=True)
+                for x in [g["length_m"], *g["stretches"]]]
+        assert (f"{feet[0]} in {len(g['stretches'])} stretches ("
+                + ", ".join(feet[1:]) + ")") in panel
     assert HOSTILE_ESCAPED in panel  # a gap on the renamed street, escaped
     # Plain words for planners: the time window shown, no optimiser units or segment ids.
     assert "Time window: <strong>dismissal, 14:00-16:00</strong>" in panel
@@ -482,21 +490,23 @@ def test_officer_map_speaks_plainly_and_joins_far_places(demo: dict[str, Any],
                                                          pages: dict[str, Path]) -> None:
     text = pages["officer"].read_text(encoding="utf-8")
     plain = text.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&")
-    for jargon in ("demand-metres", "Segments covered", "Demand covered", "<th>Post</th>"):
+    for jargon in ("demand-metres", "Segments covered", "Demand covered", "<th>Post</th>",
+                   "risk per metre", "No mapped street", "user file", "Corridor covered"):
         assert jargon not in plain, jargon
     assert "<th>Share of walking demand</th>" in plain
-    assert "<th>Corridor covered</th>" in plain
+    assert "<th>Walking routes watched</th>" in plain
     # The demo's school lies ~180 m from the mapped paths: a dotted line joins it to its route.
     assert '"className": "sp-svg sp-gap-line"' in text
-    assert "No mapped street (straight line)" in text
-    # The Start symbol is drawn above post badges, with a white halo.
-    assert '"zIndexOffset": 1000' in text
+    assert "Straight line: the streets there are not on the map" in text
+    # Post badges are drawn above every other marker, in a 44-pixel tap target.
+    assert '"zIndexOffset": 10000' in text and "iconSize: [44, 44]" in text.replace(
+        '"iconSize": [44, 44]', "iconSize: [44, 44]")
     assert ".sp-site-icon svg { background: #fff; border-radius: 50%" in text
     # Phones: long place labels wrap and shrink.
     assert "@media (max-width: 640px)" in text and "white-space: normal; max-width: 8.5rem" in text
 
 
-def test_route_gaps_and_badges_beside_the_start() -> None:
+def test_route_gaps() -> None:
     site = Point(-118.25595, 34.0506)
     line = shapely.LineString([(-118.2558, 34.0506), (-118.2540, 34.0520)])  # starts ~14 m E
     head, tail = maps.route_gaps(line, site, Point(-118.2540, 34.0540))
@@ -507,10 +517,6 @@ def test_route_gaps_and_badges_beside_the_start() -> None:
     assert head is not None and compass_word(head.bearing, "es") == "este"
     assert maps.route_gaps(None, site, site) == (None, None)
     assert compass_word(315) == "northwest" and compass_word(-44) == "northwest"
-    near = maps.post_badge_anchor(Point(-118.2559, 34.0506), site)
-    assert near != (13, 13) and near[0] < 0  # up and to the right of its point
-    assert maps.post_badge_anchor(Point(-118.2540, 34.0540), site) == (13, 13)
-    assert maps.post_badge_anchor(Point(-118.2559, 34.0506), None) == (13, 13)
     assert maps.time_window_label("dismissal") == "dismissal, 14:00-16:00"
     assert maps.time_window_label("07:15-08:00") == "07:15-08:00"
     assert maps.time_window_label(None) == ""
@@ -527,11 +533,19 @@ def test_maps_read_shift_plans(demo: dict[str, Any], tmp_path: Path) -> None:
     places = maps.post_places(posts)
     assert 1 <= len(places) <= len(posts)
     assert sum(len(pl.posts) for pl in places) == len(posts)
+    # the numbers are coverage's: one per place over the windows, in window order then by share
+    assert [pl.number for pl in places] == list(range(1, len(places) + 1))
+    for cp in shifts.plans.values():
+        for r in cp.posts.itertuples():
+            place = next(pl for pl in places if pl.number == r.post)
+            assert place.geometry.distance(Point(r.lon, r.lat)) < 1e-6
     page = maps.write_officer_map(tmp_path / "officer.html", demo["area"], demo["frame"],
                                   maps.shift_views(shifts))
     text = page.read_text(encoding="utf-8")
-    assert text.count('"className": "sp-svg sp-stretch"') == len(places)
-    assert "18:00-22:00" in text
+    # one group of layers per window (the header's switch shows one), each post in its window
+    assert text.count('"className": "sp-svg sp-stretch"') == len(posts)
+    assert text.count('data-window="') >= len(windows) + len(posts)
+    assert "6:00 PM to 10:00 PM" in text
     with pytest.raises(InputError, match="shift plan"):
         maps.CoverageView.from_plan(shifts)
 
@@ -593,6 +607,8 @@ def test_officer_map_in_chromium(chromium: str, demo: dict[str, Any], pages: dic
     assert len(routes) == len(safest)
     stretches = re.findall(r'<path class="sp-svg sp-stretch[^"]*"[^>]*\sd="M', body)
     assert len(stretches) == len(demo["posts"])
+    badges = re.findall(r'<div class="sp-post-badge[^"]*" data-post="(\d+)"', body)
+    assert sorted(set(badges)) == [str(i + 1) for i in range(len(demo["posts"]))]
     # The hostile names show as text: the school's label, its tooltip and popup, the post's.
     assert HOSTILE_ESCAPED in body
     assert not re.search(r'<img[^>]*src="x"', body)
@@ -600,7 +616,7 @@ def test_officer_map_in_chromium(chromium: str, demo: dict[str, Any], pages: dic
     assert sum(HOSTILE_TEXT in t for t in texts) >= 3
     assert any(HOSTILE_POST in t and "14:00-16:00" in t for t in texts)  # post popup
     assert any("S Grand Ave" in t or "W 5th St" in t for t in re.findall(
-        r'class="sp-street"[^>]*>([^<]*)<', body))
+        r'class="sp-street[^"]*"[^>]*>([^<]*)<', body))
 
 
 @pytest.mark.browser
@@ -613,12 +629,17 @@ def test_planner_map_in_chromium(chromium: str, demo: dict[str, Any], pages: dic
     assert attribute(dom, "data-errors") == ""
     assert attribute(dom, "data-xss") == "0"
     assert "leaflet-map-pane" in body and 'class="sp-panel"' in body
-    # Plan A's corridor is drawn segment by segment (covered + gaps); plan B's layers start off.
-    corridor = re.findall(r'<path class="sp-svg sp-corridor (sp-covered|sp-gap) sp-plan-(\d)',
+    # Plan A's corridor is drawn segment by segment (covered + gaps); plan B's corridor layers
+    # start off, its posts show as square badges "B1", ..., with the stretches that change.
+    corridor = re.findall(r'<path class="sp-svg sp-corridor (sp-covered|sp-gap) sp-plan-(\w)',
                           body)
     assert len(corridor) == len(demo["three"].problem.segments)
-    assert {plan for _, plan in corridor} == {"0"}
+    assert {plan for _, plan in corridor} == {"a"}
     assert {kind for kind, _ in corridor} == {"sp-covered", "sp-gap"}
+    b_badges = re.findall(r'<div class="sp-post-badge[^"]*sp-plan-b[^"]*" data-post="(\d+)" '
+                          r'data-plan="B"[^>]*>B(\d+)<', body)
+    assert b_badges and all(a == b for a, b in b_badges)
+    assert len(re.findall(r'<path class="sp-svg sp-change', body)) > 0
     labels = re.findall(r'<span> (.*?)</span>', body)
     assert "Three &lt;officers&gt;: gaps" in labels and "One: gaps" in labels
     assert HOSTILE_ESCAPED in body

@@ -67,7 +67,9 @@ def test_no_incidents_no_cells(evening: Any) -> None:
 
 def test_panel_counts_by_class_and_escapes(evening: Any) -> None:
     text = incident_panel_html(evening)
-    assert "<i>crimes" not in text and "&lt;i&gt;crimes.csv" in text
+    # where the incidents come from in plain words: not the input file's (hostile) name
+    assert "crimes.csv" not in text and "<i>" not in text
+    assert "LAPD crime data (City of Los Angeles open data)" in text
     rows = dict(re.findall(r'<tr><th scope="row">([^<]+)</th><td>(\d+)</td>', text))
     assert sum(int(n) for n in rows.values()) == len(evening.used)
     assert rows["vehicle and property crime"] == str(evening.by_class()["property"])

@@ -18,6 +18,7 @@ from safepassage.errors import DataUnavailableError
 from safepassage.offline import (
     RawHTML,
     add_label,
+    add_scale,
     bind_popup,
     bind_tooltip,
     escape_properties,
@@ -28,6 +29,7 @@ from safepassage.offline import (
     offline_map,
     popup_html,
     render_html,
+    set_page_lang,
     svg_class_name,
     use_svg,
     write_html,
@@ -311,6 +313,10 @@ def test_write_failure_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mo
 # ---------------------------------------------------------------------------- in Chromium
 
 
+def target_text(page: Path) -> str:
+    return page.read_text(encoding="utf-8")
+
+
 @pytest.mark.browser
 def test_offline_page_works_in_chromium(chromium: str, tmp_path: Path) -> None:
     m = _demo_map()
@@ -325,10 +331,12 @@ def test_offline_page_works_in_chromium(chromium: str, tmp_path: Path) -> None:
     assert 'data-errors=""' in dom, re.search(r'data-errors="([^"]*)"', dom).group(1)
     for cls in ("leaflet-container", "leaflet-map-pane", "leaflet-overlay-pane"):
         assert cls in dom
-    # Our controls and Leaflet's scale bar (both units) and the optional-tiles switch.
+    # Our controls, the scale bar (in feet and miles) and the optional-tiles switch.
     assert "sp-fullscreen-button" in dom
     assert "sp-locate-button" in dom
-    assert dom.count('class="leaflet-control-scale-line"') == 2
+    scale = re.findall(r'class="leaflet-control-scale-line"[^>]*>([^<]*)<', dom)
+    assert len(scale) == 1 and re.fullmatch(r"\d+ (ft|mi)", scale[0]), scale
+    assert '<html lang="en">' in target_text(page)
     assert "OpenStreetMap tiles (internet)" in dom
     assert (
         '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors' in dom
@@ -476,3 +484,17 @@ def test_print_and_screenshot(chromium: str, tmp_path: Path) -> None:
     png = screenshot(page, tmp_path / "map.png", size=(1024, 700))
     assert png_size(png) == (1024, 700)
     assert png.stat().st_size > 10_000  # a drawn map, not a blank page
+
+
+@pytest.mark.browser
+def test_the_scale_bar_speaks_the_page_s_language_and_units(chromium: str, tmp_path: Path) -> None:
+    for lang, units, pattern in (("es", "imperial", r"\d+ (pies|millas)"),
+                                 ("en", "metric", r"\d+ (m|km)")):
+        m = offline_map(CENTER, 16, title="t")
+        set_page_lang(m, lang)
+        add_scale(m, units=units, lang=lang)  # replaces the default one
+        page = write_html(m, tmp_path / f"{lang}-{units}.html")
+        assert f'<html lang="{lang}">' in target_text(page)
+        dom = dump_dom(page, budget_ms=2000)
+        scale = re.findall(r'class="leaflet-control-scale-line"[^>]*>([^<]*)<', dom)
+        assert len(scale) == 1 and re.fullmatch(pattern, scale[0]), scale

@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import Point
 
 from safepassage.crossings import Arm, NodeArms
-from safepassage.directions import build_directions, route_legs
+from safepassage.directions import build_directions, render_directions, route_legs
 from safepassage.pipeline import RouteSettings, compute_routes, routes_frame
 from safepassage.routing import (
     LAMBDAS,
@@ -130,9 +130,13 @@ def test_directions_account_for_the_whole_route(demo_plan, demo_area):
                                  merge_divided=False)
         assert math.isclose(math.fsum(s.distance_m for s in steps), dr.safest.length_m,
                             rel_tol=1e-9)
-        # every crossing of an arterial on the route is narrated
-        narrated = [s for s in steps if s.action == "cross" and s.crossing.arterial]
+        # every crossing of an arterial on the route is narrated, with its control, also when
+        # a corner's crossings are said in one step
+        narrated = [c for s in steps for c in ((s.crossing,) if s.crossing else s.crossings)
+                    if c.arterial]
         assert len(narrated) == dr.safest.metrics["arterial_crossings"]
+        text = " ".join(render_directions(steps))
+        assert text.count("(busy street)") == len(narrated)
 
 
 def _box(lon: float, lat: float, half: float) -> dict:

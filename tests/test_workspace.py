@@ -103,16 +103,23 @@ def test_get_plan_answers_with_the_documented_fields(client):
     assert plan["officers"] == {"dismissal": 3, "evening": 3}
     windows = doc["result"]["windows"]
     assert list(windows) == ["dismissal", "evening"]
+    # one number per place over the windows, as on the published maps: the first window's
+    # posts are 1, 2, 3; a post at the same place in the evening keeps its number
+    assert [p["post"] for p in windows["dismissal"]["posts"]] == [1, 2, 3]
+    places = {(p["lat"], p["lon"]): p["post"] for w in windows.values() for p in w["posts"]}
+    assert len(places) == len(set(places.values()))
     for res in windows.values():
         assert isinstance(res["officers"], int) and res["officers"] == len(res["posts"]) == 3
         assert isinstance(res["covered_pct"], float) and 0 < res["covered_pct"] <= 100
-        for n, post in enumerate(res["posts"], start=1):
-            assert post["post"] == n
+        for post in res["posts"]:
+            assert isinstance(post["post"], int) and post["post"] >= 1
             assert isinstance(post["name"], str) and post["name"]
             assert isinstance(post["lat"], float) and isinstance(post["lon"], float)
             assert post["locked"] is False
         for gap in res["gaps"]:
             assert isinstance(gap["street"], str) and isinstance(gap["length_m"], float)
+        # the corridor rows credited to posts carry the same numbers as the posts
+        assert set(res["rows"]) - {0} <= {p["post"] for p in res["posts"]}
         assert sum(g["length_m"] for g in res["gaps"]) == pytest.approx(
             res["corridor_length_m"] - res["covered_length_m"], abs=1.0)
     assert doc["solving"] is False and doc["result"]["changes"]["same"] is True

@@ -95,7 +95,9 @@ def _directions(G: nx.MultiDiGraph, route_plan: RoutePlan, edges: list[int], nam
     risk, states = sg.path_risk(edges)
     route = Route("beat", edges, states, float(sg.risk.table["length"].to_numpy()[edges].sum()),
                   risk)
-    steps = build_directions(route_legs(G, sg, route), origin=name, destination=name)
+    # a step per crossing: the beat card says each with the walk after it in its own words
+    steps = build_directions(route_legs(G, sg, route), origin=name, destination=name,
+                             corners=False)
     return steps, route_metrics(sg, edges, states, speed)
 
 

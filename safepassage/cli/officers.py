@@ -32,7 +32,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         if any(given) or args.plan:
             raise InputError("--compare takes two coverage.json files (or folders holding one) "
                              "and no source or plan options")
-        print(format_comparison(compare_plans(*args.compare)))
+        print(format_comparison(compare_plans(*args.compare), units=args.units))
         return EXIT_OK
     request = plan_request_of(args)  # a bad plan file writes nothing
     source = source_of(args)

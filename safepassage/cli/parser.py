@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--compare", nargs=2, metavar=("A", "B"), type=Path, default=None,
                    help="compare two earlier runs (coverage.json files or their folders) and "
                    "exit")
+    g.add_argument("--units", choices=["imperial", "metric"], default="metric",
+                   help="distances in the comparison (default metric)")
     p.add_argument("--out", metavar="DIR", type=Path, default=None,
                    help="output folder (default maps/<site-slug>/)")
     p.set_defaults(func=cmd_coverage)
@@ -196,11 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "officer map layers, planner map figures, a beat card per officer "
                        "(default: the plan file's 'beats', else none)")
         g.add_argument("--compare-plan", metavar="FILE", type=Path, default=None,
-                       help="a second plan file (plan B), drawn on the planner map to compare")
+                       help="a second plan file (plan B): drawn on the planner map, and what "
+                       "changed from this plan to it printed and written to "
+                       "plan_b_changes.txt")
         g.add_argument("--no-pdf", action="store_true",
                        help="skip printing handouts to PDF with headless Chromium")
         g.add_argument("--units", choices=["imperial", "metric"], default="imperial",
-                       help="distances in directions (default imperial: feet and miles)")
+                       help="distances on the maps, handouts and directions (default "
+                       "imperial: feet and miles)")
         g.add_argument("--out", metavar="DIR", type=Path, default=None,
                        help="output folder (default maps/<site-slug>/)")
         p.set_defaults(func=cmd_demo if demo else cmd_plan)

@@ -129,6 +129,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"no route: {line}")
     print(f"\n{area.site.name}:")
     print(summary_text(result.shifts))  # it prints the plan's own notes
+    if result.changes is not None:
+        print(f"\nwhat changed from this plan to plan B ({args.compare_plan.name}):")
+        print("\n".join(result.changes))
     for line in incident_lines(result.incidents, result.concerns):
         print(line)
     if result.beats:

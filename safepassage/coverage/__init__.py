@@ -44,8 +44,15 @@ of the total weight within an officer's walking radius.
 from __future__ import annotations
 
 from .choose import plan_posts
-from .compare import compare_plans, format_comparison, read_coverage_json
+from .compare import (
+    change_list,
+    compare_plans,
+    format_comparison,
+    one_window,
+    read_coverage_json,
+)
 from .demand import DEFAULT_WEIGHTS, WeightOverrides, corridor_demand, kind_weight, weight_table
+from .names import name_in_units
 from .options import (
     BACKUP_DEFAULT,
     BAN_RADIUS_M,
@@ -62,7 +69,14 @@ from .options import (
 )
 from .problem import CoverageProblem, add_posts, coverage_problem
 from .report import coverage_json, posts_geojson, summary_text, write_coverage
-from .result import BackupInfo, CoveragePlan, gaps_by_street
+from .result import (
+    BackupInfo,
+    CoveragePlan,
+    gaps_by_street,
+    number_posts,
+    place_key,
+    place_numbers,
+)
 from .shifts import (
     PoolPlan,
     RouteInputs,
@@ -97,6 +111,7 @@ __all__ = [
     "WindowProblem",
     "add_posts",
     "allocate_officers",
+    "change_list",
     "compare_plans",
     "corridor_demand",
     "coverage_json",
@@ -104,6 +119,11 @@ __all__ = [
     "format_comparison",
     "gaps_by_street",
     "kind_weight",
+    "name_in_units",
+    "number_posts",
+    "one_window",
+    "place_key",
+    "place_numbers",
     "plan_posts",
     "plan_shifts",
     "posts_geojson",

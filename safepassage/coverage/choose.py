@@ -394,4 +394,5 @@ def _plan(problem: CoverageProblem, settings: CoverageSettings, rules: Rules, so
         notes=notes,
         solve_seconds=seconds + time.perf_counter() - t0,
         model=solved.model,
+        banned_areas=rules.banned_areas,
     )

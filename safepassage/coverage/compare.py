@@ -1,8 +1,11 @@
 """Comparing two plans window by window: coverage, officers, posts and gaps.
 
-:func:`compare_plans` reads two ``coverage.json`` documents (files, folders holding one, or
-their parsed content) and says what changed from plan A to plan B in the time windows both
-cover; :func:`format_comparison` prints it.
+:func:`compare_plans` reads two ``coverage.json`` documents (files, folders holding one, their
+parsed content, or the shift plans themselves) and says what changed from plan A to plan B in
+the time windows both cover; :func:`format_comparison` writes the change list. That one list
+is what ``safepassage coverage --compare`` and ``safepassage plan --compare-plan`` print, what
+the planner map's panel shows for plan B and what the planner workspace says against the
+saved plan.
 """
 
 from __future__ import annotations
@@ -13,21 +16,34 @@ from typing import Any
 
 from ..errors import InputError
 from ..io import load_json, read_input_bytes
-from ..utils import haversine_m
+from ..utils import format_distance, haversine_m
+from .names import name_in_units
+from .report import coverage_json
+from .shifts import ShiftPlan
 
-__all__ = ["compare_plans", "format_comparison", "read_coverage_json"]
+__all__ = ["change_list", "compare_plans", "format_comparison", "one_window",
+           "read_coverage_json"]
 
 #: A JSON document (``coverage.json`` and the comparison).
 JSONDict = dict[str, Any]
 
-def read_coverage_json(path_or_obj: str | Path | Mapping[str, Any]) -> JSONDict:
+#: What :func:`compare_plans` compares: a ``coverage.json`` file or folder, its content, or
+#: the shift plan it was written from.
+PlanLike = str | Path | Mapping[str, Any] | ShiftPlan
+
+
+def read_coverage_json(path_or_obj: PlanLike) -> JSONDict:
     """Read a ``coverage.json`` (a file, or a folder holding one), or pass a dict through.
+
+    A :class:`~.shifts.ShiftPlan` gives the document :func:`~.report.coverage_json` writes.
 
     Raises
     ------
     InputError
         When the file is missing or is not a coverage.json.
     """
+    if isinstance(path_or_obj, ShiftPlan):
+        return coverage_json(path_or_obj)
     if isinstance(path_or_obj, Mapping):
         return dict(path_or_obj)
     path = Path(path_or_obj)
@@ -127,18 +143,19 @@ def _match_window(pa: list[JSONDict], pb: list[JSONDict], w: str, same_m: float,
             continue
         used_a.add(i)
         used_b.add(j)
-        out["kept"].append({"window": w, "name": pb[j]["name"]})
+        out["kept"].append({"window": w, "name": pb[j]["name"], "post": pb[j].get("post")})
     for d, i, j in pairs:
         if i in used_a or j in used_b or d > moved_m:
             continue
         used_a.add(i)
         used_b.add(j)
         out["moved"].append({"window": w, "from": pa[i]["name"], "to": pb[j]["name"],
+                             "from_post": pa[i].get("post"), "to_post": pb[j].get("post"),
                              "distance_m": round(d, 1)})
-    out["removed"] += [{"window": w, "name": p["name"], "lat": p["lat"], "lon": p["lon"]}
-                       for i, p in enumerate(pa) if i not in used_a]
-    out["added"] += [{"window": w, "name": p["name"], "lat": p["lat"], "lon": p["lon"]}
-                     for j, p in enumerate(pb) if j not in used_b]
+    out["removed"] += [{"window": w, "name": p["name"], "post": p.get("post"), "lat": p["lat"],
+                        "lon": p["lon"]} for i, p in enumerate(pa) if i not in used_a]
+    out["added"] += [{"window": w, "name": p["name"], "post": p.get("post"), "lat": p["lat"],
+                      "lon": p["lon"]} for j, p in enumerate(pb) if j not in used_b]
 
 
 def _match_posts(a: JSONDict, b: JSONDict, shared: Sequence[str], same_m: float,
@@ -182,9 +199,34 @@ def _gap_changes(a: JSONDict, b: JSONDict,
     return opened, closed
 
 
+def one_window(doc: PlanLike, window: str, as_window: str | None = None) -> JSONDict:
+    """A ``coverage.json`` document of one of its windows only (optionally renamed).
+
+    The planner map of one window compares that window alone; where plan B has no plan for
+    it, B's own first window stands in (``as_window`` names it as A's).
+
+    Raises
+    ------
+    InputError
+        If the document has no such window.
+    """
+    data = read_coverage_json(doc)
+    if window not in data["shifts"]:
+        raise InputError(f"the plan has no {window} window")
+    name = as_window or window
+
+    def mine(rows: Sequence[Mapping[str, Any]]) -> list[JSONDict]:
+        return [{**r, "window": name} for r in rows if r.get("window") == window]
+
+    out = {k: v for k, v in data.items() if k not in ("shifts", "posts", "uncovered")}
+    out.update(shifts={name: data["shifts"][window]}, posts=mine(data.get("posts", [])),
+               uncovered=mine(data.get("uncovered", [])), windows=[name])
+    return out
+
+
 def compare_plans(
-    a_coverage_json: str | Path | Mapping[str, Any],
-    b_coverage_json: str | Path | Mapping[str, Any],
+    a_coverage_json: PlanLike,
+    b_coverage_json: PlanLike,
     *,
     same_m: float = 15.0,
     moved_m: float | None = None,
@@ -205,8 +247,9 @@ def compare_plans(
 
     Parameters
     ----------
-    a_coverage_json, b_coverage_json : str, Path or mapping
-        ``coverage.json`` files, folders holding one, or their parsed content.
+    a_coverage_json, b_coverage_json : str, Path, mapping or ShiftPlan
+        ``coverage.json`` files, folders holding one, their parsed content, or the shift
+        plans themselves.
     same_m, moved_m : float
         Matching distances in metres.
 
@@ -219,9 +262,11 @@ def compare_plans(
         ({"a", "b", "change"}: the most on duty at once in the shared windows),
         ``officer_hours`` ({"a", "b", "change"}), ``by_window`` (per shared window:
         ``covered_pct``, ``officers``, ``officer_hours``, each {"a", "b", change}),
-        ``posts_added``, ``posts_removed``, ``posts_moved`` (``from``, ``to``,
-        ``distance_m``), ``posts_kept``, ``gaps_opened`` and ``gaps_closed`` (``window``,
-        ``name``, ``length_m`` change, ``a_m``, ``b_m``), all for shared windows only.
+        ``posts_added``, ``posts_removed`` (``window``, ``name``, ``post``: the number people
+        see in that plan, ``lat``, ``lon``), ``posts_moved`` (``from``, ``to``, their numbers
+        ``from_post`` and ``to_post``, ``distance_m``), ``posts_kept``, ``gaps_opened`` and
+        ``gaps_closed`` (``window``, ``name``, ``length_m`` change, ``a_m``, ``b_m``), all
+        for shared windows only.
     """
     a, b = read_coverage_json(a_coverage_json), read_coverage_json(b_coverage_json)
     radius = moved_m if moved_m is not None else float(b.get("radius_m") or 250.0)
@@ -255,11 +300,56 @@ def _only_text(which: str, only: Mapping[str, Mapping[str, Any]]) -> str:
     return f"only in {which}: {'; '.join(parts)} — not compared"
 
 
-def format_comparison(diff: Mapping[str, Any], *, top: int = 10) -> str:
-    """The printed form of :func:`compare_plans`.
+def _post_ref(letter: str, number: object) -> str:
+    """"B3" (a plan's letter and a post's number), "post 3" without a letter, "" unknown."""
+    if not isinstance(number, int):
+        return ""
+    return f"{letter}{number}" if letter else f"post {number}"
+
+
+def _post_lines(diff: Mapping[str, Any], units: str, letters: tuple[str, str]) -> list[str]:
+    lines = []
+    for key, word, letter in (("posts_added", "added", letters[1]),
+                              ("posts_removed", "removed", letters[0])):
+        for p in diff[key]:
+            ref = _post_ref(letter, p.get("post"))
+            lines.append(f"post {word}: {name_in_units(p['name'], units)} "
+                         f"({ref + ', ' if ref else ''}{p['window']})")
+    for p in diff["posts_moved"]:
+        a, b = _post_ref(letters[0], p.get("from_post")), _post_ref(letters[1], p.get("to_post"))
+        refs = f"{a} to {b}, " if a and b else ""
+        lines.append(f"post moved: {name_in_units(p['from'], units)} -> "
+                     f"{name_in_units(p['to'], units)} ({refs}"
+                     f"{format_distance(p['distance_m'], 'en', units, short=True)}, "
+                     f"{p['window']})")
+    return lines
+
+
+def format_comparison(diff: Mapping[str, Any], *, top: int = 10, units: str = "metric",
+                      letters: tuple[str, str] = ("A", "B")) -> str:
+    """The change list of :func:`compare_plans`, as every output shows it.
 
     A headline over the shared windows, one per shared window when there are several, the
-    windows only one plan has, then posts and gaps.
+    windows only one plan has, then the posts added, removed and moved (with their names,
+    their numbers as "A2" / "B3", and how far they moved) and the gaps opened and closed by
+    street.
+
+    Parameters
+    ----------
+    diff : mapping
+        From :func:`compare_plans`.
+    top : int, default 10
+        Most gaps listed of each kind (then a count).
+    units : {"metric", "imperial"}, default "metric"
+        Units of the distances (:func:`safepassage.utils.format_distance`).
+    letters : tuple of str, default ("A", "B")
+        What a post number is prefixed with in each plan ("A2", "B3"); empty letters write
+        "post 3" (the planner workspace, where the numbers are those on its map).
+
+    Returns
+    -------
+    str
+        Lines of plain text.
     """
     lines = []
     shared = list(diff.get("windows") or diff["by_window"])
@@ -284,16 +374,12 @@ def format_comparison(diff: Mapping[str, Any], *, top: int = 10) -> str:
     for key, which in (("only_in_a", "A"), ("only_in_b", "B")):
         if diff.get(key):
             lines.append(_only_text(which, diff[key]))
-    for key, word in (("posts_added", "added"), ("posts_removed", "removed")):
-        for p in diff[key]:
-            lines.append(f"post {word}: {p['name']} ({p['window']})")
-    for p in diff["posts_moved"]:
-        lines.append(f"post moved: {p['from']} -> {p['to']} ({p['distance_m']:.0f} m, "
-                     f"{p['window']})")
+    lines += _post_lines(diff, units, letters)
     for key, word in (("gaps_opened", "gap opened"), ("gaps_closed", "gap closed")):
         rows = diff[key]
         for g in rows[:top]:
-            lines.append(f"{word}: {g['name']} ({abs(g['length_m']):,.0f} m, {g['window']})")
+            length = format_distance(abs(float(g["length_m"])), "en", units, short=True)
+            lines.append(f"{word}: {g['name']} ({length}, {g['window']})")
         if len(rows) > top:
             lines.append(f"… {len(rows) - top} more {word.split()[0]}s {word.split()[1]}")
     if shared and not any(diff[k] for k in ("posts_added", "posts_removed", "posts_moved",
@@ -301,3 +387,30 @@ def format_comparison(diff: Mapping[str, Any], *, top: int = 10) -> str:
         lines.append("no posts or gaps changed")
     return "\n".join(lines)
 
+
+def change_list(a: PlanLike, b: PlanLike, *, units: str = "metric",
+                window: str | None = None) -> list[str]:
+    """What changed from plan A to plan B, as every output says it, line by line.
+
+    :func:`format_comparison` of :func:`compare_plans`: over every window both plans cover,
+    or over one ``window`` (plan B's first window standing in where it has no plan for it).
+
+    Parameters
+    ----------
+    a, b : str, Path, mapping or ShiftPlan
+        The two plans (see :func:`compare_plans`).
+    units : {"metric", "imperial"}, default "metric"
+        Units of the distances and of the posts' names.
+    window : str, optional
+        One time window of plan A to compare.
+
+    Returns
+    -------
+    list of str
+    """
+    if window is None:
+        return format_comparison(compare_plans(a, b), units=units).splitlines()
+    doc_b = read_coverage_json(b)
+    b_window = window if window in doc_b["shifts"] else next(iter(doc_b["shifts"]))
+    diff = compare_plans(one_window(a, window), one_window(doc_b, b_window, window))
+    return format_comparison(diff, units=units).splitlines()

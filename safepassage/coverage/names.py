@@ -2,11 +2,14 @@
 
 A post is named after where it stands: the streets of its intersection ("Grand Avenue & 5th
 Street"), where along a street it is ("Figueroa Street, 170 m south of West 7th Street"), the
-destination it is at, or its coordinates. Posts sharing a name get their corner ("(NE
-corner)") or a number ("#2").
+destination it is at, or its coordinates. Posts sharing a name are told apart in words: their
+corner ("(NE corner)"), the side of the street ("(west side)"), how far out from the middle
+("(NE corner, 25 m out)"); never a number (the post number people see is given in
+:mod:`~.result`, once per plan).
 
 Lookup is forgiving: case, punctuation, abbreviations (S, Ave, St, ...), the order of the two
-streets, "&"/"and"/"/", with or without the corner and number; see :func:`match_name`.
+streets, "&"/"and"/"/", with or without the corner (and the "#2" older versions wrote); see
+:func:`match_name`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ import numpy as np
 from pyproj import Transformer
 
 from ..errors import InputError
-from ..utils import COMPASS_POINTS, COMPASS_WORDS, compass_point, planar_bearing
+from ..utils import (
+    COMPASS_POINTS,
+    COMPASS_WORDS,
+    check_units,
+    compass_point,
+    format_distance,
+    planar_bearing,
+)
 from .network import Network
 
 __all__ = [
@@ -29,6 +39,7 @@ __all__ = [
     "candidate_names",
     "disambiguate",
     "match_name",
+    "name_in_units",
     "name_index",
     "point_name",
     "unique_name",
@@ -46,7 +57,14 @@ _DIRECTION_WORDS = {"north", "south", "east", "west", "northeast", "northwest", 
                     "southwest"}
 _TYPE_WORDS = {"street", "avenue", "boulevard", "drive", "place", "road", "court", "lane",
                "parkway", "highway", "terrace", "circle", "square", "way"}
-_CORNER_RE = re.compile(r"\s*\(\s*([A-Za-z]+)(?:\s+corner)?\s*\)\s*$", re.IGNORECASE)
+_CORNER_RE = re.compile(r"\s*\(\s*([A-Za-z]+)(?:\s+corner)?(?:\s*,\s*\d+\s*m\s+out)?"
+                        r"(?:\s*,\s*\d+\s*m\s+farther\s+[a-z]+)?\s*\)\s*$", re.IGNORECASE)
+#: Where along a street or in a corner a post stands, in words (see :func:`disambiguate`).
+_SPOT_RE = re.compile(r"\s*\(\s*((?:north|south|east|west)\s+side|middle|another spot"
+                      r"|at\s+-?\d+(?:\.\d+)?\s*,\s*-?\d+(?:\.\d+)?)"
+                      r"(?:\s*,\s*\d+\s*m\s+out)?(?:\s*,\s*\d+\s*m\s+farther\s+[a-z]+)?"
+                      r"\s*\)\s*$", re.IGNORECASE)
+#: The "#2" of names written by older versions (plan files may still hold them).
 _NUMBER_RE = re.compile(r"\s*#\s*(\d+)\s*$")
 
 #: The four directions "where along its street" uses: north, east, south, west.
@@ -102,7 +120,8 @@ class _PostName:
     streets: frozenset[str] | None  # the streets of an intersection name, normalised
     bare: frozenset[str] | None  # the same without direction and street-type words
     corner: str | None  # "N", "NE", ...
-    number: int | None  # the "#2" suffix
+    number: int | None  # the "#2" suffix of older names
+    spot: str | None  # the rest of the words in brackets: "west side", "ne corner, 25 m out"
 
 
 def _parse_post_name(text: str) -> _PostName:
@@ -111,21 +130,26 @@ def _parse_post_name(text: str) -> _PostName:
     m = _NUMBER_RE.search(t)
     if m:
         number, t = int(m.group(1)), t[:m.start()]
-    corner = None
+    corner = spot = None
     m = _CORNER_RE.search(t)
     if m and _corner_code(m.group(1)):
         corner, t = _corner_code(m.group(1)), t[:m.start()]
+        spot = " ".join(m.group(0).strip(" ()").lower().split())
+    else:
+        m = _SPOT_RE.search(t)
+        if m:
+            spot, t = " ".join(m.group(0).strip(" ()").lower().split()), t[:m.start()]
     parts = [p for p in re.split(r"\s*(?:&|@|/|\band\b)\s*", t, flags=re.IGNORECASE)
              if p.strip()]
     streets = frozenset(_norm_words(p) for p in parts) if len(parts) >= 2 else None
     bare = frozenset(_bare_street(s) for s in streets) if streets else None
-    return _PostName(_norm_words(t), streets, bare, corner, number)
+    return _PostName(_norm_words(t), streets, bare, corner, number, spot)
 
 
 def _base_name(text: str) -> str:
-    """A display name without its "(N corner)" and "#2"."""
+    """A display name without its "(N corner)", "(west side)" and "#2"."""
     t = _NUMBER_RE.sub("", str(text))
-    return _CORNER_RE.sub("", t).strip()
+    return _SPOT_RE.sub("", _CORNER_RE.sub("", t)).strip()
 
 
 def _close_names(name: str, names: Sequence[str], n: int = 4) -> list[str]:
@@ -172,11 +196,12 @@ def _forgiving_hits(names: Sequence[str], name: str, where: str) -> list[int]:
             raise InputError(f"{where}: {name!r} could be "
                              f"{', '.join(repr(o) for o in options)}; give the full "
                              "street names")
-        # a corner or number narrows the choice; one that does not exist is ignored
-        narrowed = [i for i in found
-                    if (q.corner is None or parsed[i].corner == q.corner)
-                    and (q.number is None or (parsed[i].number or 1) == q.number)]
-        hits = narrowed or found
+        # a corner, a spot or a number narrows the choice; one that does not exist is ignored
+        corner = [i for i in found if q.corner is None or parsed[i].corner == q.corner] or found
+        numbered = [i for i in corner
+                    if q.number is None or (parsed[i].number or 1) == q.number] or corner
+        exact = [i for i in numbered if q.spot is not None and parsed[i].spot == q.spot]
+        hits = exact or numbered
         if hits:
             break
     return hits
@@ -326,8 +351,79 @@ def _near_cross(net: Network, x: float, y: float, street: str, index: NameIndex)
     return f"near {street}"
 
 
+#: Offsets (metres) from a group's middle within which a post is "the middle" of the corner.
+_MIDDLE_M = 4.0
+
+
+def _spot_words(dx: float, dy: float, corner: bool) -> str:
+    """Where a post stands in its group, in words: "NE corner", "west side", "middle"."""
+    if corner and math.hypot(dx, dy) < _MIDDLE_M:
+        return "middle"
+    bearing = planar_bearing(dx, dy)
+    if corner:
+        return f"{compass_point(bearing)} corner"
+    return f"{_FOUR_WAYS[round(bearing / 90.0) % 4]} side"
+
+
+def _out_words(words: str, d: float, step: float) -> str:
+    """The same words and how far from the group's middle: "NE corner, 25 m out"."""
+    return f"{words}, {max(step, step * round(d / step)):.0f} m out"
+
+
+def _still_shared(out: list[str], idx: Sequence[int]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for i in idx:
+        groups.setdefault(out[i], []).append(i)
+    return {k: v for k, v in groups.items() if len(v) > 1}
+
+
+_ALONG_M = re.compile(r"(?P<lead>, |\()(?P<d>\d+) m (?P<w>north|south|east|west) of ")
+_SPOT_M = re.compile(r", (?P<d>\d+) m (?P<w>out|farther)")
+
+
+def name_in_units(name: str, units: str = "metric") -> str:
+    """A post's name with its distances in the units people read.
+
+    Names are built in metres ("Figueroa Street, 170 m south of West 7th Street", "A & B (NE
+    corner, 25 m out)"); in imperial units they say feet, rounded as every distance is
+    (:func:`safepassage.utils.format_distance`): "Figueroa Street, 550 ft south of West 7th
+    Street". Street names are left as they are.
+
+    Raises
+    ------
+    InputError
+        If the units are neither imperial nor metric.
+    """
+    if check_units(units) == "metric":
+        return str(name)
+
+    def feet(m: re.Match[str]) -> str:
+        return format_distance(int(m["d"]), "en", "imperial", short=True)
+
+    text = _ALONG_M.sub(lambda m: f"{m['lead']}{feet(m)} {m['w']} of ", str(name))
+    return _SPOT_M.sub(lambda m: f", {feet(m)} {m['w']}", text)
+
+
 def disambiguate(names: list[str], xs: np.ndarray, ys: np.ndarray) -> list[str]:
-    """Add the corner ("NE corner") to posts that share a name, then a number if needed."""
+    """Tell posts that share a name apart in words, never with a number.
+
+    Posts at one street corner get their corner ("A & B (NE corner)"; the one in the middle
+    of the intersection keeps the plain name), posts along one street the side they are on
+    ("A, 60 m north of B (west side)"). Where that still leaves two alike, how far out from
+    the middle each stands is added ("A & B (NE corner, 25 m out)", to the nearest 5 m, then
+    to the metre); posts at the very same spot keep the same name.
+
+    Parameters
+    ----------
+    names : list of str
+        Display names, in candidate order.
+    xs, ys : numpy.ndarray
+        Projected coordinates (metres).
+
+    Returns
+    -------
+    list of str
+    """
     out = list(names)
     groups: dict[str, list[int]] = {}
     for i, nm in enumerate(names):
@@ -336,30 +432,50 @@ def disambiguate(names: list[str], xs: np.ndarray, ys: np.ndarray) -> list[str]:
         if len(idx) < 2:
             continue
         cx, cy = float(np.mean(xs[idx])), float(np.mean(ys[idx]))
-        spread = float(np.max(np.hypot(xs[idx] - cx, ys[idx] - cy)))
-        if " & " not in nm or spread > 60.0:
-            for k, i in enumerate(idx[1:], start=2):
-                out[i] = f"{nm} #{k}"
-            continue
+        dx = {i: float(xs[i]) - cx for i in idx}
+        dy = {i: float(ys[i]) - cy for i in idx}
+        spread = max(math.hypot(dx[i], dy[i]) for i in idx)
+        corner = " & " in nm and spread <= 60.0
+        words = {i: _spot_words(dx[i], dy[i], corner) for i in idx}
         for i in idx:
-            dx, dy = float(xs[i]) - cx, float(ys[i]) - cy
-            if math.hypot(dx, dy) < 4.0:
-                continue
-            out[i] = f"{nm} ({compass_point(planar_bearing(dx, dy))} corner)"
-        seen: dict[str, int] = {}
-        for i in idx:
-            seen[out[i]] = seen.get(out[i], 0) + 1
-            if seen[out[i]] > 1:
-                out[i] = f"{out[i]} #{seen[out[i]]}"
+            out[i] = nm if words[i] == "middle" else f"{nm} ({words[i]})"
+        for step in (5.0, 1.0):
+            for shared in _still_shared(out, idx).values():
+                nearest = min(shared, key=lambda i: (math.hypot(dx[i], dy[i]), i))
+                for i in shared:
+                    if math.hypot(dx[i] - dx[nearest], dy[i] - dy[nearest]) > 0.5:
+                        out[i] = f"{nm} ({_out_words(words[i], math.hypot(dx[i], dy[i]), step)})"
+        for shared in _still_shared(out, idx).values():
+            nearest = min(shared, key=lambda i: (math.hypot(dx[i], dy[i]), i))
+            for i in shared:
+                ex, ey = dx[i] - dx[nearest], dy[i] - dy[nearest]
+                if math.hypot(ex, ey) > 0.5:  # a few metres from a post of the same words
+                    way = _FOUR_WAYS[round(planar_bearing(ex, ey) / 90.0) % 4]
+                    out[i] = (f"{out[i][:-1]}, {max(1, round(math.hypot(ex, ey)))} m "
+                              f"farther {way})")
     return out
 
 
-def unique_name(name: str, taken: Sequence[str]) -> str:
-    """``name``, or ``name #k`` with the smallest k ≥ 2 no other post has."""
+def unique_name(name: str, taken: Sequence[str], where: str | None = None) -> str:
+    """``name``, or ``name (at <where>)`` when another post has it already.
+
+    Parameters
+    ----------
+    name : str
+        The name a new post would get.
+    taken : sequence of str
+        The names other posts have.
+    where : str, optional
+        Where the new post stands, in words ("34.05012, -118.25111").
+
+    Returns
+    -------
+    str
+        Never a name with a number such as "#2".
+    """
     used = set(taken)
     if name not in used:
         return name
-    k = 2
-    while f"{name} #{k}" in used:
-        k += 1
-    return f"{name} #{k}"
+    if where:
+        return f"{name} (at {where})"
+    return f"{name} (another spot)"

@@ -399,12 +399,14 @@ def _new_row(build: _Build, point: PlannerPoint, number: int,
              taken: Sequence[str]) -> dict[str, object]:
     """A new candidate at the point's node, named after where it stands."""
     net = build.net
+    where = f"{point.lat:.5f}, {point.lon:.5f}"
     if point.label:
         name = point.label
     elif point.node in build.dest_of and len(net.node_names[point.node]) < 2:
-        name = unique_name(f"at {build.dest_of[point.node]}", taken)
+        name = unique_name(f"at {build.dest_of[point.node]}", taken, where)
     else:
-        name = unique_name(candidate_names(net, np.array([point.node]), build.marks)[0], taken)
+        name = unique_name(candidate_names(net, np.array([point.node]), build.marks)[0], taken,
+                           where)
     return {"candidate": number, "node": net.nodes[point.node], "name": name,
             "source": "extra", "destination": build.dest_of.get(point.node),
             "x": float(net.x[point.node]), "y": float(net.y[point.node])}

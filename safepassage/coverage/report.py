@@ -61,7 +61,7 @@ def plan_dict(cp: CoveragePlan) -> JSONDict:
         "banned_places": cp.banned_places,
         "banned_candidates": int(cp.banned.size),
         "posts": [
-            {"id": r.post_id, "name": r.name, "lat": r.lat, "lon": r.lon,
+            {"post": int(r.post), "id": r.post_id, "name": r.name, "lat": r.lat, "lon": r.lon,
              "node": _jsonable(r.node), "window": r.window,
              "demand_covered": round(float(r.demand_covered), 1),
              "covered_pct": round(float(r.covered_pct), 2), "locked": bool(r.locked),
@@ -160,9 +160,11 @@ def coverage_json(
 def posts_geojson(shifts: ShiftPlan) -> JSONDict:
     """``posts.geojson``: one WGS84 point per post and window.
 
-    Properties: ``id`` ("P1", or "dismissal/P1" with several windows), ``name``, ``window``,
-    ``demand_covered``, ``covered_pct`` (share of the window's total demand this post is
-    credited with), ``locked``, ``lat``, ``lon``, ``hours`` (the window's length).
+    Properties: ``post`` (the number people see on the maps and handouts: one per place, the
+    same in every window, see :func:`~.result.number_posts`), ``id`` ("P1", or "dismissal/P1"
+    with several windows), ``name``, ``window``, ``demand_covered``, ``covered_pct`` (share of
+    the window's total demand this post is credited with), ``locked``, ``lat``, ``lon``,
+    ``hours`` (the window's length).
     """
     multi = len(shifts.plans) > 1
     feats = []
@@ -174,7 +176,7 @@ def posts_geojson(shifts: ShiftPlan) -> JSONDict:
                 "id": pid,
                 "geometry": {"type": "Point", "coordinates": [float(r.lon), float(r.lat)]},
                 "properties": {
-                    "id": pid, "name": r.name, "window": name,
+                    "post": int(r.post), "id": pid, "name": r.name, "window": name,
                     "demand_covered": round(float(r.demand_covered), 1),
                     "covered_pct": round(float(r.covered_pct), 2), "locked": bool(r.locked),
                     "lat": float(r.lat), "lon": float(r.lon), "hours": round(cp.hours, 2),
@@ -288,7 +290,7 @@ def _plan_lines(cp: CoveragePlan, top: int) -> list[str]:
     lines = [_headline(cp)]
     for r in cp.posts.itertuples():
         lock = "  [locked]" if r.locked else ""
-        lines.append(f"  {r.post_id:>3}  {r.name}  — {r.covered_pct:.1f} % of the demand "
+        lines.append(f"  post {r.post:>2}  {r.name}  — {r.covered_pct:.1f} % of the demand "
                      f"({r.lat:.5f}, {r.lon:.5f}){lock}")
     lines += _backup_line(cp)
     lines += _gap_lines(cp, top)

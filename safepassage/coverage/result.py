@@ -8,7 +8,7 @@ named stretches (:func:`stretches`) and summed by street (:func:`gaps_by_street`
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from ..locate import MaximalCovering, SetCovering
 from ..safety import TimeWindow
 from .problem import CoverageProblem
 
-__all__ = ["BackupInfo", "CoveragePlan", "gaps_by_street", "posts_table", "stretches"]
+__all__ = ["BackupInfo", "CoveragePlan", "gaps_by_street", "number_posts", "place_key",
+           "place_numbers", "posts_table", "stretches"]
 
 
 class BackupInfo(TypedDict):
@@ -55,7 +57,8 @@ class CoveragePlan:
     selected : numpy.ndarray
         Chosen candidate indices.
     posts : geopandas.GeoDataFrame
-        One row per post, WGS84 points: ``post_id`` ("P1", ... by covered demand),
+        One row per post, WGS84 points: ``post_id`` ("P1", ... by covered demand), ``post``
+        (the number people see on every map, handout and report: see :func:`number_posts`),
         ``candidate``, ``node``, ``lat``, ``lon``, ``name``, ``window``, ``demand_covered``
         (weight of the segments credited to this post: each covered segment is credited to
         its nearest post, so the column sums to ``covered_weight``), ``covered_pct`` (that as a
@@ -99,6 +102,8 @@ class CoveragePlan:
     locked, banned : numpy.ndarray
         Candidate indices.
     banned_places : list of str
+    banned_areas : list of shapely geometry
+        Each banned place in WGS84 (its circle or polygon), to draw.
     notes : list of str
     solve_seconds : float
     model : MaximalCovering or SetCovering
@@ -135,6 +140,7 @@ class CoveragePlan:
     notes: list[str]
     solve_seconds: float
     model: MaximalCovering | SetCovering | None = field(repr=False, default=None)
+    banned_areas: list[BaseGeometry] = field(repr=False, default_factory=list)
 
     @property
     def hours(self) -> float:
@@ -201,10 +207,60 @@ def posts_table(problem: CoverageProblem, selected: np.ndarray,
         frame = frame.sort_values(["demand_covered", "candidate"], ascending=[False, True],
                                   kind="stable").reset_index(drop=True)
     frame.insert(0, "post_id", [f"P{i + 1}" for i in range(len(frame))])
+    frame.insert(1, "post", np.arange(1, len(frame) + 1, dtype=np.int64))
     return gpd.GeoDataFrame(
         frame, geometry=[Point(a, b) for a, b in zip(frame["lon"], frame["lat"], strict=True)],
         crs="EPSG:4326",
     )
+
+
+def place_key(lat: float, lon: float) -> tuple[float, float]:
+    """The place a post stands at: its point to 6 decimals (about 0.1 m)."""
+    return round(float(lat), 6), round(float(lon), 6)
+
+
+def place_numbers(windows: Sequence[Sequence[tuple[float, float]]]) -> list[list[int]]:
+    """The number people see for each post: one per place, in window order, then by share.
+
+    Parameters
+    ----------
+    windows : sequence of sequences of (lat, lon)
+        Each time window's posts in order (busiest first), the windows in the plan's order.
+
+    Returns
+    -------
+    list of list of int
+        The posts' numbers, in the same shape: the first window's posts are 1, 2, ...; a
+        later window's post at a place already numbered keeps that number, one at a new
+        place gets the next.
+    """
+    numbers: dict[tuple[float, float], int] = {}
+    out: list[list[int]] = []
+    for points in windows:
+        row = []
+        for lat, lon in points:
+            row.append(numbers.setdefault(place_key(lat, lon), len(numbers) + 1))
+        out.append(row)
+    return out
+
+
+def number_posts(plans: Sequence[CoveragePlan]) -> None:
+    """Give every post of a plan's windows the number people see (the ``post`` column).
+
+    The numbers are decided here, once (:func:`place_numbers`): ``posts.geojson``,
+    ``coverage.json``, the printed summary, the maps and the handouts all show them, so post 2
+    is the same corner everywhere.
+
+    Parameters
+    ----------
+    plans : sequence of CoveragePlan
+        The windows' plans, in the plan's order (``ShiftPlan.plans.values()``); changed in
+        place.
+    """
+    numbers = place_numbers([list(zip(cp.posts["lat"], cp.posts["lon"], strict=True))
+                             for cp in plans])
+    for cp, nums in zip(plans, numbers, strict=True):
+        cp.posts["post"] = np.asarray(nums, dtype=np.int64)
 
 
 def stretches(problem: CoverageProblem, mask: np.ndarray) -> pd.DataFrame:

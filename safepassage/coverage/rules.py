@@ -7,7 +7,7 @@ indices (or per-row weights) the solvers understand.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -31,6 +31,7 @@ class Rules:
     locked: np.ndarray  # candidate indices, sorted, unique
     banned: np.ndarray
     banned_places: list[str]  # a label per ban, for reports
+    banned_areas: list[BaseGeometry] = field(default_factory=list)  # WGS84, to draw
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,12 @@ def _ban_area(spec: BanSpec, where: str) -> tuple[BaseGeometry, float, str]:
     return Point(latlon[1], latlon[0]), radius, label or f"{latlon[0]:.5f},{latlon[1]:.5f}"
 
 
-def banned_candidates(problem: CoverageProblem,
-                      banned: Iterable[BanSpec]) -> tuple[np.ndarray, list[str]]:
+#: A ban naming one post is drawn as a circle of this radius (metres) around it.
+BANNED_POST_DRAW_M = 12.0
+
+
+def banned_candidates(problem: CoverageProblem, banned: Iterable[BanSpec]
+                      ) -> tuple[np.ndarray, list[str], list[BaseGeometry]]:
     """Candidates inside banned places: points with a radius, polygons (WGS84), or posts.
 
     Returns
@@ -94,31 +99,37 @@ def banned_candidates(problem: CoverageProblem,
         Candidate indices.
     list of str
         A label per ban.
+    list of shapely geometry
+        Each ban's area in WGS84, to draw (a banned post: a small circle around it).
     """
     cands = problem.candidates
     if len(cands) == 0:
-        return np.zeros(0, dtype=np.intp), []
+        return np.zeros(0, dtype=np.intp), [], []
     pts = shapely.points(cands["x"].to_numpy(), cands["y"].to_numpy())
     to_xy = Transformer.from_crs("EPSG:4326", problem.crs, always_xy=True)
+    to_wgs = Transformer.from_crs(problem.crs, "EPSG:4326", always_xy=True)
     hit = np.zeros(len(cands), dtype=bool)
     labels: list[str] = []
+    areas: list[BaseGeometry] = []
     for j, spec in enumerate(banned):
         where = f"banned[{j}]"
         one = _ban_label_or_hit(problem, spec, where)
         if one is not None:
             hit[one[0]] = True
             labels.append(one[1])
-            continue
-        geom, radius, label = _ban_area(spec, where)
-        projected = (area_in_crs(geom, problem.crs, shapely.get_coordinates(pts))
-                     if geom.area > 0 else shapely.transform(geom, to_xy.transform,
-                                                             interleaved=False))
-        if radius > 0:
-            projected = projected.buffer(radius)
-        hit |= shapely.covers(projected, pts) if projected.area > 0 else shapely.dwithin(
-            projected, pts, 1e-6)
-        labels.append(label)
-    return np.flatnonzero(hit).astype(np.intp), labels
+            projected = pts[one[0]].buffer(BANNED_POST_DRAW_M)
+        else:
+            geom, radius, label = _ban_area(spec, where)
+            projected = (area_in_crs(geom, problem.crs, shapely.get_coordinates(pts))
+                         if geom.area > 0 else shapely.transform(geom, to_xy.transform,
+                                                                 interleaved=False))
+            if radius > 0:
+                projected = projected.buffer(radius)
+            hit |= shapely.covers(projected, pts) if projected.area > 0 else shapely.dwithin(
+                projected, pts, 1e-6)
+            labels.append(label)
+        areas.append(shapely.transform(projected, to_wgs.transform, interleaved=False))
+    return np.flatnonzero(hit).astype(np.intp), labels, areas
 
 
 def locked_candidates(problem: CoverageProblem, locked: Iterable[PostSpec],
@@ -139,12 +150,12 @@ def planner_rules(problem: CoverageProblem, settings: CoverageSettings) -> Rules
         also banned.
     """
     locked = locked_candidates(problem, settings.locked, settings.lock_snap_limit_m)
-    banned, labels = banned_candidates(problem, settings.banned)
+    banned, labels, areas = banned_candidates(problem, settings.banned)
     both = np.intersect1d(locked, banned)
     if both.size:
         raise InputError(f"locked post {problem.candidates['name'].iloc[int(both[0])]!r} lies in "
                          "a banned place; unlock it or change the ban")
-    return Rules(locked, banned, labels)
+    return Rules(locked, banned, labels, areas)
 
 
 def backup_rows(problem: CoverageProblem,

@@ -31,7 +31,7 @@ from .demand import weight_table
 from .network import network_of
 from .options import CoverageSettings, Method
 from .problem import CoverageProblem, coverage_problem, planner_points
-from .result import CoveragePlan
+from .result import CoveragePlan, number_posts
 
 __all__ = ["PoolPlan", "RouteInputs", "ShiftPlan", "WindowProblem", "allocate_officers",
            "plan_shifts", "window_problem"]
@@ -284,6 +284,7 @@ def plan_shifts(routes: RouteInputs, settings: CoverageSettings) -> ShiftPlan:
         plans[tw.name] = cp
         route_plans[tw.name] = wp.route_plan
         profiles[tw.name] = wp.profile
+    number_posts(list(plans.values()))
     covered = sum(cp.covered_weight for cp in plans.values())
     total = sum(cp.total_weight for cp in plans.values())
     first = next(iter(plans.values()))

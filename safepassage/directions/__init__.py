@@ -32,8 +32,16 @@ Rules of the step builder
   left) is not narrated, and a corner cut twice is said once. A divided street crossed twice
   with at most :data:`SPLIT_CROSSING_MAX_M` of walking in between is one crossing, with the
   weaker of the two controls.
-- The first step is ``"depart"``, the last ``"arrive"``; the distances of all steps add up to
-  the length of the route.
+- Last, what a walker does at one corner is said as one step (:func:`merge_corners`, on by
+  default): the crossings before a walk go with it ("At West 5th Street, cross South Grand
+  Avenue and West 5th Street (busy street), both at the signal, then continue northeast on
+  South Grand Avenue for 0.2 miles"), every crossing still named with its control; walking
+  shorter than :data:`CORNER_MAX_M` (30 m) that is not stairs gets no step of its own (it is
+  folded into the next walk, whose turn is measured across it); the arrival is said with the
+  last walk ("... for 40 feet to Colburn School"). On the demo this takes the median safe
+  route from 15 steps to 6 (22 to under 10 per km).
+- The first step is ``"depart"``, the last ``"arrive"`` (or the last walk, saying where it
+  arrives); the distances of all steps add up to the length of the route.
 
 Output is plain text, never markup: callers that write HTML must escape it. Names coming from
 OpenStreetMap are cleaned of control and bidirectional-override characters and whitespace runs,
@@ -55,15 +63,18 @@ from .legs import route_legs
 from .model import Crossing, Leg, Step, classify_turn, heading_name, turn_angle, way_kind
 from .steps import (
     CONNECTOR_MAX_M,
+    CORNER_MAX_M,
     CROSSWALK_MAX_M,
     JOG_MAX_M,
     SPLIT_CROSSING_MAX_M,
     build_directions,
+    merge_corners,
 )
 from .text import render_directions, render_step, summary_line
 
 __all__ = [
     "CONNECTOR_MAX_M",
+    "CORNER_MAX_M",
     "CROSSWALK_MAX_M",
     "JOG_MAX_M",
     "SPLIT_CROSSING_MAX_M",
@@ -74,6 +85,7 @@ __all__ = [
     "classify_turn",
     "format_distance",
     "heading_name",
+    "merge_corners",
     "render_directions",
     "render_step",
     "route_legs",

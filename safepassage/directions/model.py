@@ -10,7 +10,7 @@ share. Nothing here touches a graph.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from safepassage.utils import clean_name, clean_text, compass_word
 
@@ -130,6 +130,19 @@ class Step:
         The crossing, for ``"cross"`` steps.
     place : str or None
         The origin (``"depart"``) or destination (``"arrive"``) name; None otherwise.
+    crossings : tuple of Crossing
+        Streets crossed at the corner where a walking step begins, said in the same sentence
+        ("At West 5th Street, cross South Grand Avenue at the signal, then continue ...");
+        empty for most steps.
+    at : str or None
+        The street whose corner a walking step with ``crossings`` begins at ("West 5th
+        Street"), when it is worth saying.
+    to : str or None
+        The destination the last walk of the route reaches, said with it ("... for 40 feet
+        to 7th / Francisco") in place of a separate ``"arrive"`` step.
+    bearing_start, bearing_end : float or None
+        Compass bearings at the start and the end of the walking (not said; they decide the
+        turn when short pieces are folded into a step).
     """
 
     action: str
@@ -140,6 +153,11 @@ class Step:
     distance_m: float
     crossing: Crossing | None = None
     place: str | None = None
+    crossings: tuple[Crossing, ...] = ()
+    at: str | None = None
+    to: str | None = None
+    bearing_start: float | None = field(default=None, repr=False)
+    bearing_end: float | None = field(default=None, repr=False)
 
 
 # --------------------------------------------------------------------------------------------

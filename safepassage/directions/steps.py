@@ -28,6 +28,7 @@ from .model import (
 
 __all__ = [
     "CONNECTOR_MAX_M",
+    "CORNER_MAX_M",
     "CROSSWALK_MAX_M",
     "JOG_MAX_M",
     "SPLIT_CROSSING_MAX_M",
@@ -47,6 +48,11 @@ JOG_MAX_M = 15.0
 #: A street crossed twice with at most this much walking straight on in between is one
 #: crossing (a divided street mapped as two carriageways, or a median).
 SPLIT_CROSSING_MAX_M = 30.0
+
+#: Walking shorter than this (metres) between two crossings, or at a corner, is part of the
+#: corner: it gets no step of its own (a walker crossing a corner on two signals does one
+#: thing). Stairs are said however short.
+CORNER_MAX_M = 30.0
 
 #: Merge threshold: consecutive legs of one way merge unless the bearing changes this much.
 _MERGE_MAX_DEG = 45.0
@@ -78,6 +84,11 @@ class _Open:
     heading: str | None
     lengths: list[float]
     place: str | None = None
+    end: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.end is None:
+            self.end = self.info.bearing_end
 
 
 def _info(leg: Leg) -> _Info:
@@ -181,11 +192,18 @@ def _close(open_step: _Open) -> Step:
         distance_m=math.fsum(open_step.lengths),
         crossing=None,
         place=open_step.place,
+        bearing_start=open_step.info.bearing_start,
+        bearing_end=open_step.end,
     )
 
 
 def build_directions(
-    legs: Iterable[Leg], *, origin: str, destination: str, merge_divided: bool = True
+    legs: Iterable[Leg],
+    *,
+    origin: str,
+    destination: str,
+    merge_divided: bool = True,
+    corners: bool = True,
 ) -> list[Step]:
     """Turn the legs of a route into turn-by-turn steps.
 
@@ -200,14 +218,21 @@ def build_directions(
         Name of the destination, carried by the ``"arrive"`` step ("" if none).
     merge_divided : bool
         Say a divided street's two crossings as one (see :data:`SPLIT_CROSSING_MAX_M`).
+    corners : bool
+        Say what is one action for a walker as one step: the crossings at a corner go with
+        the walk that follows them, and walking shorter than :data:`CORNER_MAX_M` between
+        them (or any short piece that is not stairs) is folded into that walk
+        (:func:`merge_corners`). False keeps a step per crossing and per piece.
 
     Returns
     -------
     list of Step
-        ``"depart"`` first and ``"arrive"`` last; in between ``"continue"``, ``"turn"`` and
-        ``"cross"`` steps. The ``distance_m`` of all steps sums to the sum of the legs'
-        ``length_m``. If crossings are narrated at the very first node, the ``"depart"`` step
-        has distance 0 and is followed by the ``"cross"`` steps and a ``"continue"`` step.
+        ``"depart"`` first and ``"arrive"`` last (with ``corners``, the arrival is usually
+        said with the last walk, its ``to``); in between ``"continue"``, ``"turn"`` and
+        (without ``corners``, or for crossings after the last walk) ``"cross"`` steps. The
+        ``distance_m`` of all steps sums to the sum of the legs' ``length_m``; every narrated
+        crossing is kept, in a ``"cross"`` step or in a walking step's ``crossings``. If
+        crossings are narrated at the very first node, the ``"depart"`` step has distance 0.
 
     Raises
     ------
@@ -247,7 +272,8 @@ def build_directions(
         if current is None or previous is None:
             if chunk.crossings:
                 steps.append(
-                    Step("depart", None, info.name, info.kind, heading, 0.0, None, origin_name)
+                    Step("depart", None, info.name, info.kind, heading, 0.0, None, origin_name,
+                         bearing_start=info.bearing_start, bearing_end=info.bearing_start)
                 )
                 steps.extend(_cross_steps(chunk.crossings))
                 current = _Open("continue", "straight", info, heading, list(chunk.lengths))
@@ -262,6 +288,7 @@ def build_directions(
         same_way = info.key == previous.key
         if same_way and not chunk.crossings and abs(delta) < _MERGE_MAX_DEG:
             current.lengths.extend(chunk.lengths)
+            current.end = info.bearing_end
             previous = info
             continue
         steps.append(_close(current))
@@ -277,7 +304,9 @@ def build_directions(
     steps.extend(_cross_steps(trailing_crossings))
     steps.append(arrive)
     steps = _merge_jogs(steps)
-    return _merge_split_crossings(steps) if merge_divided else steps
+    if merge_divided:
+        steps = _merge_split_crossings(steps)
+    return merge_corners(steps) if corners else steps
 
 
 def _side(modifier: str | None) -> str | None:
@@ -308,7 +337,8 @@ def _merge_jogs(steps: list[Step]) -> list[Step]:
                 and b.action == "turn" and same and jog.distance_m < JOG_MAX_M
                 and _side(jog.modifier) is not None
                 and _side(b.modifier) not in (None, _side(jog.modifier))):
-            out[i] = replace(a, distance_m=a.distance_m + jog.distance_m + b.distance_m)
+            out[i] = replace(a, distance_m=a.distance_m + jog.distance_m + b.distance_m,
+                             bearing_end=b.bearing_end)
             del out[i + 1:i + 3]
             continue
         # A corner cut twice: on A, a few metres of B, a few metres of A again, then B for
@@ -319,7 +349,8 @@ def _merge_jogs(steps: list[Step]) -> list[Step]:
                     and b.action == "turn" and d.action == "turn"
                     and _way(b) == _way(a) and _way(jog) == _way(d) != _way(a)
                     and jog.distance_m < JOG_MAX_M and b.distance_m < JOG_MAX_M):
-                out[i] = replace(a, distance_m=a.distance_m + jog.distance_m + b.distance_m)
+                out[i] = replace(a, distance_m=a.distance_m + jog.distance_m + b.distance_m,
+                                 bearing_end=b.bearing_end)
                 del out[i + 1:i + 3]
                 continue
         i += 1
@@ -357,3 +388,86 @@ def _merge_split_crossings(steps: list[Step]) -> list[Step]:
     return out
 
 
+def _is_walk(step: Step) -> bool:
+    return step.action in ("continue", "turn")
+
+
+def _corner_street(before: Step | None, walk: Step, crossings: Sequence[Crossing]) -> str | None:
+    """The street whose corner a walk begins at: the new street on a turn, else the one crossed.
+
+    None when no crossed street other than the one walked on names the corner.
+    """
+    s0 = before.street if before is not None else None
+    s1 = walk.street
+    if s0 and s1 and s0.casefold() != s1.casefold():
+        return s1
+    for c in crossings:
+        if c.street and (not s1 or c.street.casefold() != s1.casefold()):
+            return c.street
+    return None
+
+
+def _folded_turn(before: Step | None, walk: Step) -> Step:
+    """A walk whose turn is measured from the walk before the pieces folded into it."""
+    if before is None:
+        return walk
+    modifier = classify_turn(turn_angle(
+        before.bearing_end if before.bearing_end is not None else math.nan,
+        walk.bearing_start if walk.bearing_start is not None else math.nan))
+    if modifier == "straight":
+        return replace(walk, action="continue", modifier="straight")
+    return replace(walk, action="turn", modifier=modifier)
+
+
+def merge_corners(steps: Sequence[Step]) -> list[Step]:
+    """Say what is one action for a walker as one step.
+
+    The crossings before a walking step become part of it (its ``crossings``, said "At West
+    5th Street, cross South Grand Avenue at the signal, then continue ..."), and a walking
+    step shorter than :data:`CORNER_MAX_M` that is not stairs and not the last walk of the
+    route (the few metres between two crossings of one corner, a jog onto a footpath) is
+    folded into the next walk, whose turn is then measured from the walk before it. Crossings
+    after the last walk stay ``"cross"`` steps. The arrival is said with the last walk
+    (its ``to``: "... for 40 feet to 7th / Francisco") unless crossings come after it.
+    Distances and crossings are all kept.
+
+    Parameters
+    ----------
+    steps : sequence of Step
+        Steps of :func:`build_directions` with ``corners=False``.
+
+    Returns
+    -------
+    list of Step
+    """
+    walks = [i for i, st in enumerate(steps) if st.action in ("depart", "continue", "turn")]
+    last_walk = walks[-1] if walks else -1
+    out: list[Step] = []
+    before: Step | None = None
+    crossings: list[Crossing] = []
+    folded: list[float] = []
+    for i, st in enumerate(steps):
+        if st.action == "cross" and st.crossing is not None:
+            crossings.append(st.crossing)
+            continue
+        if not _is_walk(st):
+            if (st.action == "arrive" and not crossings and out and st.place
+                    and out[-1].action in ("depart", "continue", "turn")
+                    and out[-1].distance_m > 0):
+                out[-1] = replace(out[-1], to=st.place)
+                continue
+            out.extend(_cross_steps(crossings))
+            crossings = []
+            out.append(st)
+            before = st if st.action == "depart" else before
+            continue
+        if i != last_walk and st.distance_m < CORNER_MAX_M and st.way_kind != "steps":
+            folded.append(st.distance_m)
+            continue
+        walk = _folded_turn(before, st) if folded else st
+        walk = replace(walk, distance_m=math.fsum([*folded, st.distance_m]),
+                       crossings=tuple(crossings),
+                       at=_corner_street(before, st, crossings) if crossings else None)
+        out.append(walk)
+        before, crossings, folded = walk, [], []
+    return out

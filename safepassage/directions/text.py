@@ -21,7 +21,7 @@ from safepassage.utils import (
     round_half_up,
 )
 
-from .model import CONTROLS, Step
+from .model import CONTROLS, Crossing, Step
 
 __all__ = ["render_directions", "render_step", "summary_line"]
 
@@ -101,6 +101,74 @@ _CONTROL_ES = {
 }
 
 
+#: Controls said inside a longer sentence ("cross A and B, both at the signal, then ...").
+_INLINE_EN = {**_CONTROL_EN, "none": "where there is no crosswalk (take care, look both ways)"}
+_INLINE_ES = {**_CONTROL_ES,
+              "none": "donde no hay cruce peatonal (tenga cuidado, mire a ambos lados)"}
+
+
+def _control_of(crossing: Crossing) -> str:
+    control = clean_text(crossing.control).lower()
+    return control if control in CONTROLS else "none"
+
+
+def _crossed(crossing: Crossing, lang: Lang) -> str:
+    """The street crossed, with its "busy street" warning: "Figueroa Street (busy street)"."""
+    street = clean_name(crossing.street)
+    if lang == "es":
+        if street:
+            return f"{street} (calle de mucho tráfico)" if crossing.arterial else street
+        return "la calle de mucho tráfico" if crossing.arterial else "la calle"
+    if street:
+        return f"{street} (busy street)" if crossing.arterial else street
+    return "the busy street" if crossing.arterial else "the street"
+
+
+def _join(items: list[str], lang: Lang) -> str:
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {'y' if lang == 'es' else 'and'} {items[-1]}"
+
+
+def _crossings_clause(crossings: tuple[Crossing, ...], lang: Lang) -> str:
+    """"cross A at the signal", "cross A and B, both at the signal", "cross A ..., then B ..."."""
+    inline = _INLINE_ES if lang == "es" else _INLINE_EN
+    whats = [_crossed(c, lang) for c in crossings]
+    controls = [inline[_control_of(c)] for c in crossings]
+    verb = "cruce" if lang == "es" else "cross"
+    if len(crossings) == 1:
+        return f"{verb} {whats[0]} {controls[0]}"
+    if len(set(controls)) == 1:
+        if lang == "es":
+            every = "ambas" if len(crossings) == 2 else "todas"
+        else:
+            every = "both" if len(crossings) == 2 else "all"
+        return f"{verb} {_join(whats, lang)}, {every} {controls[0]}"
+    then = ", después " if lang == "es" else ", then "
+    return f"{verb} " + then.join(f"{w} {c}" for w, c in zip(whats, controls, strict=True))
+
+
+def _render_corner(step: Step, lang: Lang, units: Units) -> str:
+    """A walk that begins by crossing at a corner, in one sentence.
+
+    "At West 5th Street, cross South Grand Avenue and West 5th Street (busy street), both at
+    the signal, then continue northeast on South Grand Avenue for 0.2 miles."
+    """
+    plain = Step(step.action, step.modifier, step.street, step.way_kind, step.heading,
+                 step.distance_m)
+    walk = _render_walk(plain, lang, units).rstrip(".")
+    walk = walk[:1].lower() + walk[1:]
+    cross = _crossings_clause(step.crossings, lang)
+    at = clean_name(step.at)
+    others = [c for c in step.crossings
+              if not at or (clean_name(c.street) or "").casefold() != at.casefold()]
+    if at and others:
+        lead = f"En {at}, {cross}" if lang == "es" else f"At {at}, {cross}"
+    else:
+        lead = _capitalize(cross)
+    return f"{lead}, y luego {walk}." if lang == "es" else f"{lead}, then {walk}."
+
+
 def _render_cross(step: Step, lang: Lang) -> str:
     crossing = step.crossing
     street = clean_name(crossing.street if crossing is not None else step.street)
@@ -174,6 +242,15 @@ def _render_walk(step: Step, lang: Lang, units: Units) -> str:
     return f"{turn} onto {place} and {clause}."
 
 
+def _with_arrival(text: str, step: Step, lang: Lang) -> str:
+    """A walk's sentence ending where the route does: "... for 40 feet to 7th / Francisco."."""
+    place = clean_text(step.to)
+    if not place:
+        return text
+    body = text[:-1] if text.endswith(".") else text
+    return f"{body} hasta llegar a {place}." if lang == "es" else f"{body} to {place}."
+
+
 def render_step(step: Step, lang: str = "en", units: str = "imperial") -> str:
     """Render one step as a plain-text sentence.
 
@@ -203,7 +280,7 @@ def render_step(step: Step, lang: str = "en", units: str = "imperial") -> str:
     code = check_lang(lang)
     system = check_units(units)
     if step.action == "depart":
-        return _render_depart(step, code, system)
+        return _with_arrival(_render_depart(step, code, system), step, code)
     if step.action == "arrive":
         place = clean_text(step.place)
         if code == "es":
@@ -212,7 +289,9 @@ def render_step(step: Step, lang: str = "en", units: str = "imperial") -> str:
     if step.action == "cross":
         return _render_cross(step, code)
     if step.action in ("continue", "turn"):
-        return _render_walk(step, code, system)
+        if step.crossings:
+            return _with_arrival(_render_corner(step, code, system), step, code)
+        return _with_arrival(_render_walk(step, code, system), step, code)
     raise ValueError(f"unknown step action {step.action!r}")
 
 

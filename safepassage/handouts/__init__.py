@@ -7,13 +7,17 @@ with
 - a map drawn from the street network itself, with street names (:mod:`safepassage.maps`),
   the safe route, where the trip starts and ends, and the officer posts along the route
   (:mod:`~safepassage.handouts.routemap`);
-- a legend, the posts with their hours, numbered turn-by-turn directions (the
-  ``directions_en`` / ``directions_es`` of :func:`safepassage.pipeline.routes_frame`), a safety
-  tip, the date it was made, "© OpenStreetMap contributors" and the other sources used, and the
-  note that the starting point is approximate where it is
-  (:mod:`~safepassage.handouts.content`, words in :mod:`~safepassage.handouts.strings`);
-- print CSS for US Letter: the map on page 1, the directions continuing, two pages at most;
-  text of 12 pt or more; the Okabe-Ito route colour (:mod:`~safepassage.handouts.layout`).
+- a legend, the posts with the numbers every page gives them and their hours, numbered
+  turn-by-turn directions (the ``directions_en`` / ``directions_es`` of
+  :func:`safepassage.pipeline.routes_frame`), a safety tip, the date it was made,
+  "© OpenStreetMap contributors" and the other sources used (on page 1), and the note that
+  the starting point is approximate where it is (:mod:`~safepassage.handouts.content`, words
+  in :mod:`~safepassage.handouts.strings`, Metro stops' kinds in Spanish too);
+- print CSS for US Letter: title, map, date and sources on page 1; a route of up to about 8
+  steps on one page (the map's printed height is chosen in the browser so the text fits),
+  the step list never split across pages; text of 12 pt or more; the route the darkest,
+  widest line on a white casing, a north arrow, so it reads printed in black and white
+  (:mod:`~safepassage.handouts.layout`).
 
 Both languages come from one template (``safepassage/templates/handout.html``), rendered with
 Jinja's autoescape so every name from OpenStreetMap shows as text

@@ -43,7 +43,15 @@ from ..maps import (
 )
 from ..maps.beats import arrow_html, arrow_points, beat_casing, beat_colour, beat_post_numbers
 from ..maps.styles import page_root
-from ..offline import RawHTML, add_scale, offline_map, render_html, svg_class_name, write_html
+from ..offline import (
+    RawHTML,
+    add_scale,
+    offline_map,
+    render_html,
+    set_page_lang,
+    svg_class_name,
+    write_html,
+)
 from ..progress import Steps
 from ..sites import slugify
 from ..source import Area
@@ -273,7 +281,7 @@ def _loop_wgs(plan: BeatPlan, beat: Beat) -> LineString:
 
 
 def _card_map(area: Area, plan: BeatPlan, beat: Beat, number: int | None, title: str,
-              height_in: float) -> folium.Map:
+              height_in: float, lang: str = "en", units: str = "imperial") -> folium.Map:
     """The loop on the street network, arrows along it, the start's badge."""
     colour = beat_colour(beat, number)
     wgs = _loop_wgs(plan, beat)
@@ -281,7 +289,8 @@ def _card_map(area: Area, plan: BeatPlan, beat: Beat, number: int | None, title:
                     controls=False, prefer_canvas=False, data_attribution=None,
                     attribution_control=False, width="7.5in", height=f"{height_in:g}in",
                     zoom_snap=0.25)
-    add_scale(m, "bottomleft")
+    set_page_lang(m, lang)
+    add_scale(m, "bottomleft", units=units, lang=lang)
     add_map_css(m)
     clip = shapely.box(*beat.geometry.bounds).buffer(_MARGIN_M, join_style="mitre")
     add_base_network(m, area.G, clip=clip, svg=True)
@@ -369,7 +378,7 @@ def beat_card_html(area: Area, plan: BeatPlan, beat: Beat, views: Sequence[Cover
         number = int(beat.post_id[1:])  # posts not on a map: their own numbers
     data = _card_data(area, plan, beat, number, lang, units, made_on or dt.date.today())
     module = _template()
-    m = _card_map(area, plan, beat, number, data["title"], data["map_in"])
+    m = _card_map(area, plan, beat, number, data["title"], data["map_in"], lang, units)
     root = page_root(m)
     root.header.add_child(RawHTML(str(module.style(data))), name="safepassage_card_css")
     root.html.add_child(RawHTML(str(module.before_map(CARD_STRINGS[lang], data))),
@@ -377,7 +386,7 @@ def beat_card_html(area: Area, plan: BeatPlan, beat: Beat, views: Sequence[Cover
     root.html.add_child(RawHTML(""), name=m.get_name())
     root.html.add_child(RawHTML(str(module.after_map(CARD_STRINGS[lang], data))),
                         name="card_after")
-    return render_html(m).replace("<html>", f'<html lang="{lang}">', 1)
+    return render_html(m)  # <html lang> from the map's page
 
 
 def write_beat_cards(folder: str | Path, area: Area, plans: Sequence[BeatPlan],

@@ -17,12 +17,13 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..errors import InputError
+from ..features import destination_name as local_name
 from ..maps import (
-    DARK_COLOURS,
     PostPlace,
     RouteGap,
     data_sources,
     kind_symbol_html,
+    post_badge_html,
     post_colour,
     site_symbol_html,
 )
@@ -31,7 +32,9 @@ from ..utils import check_units, compass_word, format_distance
 from .strings import KIND_SINGULAR, STRINGS, format_date, format_hours, post_name, window_text
 
 __all__ = [
+    "ROUTE_CASING",
     "ROUTE_COLOUR",
+    "ROUTE_WIDTH",
     "TWO_COLUMNS_FROM",
     "HandoutData",
     "PostRow",
@@ -42,8 +45,12 @@ __all__ = [
     "units_of",
 ]
 
-#: The safe route's colour on handouts (Okabe-Ito blue), with a white casing.
-ROUTE_COLOUR = "#0072b2"
+#: The safe route on handouts: navy, the darkest and widest line on the map, on a white
+#: casing, so that it is the route printed in colour and in black and white alike (the
+#: streets are light grey: :data:`safepassage.maps.styles.PRINT_BASE_STYLES`).
+ROUTE_COLOUR = "#08306b"
+ROUTE_WIDTH = 8
+ROUTE_CASING = 14
 
 #: More steps than this are set in two columns, so the directions fit on page 2.
 TWO_COLUMNS_FROM = 34
@@ -132,30 +139,38 @@ def units_of(frame: pd.DataFrame, row: pd.Series, units: str | None) -> str:
     return "imperial"
 
 
-def badge_html(n: int, colour: str) -> Markup:
-    """A numbered post badge for the handout's text (legend, table of posts)."""
-    dark = colour in DARK_COLOURS
-    return Markup('<span class="sp-badge{}" style="background: {}">{}</span>').format(
-        " sp-dark" if dark else "", colour, n)
+def badge_html(n: int, colour: str, *, sample: bool = False) -> Markup:
+    """A numbered post badge for the handout's text (legend, table of posts).
+
+    The same badge as on the maps, with ``data-post`` (but a legend's sample).
+    """
+    return Markup(post_badge_html(n, colour, sample=sample))
 
 
 def destination_name(row: pd.Series, lang: str) -> str:
-    """The destination's name, or its kind in the handout's language when it has none."""
+    """The destination's name in the handout's language, or its kind when it has none.
+
+    Names are kept as written except the kind we add after a Metro stop's name ("(parada de
+    autobús de Metro)" in Spanish).
+    """
     kind = str(row.get("kind") or "other")
-    return str(row.get("destination") or KIND_SINGULAR[lang].get(kind, ""))
+    name = row.get("destination")
+    if not name or (isinstance(name, float) and name != name):
+        return KIND_SINGULAR[lang].get(kind, "")
+    return local_name(str(name), lang)
 
 
 def _post_rows(near: Sequence[PostPlace], lang: str, units: str) -> list[PostRow]:
-    """The posts along the route, numbered as on the handout's map, with their hours."""
+    """The posts along the route, with the numbers every page gives them, and their hours."""
     rows: list[PostRow] = []
-    for n, place in enumerate(near, start=1):
+    for place in near:
         shifts: list[str] = []
         for window, hours in place.shifts():
             when, what = format_hours(hours, lang), window_text(window, lang)
             text = f"{when} ({what})" if when and what else (when or what)
             if text and text not in shifts:
                 shifts.append(text)
-        rows.append({"badge": badge_html(n, post_colour(n - 1)),
+        rows.append({"badge": badge_html(place.number, place.colour),
                      "name": post_name(place.name, lang, units), "when": shifts})
     return rows
 
@@ -232,7 +247,8 @@ def handout_data(
         "route_colour": ROUTE_COLOUR,
         "start_symbol": Markup(site_symbol_html(18)),
         "destination_symbol": Markup(kind_symbol_html(kind, 18)),
-        "post_symbol": badge_html(1, post_colour(0)),
+        "post_symbol": badge_html(near[0].number if near else 1,
+                                  near[0].colour if near else post_colour(0), sample=True),
         "gap_line": head is not None or tail is not None,
         "posts": _post_rows(near, lang, units),
         "steps": [str(s) for s in steps],
@@ -242,6 +258,6 @@ def handout_data(
         "sources": sources,
         "made_on": made,
         "safety_tip": t["safety_tip"],
-        "footer": (f"{t['sources']}: {'; '.join(sources)}. {t['made_on']} {made}. "
-                   f"{t['made_by']}"),
+        "footer": (f"{t['made_on']} {made} ({t['made_by']}). {t['sources']}: "
+                   f"{'; '.join(sources)}."),
     }

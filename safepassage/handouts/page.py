@@ -74,7 +74,7 @@ def _render(area: Area, frame: pd.DataFrame, which: pd.Series | str,
     data = handout_data(area, row, near, gaps, lang=lang, units=units,
                         made_on=made_on or dt.date.today())
     height = map_height_in(data, title)
-    m = handout_map(area, row, near, lang, title, gaps, f"{height:g}in")
+    m = handout_map(area, row, near, lang, title, gaps, f"{height:g}in", units)
     module = _template()
     root = page_root(m)
     root.header.add_child(RawHTML(str(module.style())), name="safepassage_handout_css")
@@ -83,8 +83,7 @@ def _render(area: Area, frame: pd.DataFrame, which: pd.Series | str,
     root.html.add_child(RawHTML(str(module.before_map(t, data))), name="handout_before")
     root.html.add_child(RawHTML(""), name=m.get_name())
     root.html.add_child(RawHTML(str(module.after_map(t, data))), name="handout_after")
-    page = render_html(m)
-    return page.replace("<html>", f'<html lang="{lang}">', 1)
+    return render_html(m)
 
 
 def handout_html(

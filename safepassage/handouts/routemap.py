@@ -1,10 +1,12 @@
 """A handout's map: the route on the street network, its ends, and the posts along it.
 
-Drawn in SVG (crisp on paper) with no controls: the base network around the route, the
-streets it walks labelled first, the route in :data:`~safepassage.handouts.content.ROUTE_COLOUR`
-on a white casing, dotted lines where it misses the Start or the destination, the Start and
-destination symbols with their labels, and the posts near the route numbered 1, 2, ... as in
-the handout's table.
+Drawn in SVG (crisp on paper) with no controls but a north arrow and a scale bar in the
+handout's language and units: the base network around the route in light grey, the streets it
+walks labelled first, the route as the darkest and widest line on a white casing (it stays the
+route printed in black and white), dotted lines where it misses the Start or the destination,
+the Start and destination symbols with their labels, and the posts near the route with the
+numbers every page gives them. The browser keeps every label off the post badges
+(:func:`safepassage.offline.keep_badges_clear`) before the page is printed.
 """
 
 from __future__ import annotations
@@ -28,20 +30,28 @@ from ..maps import (
     add_street_labels,
     kind_symbol_html,
     latlon_parts,
-    post_badge_anchor,
     post_badge_html,
-    post_colour,
     post_places,
     site_symbol_html,
     static,
     street_labels,
     unique_edges,
 )
-from ..offline import add_label, add_scale, offline_map, svg_class_name
+from ..maps.styles import PRINT_BASE_STYLES
+from ..offline import (
+    add_label,
+    add_north_arrow,
+    add_scale,
+    fit_print_page,
+    keep_badges_clear,
+    offline_map,
+    set_page_lang,
+    svg_class_name,
+)
 from ..source import Area
 from ..utils import edge_name
-from .content import ROUTE_COLOUR
-from .layout import MAP_HEIGHT, MAP_WIDTH
+from .content import ROUTE_CASING, ROUTE_COLOUR, ROUTE_WIDTH, destination_name
+from .layout import MAP_HEIGHT, MAP_MIN_HEIGHT_IN, MAP_WIDTH, PAGE_IN
 from .strings import STRINGS
 
 __all__ = [
@@ -97,9 +107,11 @@ def _add_route(m: folium.Map, route_wgs: BaseGeometry,
                gaps: Sequence[RouteGap | None]) -> None:
     """The route on a white casing, and dotted lines where it misses its ends."""
     parts = latlon_parts(route_wgs)
-    static(folium.PolyLine(parts, color="#ffffff", weight=11, opacity=1.0,
+    static(folium.PolyLine(parts, color="#ffffff", weight=ROUTE_CASING, opacity=1.0,
+                           line_join="round", line_cap="round",
                            class_name=svg_class_name("sp-route-casing"))).add_to(m)
-    static(folium.PolyLine(parts, color=ROUTE_COLOUR, weight=6, opacity=1.0,
+    static(folium.PolyLine(parts, color=ROUTE_COLOUR, weight=ROUTE_WIDTH, opacity=1.0,
+                           line_join="round", line_cap="round",
                            class_name=svg_class_name("sp-route"))).add_to(m)
     # Where the route line does not reach the Start or the destination's symbol (paths of a
     # campus that are not mapped), a dotted line in the route's colour joins them.
@@ -128,23 +140,23 @@ def _add_ends(m: folium.Map, area: Area, row: pd.Series, dest_pt: Point | None,
         folium.Marker((dest_pt.y, dest_pt.x), icon=folium.DivIcon(
             html=kind_symbol_html(kind, 26), icon_size=(26, 26), icon_anchor=(13, 13),
             class_name="sp-kind-icon"), interactive=False, z_index_offset=500).add_to(m)
-        add_label(m, (dest_pt.y, dest_pt.x), str(row.get("destination") or ""),
+        add_label(m, (dest_pt.y, dest_pt.x), destination_name(row, lang),
                   class_name="sp-label sp-dest-label", **side(dest_pt.x))
 
 
-def _add_badges(m: folium.Map, near: Sequence[PostPlace], site_pt: Point) -> None:
-    """Badges numbered (and coloured) 1, 2, ... along this handout's own list of posts."""
-    for n, place in enumerate(near, start=1):
+def _add_badges(m: folium.Map, near: Sequence[PostPlace]) -> None:
+    """The posts' badges, with the numbers and colours every page gives them, above all else."""
+    for place in near:
         geom = place.geometry
         folium.Marker((round(geom.y, 6), round(geom.x, 6)), icon=folium.DivIcon(
-            html=post_badge_html(str(n), post_colour(n - 1)), icon_size=(26, 26),
-            icon_anchor=post_badge_anchor(geom, site_pt), class_name="sp-post-icon"),
-            interactive=False).add_to(m)
+            html=post_badge_html(place.number, place.colour), icon_size=(32, 32),
+            icon_anchor=(16, 16), class_name="sp-post-icon"),
+            interactive=False, z_index_offset=10000).add_to(m)
 
 
 def handout_map(area: Area, row: pd.Series, near: Sequence[PostPlace], lang: str,
-                title: str, gaps: Sequence[RouteGap | None], height: str = MAP_HEIGHT
-                ) -> folium.Map:
+                title: str, gaps: Sequence[RouteGap | None], height: str = MAP_HEIGHT,
+                units: str = "imperial") -> folium.Map:
     """The handout's map.
 
     Parameters
@@ -164,6 +176,8 @@ def handout_map(area: Area, row: pd.Series, near: Sequence[PostPlace], lang: str
         Where the route line misses the Start or the destination.
     height : str, default :data:`~safepassage.handouts.layout.MAP_HEIGHT`
         CSS height on paper.
+    units : {"imperial", "metric"}, default "imperial"
+        The scale bar's units.
 
     Returns
     -------
@@ -175,7 +189,9 @@ def handout_map(area: Area, row: pd.Series, near: Sequence[PostPlace], lang: str
     m = offline_map((site.lat, site.lon), 16, title=title, online_tiles=False, controls=False,
                     prefer_canvas=False, data_attribution=None, attribution_control=False,
                     width=MAP_WIDTH, height=height, zoom_snap=0.25)
-    add_scale(m, "bottomleft")
+    set_page_lang(m, lang)
+    add_scale(m, "bottomleft", units=units, lang=lang)
+    add_north_arrow(m, "topright", lang=lang)
     add_map_css(m)
     dest_pt = Point(float(row["dest_lon"]), float(row["dest_lat"])) if pd.notna(
         row.get("dest_lat")) else None
@@ -186,13 +202,16 @@ def handout_map(area: Area, row: pd.Series, near: Sequence[PostPlace], lang: str
     extra_proj = gpd.GeoSeries(extra, crs="EPSG:4326").to_crs(area.G.graph["crs"])
     minx, miny, maxx, maxy = shapely.union_all([route, *extra_proj]).bounds
     clip = shapely.box(minx, miny, maxx, maxy).buffer(MAP_MARGIN_M, join_style="mitre")
-    add_base_network(m, area.G, clip=clip, svg=True)
+    add_base_network(m, area.G, clip=clip, svg=True, styles=PRINT_BASE_STYLES)
     labels = street_labels(area.G, route, buffer_m=160.0, max_labels=14, min_spacing_m=140.0,
                            min_length_m=50.0, prefer=route_street_names(area, route))
     add_street_labels(m, labels)
     _add_route(m, route_wgs, gaps)
     _add_ends(m, area, row, dest_pt, (minx_lon + maxx_lon) / 2.0, lang)
-    _add_badges(m, near, site_pt)
-    m.fit_bounds([[round(miny_lat, 6), round(minx_lon, 6)],
-                  [round(maxy_lat, 6), round(maxx_lon, 6)]], padding=(40, 40))
+    _add_badges(m, near)
+    keep_badges_clear(m)
+    bounds = [[round(miny_lat, 6), round(minx_lon, 6)], [round(maxy_lat, 6), round(maxx_lon, 6)]]
+    m.fit_bounds(bounds, padding=(40, 40))
+    fit_print_page(m, bounds, page_in=PAGE_IN, min_in=MAP_MIN_HEIGHT_IN,
+                   max_in=float(MAP_HEIGHT.removesuffix("in")), padding=(40, 40))
     return m

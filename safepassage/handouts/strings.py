@@ -11,13 +11,12 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+from ..coverage import name_in_units
 from ..utils import (
     COMPASS_WORDS,
-    check_lang,
-    check_units,
     clock_text,
     compass_word,
-    format_distance,
+    date_text,
 )
 
 __all__ = [
@@ -37,7 +36,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "map_credit": "Map: streets © OpenStreetMap contributors.",
         "legend": "Legend",
         "legend_route": "Safe route",
-        "legend_gap": "No mapped street",
+        "legend_gap": "Straight line: the streets there are not on the map",
         "legend_start": "Start",
         "legend_post": "Officer post",
         "legend_streets": "Streets",
@@ -51,7 +50,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "safety_tip": "Cross only at crosswalks, wait for the signal, and stay on the route.",
         "sources": "Sources",
         "made_on": "Made on",
-        "made_by": "Safe Passages, LAPD Community Safety Partnership.",
+        "made_by": "Safe Passages, LAPD Community Safety Partnership",
         "start_label": "Start",
         "approx_site": "The location of {name} is approximate; the route starts at the street "
                        "nearest to that point.",
@@ -68,7 +67,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "map_credit": "Mapa: calles © colaboradores de OpenStreetMap.",
         "legend": "Leyenda",
         "legend_route": "Ruta segura",
-        "legend_gap": "Tramo sin calle en el mapa",
+        "legend_gap": "Línea recta: las calles de esa zona no están en el mapa",
         "legend_start": "Inicio",
         "legend_post": "Puesto policial",
         "legend_streets": "Calles",
@@ -84,7 +83,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "sources": "Fuentes",
         "made_on": "Elaborado el",
         "made_by": "Safe Passages, Asociación de Seguridad Comunitaria (CSP) del "
-                   "Departamento de Policía de Los Ángeles (LAPD).",
+                   "Departamento de Policía de Los Ángeles (LAPD)",
         "start_label": "Inicio",
         "approx_site": "La ubicación de {name} es aproximada; la ruta empieza en la calle más "
                        "cercana a ese punto.",
@@ -108,18 +107,36 @@ KIND_SINGULAR = {
            "other": "Destino"},
 }
 
-_MONTHS = {
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-           "septiembre", "octubre", "noviembre", "diciembre"),
-}
-
-
 _WAY_ES = dict(zip(COMPASS_WORDS["en"], COMPASS_WORDS["es"], strict=True))
+
+#: The words in brackets after a post's name (see :func:`safepassage.coverage.names`): where
+#: at a corner or along a street the post stands.
+_SPOT = re.compile(r"^(?P<name>.+?) \((?P<spot>(?:[NESW]{1,2} corner|(?:north|south|east|west) "
+                   r"side|middle)(?:, \d+ (?:m|ft) out)?(?:, \d+ (?:m|ft) farther "
+                   r"(?:north|south|east|west))?)\)$")
+
+
+def _spot_es(spot: str) -> str:
+    """"NE corner, 80 ft out" in Spanish: "esquina noreste, a 80 pies"."""
+    out = []
+    for part in spot.split(", "):
+        words = part.split()
+        if part.endswith(" corner"):
+            out.append(f"esquina {compass_word(words[0], 'es')}")
+        elif part.endswith(" side"):
+            out.append(f"lado {_WAY_ES[words[0]]}")
+        elif part == "middle":
+            out.append("centro")
+        elif part.endswith(" out"):
+            out.append(f"a {_spanish_units(' '.join(words[:2]))}")
+        elif "farther" in part:
+            out.append(f"{_spanish_units(' '.join(words[:2]))} más al {_WAY_ES[words[-1]]}")
+        else:
+            out.append(part)
+    return ", ".join(out)
+
+
 _POST_NAME_ES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (re.compile(r"^(?P<a>.+?) & (?P<b>.+?) \((?P<c>[NESW]{1,2}) corner\)$"),
-     lambda m: f"{m['a']} y {m['b']} (esquina {compass_word(m['c'], 'es')})"),
     (re.compile(r"^(?P<a>.+?) & (?P<b>.+?)$"), lambda m: f"{m['a']} y {m['b']}"),
     (re.compile(r"^(?P<s>.+), (?P<d>[\d.]+ (?:m|ft|mi)) (?P<w>north|south|east|west) of "
                 r"(?P<x>.+)$"),
@@ -139,18 +156,17 @@ def _spanish_units(distance: str) -> str:
 
 
 _POST_NUMBER = re.compile(r"\s+#\d+$")
-_POST_METRES = re.compile(r", (?P<d>\d+) m (?P<w>north|south|east|west) of ")
 
 
 def post_name(name: str, lang: str = "en", units: str = "metric") -> str:
     """A post's name as families read it, in the handout's language and units.
 
     Post names are built in English from street names (:mod:`safepassage.coverage`): "A & B
-    (NE corner)", "A, 110 m north of B", "near A", "footpath near D", "at D", with a "#2"
-    where two posts would share a name. The "#2" is dropped (the handout's badge number tells
-    posts apart), imperial handouts give the distance in feet ("A, 360 ft north of B"), and in
-    Spanish the words around the street names are translated ("A, a 360 pies al norte de B");
-    street names stay as they are.
+    (NE corner)", "A, 110 m north of B (west side)", "A & B (NE corner, 25 m out)", "near A",
+    "footpath near D", "at D" (older versions added a "#2", dropped here). Imperial handouts
+    give the distances in feet ("A, 360 ft north of B"), and in Spanish the words around the
+    street names are translated ("A, a 360 pies al norte de B (lado oeste)"); street names
+    stay as they are.
 
     Parameters
     ----------
@@ -165,27 +181,22 @@ def post_name(name: str, lang: str = "en", units: str = "metric") -> str:
     -------
     str
     """
-    units = check_units(units)
-    text = _POST_NUMBER.sub("", str(name)).strip()
-    if units == "imperial":
-        text = _POST_METRES.sub(
-            lambda m: f", {format_distance(int(m['d']), 'en', units, short=True)} {m['w']} of ",
-            text)
+    text = name_in_units(_POST_NUMBER.sub("", str(name)).strip(), units)
     if lang != "es":
         return text
+    text = re.sub(r"\(at (-?\d+(?:\.\d+)?, -?\d+(?:\.\d+)?)\)$", r"(en \1)", text)
+    spot = _SPOT.match(text)
+    base, after = (spot["name"], f" ({_spot_es(spot['spot'])})") if spot else (text, "")
     for pattern, make in _POST_NAME_ES:
-        m = pattern.match(text)
+        m = pattern.match(base)
         if m:
-            return make(m)
-    return text
+            return make(m) + after
+    return base + after
 
 
 def format_date(day: dt.date, lang: str = "en") -> str:
     """A date as families read it: "November 24, 2026" / "24 de noviembre de 2026"."""
-    month = _MONTHS[check_lang(lang)][day.month - 1]
-    if lang == "es":
-        return f"{day.day} de {month} de {day.year}"
-    return f"{month} {day.day}, {day.year}"
+    return date_text(day, lang)
 
 
 def format_hours(hours: str, lang: str = "en") -> str:

@@ -6,16 +6,23 @@ and reads with no map tiles at all: the base map is the area's own walking netwo
 along them (:mod:`~safepassage.maps.streets`). OpenStreetMap's tiles stay an optional layer,
 off by default.
 
-- :func:`officer_map` / :func:`write_officer_map` (:mod:`~safepassage.maps.officer`): for a
-  field officer's phone. Safe routes coloured by their risk per metre, officer posts with the
-  corridor stretch each covers and their hours in popups, destinations as symbols by kind, the
-  site with its "approximate" note, a legend, the layer switcher, full screen, scale and
-  "locate me".
+- :func:`officer_map` / :func:`write_officer_map` (:mod:`~safepassage.maps.officer`,
+  :mod:`~safepassage.maps.field`): for a field officer's phone. A slim header (site, time
+  window and hours, date made, data age) with the list of posts that centres the map on tap,
+  a time-window switch, safe routes coloured by their risk, officer posts with the stretch
+  each watches and their hours in popups, destinations as symbols by kind, the site with its
+  "approximate" note, a legend, the layer switcher, full screen, scale and "locate me".
 - :func:`planner_map` / :func:`write_planner_map` (:mod:`~safepassage.maps.planner`,
   :mod:`~safepassage.maps.panel`): for a planner's desk. Walking demand along the corridor as
   line width and colour intensity, covered segments in blue and gaps in dashed orange, the
-  posts, and a side panel with the coverage figures and the gaps by street name; a second plan
-  is shown as its own set of layers to toggle against the first.
+  posts (locked ones marked), banned places, and a side panel with the coverage figures and
+  the gaps by street name; a second plan's posts are square badges "B1", ..., with the
+  stretches whose cover changes and the change list (:class:`PlanB`).
+
+Every post badge carries ``data-post`` (the number :mod:`safepassage.coverage` gave it, the
+same on every page) and the browser keeps labels and symbols off it at every zoom
+(:func:`safepassage.offline.keep_badges_clear`). Distances are in feet and miles unless a
+map is made with ``units="metric"``.
 - :func:`write_index` (:mod:`~safepassage.maps.index`): an ``index.html`` linking every output
   of a run.
 
@@ -36,7 +43,6 @@ as pre-escaped properties, layer names and the side panel with
 
 from .basemap import SIMPLIFY_M, add_base_network, base_network_lines, unique_edges
 from .geometry import (
-    BADGE_NEAR_START_M,
     COORD_DECIMALS,
     DEST_GAP_M,
     START_GAP_M,
@@ -44,16 +50,21 @@ from .geometry import (
     add_gap_line,
     latlon_parts,
     metres_between,
-    post_badge_anchor,
     route_gaps,
 )
 from .index import write_index
 from .legend import add_legend
 from .officer import officer_map, write_officer_map
 from .places import approximate_note, data_sources
-from .planner import planner_map, write_planner_map
+from .planner import PlanB, planner_map, write_planner_map, write_planner_maps
 from .posts import PostPlace, post_places
-from .streets import StreetLabel, add_street_labels, short_street_name, street_labels
+from .streets import (
+    StreetLabel,
+    add_street_labels,
+    post_street_labels,
+    short_street_name,
+    street_labels,
+)
 from .styles import (
     DARK_COLOURS,
     KIND_STYLES,
@@ -81,7 +92,6 @@ from .view import (
 )
 
 __all__ = [
-    "BADGE_NEAR_START_M",
     "COORD_DECIMALS",
     "DARK_COLOURS",
     "DEST_GAP_M",
@@ -93,6 +103,7 @@ __all__ = [
     "CoverageFigures",
     "CoverageView",
     "KindStyle",
+    "PlanB",
     "PostPlace",
     "RiskClass",
     "RouteGap",
@@ -113,10 +124,10 @@ __all__ = [
     "normalize_posts",
     "officer_map",
     "planner_map",
-    "post_badge_anchor",
     "post_badge_html",
     "post_colour",
     "post_places",
+    "post_street_labels",
     "posts_and_corridor",
     "risk_class",
     "route_gaps",
@@ -130,4 +141,5 @@ __all__ = [
     "write_index",
     "write_officer_map",
     "write_planner_map",
+    "write_planner_maps",
 ]

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..offline import svg_class_name
 from .geometry import LatLonLines, latlon_parts
-from .styles import static
+from .styles import BASE_STYLES, static
 
 __all__ = [
     "SIMPLIFY_M",
@@ -44,12 +44,6 @@ _HIGHWAY_GROUPS: dict[str, str] = {
                              "service", "road", "busway")},
 }
 
-#: Drawing order and style of the base network's groups.
-_BASE_STYLES: dict[str, dict[str, str | float]] = {
-    "path": {"color": "#c4c4c4", "weight": 1.0, "opacity": 1.0},
-    "street": {"color": "#b0b0b0", "weight": 2.0, "opacity": 1.0},
-    "major": {"color": "#9a9a9a", "weight": 3.5, "opacity": 1.0},
-}
 
 
 def unique_edges(G: nx.MultiDiGraph) -> Iterator[tuple[Hashable, Hashable, EdgeData]]:
@@ -136,6 +130,7 @@ def add_base_network(
     clip: BaseGeometry | None = None,
     tolerance_m: float = SIMPLIFY_M,
     svg: bool = False,
+    styles: Mapping[str, Mapping[str, str | float]] = BASE_STYLES,
 ) -> list[folium.PolyLine]:
     """Draw the street network as thin grey lines (one multi-line per street class).
 
@@ -155,6 +150,9 @@ def add_base_network(
         Simplification tolerance in metres.
     svg : bool, default False
         Draw with SVG instead of the canvas.
+    styles : mapping, default :data:`~safepassage.maps.styles.BASE_STYLES`
+        Colour, width and opacity of each street class ("path", "street", "major"); handouts
+        use the lighter :data:`~safepassage.maps.styles.PRINT_BASE_STYLES`.
 
     Returns
     -------
@@ -166,7 +164,7 @@ def add_base_network(
     for key in ("path", "street", "major"):
         if not lines.get(key):
             continue
-        opts = dict(_BASE_STYLES[key])
+        opts = dict(styles[key])
         if svg:
             opts["class_name"] = svg_class_name("sp-base", f"sp-base-{key}")
         layer = static(folium.PolyLine(lines[key], smooth_factor=1.0, **opts))

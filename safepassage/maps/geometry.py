@@ -3,8 +3,7 @@
 Pages get WGS84 ``[lat, lon]`` lists rounded to :data:`COORD_DECIMALS` (about 0.1 m). A route
 runs on the street network; the housing site's point and a destination's point can lie away
 from it (a campus whose paths are not mapped): :func:`route_gaps` finds those straight
-stretches and :func:`add_gap_line` draws them dotted. :func:`post_badge_anchor` moves a post
-badge aside when it would hide the Start symbol.
+stretches and :func:`add_gap_line` draws them dotted.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ from ..utils import bearing_deg, haversine_m
 from .styles import static
 
 __all__ = [
-    "BADGE_NEAR_START_M",
     "COORD_DECIMALS",
     "DEST_GAP_M",
     "START_GAP_M",
@@ -41,7 +39,6 @@ __all__ = [
     "focus_geometry",
     "latlon_parts",
     "metres_between",
-    "post_badge_anchor",
     "route_destination_points",
     "route_gaps",
     "safest_routes",
@@ -58,10 +55,6 @@ DEST_GAP_M = 30.0
 #: The site point farther than this (metres) from the first point of a route is joined to it
 #: by a dashed line, so the route visibly leaves from the Start symbol.
 START_GAP_M = 15.0
-
-#: Posts closer than this (metres) to the housing site have their badge moved aside so the
-#: Start symbol stays visible.
-BADGE_NEAR_START_M = 35.0
 
 #: Lines as folium draws them: ``[[[lat, lon], ...], ...]``.
 LatLonLines = list[list[list[float]]]
@@ -200,17 +193,6 @@ def add_gap_line(parent: folium.Map | folium.FeatureGroup, gap: RouteGap, colour
                                   line_cap="round", class_name=svg_class_name("sp-gap-line")))
     parent.add_child(line)
     return line
-
-
-def post_badge_anchor(place: Point, start: Point | None, size: int = 26) -> tuple[int, int]:
-    """Where a post badge hangs from its point: centred, or beside the Start symbol.
-
-    A post at (or next to) the housing site would hide the Start symbol; its badge is then
-    drawn up and to the right of its point, just touching it.
-    """
-    if start is not None and metres_between(place, start) <= BADGE_NEAR_START_M:
-        return (-(size // 4), size + size // 5)
-    return (size // 2, size // 2)
 
 
 def destination_point(row: Mapping[str, Any]) -> Point | None:

@@ -167,8 +167,11 @@ def incident_panel_html(use: IncidentUse | None) -> str:
     e = html.escape
     parts = []
     if use.format:
+        # where the incidents come from in plain words, never an input file's name
+        origin = ("LAPD crime data (City of Los Angeles open data)"
+                  if use.format == "LAPD export" else "The incidents given for this plan")
         parts += [f"<h2>Incidents: {e(use.window)}</h2>",
-                  f'<p class="sp-small">{e(use.format)} {e(use.source)}, {e(use.period)}: '
+                  f'<p class="sp-small">{e(origin)}, {e(use.period)}: '
                   f"{use.read:,} read, {len(use.used):,} used (in the area and the window, "
                   "weighing more than nothing).</p>"]
         by_class = use.by_class()

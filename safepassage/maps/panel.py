@@ -1,7 +1,10 @@
 """The planner map's side panel: coverage figures of one or two plans, their gaps, the key.
 
-Every text that is not ours (site, plan labels, street names) is escaped here with
-:func:`safepassage.offline.escape_text`; lengths follow :func:`safepassage.utils.format_distance`.
+With a second plan the panel also lists what changed from plan A to plan B (the change list
+:func:`safepassage.coverage.format_comparison` writes, in the section ``#sp-changes`` the
+index page links to). Every text that is not ours (site, plan labels, street names) is escaped
+here with :func:`safepassage.offline.escape_text`; lengths follow
+:func:`safepassage.utils.format_distance`, in the page's units.
 """
 
 from __future__ import annotations
@@ -9,15 +12,56 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from ..offline import escape_text
 from ..source import Area
 from ..utils import format_distance
 from .places import approximate_note, data_sources
-from .styles import COVERED_RAMP, DEMAND_WIDTHS, GAP_RAMP, line_swatch
+from .styles import (
+    BANNED_COLOUR,
+    CHANGE_COLOURS,
+    COVERED_RAMP,
+    DEMAND_WIDTHS,
+    GAP_RAMP,
+    line_swatch,
+    post_badge_html,
+    post_colour,
+)
 from .view import CoverageView
 
-__all__ = ["PANEL_CSS", "length_text", "panel_html", "share_text"]
+__all__ = ["MAX_GAPS", "PANEL_CSS", "PanelText", "length_text", "panel_html", "share_text"]
+
+#: The longest list of gap streets per plan in the panel.
+MAX_GAPS = 25
+
+
+@dataclass(frozen=True)
+class PanelText:
+    """What the panel says besides the plans' figures.
+
+    Attributes
+    ----------
+    title : str
+        The page title (plain text).
+    bands : sequence of str
+        Names of the demand bands, lightest first.
+    units : {"imperial", "metric"}
+        Units of lengths.
+    changes : sequence of str or None
+        The change list from plan A to plan B (None without a plan B).
+    extra_html : str
+        Escaped HTML placed after the gaps (the window's incidents by kind of crime).
+    figures_html : str
+        Trusted HTML of ours shown after the coverage figures (the beats' comparison).
+    """
+
+    title: str
+    bands: Sequence[str]
+    units: str = "imperial"
+    changes: Sequence[str] | None = None
+    extra_html: str = ""
+    figures_html: str = ""
 
 PANEL_CSS = """
 .folium-map { width: calc(100% - 23rem) !important; }
@@ -41,6 +85,9 @@ PANEL_CSS = """
 .sp-key li { display: flex; align-items: center; gap: 6px; margin: 4px 0; }
 .sp-key .sp-swatch { display: inline-block; width: 28px; }
 .sp-small { font-size: 12px; color: #444; }
+.sp-changes { margin: 0; padding-left: 1.2em; }
+.sp-changes li { margin: 2px 0; }
+.sp-key .sp-post-badge { margin: 0 4px; }
 @media (max-width: 760px) {
   .folium-map { width: 100% !important; height: 65vh !important; }
   .sp-panel { position: static; width: auto; border-left: none; border-top: 1px solid #ccc; }
@@ -65,9 +112,9 @@ def share_text(weight: float, total: float) -> str:
     return "less than 0.1 %"
 
 
-def length_text(metres: float) -> str:
-    """A length on the planner map ("152 m", "1.2 km")."""
-    return format_distance(metres, "en", "metric", short=True)
+def length_text(metres: float, units: str = "imperial") -> str:
+    """A length on the planner map ("500 ft", "0.3 mi"; metric: "150 m", "1.2 km")."""
+    return format_distance(metres, "en", units, short=True)
 
 
 def _row(label: str, values: Iterable[str]) -> str:
@@ -76,7 +123,7 @@ def _row(label: str, values: Iterable[str]) -> str:
         f"<td>{e(x)}</td>" for x in values) + "</tr>"
 
 
-def _figures_table(views: Sequence[CoverageView], same_window: bool) -> list[str]:
+def _figures_table(views: Sequence[CoverageView], same_window: bool, units: str) -> list[str]:
     """The figures of each plan side by side."""
     figs = [v.figures for v in views]
     head = "".join(f"<th scope=\"col\">{escape_text(v.label)}</th>" for v in views)
@@ -87,7 +134,7 @@ def _figures_table(views: Sequence[CoverageView], same_window: bool) -> list[str
         _row("Officer posts", (str(f.posts) for f in figs)),
         _row("Walking demand covered", (f"{f.covered_pct:.1f} %" for f in figs)),
         _row("Corridor covered", (
-            f"{f.covered_length_m / 1000:,.1f} km of {f.total_length_m / 1000:,.1f} km"
+            f"{length_text(f.covered_length_m, units)} of {length_text(f.total_length_m, units)}"
             for f in figs)),
         _row("Gaps", (f"{f.gaps} stretches on {f.gap_streets} streets"
                       if f.gaps != f.gap_streets else f"{f.gaps} streets" for f in figs)),
@@ -95,7 +142,7 @@ def _figures_table(views: Sequence[CoverageView], same_window: bool) -> list[str
     ]
 
 
-def _gap_list(view: CoverageView, max_gaps: int) -> list[str]:
+def _gap_list(view: CoverageView, max_gaps: int, units: str) -> list[str]:
     """One plan's gaps by street, most walking demand first, ``max_gaps`` at most."""
     e = escape_text
     gaps = view.gaps
@@ -107,10 +154,10 @@ def _gap_list(view: CoverageView, max_gaps: int) -> list[str]:
     for g in gaps.head(max_gaps).to_dict("records"):
         share = share_text(float(g["share"]), 1.0)
         pieces = g["stretches"]
-        figs_text = length_text(float(g["length_m"]))
+        figs_text = length_text(float(g["length_m"]), units)
         if len(pieces) > 1:
             figs_text += (f" in {len(pieces)} stretches ("
-                          + ", ".join(length_text(x) for x in pieces) + ")")
+                          + ", ".join(length_text(x, units) for x in pieces) + ")")
         if share:
             figs_text += f", {share} of the walking demand"
         parts.append(f"<li><span class=\"sp-gap-name\">{e(g['name'])}</span> "
@@ -119,28 +166,48 @@ def _gap_list(view: CoverageView, max_gaps: int) -> list[str]:
     if len(gaps) > max_gaps:
         rest = gaps.iloc[max_gaps:]
         parts.append(f"<p class=\"sp-small\">and {len(rest)} more streets "
-                     f"({e(length_text(float(rest['length_m'].sum())))}).</p>")
+                     f"({e(length_text(float(rest['length_m'].sum()), units))}).</p>")
     return parts
 
 
-def _key(band_labels: Sequence[str]) -> list[str]:
-    """The map key: covered and gap lines by demand band."""
+def _key(band_labels: Sequence[str], two: bool, banned: bool) -> list[str]:
+    """The map key: covered and gap lines by demand band, posts, bans and changes."""
     legend = ['<h2>Map key</h2><ul class="sp-key">']
     for i, label in enumerate(band_labels):
         legend.append(
             f"<li>{line_swatch(COVERED_RAMP[i], DEMAND_WIDTHS[i])}"
             f"{line_swatch(GAP_RAMP[i], DEMAND_WIDTHS[i], dashed=True)}"
             f"<span>{escape_text(label)}</span></li>")
+    legend.append(f"<li>{post_badge_html(1, post_colour(0), sample=True)}"
+                  "<span>Officer post of this plan, by number</span></li>")
+    if two:
+        legend.append(f"<li>{post_badge_html(1, post_colour(0), plan='B', sample=True)}"
+                      "<span>Officer post of plan B</span></li>")
+        legend.append(f"<li>{line_swatch(CHANGE_COLOURS['opened'], 10)}"
+                      "<span>Gap opened from A to B</span></li>")
+        legend.append(f"<li>{line_swatch(CHANGE_COLOURS['closed'], 10)}"
+                      "<span>Gap closed from A to B</span></li>")
+    legend.append(f"<li>{post_badge_html(1, post_colour(0), locked=True, sample=True)}"
+                  "<span>Post a planner locked</span></li>")
+    if banned:
+        legend.append(f"<li>{line_swatch(BANNED_COLOUR, 3, dashed=True)}"
+                      "<span>Banned place: no officer posted there</span></li>")
     legend.append("</ul><p class=\"sp-small\">Blue, solid: covered. Orange, dashed: gap. "
-                  "Wider and darker: more people walking. Numbered circles: officer posts."
-                  "</p>")
+                  "Wider and darker: more people walking.</p>")
     return legend
 
 
-def panel_html(area: Area, views: Sequence[CoverageView], title: str,
-               band_labels: Sequence[str], max_gaps: int, extra_html: str = "", *,
-               figures_html: str = "") -> str:
-    """The side panel: title, time window, figures, gaps of each plan, key, notes, credits.
+def _changes(lines: Sequence[str]) -> list[str]:
+    """What changed from plan A to plan B, line by line (the comparison's own words)."""
+    e = escape_text
+    items = "".join(f"<li>{e(line)}</li>" for line in lines)
+    return ['<section id="sp-changes"><h2>What changed from plan A to plan B</h2>',
+            f'<ul class="sp-changes">{items}</ul>' if items else "<p>Nothing.</p>",
+            "</section>"]
+
+
+def panel_html(area: Area, views: Sequence[CoverageView], text: PanelText) -> str:
+    """The side panel: title, time window, figures, changes, gaps of each plan, key, credits.
 
     Parameters
     ----------
@@ -148,16 +215,8 @@ def panel_html(area: Area, views: Sequence[CoverageView], title: str,
         The loaded area (site, credits).
     views : sequence of CoverageView
         The plans shown (one or two), labelled.
-    title : str
-        The page title (plain text).
-    band_labels : sequence of str
-        Names of the demand bands, lightest first.
-    max_gaps : int
-        Longest list of gap streets per plan.
-    extra_html : str
-        Escaped HTML placed after the gaps (the window's incidents by kind of crime).
-    figures_html : str, optional
-        Trusted HTML of ours shown after the coverage figures (the beats' comparison).
+    text : PanelText
+        The title, demand bands, units, change list and extra HTML.
 
     Returns
     -------
@@ -168,28 +227,30 @@ def panel_html(area: Area, views: Sequence[CoverageView], title: str,
     windows = [v.window for v in views]
     same_window = len(set(windows)) == 1
     radii = {v.radius_m for v in views if v.radius_m}
-    reach = (f"within a {next(iter(radii)):,.0f} m walk of an officer post" if len(radii) == 1
-             else "within an officer's reach")
+    walk = format_distance(next(iter(radii)), "en", text.units) if len(radii) == 1 else ""
+    reach = f"an officer post is within a walk of {walk}" if walk else "an officer is within reach"
     parts = [
         '<aside class="sp-panel" aria-label="Coverage">',
-        f"<h1>{e(title)}</h1>",
+        f"<h1>{e(text.title)}</h1>",
         f'<p class="sp-site">{e(area.site.name)}</p>',
     ]
     if same_window and windows[0]:
         parts.append(f'<p class="sp-window">Time window: <strong>{e(windows[0])}</strong></p>')
     parts += [
         "<h2>Coverage</h2>",
-        *_figures_table(views, same_window),
+        *_figures_table(views, same_window, text.units),
         '<p class="sp-small">The corridor is every street a safe route walks. Walking demand '
         "is how many people are expected on each street in this time window (from the "
         "schools, parks and stops its routes lead to), times its length; covered means "
         f"{e(reach)}.</p>",
-        figures_html,
+        text.figures_html,
     ]
+    if text.changes is not None:
+        parts.extend(_changes(text.changes))
     for v in views:
-        parts.extend(_gap_list(v, max_gaps))
-    parts.append(extra_html)
-    parts.extend(_key(band_labels))
+        parts.extend(_gap_list(v, MAX_GAPS, text.units))
+    parts.append(text.extra_html)
+    parts.extend(_key(text.bands, len(views) > 1, any(v.banned for v in views)))
     note = approximate_note(area)
     if note:
         parts.append(f'<p class="sp-small">{e(note)}</p>')

@@ -31,6 +31,7 @@ __all__ = [
     "approximate_note",
     "data_sources",
     "label_side",
+    "source_words",
 ]
 
 #: Binds each GeoJSON feature's pre-escaped ``tip`` and ``popup`` properties.
@@ -119,10 +120,21 @@ def label_side(lon: float, middle_lon: float | None, gap: int) -> dict[str, Any]
     return {"direction": "right" if right else "left", "offset": [gap if right else -gap, 0]}
 
 
+def source_words(source: object) -> str:
+    """Where a place on the map comes from, in plain words (never an input file's name)."""
+    text = str(source or "")
+    if text.startswith("user file"):
+        return "the list of places given for this plan"
+    if "Metro" in text:
+        return "LA Metro"
+    return text
+
+
 def _destination_rows(row: dict[str, Any], kind: str) -> list[tuple[str, object]]:
-    rows: list[tuple[str, object]] = [("Kind", kind)]
+    rows: list[tuple[str, object]] = [
+        ("Kind", KIND_STYLES.get(kind, KIND_STYLES["other"]).label_en)]
     if row.get("source"):
-        rows.append(("Source", row.get("source")))
+        rows.append(("From", source_words(row.get("source"))))
     if bool(row.get("approximate")):
         rows.append(("Location", "approximate"))
     if row.get("usable") is False or str(row.get("usable")) == "False":

@@ -1,48 +1,69 @@
 """The planner's map: walking demand on the corridor, covered against gaps, one or two plans.
 
 Demand is drawn as line width and colour intensity (bands from the demand's quantiles), covered
-segments in blue and gaps in dashed orange, the posts, and a side panel
-(:mod:`safepassage.maps.panel`) with the coverage figures and the gaps by street name; a
-second plan is its own set of layers to toggle against the first.
+segments in blue and gaps in dashed orange, the posts (locked ones marked), the banned places
+in red, and a side panel (:mod:`safepassage.maps.panel`) with the coverage figures and the
+gaps by street name. With a second plan (plan B) its posts are drawn as square badges "B1",
+"B2", ..., the stretches that lose or gain cover from A to B as red and green halos, all shown
+when the page opens, and the panel lists what changed (posts added, removed and moved, gaps
+opened and closed: the list ``safepassage coverage --compare`` prints). The layer list is
+collapsed on screens narrower than 1600 px.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import folium
 import geopandas as gpd
 import numpy as np
+from branca.element import MacroElement
+from folium.template import Template
 from shapely.geometry import Point
 
 from ..beats import BeatPlan
+from ..coverage import ShiftPlan, change_list, name_in_units
 from ..errors import InputError
 from ..incidents import IncidentUse
 from ..offline import (
     RawHTML,
+    add_scale,
     bind_tooltip,
     escape_text,
+    keep_badges_clear,
     offline_map,
     popup_html,
     svg_class_name,
     write_html,
 )
 from ..source import Area
+from ..utils import check_units
 from .basemap import add_base_network
 from .beats import add_walked_corridor, beats_panel_html
 from .geometry import bounds_latlon, focus_geometry, latlon_parts, safest_routes
 from .incidents import add_incident_layer, incident_panel_html
-from .panel import PANEL_CSS, length_text, panel_html, share_text
+from .panel import PANEL_CSS, PanelText, length_text, panel_html, share_text
 from .places import BIND_FROM_PROPERTIES, add_destinations, add_site
 from .posts import add_posts, post_places
 from .streets import add_street_labels, street_labels
-from .styles import COVERED_RAMP, DEMAND_WIDTHS, GAP_RAMP, add_map_css, page_root
+from .styles import (
+    BANNED_COLOUR,
+    CHANGE_COLOURS,
+    COVERED_RAMP,
+    DEMAND_WIDTHS,
+    GAP_RAMP,
+    add_map_css,
+    page_root,
+    static,
+)
 from .view import CoverageView
 
-__all__ = ["planner_map", "write_planner_map"]
+__all__ = ["PlanB", "PlannerMapOptions", "planner_map", "write_planner_map",
+           "write_planner_maps"]
 
 _BAND_WORDS: dict[int, tuple[str, ...]] = {
     1: ("People walking",),
@@ -81,17 +102,17 @@ def _band_labels(breaks: Sequence[float]) -> list[str]:
     return [f"Band {i + 1} of {n}" for i in range(n)]
 
 
-def _post_refs(view: CoverageView) -> dict[str, str]:
-    """Post id -> "post 3 (Olive Street & West 5th Street)", numbered as on the map."""
+def _post_refs(view: CoverageView, plan: str, units: str) -> dict[str, str]:
+    """Post id -> "post B3 (Olive Street & West 5th Street)", numbered as on the map."""
     refs: dict[str, str] = {}
     for place in post_places(view.posts):
         for pid in place.post_ids:
-            refs[pid] = f"post {place.number} ({place.name})"
+            refs[pid] = f"post {plan}{place.number} ({name_in_units(place.name, units)})"
     return refs
 
 
 def _segment_feature(row: dict[str, Any], covered: bool, style: dict[str, Any], total: float,
-                     by: str | None) -> dict[str, Any] | None:
+                     by: str | None, units: str) -> dict[str, Any] | None:
     """One corridor segment as a GeoJSON feature with its style, tooltip and popup."""
     parts = latlon_parts(row["geometry"])
     if not parts:
@@ -99,7 +120,7 @@ def _segment_feature(row: dict[str, Any], covered: bool, style: dict[str, Any], 
     length = float(row["length_m"])
     share = share_text(length * float(row["demand"]), total)
     rows: list[tuple[str, object]] = [
-        ("Length", length_text(length)),
+        ("Length", length_text(length, units)),
         ("Share of walking demand", share or "none"),
         ("Covered", f"yes, by {by}" if covered and by
          else ("yes" if covered else "no: a gap")),
@@ -120,11 +141,11 @@ def _segment_feature(row: dict[str, Any], covered: bool, style: dict[str, Any], 
 
 
 def _corridor_geojson(view: CoverageView, covered: bool, breaks: Sequence[float],
-                      *, dashed: bool) -> dict[str, Any]:
+                      *, dashed: bool, plan: str, units: str) -> dict[str, Any]:
     c = view.corridor[view.corridor["covered"] == covered]
     ramp = COVERED_RAMP if covered else GAP_RAMP
     total = view.figures.total_weight
-    refs = _post_refs(view)
+    refs = _post_refs(view, plan, units)
     feats = []
     for row in c.to_dict("records"):
         band = min(_band(float(row["demand"]), breaks), len(ramp) - 1)
@@ -133,7 +154,7 @@ def _corridor_geojson(view: CoverageView, covered: bool, breaks: Sequence[float]
         if dashed:
             style["dashArray"] = "8 6"
         by = refs.get(str(row.get("post_id"))) if row.get("post_id") else None
-        feature = _segment_feature(row, covered, style, total, by)
+        feature = _segment_feature(row, covered, style, total, by, units)
         if feature is not None:
             feats.append(feature)
     return {"type": "FeatureCollection", "features": feats}
@@ -155,36 +176,102 @@ def _add_safe_routes(m: folium.Map, frame: gpd.GeoDataFrame) -> None:
     routes.add_to(m)
 
 
-def _add_plan(m: folium.Map, view: CoverageView, k: int, breaks: Sequence[float],
-              start: Point) -> None:
-    """One plan's layers: covered corridor, gaps and posts (shown for the first plan only)."""
-    show = k == 0
+def _add_plan(m: folium.Map, view: CoverageView, plan: str, breaks: Sequence[float],
+              units: str) -> None:
+    """One plan's layers: covered corridor, gaps, posts and banned places.
+
+    Plan A's corridor shows; plan B's corridor layers are in the list, off at first (they
+    would cover A's: the change halos say where they differ), and its posts show.
+    """
     label = escape_text(view.label)
     for covered, layer_name, cls in ((True, "covered corridor", "sp-covered"),
                                      (False, "gaps", "sp-gap")):
         folium.GeoJson(
-            _corridor_geojson(view, covered, breaks, dashed=not covered),
+            _corridor_geojson(view, covered, breaks, dashed=not covered, plan=plan, units=units),
             name=f"{label}: {layer_name}",
-            show=show,
-            class_name=svg_class_name("sp-corridor", cls, f"sp-plan-{k}"),
+            show=not plan,
+            class_name=svg_class_name("sp-corridor", cls, f"sp-plan-{plan or 'a'}"),
             on_each_feature=BIND_FROM_PROPERTIES,
         ).add_to(m)
+    if view.banned:
+        bans = folium.FeatureGroup(name=f"{label}: banned places", show=True)
+        for area in view.banned:
+            for part in getattr(area, "geoms", [area]):
+                ring = [[round(y, 6), round(x, 6)] for x, y in part.exterior.coords]
+                shape = static(folium.Polygon(
+                    ring, color=BANNED_COLOUR, weight=2, fill=True, fill_opacity=0.15,
+                    dash_array="5 4", class_name=svg_class_name("sp-banned")))
+                bans.add_child(shape)
+        bans.add_to(m)
     if view.posts is not None:
-        group = folium.FeatureGroup(name=f"{label}: officer posts", show=show)
-        add_posts(group, view.posts, view.corridor, stretches=False, start=start)
+        group = folium.FeatureGroup(name=f"{label}: officer posts", show=True)
+        add_posts(group, view.posts, view.corridor, stretches=False, plan=plan, units=units)
         group.add_to(m)
+
+
+def _add_changes(m: folium.Map, a: CoverageView, b: CoverageView) -> None:
+    """Halos where cover changes from A to B: red where a gap opens, green where one closes."""
+    ca = dict(zip(a.corridor["segment_id"], a.corridor["covered"], strict=True))
+    group = folium.FeatureGroup(name="What changed from A to B (red: gap opened, green: closed)",
+                                show=True)
+    drawn = 0
+    for row in b.corridor.to_dict("records"):
+        before = ca.get(row["segment_id"])
+        if before is None or bool(before) == bool(row["covered"]):
+            continue
+        colour = CHANGE_COLOURS["closed" if row["covered"] else "opened"]
+        for part in latlon_parts(row["geometry"]):
+            static(folium.PolyLine(part, color=colour, weight=14, opacity=0.45,
+                                   class_name=svg_class_name("sp-change"))).add_to(group)
+            drawn += 1
+    if drawn:
+        group.add_to(m)
+
+
+class _LayerListWidth(MacroElement):
+    """Open the layer list on screens 1600 px wide or more; collapsed below."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            if (window.innerWidth >= 1600) { {{ this.control.get_name() }}.expand(); }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: folium.LayerControl) -> None:
+        super().__init__()
+        self._name = "SafePassageLayerListWidth"
+        self.control = control
+
+
+@dataclass(frozen=True)
+class PlanB:
+    """A second plan on the planner map, and what changed from plan A to it.
+
+    Attributes
+    ----------
+    view : CoverageView
+        Plan B, as the maps draw it.
+    changes : sequence of str
+        The change list from A to B for this map's time window, as
+        :func:`safepassage.coverage.format_comparison` writes it (the list
+        ``safepassage coverage --compare`` prints).
+    """
+
+    view: CoverageView
+    changes: Sequence[str] = ()
 
 
 def planner_map(
     area: Area,
     frame: gpd.GeoDataFrame,
     plan_a: CoverageView,
-    plan_b: CoverageView | None = None,
+    plan_b: CoverageView | PlanB | None = None,
     *,
     title: str | None = None,
-    online_tiles: bool = True,
-    max_gaps: int = 25,
     incidents: IncidentUse | None = None,
+    units: str = "imperial",
     beats: BeatPlan | None = None,
 ) -> folium.Map:
     """The planner's map: demand on the corridor, covered against gaps, one or two plans.
@@ -197,22 +284,23 @@ def planner_map(
         :func:`safepassage.pipeline.routes_frame`; the safe routes are a layer (off at first).
     plan_a : CoverageView
         The plan to show (:meth:`CoverageView.from_plan`); "Plan A" if it has no label.
-    plan_b : CoverageView, optional
-        A second plan to compare ("Plan B" if it has no label): its layers are in the layer
-        switcher, off at first, and the side panel shows its figures and gaps next to the
-        first plan's.
+    plan_b : CoverageView or PlanB, optional
+        A second plan to compare ("Plan B" if it has no label), with the change list from A
+        to it: its posts as square badges "B1", ..., the stretches that lose or gain cover as
+        red and green halos, all shown at first; its corridor layers in the layer list; the
+        side panel shows its figures, gaps and the change list next to the first plan's.
     title : str, optional
         Page title; "Planner map: <site> (<window>, <hours>)" by default, the time window
         being the first plan's ("dismissal, 14:00-16:00").
-    online_tiles : bool, default True
-        Offer OpenStreetMap's tiles as an optional layer.
-    max_gaps : int, default 25
-        Longest list of gap streets per plan in the panel.
     incidents : IncidentUse, optional
         The window's incidents: a density layer and counts by kind of crime in the panel.
+    units : {"imperial", "metric"}, default "imperial"
+        Feet and miles, or metres and kilometres, on the map and in the panel.
     beats : BeatPlan, optional
         Walking beats of the same window and officers: the corridor they walk is a layer,
         and the panel shows the demand they walk beside the demand the posts cover.
+
+    OpenStreetMap's tiles are offered as an optional layer, off until switched on.
 
     Returns
     -------
@@ -223,17 +311,20 @@ def planner_map(
     InputError
         If a plan has no corridor to draw.
     """
+    units = check_units(units)
     site = area.site
+    second = plan_b if isinstance(plan_b, PlanB) else (
+        PlanB(plan_b) if plan_b is not None else None)
     views = [plan_a.relabel(plan_a.label or "Plan A")]
-    if plan_b is not None:
-        views.append(plan_b.relabel(plan_b.label or "Plan B"))
+    if second is not None:
+        views.append(second.view.relabel(second.view.label or "Plan B"))
     if any(not len(v.corridor) for v in views):
         raise InputError("the coverage plan has no corridor to draw")
     if title is None:
         window = views[0].window
         title = f"Planner map: {site.name}" + (f" ({window})" if window else "")
-    m = offline_map((site.lat, site.lon), 16, title=title, online_tiles=online_tiles,
-                    zoom_snap=0.25)
+    m = offline_map((site.lat, site.lon), 16, title=title, zoom_snap=0.25)
+    add_scale(m, units=units)
     add_map_css(m)
     page_root(m).header.add_child(RawHTML(f"<style>{PANEL_CSS}</style>"),
                                   name="safepassage_panel_css")
@@ -247,9 +338,10 @@ def planner_map(
 
     demand = np.concatenate([v.corridor["demand"].to_numpy(dtype=float) for v in views])
     breaks = _demand_breaks(demand, len(DEMAND_WIDTHS))
-    site_pt = Point(site.lon, site.lat)
+    if second is not None:
+        _add_changes(m, views[0], views[1])
     for k, view in enumerate(views):
-        _add_plan(m, view, k, breaks, site_pt)
+        _add_plan(m, view, "B" if k else "", breaks, units)
     if beats is not None:
         add_walked_corridor(m, beats)
 
@@ -257,18 +349,28 @@ def planner_map(
     site_group = folium.FeatureGroup(name="Housing site")
     add_site(site_group, area)
     site_group.add_to(m)
-    m.add_child(folium.LayerControl(collapsed=False), name="safepassage_layers")
-    page_root(m).html.add_child(
-        RawHTML(panel_html(area, views, title, _band_labels(breaks), max_gaps,
-                           incident_panel_html(incidents),
-                           figures_html=beats_panel_html(beats, views[0]) if beats is not None
-                           else "")),
-        name="safepassage_panel",
-    )
-    bounds = bounds_latlon([*corridor_geoms, site_pt])
+    control = folium.LayerControl(collapsed=True)
+    m.add_child(control, name="safepassage_layers")
+    m.add_child(_LayerListWidth(control), name="safepassage_layer_list_width")
+    keep_badges_clear(m)
+    text = PanelText(title=title, bands=_band_labels(breaks), units=units,
+                     changes=tuple(second.changes) if second is not None else None,
+                     extra_html=incident_panel_html(incidents),
+                     figures_html=beats_panel_html(beats, views[0]) if beats is not None else "")
+    page_root(m).html.add_child(RawHTML(panel_html(area, views, text)), name="safepassage_panel")
+    bounds = bounds_latlon([*corridor_geoms, Point(site.lon, site.lat)])
     if bounds:
         m.fit_bounds(bounds, padding=(20, 20))
     return m
+
+
+class PlannerMapOptions(TypedDict, total=False):
+    """The keyword options of :func:`planner_map` (see it for each)."""
+
+    title: str | None
+    incidents: IncidentUse | None
+    units: str
+    beats: BeatPlan | None
 
 
 def write_planner_map(
@@ -276,13 +378,8 @@ def write_planner_map(
     area: Area,
     frame: gpd.GeoDataFrame,
     plan_a: CoverageView,
-    plan_b: CoverageView | None = None,
-    *,
-    title: str | None = None,
-    online_tiles: bool = True,
-    max_gaps: int = 25,
-    incidents: IncidentUse | None = None,
-    beats: BeatPlan | None = None,
+    plan_b: CoverageView | PlanB | None = None,
+    **options: Unpack[PlannerMapOptions],
 ) -> Path:
     """Write the planner map atomically (see :func:`planner_map` for the parameters).
 
@@ -291,6 +388,65 @@ def write_planner_map(
     Path
         The file written.
     """
-    m = planner_map(area, frame, plan_a, plan_b, title=title, online_tiles=online_tiles,
-                    max_gaps=max_gaps, incidents=incidents, beats=beats)
-    return write_html(m, path)
+    return write_html(planner_map(area, frame, plan_a, plan_b, **options), path)
+
+
+def write_planner_maps(
+    folder: Path,
+    area: Area,
+    frame: gpd.GeoDataFrame,
+    shifts: ShiftPlan,
+    plan_b: ShiftPlan | None = None,
+    *,
+    units: str = "imperial",
+    beats: Sequence[BeatPlan] = (),
+) -> dict[str, Path]:
+    """One planner map per time window of a plan (the first is ``planner_map.html``).
+
+    Plan B is compared window by window, with the change list of that window
+    (:func:`safepassage.coverage.change_list`); where it has no plan for a window, its first
+    window's plan is shown and labelled as such.
+
+    Parameters
+    ----------
+    folder : Path
+        Where the pages go (``planner_map.html``, ``planner_map_<window>.html``).
+    area : Area
+        The loaded area.
+    frame : geopandas.GeoDataFrame
+        The routes frame.
+    shifts : ShiftPlan
+        The plan.
+    plan_b : ShiftPlan, optional
+        A second plan to compare.
+    units : {"imperial", "metric"}, default "imperial"
+        Units of the pages.
+    beats : sequence of BeatPlan, optional
+        Every window's walking beats.
+
+    Returns
+    -------
+    dict of str to Path
+        The pages written, by file name.
+    """
+    out: dict[str, Path] = {}
+    for k, tw in enumerate(shifts.windows):
+        name = "planner_map.html" if k == 0 else f"planner_map_{tw.name}.html"
+        b = None
+        if plan_b is not None:
+            if tw.name in plan_b.plans:
+                view = CoverageView.from_plan(plan_b.plans[tw.name], label="Plan B")
+            else:  # plan B has no plan for this window: show its first, and say so
+                first = plan_b.windows[0]
+                view = CoverageView.from_plan(plan_b.plans[first.name],
+                                              label=f"Plan B, {first.label()}")
+            b = PlanB(view, change_list(shifts, plan_b, units=units, window=tw.name))
+        # the map's title and panel name the window
+        a = CoverageView.from_plan(shifts.plans[tw.name],
+                                   label="Plan A" if plan_b is not None else "This plan")
+        walked = next((p for p in beats if p.window.name == tw.name), None)
+        out[name] = write_planner_map(
+            folder / name, area, frame, a, b,
+            incidents=shifts.route_plans[tw.name].state_graph.risk.incidents, units=units,
+            beats=walked)
+    return out

@@ -1,8 +1,10 @@
 """Officer posts on a map: one numbered badge per place, its popup, and the stretch it covers.
 
 A place is one corner where officers stand, in every window it is staffed
-(:func:`post_places`); places are numbered 1, 2, ... in the order of the posts table (busiest
-first for coverage output) and coloured in turn (:func:`~safepassage.maps.styles.post_colour`).
+(:func:`post_places`). Its number is the one :mod:`safepassage.coverage` gave it (the posts
+table's ``post`` column, the same on every page and in ``posts.geojson``); plain tables
+without one are numbered 1, 2, ... by place in the order of their rows. A post's colour
+follows its number (:func:`~safepassage.maps.styles.post_colour`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import folium
 import geopandas as gpd
 from shapely.geometry import Point
 
+from ..coverage import name_in_units
 from ..offline import bind_popup, bind_tooltip, popup_html, svg_class_name
-from .geometry import COORD_DECIMALS, LatLonLines, latlon_parts, post_badge_anchor
-from .styles import post_badge_html, post_colour
+from ..utils import format_distance
+from .geometry import COORD_DECIMALS, LatLonLines, latlon_parts
+from .styles import TAP_PX, post_badge_html, post_colour
 
 __all__ = ["PostPlace", "add_posts", "place_rows", "post_places"]
 
@@ -30,7 +34,7 @@ class PostPlace:
     Attributes
     ----------
     number : int
-        1, 2, ... in the order of the posts table (busiest first for coverage output).
+        The number people see (coverage's ``post``; else 1, 2, ... by place in row order).
     name : str
         The corner's name (OpenStreetMap text: escape before use).
     geometry : shapely.geometry.Point
@@ -56,9 +60,27 @@ class PostPlace:
         """``(window, hours)`` of each post here, in order."""
         return [(str(p.get("window") or ""), str(p.get("hours") or "")) for p in self.posts]
 
+    @property
+    def locked(self) -> bool:
+        """Whether a planner locked a post here."""
+        return any(bool(p.get("locked")) for p in self.posts)
+
+
+def _given_number(rec: Mapping[str, Any]) -> int | None:
+    """Coverage's number of a post (the ``post`` column), if the row has a usable one."""
+    value = rec.get("post")
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 1 and float(value) == number else None  # type: ignore[arg-type]
+
 
 def post_places(posts: gpd.GeoDataFrame | None) -> list[PostPlace]:
     """Group normalised posts by place (the same corner in several windows is one place).
+
+    Where every post has coverage's number (``post``), places are those numbers; otherwise
+    posts within about a metre are one place, numbered 1, 2, ... in row order.
 
     Parameters
     ----------
@@ -69,22 +91,24 @@ def post_places(posts: gpd.GeoDataFrame | None) -> list[PostPlace]:
     Returns
     -------
     list of PostPlace
-        In the order each place first appears.
+        In number order.
     """
     if posts is None:
         return []
-    places: dict[tuple[float, float], PostPlace] = {}
-    for rec in posts.to_dict("records"):
-        geom = rec.get("geometry")
-        if geom is None or geom.is_empty:
-            continue
-        key = (round(geom.y, 5), round(geom.x, 5))
+    records = [r for r in posts.to_dict("records")
+               if r.get("geometry") is not None and not r["geometry"].is_empty]
+    numbered = bool(records) and all(_given_number(r) is not None for r in records)
+    places: dict[object, PostPlace] = {}
+    for rec in records:
+        geom = rec["geometry"]
+        key: object = _given_number(rec) if numbered else (round(geom.y, 5), round(geom.x, 5))
         if key not in places:
-            n = len(places)
-            places[key] = PostPlace(n + 1, str(rec.get("name") or rec["post_id"]), geom, [],
-                                    post_colour(n))
+            n = _given_number(rec) if numbered else len(places) + 1
+            assert n is not None
+            places[key] = PostPlace(n, str(rec.get("name") or rec["post_id"]), geom, [],
+                                    post_colour(n - 1))
         places[key].posts.append(rec)
-    return list(places.values())
+    return sorted(places.values(), key=lambda pl: pl.number)
 
 
 def _share_text(value: float | str | None) -> str:
@@ -99,7 +123,8 @@ def _share_text(value: float | str | None) -> str:
     return f"{v:.0f} %" if v >= 10 else f"{v:.1f} %"
 
 
-def place_rows(place: PostPlace, stretch_m: float | None) -> list[tuple[str, object]]:
+def place_rows(place: PostPlace, stretch_m: float | None,
+               units: str = "imperial") -> list[tuple[str, object]]:
     """A post's popup in plain words: hours per window, share of the walking demand, reach.
 
     No internal ids, and no units of the optimiser ("demand-metres").
@@ -110,6 +135,8 @@ def place_rows(place: PostPlace, stretch_m: float | None) -> list[tuple[str, obj
         The place.
     stretch_m : float or None
         Metres of corridor its posts cover, if known.
+    units : {"imperial", "metric"}, default "imperial"
+        Units of the length covered.
 
     Returns
     -------
@@ -132,13 +159,14 @@ def place_rows(place: PostPlace, stretch_m: float | None) -> list[tuple[str, obj
         rows.append(("Share of walking demand", ", ".join(
             f"{t} at {w.replace('_', ' ')}" if w else t for w, t in shares)))
     if stretch_m:
-        rows.append(("Corridor covered", f"{stretch_m / 1000:,.1f} km" if stretch_m >= 1000
-                     else f"{stretch_m:,.0f} m"))
+        rows.append(("Walking routes watched", format_distance(stretch_m, "en", units)))
+    if place.locked:
+        rows.append(("Planner's choice", "locked here"))
     return rows
 
 
 def _add_stretch(parent: folium.FeatureGroup, place: PostPlace,
-                 corridor: gpd.GeoDataFrame) -> float | None:
+                 corridor: gpd.GeoDataFrame, units: str) -> float | None:
     """Draw the corridor a place's posts cover, in its colour; its length (None if nothing)."""
     mine = corridor[corridor["post_id"].isin(place.post_ids)]
     mine = mine.drop_duplicates("segment_id")
@@ -149,7 +177,8 @@ def _add_stretch(parent: folium.FeatureGroup, place: PostPlace,
         parts.extend(latlon_parts(geom))
     line = folium.PolyLine(parts, color=place.colour, weight=12, opacity=0.55,
                            class_name=svg_class_name("sp-stretch"))
-    bind_tooltip(line, f"Post {place.number} ({place.name}) covers this stretch")
+    bind_tooltip(line, f"Post {place.number} ({name_in_units(place.name, units)}) watches this "
+                       "stretch")
     parent.add_child(line)
     return float(mine["length_m"].sum())
 
@@ -160,12 +189,14 @@ def add_posts(
     corridor: gpd.GeoDataFrame | None,
     *,
     stretches: bool = True,
-    start: Point | None = None,
+    plan: str = "",
+    units: str = "imperial",
 ) -> list[PostPlace]:
     """Posts as numbered badges (one per place) with escaped popups, and what each covers.
 
-    A badge within :data:`~safepassage.maps.geometry.BADGE_NEAR_START_M` of ``start`` (the
-    housing site) is drawn beside its point so the Start symbol stays visible.
+    Each badge is drawn above every other marker (the browser keeps labels and symbols off it:
+    :func:`safepassage.offline.keep_badges_clear`) in a tap target of
+    :data:`~safepassage.maps.styles.TAP_PX` pixels, and carries ``data-post``.
 
     Parameters
     ----------
@@ -177,8 +208,10 @@ def add_posts(
         Corridor segments with the post credited with each (``post_id``).
     stretches : bool, default True
         Draw the stretch each place's posts cover, under the badges.
-    start : shapely.geometry.Point, optional
-        The housing site (lon, lat).
+    plan : str, default ""
+        "B" for a second plan's posts (square badges labelled "B3").
+    units : {"imperial", "metric"}, default "imperial"
+        Units of the popups' lengths.
 
     Returns
     -------
@@ -189,18 +222,19 @@ def add_posts(
     for place in places:
         stretch_m = None
         if stretches and corridor is not None:
-            stretch_m = _add_stretch(parent, place, corridor)
+            stretch_m = _add_stretch(parent, place, corridor, units)
         geom = place.geometry
+        html = post_badge_html(place.number, place.colour, plan=plan, locked=place.locked)
         marker = folium.Marker(
             (round(geom.y, COORD_DECIMALS), round(geom.x, COORD_DECIMALS)),
-            icon=folium.DivIcon(html=post_badge_html(str(place.number), place.colour),
-                                icon_size=(26, 26), icon_anchor=post_badge_anchor(geom, start),
+            icon=folium.DivIcon(html=html, icon_size=(TAP_PX, TAP_PX),
+                                icon_anchor=(TAP_PX // 2, TAP_PX // 2),
                                 class_name="sp-post-icon"),
+            z_index_offset=10000 if not plan else 9000,  # above every other marker
         )
-        bind_popup(marker, popup_html(place_rows(place, stretch_m),
-                                      title=f"Post {place.number}: {place.name}"))
+        title = f"Post {plan}{place.number}: {name_in_units(place.name, units)}"
+        bind_popup(marker, popup_html(place_rows(place, stretch_m, units), title=title))
         hours = "; ".join(h for _, h in place.shifts() if h)
-        bind_tooltip(marker, f"Post {place.number}: {place.name}" + (f" ({hours})" if hours
-                                                                      else ""))
+        bind_tooltip(marker, title + (f" ({hours})" if hours else ""))
         parent.add_child(marker)
     return places

@@ -2,7 +2,10 @@
 
 :func:`street_labels` chooses the labels (each named street once, on the longest piece near
 the routes, main roads and preferred names first, never two labels too close);
-:func:`add_street_labels` writes them on a map, escaped and turned along their streets.
+:func:`post_street_labels` names, beside every officer post, the streets that name the post,
+for the zooms an officer looks at a corner with (17 and 18); :func:`add_street_labels` writes
+them on a map, escaped and turned along their streets, each shown only in its zoom range (the
+browser hides any that would touch a post badge or another label).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import folium
 import networkx as nx
 import shapely
+from pyproj import Transformer
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
@@ -22,7 +26,14 @@ from ..utils import clean_name
 from .basemap import edge_geometry, edge_highway, unique_edges
 from .geometry import to_wgs84
 
-__all__ = ["StreetLabel", "add_street_labels", "short_street_name", "street_labels"]
+__all__ = [
+    "POST_LABEL_ZOOMS",
+    "StreetLabel",
+    "add_street_labels",
+    "post_street_labels",
+    "short_street_name",
+    "street_labels",
+]
 
 _LABEL_RANK: dict[str, int] = {
     "trunk": 0, "primary": 0, "secondary": 1, "tertiary": 2, "motorway": 3,
@@ -73,6 +84,11 @@ class StreetLabel:
         CSS rotation in degrees (clockwise, -90 to 90 so text never reads upside down).
     length_m : float
         Length of the street piece the label sits on.
+    min_zoom, max_zoom : float or None
+        The zooms the label is shown at (None: no bound).
+    group : str or None
+        Labels of one group are spots for the same name: the browser shows the first that
+        touches nothing (None: the label stands alone).
     """
 
     name: str
@@ -81,6 +97,9 @@ class StreetLabel:
     lon: float
     angle: float
     length_m: float
+    min_zoom: float | None = None
+    max_zoom: float | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,14 +155,15 @@ def _candidates(by_name: dict[str, list[LineString]], rank: dict[str, int],
     return out
 
 
-def _free_spot(line: LineString, placed: list[Point], min_spacing_m: float
-               ) -> tuple[float, Point] | None:
-    """The first of :data:`_LABEL_SPOTS` on ``line`` far enough from every placed label."""
+def _free_spots(line: LineString, placed: list[Point], min_spacing_m: float
+                ) -> list[tuple[float, Point]]:
+    """The spots of :data:`_LABEL_SPOTS` on ``line`` far enough from every placed label."""
+    out = []
     for frac in _LABEL_SPOTS:
         at = line.interpolate(frac, normalized=True)
         if all(at.distance(p) >= min_spacing_m for p in placed):
-            return frac, at
-    return None
+            out.append((frac, at))
+    return out
 
 
 def _reading_angle(line: LineString, d: float) -> float:
@@ -174,7 +194,8 @@ def street_labels(
     street's lines near the focus are merged; the label goes at the middle of the longest merged
     piece, turned along it. Main roads (and the ``prefer`` names) come first; a label closer
     than ``min_spacing_m`` to one already placed tries the piece's quarter points, then is
-    dropped.
+    dropped. Each street's other free spots follow all first choices, in the same group: the
+    browser shows one spot per street, the first that touches no post badge or other label.
 
     Parameters
     ----------
@@ -206,19 +227,118 @@ def street_labels(
     to_wgs = to_wgs84(G)
     placed: list[Point] = []
     labels: list[StreetLabel] = []
+    later: list[StreetLabel] = []
+
+    def label(cand: _Candidate, frac: float, at: Point) -> StreetLabel:
+        angle = _reading_angle(cand.line, frac * cand.line.length)
+        lon, lat = to_wgs.transform(at.x, at.y)
+        return StreetLabel(cand.name, short_street_name(cand.name), round(float(lat), 6),
+                           round(float(lon), 6), round(angle, 1), round(cand.line.length, 1),
+                           group=cand.name)
+
     for cand in candidates:
         if len(labels) >= max_labels:
             break
-        spot = _free_spot(cand.line, placed, min_spacing_m)
-        if spot is None:
+        spots = _free_spots(cand.line, placed, min_spacing_m)
+        if not spots:
             continue
-        frac, at = spot
-        angle = _reading_angle(cand.line, frac * cand.line.length)
-        lon, lat = to_wgs.transform(at.x, at.y)
-        placed.append(at)
-        labels.append(StreetLabel(cand.name, short_street_name(cand.name), round(float(lat), 6),
-                                  round(float(lon), 6), round(angle, 1),
-                                  round(cand.line.length, 1)))
+        placed.append(spots[0][1])
+        labels.append(label(cand, *spots[0]))
+        later += [label(cand, *spot) for spot in spots[1:]]
+    return labels + later
+
+
+#: Zoom ranges of the labels beside a post, and how far along its street each sits (metres):
+#: far enough that the label (about 80 px long) clears the badge at that zoom.
+POST_LABEL_ZOOMS: tuple[tuple[float, float | None, float], ...] = (
+    (16.75, 17.5, 70.0),
+    (17.5, None, 38.0),
+)
+
+
+def _street_pieces(by_name: dict[str, list[LineString]]) -> dict[str, list[LineString]]:
+    out = {}
+    for name, lines in by_name.items():
+        merged = shapely.line_merge(shapely.union_all(lines))
+        out[name] = [g for g in getattr(merged, "geoms", [merged]) if isinstance(g, LineString)]
+    return out
+
+
+def _beside(line: LineString, at: Point, along_m: float,
+            others: list[Point]) -> tuple[float, Point] | None:
+    """A spot ``along_m`` from ``at`` along ``line`` (either way), farther from other posts."""
+    s0 = line.project(at)
+    spots = [d for d in (s0 + along_m, s0 - along_m) if 0.0 <= d <= line.length]
+    if not spots:
+        return None
+
+    def room(d: float) -> float:
+        pt = line.interpolate(d)
+        return min((pt.distance(o) for o in others), default=1e9)
+
+    d = max(spots, key=room)
+    return d, line.interpolate(d)
+
+
+def post_street_labels(
+    G: nx.MultiDiGraph,
+    posts: Iterable[tuple[float, float]],
+    *,
+    near_m: float = 45.0,
+    per_post: int = 2,
+    zooms: tuple[tuple[float, float | None, float], ...] = POST_LABEL_ZOOMS,
+) -> list[StreetLabel]:
+    """The names of the streets at each post, written beside it for an officer zoomed in.
+
+    For each post the ``per_post`` nearest named streets within ``near_m`` (the streets its
+    name is made of: "Grand Avenue & 5th Street") are labelled along their line, on the side
+    away from other posts, once per zoom range of ``zooms`` at that range's distance from the
+    post.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        Prepared (projected) network.
+    posts : iterable of (lat, lon)
+        The posts.
+    near_m : float, default 45
+        How near a street must pass to name the post.
+    per_post : int, default 2
+        Streets labelled per post.
+    zooms : tuple of (min_zoom, max_zoom, metres along)
+        Zoom ranges and distances (:data:`POST_LABEL_ZOOMS`).
+
+    Returns
+    -------
+    list of StreetLabel
+    """
+    pts_ll = list(posts)
+    if not pts_ll:
+        return []
+    to_xy = Transformer.from_crs("EPSG:4326", G.graph["crs"], always_xy=True)
+    pts = [Point(*to_xy.transform(lon, lat)) for lat, lon in pts_ll]
+    area = shapely.union_all([p.buffer(near_m + max(z[2] for z in zooms) + 20.0) for p in pts])
+    shapely.prepare(area)
+    by_name, _ = _named_lines(G, area)
+    pieces = _street_pieces(by_name)
+    to_wgs = to_wgs84(G)
+    labels: list[StreetLabel] = []
+    for k, at in enumerate(pts):
+        others = [p for j, p in enumerate(pts) if j != k]
+        near = sorted((min(line.distance(at) for line in lines), name)
+                      for name, lines in pieces.items() if lines)
+        for _, name in [n for n in near if n[0] <= near_m][:per_post]:
+            line = min(pieces[name], key=lambda g: g.distance(at))
+            for lo, hi, along in zooms:
+                spot = _beside(line, at, along, others)
+                if spot is None:
+                    continue
+                d, pt = spot
+                lon, lat = to_wgs.transform(pt.x, pt.y)
+                labels.append(StreetLabel(name, short_street_name(name), round(float(lat), 6),
+                                          round(float(lon), 6),
+                                          round(_reading_angle(line, d), 1),
+                                          round(line.length, 1), lo, hi))
     return labels
 
 
@@ -245,7 +365,11 @@ def add_street_labels(
     """
     out = []
     for label in labels:
-        html = (f'<div class="{escape_text(class_name)}" title="{escape_text(label.name)}" '
+        zoom = "".join(f' data-{key}="{value:g}"' for key, value in (
+            ("minzoom", label.min_zoom), ("maxzoom", label.max_zoom)) if value is not None)
+        if label.group:
+            zoom += f' data-street="{escape_text(label.group)}"'
+        html = (f'<div class="{escape_text(class_name)}" title="{escape_text(label.name)}"{zoom} '
                 f'style="transform: translate(-50%, -50%) rotate({label.angle:.1f}deg)">'
                 f"{escape_text(label.text)}</div>")
         marker = folium.Marker(

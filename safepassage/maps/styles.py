@@ -19,6 +19,9 @@ from branca.element import Figure
 from ..offline import RawHTML, escape_text
 
 __all__ = [
+    "BANNED_COLOUR",
+    "BASE_STYLES",
+    "CHANGE_COLOURS",
     "COVERED_RAMP",
     "DARK_COLOURS",
     "DEMAND_WIDTHS",
@@ -26,7 +29,9 @@ __all__ = [
     "KIND_STYLES",
     "MAP_CSS",
     "POST_COLOURS",
+    "PRINT_BASE_STYLES",
     "RISK_CLASSES",
+    "TAP_PX",
     "KindStyle",
     "RiskClass",
     "add_map_css",
@@ -82,6 +87,26 @@ POST_COLOURS: tuple[str, ...] = (
 
 #: Post colours dark enough to carry white text.
 DARK_COLOURS = frozenset({"#000000", "#d55e00", "#0072b2"})
+
+#: The base map's street classes: drawing order, colour and width, on every map and in the
+#: planner workspace (which reads them from here through its API).
+BASE_STYLES: dict[str, dict[str, str | float]] = {
+    "path": {"color": "#c4c4c4", "weight": 1.0, "opacity": 1.0},
+    "street": {"color": "#b0b0b0", "weight": 2.0, "opacity": 1.0},
+    "major": {"color": "#9a9a9a", "weight": 3.5, "opacity": 1.0},
+}
+
+#: The base map on paper (handouts): lighter and thinner, so that the route, the darkest and
+#: widest line, stands out printed in black and white.
+PRINT_BASE_STYLES: dict[str, dict[str, str | float]] = {
+    "path": {"color": "#d6d6d6", "weight": 1.0, "opacity": 1.0},
+    "street": {"color": "#c6c6c6", "weight": 1.6, "opacity": 1.0},
+    "major": {"color": "#b4b4b4", "weight": 2.6, "opacity": 1.0},
+}
+
+#: Banned places (red), and the halos of what changed between two plans.
+BANNED_COLOUR = "#c1121f"
+CHANGE_COLOURS: dict[str, str] = {"opened": "#d62728", "closed": "#2ca02c"}
 
 #: Planner map: covered corridor (blues) and gaps (oranges), light to dark by demand band.
 COVERED_RAMP: tuple[str, ...] = ("#9ecae1", "#4292c6", "#2171b5", "#08306b")
@@ -201,11 +226,59 @@ def post_colour(i: int) -> str:
     return POST_COLOURS[i % len(POST_COLOURS)]
 
 
-def post_badge_html(number: str, colour: str) -> str:
-    """A round, numbered post badge (escaped number, trusted colour of ours)."""
-    cls = "sp-post-badge sp-dark" if colour in DARK_COLOURS else "sp-post-badge"
-    return (f'<div class="{cls}" style="background: {escape_text(colour)}">'
-            f"{escape_text(number)}</div>")
+#: A post badge's tap target on the maps (CSS pixels): at least 44 px, as on a phone.
+TAP_PX = 44
+
+
+def post_badge_html(
+    number: str | int,
+    colour: str,
+    *,
+    plan: str = "",
+    locked: bool = False,
+    sample: bool = False,
+    label: str | None = None,
+) -> str:
+    """A numbered post badge: round for a plan's posts, square for plan B's ("B3").
+
+    Every badge of a post carries ``data-post="N"`` (the number people see, the same on every
+    page, see :func:`safepassage.coverage.number_posts`), and ``data-plan="B"`` for plan B's;
+    a legend's sample badge carries neither.
+
+    Parameters
+    ----------
+    number : str or int
+        The post's number.
+    colour : str
+        Its colour (ours, trusted).
+    plan : str, default ""
+        "B" for a second plan's post: a square badge labelled "B3".
+    locked : bool, default False
+        A planner locked this post: a padlock mark on the badge.
+    sample : bool, default False
+        A legend's sample (no ``data-post``).
+    label : str, optional
+        The text shown (default: ``plan`` and ``number``).
+
+    Returns
+    -------
+    str
+        A ``<div>`` (escaped text).
+    """
+    cls = ["sp-post-badge"]
+    if colour in DARK_COLOURS:
+        cls.append("sp-dark")
+    if plan:
+        cls.append("sp-plan-b")
+    if locked:
+        cls.append("sp-locked")
+    data = "" if sample else f' data-post="{escape_text(str(number))}"'
+    if plan and not sample:
+        data += f' data-plan="{escape_text(plan)}"'
+    text = label if label is not None else f"{plan}{number}"
+    lock = '<span class="sp-lock" aria-hidden="true"></span>' if locked else ""
+    return (f'<div class="{" ".join(cls)}"{data} style="background: {escape_text(colour)}">'
+            f"{escape_text(text)}{lock}</div>")
 
 
 def line_swatch(colour: str, width: float = 5.0, *, dashed: bool = False) -> str:
@@ -221,7 +294,7 @@ def legend_symbol(html: str) -> str:
 
 
 #: A folium path whose Leaflet options can be set.
-PathT = TypeVar("PathT", folium.PolyLine, folium.CircleMarker)
+PathT = TypeVar("PathT", folium.PolyLine, folium.CircleMarker, folium.Polygon)
 
 
 def static(layer: PathT) -> PathT:
@@ -232,12 +305,12 @@ def static(layer: PathT) -> PathT:
 
     Parameters
     ----------
-    layer : folium.PolyLine or folium.CircleMarker
+    layer : folium.PolyLine, folium.CircleMarker or folium.Polygon
         A folium path.
 
     Returns
     -------
-    folium.PolyLine or folium.CircleMarker
+    folium.PolyLine, folium.CircleMarker or folium.Polygon
         The layer.
     """
     layer.options["interactive"] = False
@@ -253,12 +326,21 @@ MAP_CSS = """
 }
 .sp-kind-icon, .sp-post-icon, .sp-site-icon { background: none; border: none; }
 .sp-kind-icon svg, .sp-site-icon svg { display: block; filter: drop-shadow(0 1px 1px #0006); }
+.sp-post-icon { display: flex; align-items: center; justify-content: center; }
 .sp-post-badge {
-  width: 26px; height: 26px; border-radius: 50%; border: 3px solid #fff; box-sizing: border-box;
-  display: flex; align-items: center; justify-content: center; color: #000;
-  font: bold 12px/1 Arial, Helvetica, sans-serif; box-shadow: 0 1px 4px #0009;
+  width: 28px; height: 28px; border-radius: 50%; border: 3px solid #fff; box-sizing: border-box;
+  display: flex; align-items: center; justify-content: center; color: #000; position: relative;
+  font: bold 13px/1 Arial, Helvetica, sans-serif; box-shadow: 0 1px 4px #0009; flex: none;
 }
 .sp-post-badge.sp-dark { color: #fff; }
+.sp-post-badge.sp-plan-b { border-radius: 4px; width: auto; min-width: 30px; padding: 0 3px;
+  outline: 2px dashed #000; outline-offset: 0; }
+.sp-post-badge.sp-locked { box-shadow: 0 0 0 2px #000, 0 1px 4px #0009; }
+.sp-lock { position: absolute; right: -7px; top: -7px; width: 10px; height: 8px;
+  background: #000; border: 1.5px solid #fff; border-radius: 2px; }
+.sp-lock::before { content: ""; position: absolute; left: 1px; top: -6px; width: 5px; height: 5px;
+  border: 2px solid #000; border-bottom: none; border-radius: 4px 4px 0 0; }
+.leaflet-marker-icon.sp-post-icon:focus-visible { outline: 3px solid #0072b2; }
 .sp-legend {
   background: #fff; padding: 6px 10px; border-radius: 5px; max-width: 17rem;
   box-shadow: 0 1px 5px rgba(0, 0, 0, 0.4); font: 13px/1.35 Arial, Helvetica, sans-serif;

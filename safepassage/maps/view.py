@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from ..coverage import CoveragePlan, ShiftPlan, gaps_by_street
 from ..errors import InputError
@@ -384,6 +385,8 @@ class CoverageView:
         command line prints); for plain tables, the uncovered length per street name.
     radius_m : float or None
         How far an officer's reach is, when known.
+    banned : tuple of shapely geometry
+        The places a planner banned (WGS84 circles and polygons), to draw.
     """
 
     label: str
@@ -393,6 +396,7 @@ class CoverageView:
     figures: CoverageFigures
     gaps: pd.DataFrame
     radius_m: float | None = None
+    banned: tuple[BaseGeometry, ...] = ()
 
     @classmethod
     def from_plan(cls, plan: CoveragePlan, *, label: str = "") -> CoverageView:
@@ -433,7 +437,7 @@ class CoverageView:
         return cls(label=label, window=time_window_label(plan.window),
                    posts=_with_shares(p, c), corridor=c,
                    figures=_figures(c, p, len(plan.uncovered), len(gaps)), gaps=gaps,
-                   radius_m=plan.problem.radius_m)
+                   radius_m=plan.problem.radius_m, banned=tuple(plan.banned_areas))
 
     @classmethod
     def from_tables(

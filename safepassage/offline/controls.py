@@ -15,18 +15,27 @@ import folium
 from branca.element import Element, MacroElement
 from folium.template import Template
 
+from ..utils import check_lang, check_units, unit_words
 from .assets import ensure_runtime, root_figure
 from .escaping import escape_text, js_literal
 
 __all__ = [
     "OSM_ATTRIBUTION",
     "OSM_TILES_URL",
+    "PAGE_LANG",
     "add_fullscreen",
     "add_locate",
+    "add_north_arrow",
     "add_osm_tiles",
     "add_scale",
+    "fit_print_page",
+    "keep_badges_clear",
     "offline_map",
+    "set_page_lang",
 ]
+
+#: The attribute of a page (its branca Figure) naming its language for ``<html lang>``.
+PAGE_LANG = "_safepassage_lang"
 
 #: OpenStreetMap's standard tile layer (optional overlay; needs the internet).
 OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -70,8 +79,15 @@ class _Control(MacroElement):
         self.options_js = js_literal(dict(options))
 
 
-def add_scale(m: folium.Map, position: str = "bottomleft", *, max_width: int = 150) -> Element:
-    """Add a scale bar in feet/miles and metres/kilometres (Leaflet's ``L.control.scale``).
+def add_scale(
+    m: folium.Map,
+    position: str = "bottomleft",
+    *,
+    max_width: int = 150,
+    units: str = "imperial",
+    lang: str = "en",
+) -> Element:
+    """Add a scale bar in one system of units, its words in the page's language.
 
     Parameters
     ----------
@@ -81,23 +97,183 @@ def add_scale(m: folium.Map, position: str = "bottomleft", *, max_width: int = 1
         A map corner: "topleft", "topright", "bottomleft" or "bottomright".
     max_width : int, default 150
         Largest width of the bar in pixels.
+    units : {"imperial", "metric"}, default "imperial"
+        Feet and miles, or metres and kilometres.
+    lang : {"en", "es"}, default "en"
+        Language of the unit words ("500 ft", "500 pies"), as
+        :func:`safepassage.utils.format_distance` writes them.
 
     Returns
     -------
     branca.element.Element
         The control element (adding it again replaces it).
     """
+    ensure_runtime(m)
     control = _Control(
-        "L.control.scale",
+        "new SafePassage.Scale",
         {
             "position": _check_position(position),
-            "metric": True,
-            "imperial": True,
+            "units": check_units(units),
+            "labels": unit_words(lang, short=True),
             "maxWidth": int(max_width),
         },
     )
     m.add_child(control, name="safepassage_scale")
     return control
+
+
+class _NorthArrow(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var arrow = L.control({position: {{ this.position_js }}});
+                arrow.onAdd = function () {
+                    var div = L.DomUtil.create("div", "sp-north");
+                    div.setAttribute("role", "img");
+                    div.setAttribute("aria-label", {{ this.label_js }});
+                    div.innerHTML = {{ this.svg_js }};
+                    return div;
+                };
+                arrow.addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, position: str, label: str) -> None:
+        super().__init__()
+        self._name = "SafePassageNorthArrow"
+        self.position_js = js_literal(position)
+        self.label_js = js_literal(label)
+        self.svg_js = js_literal(
+            '<svg width="34" height="46" viewBox="0 0 34 46" aria-hidden="true" '
+            'focusable="false"><path d="M17 2 L30 34 L17 27 L4 34 Z" fill="#000" '
+            'stroke="#fff" stroke-width="2" stroke-linejoin="round"/>'
+            '<path d="M17 2 L17 27 L4 34 Z" fill="#fff" stroke="#000" stroke-width="1.5" '
+            'stroke-linejoin="round"/><text x="17" y="45" text-anchor="middle" '
+            'font-family="Arial, Helvetica, '
+            'sans-serif" font-size="13" font-weight="bold" fill="#000" stroke="#fff" '
+            'stroke-width="3" paint-order="stroke">N</text></svg>')
+
+
+def add_north_arrow(m: folium.Map, position: str = "topright", *, lang: str = "en") -> Element:
+    """Add a north arrow (black and white, legible printed in grayscale).
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map.
+    position : str, default "topright"
+        A map corner.
+    lang : {"en", "es"}, default "en"
+        Language of its spoken label ("North" / "Norte"); the letter is N in both.
+
+    Returns
+    -------
+    branca.element.Element
+        The control element.
+    """
+    label = "Norte" if check_lang(lang) == "es" else "North"
+    control = _NorthArrow(_check_position(position), label)
+    m.add_child(control, name="safepassage_north_arrow")
+    return control
+
+
+class _PrintFit(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            SafePassage.fitPrintPage({{ this._parent.get_name() }}, {{ this.options_js }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, options: Mapping[str, object]) -> None:
+        super().__init__()
+        self._name = "SafePassagePrintFit"
+        self.options_js = js_literal(dict(options))
+
+
+def fit_print_page(
+    m: folium.Map,
+    bounds: list[list[float]],
+    *,
+    page_in: float,
+    min_in: float,
+    max_in: float,
+    width_in: float = 7.5,
+    padding: tuple[int, int] = (40, 40),
+) -> Element:
+    """Fit a printed page on one sheet by choosing the map's height when it is printed.
+
+    Just before the page is printed (the browser's ``beforeprint``; Chromium's PDFs too), the
+    text around the map is measured as it will print, at the sheet's width ``width_in``, and
+    the map gets the height that makes everything fit one sheet, between ``min_in`` and
+    ``max_in`` inches, fitted to ``bounds`` again; where even ``min_in`` leaves too little
+    room, it keeps ``max_in`` and the rest continues on the next sheet. After printing the
+    page is as it was.
+
+    Parameters
+    ----------
+    m : folium.Map
+        The map (the page's only one).
+    bounds : list of [lat, lon]
+        What the map shows, ``[[south, west], [north, east]]``.
+    page_in : float
+        Printable height of a sheet, inches (US Letter with 0.4 in margins: 10.2).
+    min_in, max_in : float
+        The map's smallest and largest height, inches.
+    width_in : float, default 7.5
+        Printable width of a sheet, inches (US Letter with 0.5 in margins).
+    padding : tuple of int
+        Padding of the fitted bounds, pixels.
+
+    Returns
+    -------
+    branca.element.Element
+        The script element.
+    """
+    ensure_runtime(m)
+    fit = _PrintFit({"bounds": bounds, "padding": list(padding), "pagePx": page_in * 96,
+                     "minPx": min_in * 96, "maxPx": max_in * 96, "widthPx": width_in * 96})
+    m.add_child(fit, name="safepassage_print_fit")
+    return fit
+
+
+class _BadgeGuard(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            SafePassage.keepBadgesClear({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "SafePassageBadgeGuard"
+
+
+def keep_badges_clear(m: folium.Map) -> Element:
+    """Keep the map's post badges readable at every zoom, in the browser.
+
+    Every element with a ``data-post`` attribute in the marker pane is a badge: after every
+    change of view, nothing else is drawn over one. Symbols and labels that would cover a
+    badge move to the nearest free spot or hide, street names that would touch anything
+    hide, and elements with ``data-minzoom`` / ``data-maxzoom`` show only within their zoom
+    range (see ``SafePassage.clearBadges`` in ``runtime.js``; it fires ``sp:cleared`` on the
+    map with what it moved and hid).
+
+    Returns
+    -------
+    branca.element.Element
+        The script element.
+    """
+    ensure_runtime(m)
+    guard = _BadgeGuard()
+    m.add_child(guard, name="safepassage_badge_guard")
+    return guard
 
 
 def add_fullscreen(
@@ -233,6 +409,17 @@ def add_osm_tiles(m: folium.Map, *, show: bool = False, max_zoom: int = 19) -> f
     return layer
 
 
+def set_page_lang(m: folium.Map, lang: str) -> None:
+    """Declare the page's language (``<html lang="es">``); English unless set.
+
+    Raises
+    ------
+    InputError
+        If the language is neither English nor Spanish.
+    """
+    setattr(root_figure(m), PAGE_LANG, check_lang(lang))
+
+
 def offline_map(
     location: tuple[float, float],
     zoom_start: int = 16,
@@ -300,6 +487,7 @@ def offline_map(
     m.options["max_zoom"] = int(max_zoom)
     root = root_figure(m)
     root.title = escape_text(title)
+    set_page_lang(m, "en")
     ensure_runtime(m)
     if data_attribution:
         m.add_child(_Attribution(data_attribution), name="safepassage_attribution")

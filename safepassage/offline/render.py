@@ -17,7 +17,7 @@ from branca.element import Element, Figure
 from safepassage.io import atomic_write_text
 
 from .assets import SVG_CLASS, root_figure
-from .controls import AUTO_LAYER_CONTROL, WANTS_LAYER_CONTROL
+from .controls import AUTO_LAYER_CONTROL, PAGE_LANG, WANTS_LAYER_CONTROL
 
 __all__ = ["external_references", "render_html", "svg_class_name", "use_svg", "write_html"]
 
@@ -188,6 +188,9 @@ def render_html(m: Element) -> str:
         raise RuntimeError("the page would not work offline: " + "; ".join(problems))
     if not re.search(r"""<meta\s+name=["']?viewport""", page, re.IGNORECASE):
         page = page.replace("</head>", _VIEWPORT_META + "\n</head>", 1)
+    lang = getattr(root, PAGE_LANG, None)
+    if lang:
+        page = re.sub(r"<html(?![^>]*\blang=)", f'<html lang="{lang}"', page, count=1)
     return page
 
 

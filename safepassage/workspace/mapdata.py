@@ -28,7 +28,14 @@ from ..maps import (
     latlon_parts,
     site_symbol_html,
 )
-from ..maps.styles import COVERED_RAMP, DEMAND_WIDTHS, GAP_RAMP
+from ..maps.styles import (
+    BANNED_COLOUR,
+    BASE_STYLES,
+    CHANGE_COLOURS,
+    COVERED_RAMP,
+    DEMAND_WIDTHS,
+    GAP_RAMP,
+)
 from ..source import Area
 
 __all__ = ["area_json", "corridor_json", "demand_bands"]
@@ -82,7 +89,8 @@ def area_json(area: Area) -> dict[str, Any]:
         "site_symbol": site_symbol_html(22),
         "styles": {"covered": list(COVERED_RAMP), "gap": list(GAP_RAMP),
                    "widths": list(DEMAND_WIDTHS), "posts": list(POST_COLOURS),
-                   "dark": sorted(DARK_COLOURS)},
+                   "dark": sorted(DARK_COLOURS), "base": BASE_STYLES,
+                   "changes": dict(CHANGE_COLOURS), "banned": BANNED_COLOUR},
         "credits": data_sources(area),
     }
 

@@ -18,7 +18,7 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ from ..coverage import (
     compare_plans,
     format_comparison,
     gaps_by_street,
+    place_numbers,
     plan_posts,
     window_problem,
 )
@@ -46,7 +47,8 @@ from ..maps import post_colour, time_window_label
 from ..safety import TimeWindow, parse_window
 from .plan import CheckedPlan, coverage_settings
 
-__all__ = ["BuildProblem", "ProblemKey", "Solver", "plan_changes", "window_result"]
+__all__ = ["BuildProblem", "ProblemKey", "Solver", "number_windows", "plan_changes",
+           "window_result"]
 
 #: A window's result as JSON (see :func:`window_result`).
 WindowJSON = dict[str, Any]
@@ -100,6 +102,41 @@ def _post_rows(cp: CoveragePlan) -> tuple[list[dict[str, Any]], list[int]]:
             "source": str(r.source), "candidate": int(r.candidate), "colour": post_colour(k - 1),
         })
     return posts, rows
+
+
+def number_windows(results: Mapping[str, WindowJSON],
+                   order: Sequence[str] | None = None) -> dict[str, WindowJSON]:
+    """The windows' results with the post numbers every output of the plan gives them.
+
+    A window is solved on its own, its posts numbered 1, 2, ... (busiest first); the number
+    people see is one per place over the plan's windows, in window order then by share
+    (:func:`safepassage.coverage.place_numbers`), as on the published maps and handouts. The
+    results themselves are left as they are (they are cached); each window's ``posts``
+    (``post``, ``colour``) and ``rows`` are renumbered in a copy. Windows not solved yet are
+    left out, so numbers may change when an earlier window's solve arrives.
+
+    Parameters
+    ----------
+    results : mapping of str to dict
+        Window results (:func:`window_result`).
+    order : sequence of str, optional
+        The plan's windows in order (default: the mapping's order).
+
+    Returns
+    -------
+    dict of str to dict
+    """
+    names = [w for w in (order if order is not None else list(results)) if w in results]
+    numbers = place_numbers([[(p["lat"], p["lon"]) for p in results[w]["posts"]]
+                             for w in names])
+    out: dict[str, WindowJSON] = {}
+    for w, nums in zip(names, numbers, strict=True):
+        r = results[w]
+        new = {p["post"]: n for p, n in zip(r["posts"], nums, strict=True)}
+        posts = [{**p, "post": n, "colour": post_colour(n - 1)}
+                 for p, n in zip(r["posts"], nums, strict=True)]
+        out[w] = {**r, "posts": posts, "rows": [new.get(k, 0) for k in r["rows"]]}
+    return out
 
 
 def window_result(cp: CoveragePlan, corridor: str) -> WindowJSON:
@@ -346,6 +383,7 @@ def plan_changes(saved: Mapping[str, WindowJSON], now: Mapping[str, WindowJSON],
         ``posts_moved`` (from and to, with their places), ``gaps_opened``, ``gaps_closed``
         (street, metres) and ``opened_rows`` / ``closed_rows`` (corridor rows).
     """
+    saved, now = number_windows(saved), number_windows(now)
     diff = compare_plans(_doc(saved, radius_m), _doc(now, radius_m), moved_m=radius_m)
     windows: dict[str, dict[str, Any]] = {}
     for w in now:
@@ -370,4 +408,5 @@ def plan_changes(saved: Mapping[str, WindowJSON], now: Mapping[str, WindowJSON],
     same = not any(diff[k] for k in ("posts_added", "posts_removed", "posts_moved",
                                      "gaps_opened", "gaps_closed")) and all(
         (diff["by_window"][w]["covered_pct"]["change_pp"] or 0) == 0 for w in diff["windows"])
-    return {"text": format_comparison(diff).splitlines(), "same": same, "windows": windows}
+    return {"text": format_comparison(diff, letters=("", "")).splitlines(), "same": same,
+            "windows": windows}

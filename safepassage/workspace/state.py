@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import InputError, SafePassageError
 from ..io import atomic_write_text, record_product_file
 from .plan import LIMITS, CheckedPlan, Limits, PlanContext, check_plan, plan_text
-from .solve import Solver, WindowJSON, plan_changes
+from .solve import Solver, WindowJSON, number_windows, plan_changes
 
 __all__ = ["Publisher", "Snapshot", "StaleVersionError", "Workspace"]
 
@@ -172,7 +172,7 @@ class Workspace:
                 "version": self.version,
                 "plan": snap.checked.data,
                 "time_limit": snap.time_limit,
-                "result": {"windows": {w: res.windows[w] for w in windows if w in res.windows},
+                "result": {"windows": number_windows(res.windows, windows),
                            "pending": [w for w in windows if w not in res.windows],
                            "changes": res.changes, "seconds": round(res.seconds, 3)}
                 if res is not None and res.windows else None,

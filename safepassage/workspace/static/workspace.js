@@ -9,11 +9,8 @@
 (function () {
   "use strict";
 
-  const BASE_STYLE = { path: { color: "#c4c4c4", weight: 1 }, street: { color: "#b0b0b0", weight: 2 },
-    major: { color: "#9a9a9a", weight: 3.5 } };
-  const OPENED = "#d7191c";
-  const CLOSED = "#1a9641";
-  const BAN = "#a50f15";
+  // Colours and widths come from the server (safepassage.maps.styles), as on the offline maps.
+  const style = (key) => S.area.styles[key];
   const SAME_SPOT_M = 6;      // a lock or ban this close to a post is that post's
   const SNAP_M = 25;          // a dragged post snaps to a candidate this close
 
@@ -238,7 +235,7 @@
     for (const key of ["path", "street", "major"]) {
       if (base[key] && base[key].length) {
         L.polyline(base[key], Object.assign({ interactive: false, opacity: 1, smoothFactor: 1,
-          renderer: S.renderer }, BASE_STYLE[key])).addTo(S.layers.base);
+          renderer: S.renderer }, style("base")[key])).addTo(S.layers.base);
       }
     }
     for (const d of area.destinations) {
@@ -306,7 +303,7 @@
       const post = result.rows[i] || 0;
       const band = Math.min(seg.band, styles.widths.length - 1);
       if (opened.has(i) || closed.has(i)) {
-        L.polyline(seg.lines, { color: opened.has(i) ? OPENED : CLOSED, weight: styles.widths[band] + 9,
+        L.polyline(seg.lines, { color: opened.has(i) ? styles.changes.opened : styles.changes.closed, weight: styles.widths[band] + 9,
           opacity: 0.45, interactive: false, renderer: S.renderer }).addTo(S.layers.halo);
       }
       const line = L.polyline(seg.lines, {
@@ -374,8 +371,8 @@
     S.layers.bans.clearLayers();
     S.plan.banned.forEach((b, i) => {
       if (typeof b.lat !== "number") return;
-      const c = L.circle([b.lat, b.lon], { radius: Math.max(b.radius_m || 30, 4), color: BAN, weight: 2,
-        dashArray: "4 3", fillColor: BAN, fillOpacity: 0.12, bubblingMouseEvents: false });
+      const c = L.circle([b.lat, b.lon], { radius: Math.max(b.radius_m || 30, 4), color: style("banned"), weight: 2,
+        dashArray: "4 3", fillColor: style("banned"), fillOpacity: 0.12, bubblingMouseEvents: false });
       c.bindTooltip(el("span", { text: `Banned: ${b.name || "a place"}` }));
       c.on("click", () => popup([b.lat, b.lon], el("strong", { text: `Banned: ${b.name || "a place"}` }),
         el("p", { text: `No officer is posted within ${b.radius_m || 30} m.` }),
@@ -534,9 +531,9 @@
     box.append(el("li", {}, sw(st.covered[2], st.widths[2]), "Covered stretch (wider, darker: more people walking)"));
     box.append(el("li", {}, sw(st.gap[2], st.widths[2], true), "Gap: no officer within reach"));
     box.append(el("li", {}, dot("#666", "#fff"), "Candidate post"));
-    box.append(el("li", {}, dot("rgba(165,15,21,.12)", BAN), "Banned place"));
-    box.append(el("li", {}, sw(OPENED, 8), "Gap opened since the saved plan"));
-    box.append(el("li", {}, sw(CLOSED, 8), "Gap closed since the saved plan"));
+    box.append(el("li", {}, dot("rgba(193,18,31,.12)", style("banned")), "Banned place"));
+    box.append(el("li", {}, sw(style("changes").opened, 8), "Gap opened since the saved plan"));
+    box.append(el("li", {}, sw(style("changes").closed, 8), "Gap closed since the saved plan"));
     box.append(el("li", {}, dot("#fff", "#555"), "Post removed or moved since the saved plan"));
   }
 
