@@ -47,7 +47,7 @@ _EXPORTS: dict[str, str] = {
     # safety and routes
     "load_profile": "safety",
     "parse_window": "safety",
-    "RouteSettings": "pipeline",
+    "RouteSettings": "request",
     "compute_routes": "pipeline",
     "routes_frame": "pipeline",
     "write_routes": "pipeline",
@@ -66,7 +66,8 @@ _EXPORTS: dict[str, str] = {
     "plan_shift_beats": "beats",
     "write_beats": "beats",
     # the whole plan
-    "PlanRequest": "pipeline",
+    "PlanRequest": "request",
+    "PlanOutputs": "request",
     "run_plan": "pipeline",
 }
 
@@ -78,6 +79,7 @@ __all__ = [
     "InputError",
     "MaximalCovering",
     "OutputError",
+    "PlanOutputs",
     "PlanRequest",
     "RouteInputs",
     "RouteSettings",
@@ -125,13 +127,12 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time names load on fi
     )
     from .locate import MaximalCovering, SetCovering
     from .pipeline import (
-        PlanRequest,
-        RouteSettings,
         compute_routes,
         routes_frame,
         run_plan,
         write_routes,
     )
+    from .request import PlanOutputs, PlanRequest, RouteSettings
     from .safety import load_profile, parse_window
     from .sites import Site, find_site, load_sites
     from .source import Area, Source, fetch, load_area

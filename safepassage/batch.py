@@ -23,7 +23,7 @@ from typing import Any
 from . import settings
 from .errors import InputError, SafePassageError
 from .io import check_output_folder, check_product_file, read_csv_rows, record_product_file
-from .pipeline import PlanRequest
+from .pipeline import PlanOutputs, PlanRequest
 from .sites import load_sites, point_site, slugify
 from .source import Source
 
@@ -156,24 +156,60 @@ def _one_line(exc: BaseException) -> str:
     return clean_text(f"{type(exc).__name__}: {exc}{where}", max_chars=2000)
 
 
-def _load(source: Source, radius_m: float | None, destinations: str | None,
-          cache_dir: str | None, allow_download: bool) -> Any:
-    from .source import load_area
+@dataclass(frozen=True)
+class Loading:
+    """How every site's area is loaded (as :func:`~safepassage.source.load_area` takes it).
 
-    return load_area(source, radius_m, destinations_file=destinations, cache_dir=cache_dir,
-                     allow_download=allow_download)
+    Attributes
+    ----------
+    radius_m : float, optional
+        Search radius around each site (default ``settings.default_radius_m``).
+    destinations : str, optional
+        A user's CSV or GeoJSON of extra destinations.
+    cache_dir : str, optional
+        Cache root.
+    allow_download : bool
+        Whether a site missing from the cache may be downloaded.
+    """
+
+    radius_m: float | None = None
+    destinations: str | None = None
+    cache_dir: str | None = None
+    allow_download: bool = True
+
+    def load(self, source: Source) -> Any:
+        """The site's area."""
+        from .source import load_area
+
+        return load_area(source, self.radius_m, destinations_file=self.destinations,
+                         cache_dir=self.cache_dir, allow_download=self.allow_download)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Where the sites run: an existing Dask scheduler, or a local cluster of workers.
+
+    Attributes
+    ----------
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``); default a LocalCluster.
+    workers : int, optional
+        LocalCluster workers (default: the machine's cores).
+    """
+
+    scheduler: str | None = None
+    workers: int | None = None
 
 
 def site_curve(source: Source, request: PlanRequest, n_officers: int, *,
-               radius_m: float | None = None, destinations: str | None = None,
-               cache_dir: str | None = None, allow_download: bool = True) -> dict[str, Any]:
+               loading: Loading = Loading()) -> dict[str, Any]:
     """Covered demand with 0..n officers at one site, first window (for a shared pool)."""
     from .coverage import CoverageSettings, coverage_problem
     from .locate import coverage_curve
     from .pipeline import compute_routes
 
     try:
-        area = _load(source, radius_m, destinations, cache_dir, allow_download)
+        area = loading.load(source)
         settings = replace(request.route)
         plan = compute_routes(area, settings)
         problem = coverage_problem(area.G, plan, settings.window,
@@ -186,10 +222,8 @@ def site_curve(source: Source, request: PlanRequest, n_officers: int, *,
 
 
 def plan_site(source: Source, request: PlanRequest, out_dir: str, *,
-              officers: int | None = None, radius_m: float | None = None,
-              destinations: str | None = None, cache_dir: str | None = None,
-              allow_download: bool = True, handout_kinds: Sequence[str] = ("school",),
-              pdf: bool = True, units: str = "imperial") -> SiteResult:
+              officers: int | None = None, loading: Loading = Loading(),
+              outputs: PlanOutputs | None = None) -> SiteResult:
     """Plan one site into ``out_dir``; failures come back as a result, not an exception."""
     from .pipeline import run_plan
 
@@ -198,9 +232,8 @@ def plan_site(source: Source, request: PlanRequest, out_dir: str, *,
     try:
         if officers is not None:
             request = replace(request, coverage=replace(request.coverage, officers=officers))
-        area = _load(source, radius_m, destinations, cache_dir, allow_download)
-        result = run_plan(area, request, out_dir, handout_kinds=handout_kinds, pdf=pdf,
-                          units=units)
+        area = loading.load(source)
+        result = run_plan(area, request, out_dir, outputs)
         cov = result.doc["coverage"]
         return SiteResult(
             name=name, slug=slug, status="ok", folder=str(out_dir),
@@ -265,15 +298,9 @@ def plan_sites(
     out_root: str | Path,
     *,
     pool: int | None = None,
-    scheduler: str | None = None,
-    workers: int | None = None,
-    radius_m: float | None = None,
-    destinations: str | Path | None = None,
-    cache_dir: str | Path | None = None,
-    allow_download: bool = True,
-    handout_kinds: Sequence[str] = ("school",),
-    pdf: bool = True,
-    units: str = "imperial",
+    cluster: Cluster = Cluster(),
+    loading: Loading = Loading(),
+    outputs: PlanOutputs | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Plan many sites on Dask and write an index page over all of them.
@@ -288,12 +315,12 @@ def plan_sites(
         Each site goes to ``<out_root>/<slug>/``; the index to ``<out_root>/index.html``.
     pool : int, optional
         A shared pool of officers split across the sites to cover the most demand.
-    scheduler : str, optional
-        Address of an existing Dask scheduler (``tcp://host:8786``); default a LocalCluster.
-    workers : int, optional
-        LocalCluster workers (default: the machine's cores).
-    radius_m, destinations, cache_dir, allow_download, handout_kinds, pdf, units
-        As for a single plan.
+    cluster : Cluster
+        An existing Dask scheduler, or the workers of a local one.
+    loading : Loading
+        How each site's area is loaded (radius, extra destinations, cache, downloads).
+    outputs : PlanOutputs, optional
+        Handouts, PDFs and units, as for a single plan.
     progress : callable, optional
         Receives one line per event (site started, done, failed).
 
@@ -316,17 +343,14 @@ def plan_sites(
         check_output_folder(out_root / src.site.slug, "plan",
                             option=f"the folder of {src.site.name!r},")
     t0 = time.perf_counter()
-    client, cluster = _client(scheduler, workers)
-    common = {"radius_m": radius_m, "destinations": str(destinations) if destinations else None,
-              "cache_dir": str(cache_dir) if cache_dir else None,
-              "allow_download": allow_download}
+    client, local = _client(cluster.scheduler, cluster.workers)
     result = BatchResult(sites=[], scheduler=str(client.scheduler.address))
     try:
         say(f"Dask scheduler {client.scheduler.address}, "
             f"{len(client.scheduler_info()['workers'])} workers, {len(sources)} sites")
         officers: dict[str, int | None] = {s.site.name: None for s in sources}
         if pool is not None:
-            officers = _split_pool(client, sources, request, pool, common, say, result)
+            officers = _split_pool(client, sources, request, pool, loading, say, result)
         futures = {}
         for src in sources:
             name = src.site.name
@@ -334,8 +358,7 @@ def plan_sites(
                 continue  # its curve failed; already reported
             fut = client.submit(
                 plan_site, src, request, str(out_root / src.site.slug),
-                officers=officers.get(name), handout_kinds=tuple(handout_kinds), pdf=pdf,
-                units=units, pure=False, **common)
+                officers=officers.get(name), loading=loading, outputs=outputs, pure=False)
             futures[fut] = name
             say(f"… {name}")
         for fut in as_completed(futures):
@@ -348,8 +371,8 @@ def plan_sites(
                 say(f"✗ {res.name}: {res.error}")
     finally:
         client.close()
-        if cluster is not None:
-            cluster.close()
+        if local is not None:
+            local.close()
     order = {s.site.name: i for i, s in enumerate(sources)}
     result.sites.sort(key=lambda r: order.get(r.name, len(order)))
     result.seconds = time.perf_counter() - t0
@@ -358,13 +381,14 @@ def plan_sites(
 
 
 def _split_pool(client: Any, sources: Sequence[Source], request: PlanRequest, pool: int,
-                common: dict[str, Any], say: Callable[[str], None],
+                loading: Loading, say: Callable[[str], None],
                 result: BatchResult) -> dict[str, int | None]:
     from dask.distributed import as_completed
 
     from .locate import allocate_pool
 
-    futs = [client.submit(site_curve, s, request, pool, pure=False, **common) for s in sources]
+    futs = [client.submit(site_curve, s, request, pool, loading=loading, pure=False)
+            for s in sources]
     curves: dict[str, list[float]] = {}
     for fut in as_completed(futs):
         r = fut.result()

@@ -7,10 +7,9 @@ then a :class:`~safepassage.routing.RoutePlan`, then (in :mod:`safepassage.cover
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,38 +17,26 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from . import settings
 from .directions import build_directions, render_directions, route_legs, summary_line
-from .errors import InputError, UnreachableError
+from .errors import UnreachableError
 from .features import destination_name
 from .incident_report import (
-    AREA_MARGIN_M,
     ConcernEffect,
     concern_effect,
     incident_lines,
-    network_bbox,
     route_exposure,
     write_incident_files,
 )
 from .incidents import (
-    COLUMNS,
-    IncidentFile,
-    IncidentOptions,
-    IncidentSet,
     IncidentUse,
-    empty_concerns,
 )
 from .io import write_geojson, write_gpx
+from .request import PlanOptions as PlanOptions  # re-exported: the request lives in request
+from .request import PlanOutputs, PlanRequest, RouteSettings
 from .routing import RoutePlan, route_geometry, safe_routes
 from .safety import (
     EdgeRisk,
-    Profile,
-    RiskZones,
-    TimeWindow,
     edge_risk,
-    load_profile,
-    load_zones,
-    parse_window,
 )
 from .source import Area
 
@@ -59,106 +46,8 @@ from .source import parse_entrances as parse_entrances
 from .source import read_entrances as read_entrances
 
 if TYPE_CHECKING:
-    from .beats import BeatPlan, BeatSettings
-    from .coverage import CoverageSettings, ShiftPlan
-
-
-@dataclass
-class RouteSettings:
-    """Everything that shapes the routes, as the command line gives it.
-
-    Attributes
-    ----------
-    profile : Profile
-    window : TimeWindow
-    zones : RiskZones
-    incidents : IncidentFile or None
-        The incidents file (header checked, period set); read for an area by
-        :meth:`incident_set`.
-    concerns : geopandas.GeoDataFrame or None
-        Community concerns.
-    max_detour_pct : float or None
-        None: the profile's value.
-    """
-
-    profile: Profile = field(default_factory=load_profile)
-    window: TimeWindow = field(default_factory=lambda: parse_window(None))
-    zones: RiskZones = field(default_factory=RiskZones)
-    incidents: IncidentFile | None = None
-    concerns: gpd.GeoDataFrame | None = None
-    max_detour_pct: float | None = None
-    _read: dict[tuple[float, ...], IncidentSet] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_options(
-        cls,
-        *,
-        profile: str | Path | None = None,
-        time_window: str | None = None,
-        avoid: str | Path | None = None,
-        penalize: str | Path | None = None,
-        incidents: str | Path | IncidentOptions | None = None,
-        max_detour_pct: float | None = None,
-    ) -> RouteSettings:
-        """Read and check the options; every problem is an :class:`InputError`.
-
-        ``incidents`` is a file, or :class:`~safepassage.incidents.IncidentOptions` (the file,
-        the period, the community concerns). The incidents file's header and the period are
-        checked here; its rows are read for the area later (:meth:`incident_set`), so a
-        citywide export is never held whole.
-        """
-        opts = incidents if isinstance(incidents, IncidentOptions) else IncidentOptions(
-            incidents)
-        found, concerns = opts.open()
-        window = parse_window(time_window)
-        if profile is None and window.name != "all-day" and window.dark_fraction >= 0.5:
-            profile = "night"  # an evening window uses the night profile unless told otherwise
-        prof = load_profile(profile)
-        if max_detour_pct is not None and not (
-                math.isfinite(max_detour_pct) and 0 <= max_detour_pct <= 500):
-            raise InputError(f"--max-detour must be between 0 and 500 %, got {max_detour_pct:g}")
-        return cls(
-            profile=prof,
-            window=window,
-            zones=load_zones(avoid, penalize, prof),
-            incidents=found,
-            concerns=concerns,
-            max_detour_pct=max_detour_pct,
-        )
-
-    def incident_set(self, area: Area) -> IncidentSet | None:
-        """The incidents (and concerns) for an area: read once, inside its bounding box."""
-        if self.incidents is None and self.concerns is None:
-            return None
-        bbox = network_bbox(area.G, max(AREA_MARGIN_M,
-                                        2 * self.profile["incidents"]["bandwidth_m"]))
-        if bbox not in self._read:
-            if self.incidents is not None:
-                found = self.incidents.read(bbox)
-            else:
-                found = IncidentSet(pd.DataFrame(columns=list(COLUMNS)), "", "", 0)
-            found.concerns = self.concerns if self.concerns is not None else empty_concerns()
-            self._read.clear()  # one area at a time
-            self._read[bbox] = found
-        return self._read[bbox]
-
-    def describe(self) -> dict[str, Any]:
-        """For ``plan.json``."""
-        inc = self.incidents
-        return {
-            "profile": self.profile.name,
-            "profile_source": self.profile.source,
-            "time_window": self.window.to_dict(),
-            "max_detour_pct": self.max_detour_pct
-            if self.max_detour_pct is not None else self.profile["walk"]["max_detour_pct"],
-            "avoid_zones": len(self.zones.avoid),
-            "penalty_zones": len(self.zones.penalize),
-            "incidents_file": inc.path.name if inc is not None else None,
-            "incidents_format": inc.format if inc is not None else None,
-            "incidents_since": inc.since.isoformat() if inc is not None and inc.since else None,
-            "incidents_until": inc.until.isoformat() if inc is not None and inc.until else None,
-            "concerns": 0 if self.concerns is None else len(self.concerns),
-        }
+    from .beats import BeatPlan
+    from .coverage import ShiftPlan
 
 
 def compute_routes(
@@ -396,116 +285,6 @@ SUMMARY_LEGEND = ("pairs are safe route / shortest route; Gap = how much less ri
 # The whole plan
 
 
-@dataclass
-class PlanRequest:
-    """What a planner asks for: route settings and coverage settings.
-
-    ``coverage`` holds the windows, officers, post radius, target, backup, locked and banned
-    places, extra posts, method and time limit. Built from the command line and an optional
-    plan file (the command line wins) by :meth:`from_options`, which checks everything before
-    any slow work starts.
-    """
-
-    route: RouteSettings
-    coverage: CoverageSettings
-    profile: str | Path | None = None
-    site: str | None = None
-    plan_file: str | None = None
-    beats: BeatSettings | None = None
-
-    @property
-    def windows(self) -> list[str]:
-        """Names of the time windows to plan, in order."""
-        return [tw.name for tw in self.coverage.time_windows()]
-
-    @classmethod
-    def from_options(
-        cls,
-        *,
-        plan_file: str | Path | None = None,
-        officers: int | None = None,
-        time_window: str | None = None,
-        profile: str | Path | None = None,
-        radius_post: float | None = None,
-        target: float | None = None,
-        method: str = "auto",
-        backup: bool = False,
-        time_limit: float = 60.0,
-        avoid: str | Path | None = None,
-        penalize: str | Path | None = None,
-        incidents: str | Path | IncidentOptions | None = None,
-        max_detour_pct: float | None = None, beat_minutes: int | None = None,
-        beat_starts: Sequence[tuple[float, float]] = (), beats: bool = False,
-    ) -> PlanRequest:
-        """Merge the command line's options with a plan file and check them all.
-
-        ``incidents`` is a file or :class:`~safepassage.incidents.IncidentOptions`; the plan
-        file's ``since`` and ``until`` apply where the command line gives none.
-        """
-        from .beats import beat_settings
-        from .coverage import CoverageSettings
-        from .planfile import load_plan
-
-        plan = load_plan(plan_file) if plan_file else None
-        if time_window:
-            names = [w.strip() for w in str(time_window).split(",") if w.strip()]
-            if not names:
-                raise InputError(f"--time-window {time_window!r} names no window: give e.g. "
-                                 "dismissal or arrival,dismissal,evening")
-            windows: list[str] | None = [parse_window(w).name for w in names]
-        else:
-            windows = plan.planned_windows() if plan is not None else None
-        if windows and len(set(windows)) != len(windows):
-            raise InputError(f"time windows repeat: {', '.join(windows)}")
-        profile = profile or (plan.profile if plan else None)
-        max_detour = max_detour_pct if max_detour_pct is not None else (
-            plan.max_detour_pct if plan else None)
-        opts = incidents if isinstance(incidents, IncidentOptions) else IncidentOptions(
-            incidents)
-        if plan is not None:
-            opts = replace(opts, since=opts.since or plan.since, until=opts.until or plan.until)
-        route = RouteSettings.from_options(
-            profile=profile, time_window=windows[0] if windows else "dismissal", avoid=avoid,
-            penalize=penalize, incidents=opts, max_detour_pct=max_detour,
-        )
-        target = target if target is not None else (plan.target_coverage if plan else None)
-        chosen: int | dict[str, int] | None
-        if officers is not None:
-            chosen = officers
-        elif plan is not None and plan.officers is not None:
-            chosen = plan.officers
-        else:
-            chosen = None if target is not None else settings.default_officers
-        if windows is None:
-            windows = list(chosen) if isinstance(chosen, dict) else ["dismissal"]
-        coverage = CoverageSettings(
-            officers=chosen, windows=tuple(windows),
-            radius_m=radius_post or (plan.radius_m if plan else None),
-            target_coverage=target,
-            backup=True if backup else (plan.backup if plan else None),
-            locked=tuple(plan.locked) if plan else (), banned=tuple(plan.banned) if plan else (),
-            extra_posts=tuple(plan.extra_posts) if plan else (),
-            method=method, time_limit=time_limit,  # type: ignore[arg-type]
-        )
-        return cls(route=route, coverage=coverage, profile=profile,
-                   site=plan.site if plan else None,
-                   plan_file=str(plan_file) if plan_file else None,
-                   beats=beat_settings(plan.beats if plan else None, beat_minutes,
-                                       beat_starts, wanted=beats))
-
-    def describe(self) -> dict[str, Any]:
-        """For ``plan.json``."""
-        c = self.coverage
-        return {
-            **self.route.describe(), "windows": self.windows, "officers": c.officers,
-            "post_radius_m": c.radius_m, "target_coverage": c.target_coverage,
-            "locked": len(c.locked), "banned": len(c.banned),
-            "extra_posts": len(c.extra_posts), "backup": bool(c.backup),
-            "method": c.method, "plan_file": self.plan_file,
-            "beats": None if self.beats is None else self.beats.describe(),
-        }
-
-
 def plan_coverage(area: Area, request: PlanRequest,
                   origins: Sequence[Any] | None = None) -> ShiftPlan:
     """Routes and officer posts for every window of the request.
@@ -549,14 +328,10 @@ def run_plan(
     area: Area,
     request: PlanRequest,
     out_dir: str | Path,
+    outputs: PlanOutputs | None = None,
     *,
     origins: Sequence[Any] | None = None,
-    handout_kinds: Sequence[str] = ("school",),
-    langs: Sequence[str] = ("en", "es"),
-    pdf: bool = True,
-    units: str = "imperial",
     steps: Any = None,
-    made_on: Any = None,
     compare: PlanRequest | None = None,
 ) -> PlanResult:
     """Every step after loading, written into ``out_dir`` as one atomic swap.
@@ -574,20 +349,12 @@ def run_plan(
         Windows, officers, adjustments.
     out_dir : str or Path
         Output folder (replaced whole on success).
+    outputs : PlanOutputs, optional
+        Handout kinds and languages, PDFs, units, date made (see :class:`PlanOutputs`).
     origins : sequence, optional
         Entrance nodes (default: the site point's node).
-    handout_kinds : sequence of str
-        Destination kinds that get handouts (schools by default).
-    langs : sequence of str
-        Handout languages.
-    pdf : bool
-        Also print each handout to PDF when headless Chromium is installed.
-    units : str
-        "imperial" or "metric" for directions.
     steps : Steps, optional
         Progress reporter (its timings go into ``plan.json``).
-    made_on : datetime.date, optional
-        Date printed on handouts (default today).
     compare : PlanRequest, optional
         A second plan (plan B) drawn on the planner map for comparison.
 
@@ -609,7 +376,9 @@ def run_plan(
     from .progress import Steps
 
     steps = steps or Steps(show=False)
-    made_on = made_on or dt.date.today()
+    outputs = outputs or PlanOutputs()
+    handout_kinds, langs, units = outputs.handout_kinds, outputs.langs, outputs.units
+    made_on = outputs.made_on or dt.date.today()
     main = request.windows[0]
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
@@ -647,7 +416,7 @@ def run_plan(
         files.update(write_beat_outputs(tmp, area, beats, views, langs, units, made_on, steps))
         cards = [files[k] for k in sorted(files) if k.startswith("beats/")]
         pdfs: list[Path] = []
-        if pdf and (handouts or cards) and find_chromium():
+        if outputs.pdf and (handouts or cards) and find_chromium():
             with steps(f"handout PDFs ({len(handouts) + len(cards)})"):
                 pdfs = write_handout_pdfs([*handouts, *cards])
         for name in ("officer_map.html", "routes.geojson", "routes.gpx", "posts.geojson",

@@ -120,13 +120,13 @@ def test_loading_a_site_on_a_worker_hides_no_warnings(demo_cache: Path):
     """A worker loads its site without switching Python's warnings off (it once did, for all)."""
     import warnings
 
-    from safepassage.batch import _load
+    from safepassage.batch import Loading
     from safepassage.source import Source
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         inside = list(warnings.filters)
-        area = _load(Source.demo(), None, None, str(demo_cache), False)
+        area = Loading(cache_dir=str(demo_cache), allow_download=False).load(Source.demo())
         added = [f for f in warnings.filters if f not in inside]
     assert area.G.number_of_nodes() > 800
     assert [f for f in added if f[0] == "ignore" and f[1] is None] == []

@@ -390,11 +390,11 @@ def test_cli_a_place_without_corridor_is_one_line(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def plan_with_beats(demo_area, tmp_path_factory):
-    from safepassage.pipeline import PlanRequest, run_plan
+    from safepassage.pipeline import PlanOutputs, PlanRequest, run_plan
 
     request = PlanRequest.from_options(officers=4, beat_minutes=12)
     out = tmp_path_factory.mktemp("plan") / "demo"
-    return run_plan(demo_area, request, out, pdf=False), out
+    return run_plan(demo_area, request, out, PlanOutputs(pdf=False)), out
 
 
 def test_plan_writes_beats_cards_and_links_them(plan_with_beats):

@@ -51,6 +51,12 @@ def test_code_is_ruff_clean():
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
+def test_no_module_is_over_800_lines():
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "safepassage").rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 800}
+    assert long == {}
+
+
 def test_types_are_checked():
     """mypy, configured in pyproject.toml, finds nothing in the package."""
     import pytest
@@ -65,8 +71,8 @@ def test_types_are_checked():
 #: The package's modules in data-flow order (docs/ARCHITECTURE.md).
 FLOW = ["settings", "errors", "utils", "io", "progress", "sites", "graph", "features", "source",
         "incidents", "ways", "safety", "crossings", "routing", "incident_report", "directions",
-        "locate", "coverage", "beats", "planfile", "offline", "chromium", "maps", "handouts",
-        "pipeline", "batch", "workspace", "cli"]
+        "locate", "coverage", "beats", "planfile", "request", "offline", "chromium", "maps",
+        "handouts", "pipeline", "batch", "workspace", "cli"]
 
 _IMPORT = re.compile(
     r"^\s*(?:from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[\w, ]+)|import\s+(safepassage[\w.]*))",

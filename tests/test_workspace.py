@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from safepassage.cli import main
 from safepassage.errors import InputError
 from safepassage.io import MANIFEST, read_manifest
-from safepassage.pipeline import PlanRequest
+from safepassage.pipeline import PlanOutputs, PlanRequest
 from safepassage.planfile import load_plan
 from safepassage.workspace import (
     PlanContext,
@@ -61,7 +61,7 @@ def area_doc(demo_area):
 
 def _workspace(area, request, solver, tmp_path, **kw):
     out = tmp_path / "out"
-    publisher = make_publisher(area, out, pdf=False)
+    publisher = make_publisher(area, out, PlanOutputs(pdf=False))
     return open_workspace(area, request, out, time_limit=kw.pop("time_limit", 10.0),
                           publisher=publisher, solver=solver, **kw)
 
@@ -633,7 +633,7 @@ def test_incidents_and_their_period_are_kept_and_cannot_change(demo_area, demo_c
     request = PlanRequest.from_options(officers=2, time_window="evening", incidents=options)
     out = tmp_path / "out"
     ws = open_workspace(demo_area, request, out, publisher=make_publisher(
-        demo_area, out, route_options={"incidents": options}, pdf=False))
+        demo_area, out, PlanOutputs(pdf=False), route_options={"incidents": options}))
     try:
         doc = ws.state()
         assert doc["plan"]["since"] == "2020-03-01" and doc["plan"]["until"] == "2020-12-31"

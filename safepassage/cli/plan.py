@@ -57,15 +57,18 @@ def many_sites(args: argparse.Namespace) -> list[Any] | None:
 def cmd_plan_many(args: argparse.Namespace, sources: list[Any], request: Any,
                   kinds: list[str]) -> int:
     """Plan several sites on Dask, with an index page over all of them."""
-    from ..batch import officers_text, plan_sites
+    from ..batch import Cluster, Loading, officers_text, plan_sites
+    from ..pipeline import PlanOutputs
 
     out_root = Path(args.out) if args.out else settings.maps_folder
     steps = steps_of(args)
     result = plan_sites(
-        sources, request, out_root, pool=args.pool, scheduler=args.scheduler,
-        workers=args.workers, radius_m=args.radius, cache_dir=args.cache_dir,
-        allow_download=not args.offline, handout_kinds=kinds, pdf=not args.no_pdf,
-        units=args.units, progress=steps.say,
+        sources, request, out_root, pool=args.pool,
+        cluster=Cluster(scheduler=args.scheduler, workers=args.workers),
+        loading=Loading(radius_m=args.radius, cache_dir=args.cache_dir,
+                        allow_download=not args.offline),
+        outputs=PlanOutputs(handout_kinds=tuple(kinds), pdf=not args.no_pdf, units=args.units),
+        progress=steps.say,
     )
     rows = [("Site", "Status", "Officers", "Covered", "Routed", "Seconds")]
     for s in result.sites:
@@ -91,6 +94,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from ..incident_report import EXPOSURE_LEGEND, incident_lines, route_exposure
     from ..pipeline import (
         SUMMARY_LEGEND,
+        PlanOutputs,
         PlanRequest,
         run_plan,
         summary_rows,
@@ -118,8 +122,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     steps = steps_of(args)
     area = load_area_of(args, steps, source)
     origins = read_entrances(entrances, area) if entrances else None
-    result = run_plan(area, request, out, origins=origins, handout_kinds=kinds,
-                      pdf=not args.no_pdf, units=args.units, steps=steps, compare=compare)
+    outputs = PlanOutputs(handout_kinds=tuple(kinds), pdf=not args.no_pdf, units=args.units)
+    result = run_plan(area, request, out, outputs, origins=origins, steps=steps,
+                      compare=compare)
     exposure = route_exposure(area, result.route_plan)
     print(text_table(summary_rows(result.route_plan, exposure)))
     print(f"({SUMMARY_LEGEND})")
@@ -177,6 +182,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Start the planner workspace: a local web app to adjust coverage on the map."""
     from ..coverage import SHIFT_WINDOWS
     from ..features import KINDS
+    from ..pipeline import PlanOutputs
     from ..planfile import load_plan
     from ..source import parse_entrances, read_entrances
     from ..workspace import (
@@ -211,8 +217,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         origins = read_entrances(entrances, area) if entrances else None
         route_options = {"avoid": args.avoid, "penalize": args.penalize,
                          "incidents": incident_options_of(args)}
-        publisher = make_publisher(area, out, route_options=route_options, origins=origins,
-                                   handout_kinds=kinds, pdf=not args.no_pdf, units=args.units)
+        outputs = PlanOutputs(handout_kinds=tuple(kinds), pdf=not args.no_pdf,
+                              units=args.units)
+        publisher = make_publisher(area, out, outputs, route_options=route_options,
+                                   origins=origins)
         ws = open_workspace(area, request, out, time_limit=args.time_limit, origins=origins,
                             publisher=publisher, steps=steps)
     except BaseException:

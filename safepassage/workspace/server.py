@@ -24,7 +24,7 @@ import yaml
 from ..coverage import RouteInputs
 from ..errors import InputError
 from ..io import atomic_write_text, product_dir
-from ..pipeline import PlanRequest, run_plan
+from ..pipeline import PlanOutputs, PlanRequest, run_plan
 from ..planfile import load_plan
 from ..progress import Steps
 from ..source import Area
@@ -118,11 +118,9 @@ def _raw_plan(path: Path | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def make_publisher(area: Area, out_dir: Path, *,
+def make_publisher(area: Area, out_dir: Path, outputs: PlanOutputs | None = None, *,
                    route_options: Mapping[str, Any] | None = None,
-                   origins: Sequence[Hashable] | None = None,
-                   handout_kinds: Sequence[str] = ("school",), pdf: bool = True,
-                   units: str = "imperial") -> Publisher:
+                   origins: Sequence[Hashable] | None = None) -> Publisher:
     """What "publish" runs: ``safepassage plan --plan <saved file>`` into ``out_dir``.
 
     The saved plan file is read back as the command line reads it, with the command line's
@@ -136,8 +134,7 @@ def make_publisher(area: Area, out_dir: Path, *,
     def publish(plan_file: Path, plan_text: str) -> list[str]:
         request = PlanRequest.from_options(plan_file=plan_file, **options)
         with product_dir(out_dir, "plan") as tmp:  # refused if it holds others' files
-            result = run_plan(area, request, tmp, origins=origins, handout_kinds=handout_kinds,
-                              pdf=pdf, units=units)
+            result = run_plan(area, request, tmp, outputs, origins=origins)
             atomic_write_text(tmp / "plan.yaml", plan_text)
         return sorted([*result.files, "plan.yaml"])
 
