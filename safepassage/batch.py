@@ -287,8 +287,10 @@ def _client(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     n = workers or os.cpu_count() or 1
+    # The scheduler's HTTP server starts even without a dashboard; ":0" gives it a free port
+    # (its default 8787 is often taken by another run, and Dask then warns).
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
