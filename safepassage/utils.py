@@ -41,6 +41,7 @@ __all__ = [
     "clean_name",
     "clean_tag",
     "clean_text",
+    "clock_range",
     "clock_text",
     "compass_point",
     "compass_word",
@@ -324,6 +325,19 @@ def clock_text(minute: int, lang: str = "en") -> str:
     else:
         suffix = "AM" if h < 12 else "PM"
     return f"{(h % 12) or 12}:{m:02d} {suffix}"
+
+
+def clock_range(start: int, end: int, lang: str = "en") -> str:
+    """Hours as a US timetable writes them: 840, 960 is "2:00–4:00 PM" ("2:00–4:00 p. m.").
+
+    One AM/PM for a range within one half of the day, both when it crosses noon or midnight
+    ("11:00 AM–1:00 PM"); the maps, the handouts and the beat cards all say hours this way.
+    """
+    first, last = clock_text(start, lang), clock_text(end, lang)
+    first_clock, first_half = first.split(" ", 1)
+    if first_half == last.split(" ", 1)[1]:
+        return f"{first_clock}–{last}"
+    return f"{first}–{last}"
 
 
 _MONTHS: dict[Lang, tuple[str, ...]] = {

@@ -339,6 +339,29 @@ def test_demo_handouts_print_on_one_letter_page_in_black_and_white(demo_run: Pat
 
 
 @pytest.mark.browser
+def test_three_window_handouts_of_up_to_8_steps_print_on_one_page(
+        chromium: str, three_run: dict[str, Any], tmp_path: Path) -> None:
+    """With three windows the table of posts grows; the map shrinks so a short route's
+    handout still fits one sheet (the hours said short: "2:00–4:00 PM")."""
+    from safepassage.handouts import write_handout_pdf
+
+    pages = sorted(three_run["out"].glob("handouts/*.html"))
+    checked = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        steps = re.findall(r"<li>(.*?)</li>", text[text.index('class="sp-steps'):])
+        rows = text[text.find("<tbody"):text.find("</tbody>")].count("<tr>")
+        if len(steps) > 8 or rows > 5:
+            continue
+        assert re.search(r"\d:\d\d–\d{1,2}:\d\d (PM|AM|p\. m\.|a\. m\.)", text), page.name
+        pdf = write_handout_pdf(page, tmp_path / page.with_suffix(".pdf").name)
+        assert pdf is not None
+        assert pdf_page_count(pdf) == 1, (page.name, len(steps), rows)
+        checked += 1
+    assert checked >= 4
+
+
+@pytest.mark.browser
 def test_a_long_step_list_is_never_split(chromium: str, three_run: dict[str, Any],
                                          tmp_path: Path) -> None:
     """A handout too long for one sheet keeps its step list whole on the next."""

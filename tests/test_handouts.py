@@ -160,7 +160,7 @@ def test_english_handout_content(written: dict[str, Any], demo: dict[str, Any]) 
     assert steps[0].startswith("From Downtown LA demo")
     assert steps[-1].endswith(str(markupsafe.escape(f" to {HOSTILE}.")))  # the arrival
     # The post on the route, with its hours for families.
-    assert re.search(r"(2:00 PM to 4:00 PM|7:00 AM to 8:30 AM) \(school (dismissal|arrival)\)",
+    assert re.search(r"(2:00–4:00 PM|7:00–8:30 AM) \(school (dismissal|arrival)\)",
                      page)
 
 
@@ -173,7 +173,7 @@ def test_spanish_handout_from_the_same_template(written: dict[str, Any],
                  "Puesto policial", "Horario", "es aproximada", row["directions_es"][1]):
         assert text in page, text
     assert row["summary_es"] in page
-    assert re.search(r"(2:00 p\. m\. a 4:00 p\. m\.|7:00 a\. m\. a 8:30 a\. m\.) "
+    assert re.search(r"(2:00–4:00 p\. m\.|7:00–8:30 a\. m\.) "
                      r"\((salida|entrada a) (de )?clases\)", page)
     for english in ("Step by step", "Made on", "Safe walking route", "contributors",
                     "Officer post", "Puesto de oficiales", "Hecho el"):
@@ -201,21 +201,23 @@ def test_posts_of_every_window_at_one_corner(demo: dict[str, Any]) -> None:
     table = page[page.index('<table class="sp-posts">'):page.index("</table>")]
     assert str(markupsafe.escape(handouts.post_name(place.name, "en", "imperial"))) in table
     # One line per window, in the windows' order.
-    hours = {"arrival": "7:00 AM to 8:30 AM (school arrival)",
-             "dismissal": "2:00 PM to 4:00 PM (school dismissal)",
-             "evening": "6:00 PM to 10:00 PM (evening)"}
+    hours = {"arrival": "7:00–8:30 AM (school arrival)",
+             "dismissal": "2:00–4:00 PM (school dismissal)",
+             "evening": "6:00–10:00 PM (evening)"}
     expected = "".join(f'<span class="sp-when">{hours[w]}</span>' for w, _ in place.shifts())
     assert expected in table
     es = handouts.handout_html(area, frame, row, maps.shift_views(shifts), lang="es",
                                made_on=MADE_ON)
-    assert "2:00 p. m. a 4:00 p. m. (salida de clases)" in es
-    assert "6:00 p. m. a 10:00 p. m. (tarde y noche)" in es
+    assert "2:00–4:00 p. m. (salida de clases)" in es
+    assert "6:00–10:00 p. m. (tarde y noche)" in es
 
 
 def test_strings_tables_match() -> None:
     assert set(handouts.STRINGS["en"]) == set(handouts.STRINGS["es"])
-    assert handouts.format_hours("14:00-16:00", "en") == "2:00 PM to 4:00 PM"
-    assert handouts.format_hours("07:00-08:30", "es") == "7:00 a. m. a 8:30 a. m."
+    assert handouts.format_hours("14:00-16:00", "en") == "2:00–4:00 PM"
+    assert handouts.format_hours("07:00-08:30", "es") == "7:00–8:30 a. m."
+    assert handouts.format_hours("11:00-13:00", "en") == "11:00 AM–1:00 PM"
+    assert handouts.format_hours("22:00-01:00", "es") == "10:00 p. m.–1:00 a. m."
     assert handouts.format_hours("all day", "es") == "all day"
     assert handouts.format_date(dt.date(2026, 1, 31), "es") == "31 de enero de 2026"
 
@@ -357,9 +359,9 @@ def test_handouts_list_every_window_of_a_shift_plan(demo_area: Any, three_window
                                     kinds=("school", "park"), langs=("en",), made_on=MADE_ON)
     assert files
     posts, _ = maps.posts_and_corridor(maps.shift_views(shifts))
-    hours = {"arrival": "7:00 AM to 8:30 AM (school arrival)",
-             "dismissal": "2:00 PM to 4:00 PM (school dismissal)",
-             "evening": "6:00 PM to 10:00 PM (evening)"}
+    hours = {"arrival": "7:00–8:30 AM (school arrival)",
+             "dismissal": "2:00–4:00 PM (school dismissal)",
+             "evening": "6:00–10:00 PM (evening)"}
     crs = demo_area.G.graph["crs"]
     seen_windows: set[str] = set()
     several = 0

@@ -545,7 +545,7 @@ def test_maps_read_shift_plans(demo: dict[str, Any], tmp_path: Path) -> None:
     # one group of layers per window (the header's switch shows one), each post in its window
     assert text.count('"className": "sp-svg sp-stretch"') == len(posts)
     assert text.count('data-window="') >= len(windows) + len(posts)
-    assert "6:00 PM to 10:00 PM" in text
+    assert "6:00–10:00 PM" in text
     with pytest.raises(InputError, match="shift plan"):
         maps.CoverageView.from_plan(shifts)
 

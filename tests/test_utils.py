@@ -16,6 +16,7 @@ from safepassage.utils import (
     check_lang,
     clean_name,
     clean_text,
+    clock_range,
     clock_text,
     compass_point,
     compass_word,
@@ -92,7 +93,8 @@ def test_minutes_of_the_day() -> None:
     assert MINUTES_PER_DAY == 24 * 60
     assert hhmm(14 * 60) == "14:00" and hhmm(MINUTES_PER_DAY + 61) == "01:01"
     assert clock_text(14 * 60) == "2:00 PM" and clock_text(0, "es") == "12:00 a. m."
-    assert handouts.format_hours("14:00-16:00") == "2:00 PM to 4:00 PM"
+    assert handouts.format_hours("14:00-16:00") == "2:00–4:00 PM" == clock_range(840, 960)
+    assert clock_range(11 * 60, 13 * 60, "es") == "11:00 a. m.–1:00 p. m."
     assert maps.time_window_label("dismissal") == "dismissal, 14:00-16:00"
 
 

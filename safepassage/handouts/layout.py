@@ -28,7 +28,7 @@ MAP_HEIGHT = "5.3in"
 
 #: A handout whose text is short gets a map down to this height (inches) so that it all fits
 #: on one page (see :func:`map_height_in`).
-MAP_MIN_HEIGHT_IN = 2.75
+MAP_MIN_HEIGHT_IN = 2.25
 
 #: Printable height of a US Letter page with the template's margins (11 in - 2 × 0.4 in).
 PAGE_IN = 11.0 - 0.8
@@ -44,23 +44,23 @@ def _lines(text: str, chars_per_line: float) -> int:
 def text_height_in(data: HandoutData, title: str) -> float:
     """Estimated printed height (inches) of a handout's text, everything but the map.
 
-    Text is 12 pt Arial at 1.3 line height (0.217 in a line, about 100 characters on the
+    Text is 12 pt Arial at 1.22 line height (0.203 in a line, about 100 characters on the
     7.4 in line, measured in Chromium's print layout); headings and the table as set in the
     template.
     """
-    line = 12 * 1.3 / 72
+    line = 12 * 1.22 / 72
     per_line = 100.0
     h = _lines(title, 46) * 19 * 1.15 / 72 + 1 / 72          # h1
-    h += _lines(f"{data['site']} · {data['summary']}", 78) * 13 * 1.3 / 72 + 5 / 72  # sub
+    h += _lines(f"{data['site']} · {data['summary']}", 78) * 13 * 1.22 / 72 + 5 / 72  # sub
     h += _lines(data["footer"], per_line) * line + 2 / 72      # date, maker and sources
     legend = 5 + (1 if data.get("gap_line") else 0) + (1 if data.get("posts") else 0)
     h += (1 if legend <= 6 else 2) * (line + 8 / 72) + 4 / 72  # legend row
-    h2 = 14 * 1.3 / 72 + 8 / 72
+    h2 = 14 * 1.22 / 72 + 8 / 72
     h += 2 * h2
     if data.get("posts"):
         h += line + 4 / 72
         for post in data["posts"]:
-            rows = max(_lines(str(post["name"]), 52), len(post["when"]) or 1)
+            rows = max(_lines(str(post["name"]), 62), len(post["when"]) or 1)
             h += max(rows * line, 17 / 72) + 3 / 72            # a badge is 17 pt high
     else:
         h += line

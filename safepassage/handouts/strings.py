@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..coverage import name_in_units
 from ..utils import (
     COMPASS_WORDS,
-    clock_text,
+    clock_range,
     compass_word,
     date_text,
 )
@@ -82,8 +82,7 @@ STRINGS: dict[str, dict[str, str]] = {
                       "salga de la ruta.",
         "sources": "Fuentes",
         "made_on": "Elaborado el",
-        "made_by": "Safe Passages, Asociación de Seguridad Comunitaria (CSP) del "
-                   "Departamento de Policía de Los Ángeles (LAPD)",
+        "made_by": "Safe Passages, Asociación de Seguridad Comunitaria (CSP) del LAPD",
         "start_label": "Inicio",
         "approx_site": "La ubicación de {name} es aproximada; la ruta empieza en la calle más "
                        "cercana a ese punto.",
@@ -200,17 +199,18 @@ def format_date(day: dt.date, lang: str = "en") -> str:
 
 
 def format_hours(hours: str, lang: str = "en") -> str:
-    """Clock hours for families: "14:00-16:00" as "2:00 PM to 4:00 PM" ("2:00 p. m. a ...").
+    """Clock hours for families: "14:00-16:00" as "2:00–4:00 PM".
 
-    Other text is returned as is.
+    Said as :func:`~safepassage.utils.clock_range` says them everywhere, short enough that a
+    three-window plan's table of posts keeps a handout on one sheet. Other text is returned
+    as is.
     """
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*", hours or "")
     if not match:
         return hours or ""
     a = int(match.group(1)) * 60 + int(match.group(2))
     b = int(match.group(3)) * 60 + int(match.group(4))
-    joiner = " a " if lang == "es" else " to "
-    return clock_text(a, lang) + joiner + clock_text(b, lang)
+    return clock_range(a, b, lang)
 
 
 def window_text(window: str | None, lang: str) -> str:

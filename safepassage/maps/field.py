@@ -21,7 +21,7 @@ from ..coverage import name_in_units
 from ..errors import InputError
 from ..offline import RawHTML, escape_text, js_literal
 from ..safety import parse_window
-from ..utils import clock_text, date_text
+from ..utils import clock_range, date_text
 from .posts import PostPlace
 from .styles import TAP_PX, page_root, post_badge_html
 
@@ -101,7 +101,7 @@ def window_hours_text(key: str) -> str:
     if tw.minutes >= 1440:
         return f"{name.capitalize()}, all day"
     label = name.capitalize() if not name[:1].isdigit() else "Hours"
-    return f"{label}, {clock_text(tw.start)} to {clock_text(tw.end)}"
+    return f"{label}, {clock_range(tw.start, tw.end)}"
 
 
 def _post_items(win: FieldWindow, units: str) -> list[str]:
