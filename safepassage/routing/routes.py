@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -554,7 +554,7 @@ def _picks(found: _Found, rows: np.ndarray, n_alt: int) -> list[tuple[int, str, 
 def safe_routes(
     G: nx.MultiDiGraph,
     risk: EdgeRisk,
-    origin_nodes: Sequence[Any],
+    origin_nodes: Sequence[Hashable],
     destinations: pd.DataFrame,
     *,
     max_detour_pct: float | None = None,
