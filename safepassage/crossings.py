@@ -269,7 +269,7 @@ class NetworkArms:
         ``(nodes, edges)`` of the network it was built for.
     """
 
-    edges: list[tuple[Any, Any, Any]]
+    edges: list[tuple[Hashable, Hashable, int]]
     nodes_list: list[Hashable]
     node_pos: dict[Hashable, int]
     road: np.ndarray
