@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -577,7 +577,7 @@ def parse_entrances(path: str | Path) -> Entrances:
     return Entrances(path.name, points, polys)
 
 
-def read_entrances(path: str | Path | Entrances, area: Area) -> list[Any]:
+def read_entrances(path: str | Path | Entrances, area: Area) -> list[Hashable]:
     """Origin nodes from a file of site entrances or the site's outline.
 
     Parameters
@@ -596,7 +596,7 @@ def read_entrances(path: str | Path | Entrances, area: Area) -> list[Any]:
     """
     ent = path if isinstance(path, Entrances) else parse_entrances(path)
     points, polys = ent.points, ent.outlines
-    nodes: list[Any] = []
+    nodes: list[Hashable] = []
     for lat, lon in points:
         nodes.append(nearest_node(area.G, lat, lon, max_m=ENTRANCE_MAX_M * 5)[0])
     if polys:
