@@ -491,7 +491,7 @@ class PlanResult:
     """
 
     doc: dict[str, Any]
-    shifts: Any
+    shifts: ShiftPlan
     route_plan: RoutePlan
     folder: Path
     files: list[str]

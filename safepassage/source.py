@@ -19,7 +19,7 @@ import math
 from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -58,6 +58,9 @@ from .graph import (
 from .io import read_csv_rows, read_geojson_features
 from .progress import Steps
 from .sites import DEMO_SLUG, PLANNED_MARK, Site, find_site, point_site
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 log = logging.getLogger(__name__)
 
@@ -527,7 +530,7 @@ class Entrances:
 
     name: str
     points: list[tuple[float, float]]
-    outlines: list[Any]
+    outlines: list[BaseGeometry]
 
 
 def parse_entrances(path: str | Path) -> Entrances:

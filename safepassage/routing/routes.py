@@ -196,7 +196,7 @@ class RoutePlan:
     """
 
     routes: list[DestinationRoutes]
-    origin_nodes: list[Any]
+    origin_nodes: list[Hashable]
     max_detour_pct: float
     state_graph: StateGraph
     walk_speed: float
