@@ -25,7 +25,7 @@ from .errors import InputError, SafePassageError
 from .io import check_output_folder, check_product_file, read_csv_rows, record_product_file
 from .pipeline import PlanOutputs, PlanRequest
 from .sites import load_sites, point_site, slugify
-from .source import Source
+from .source import Area, Source
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class SiteResult:
     status: str
     error: str | None = None
     folder: str | None = None
-    officers: Any = None
+    officers: int | dict[str, int] | None = None
     covered_pct: float | None = None
     officer_hours: float | None = None
     routes_ok: int = 0
@@ -177,7 +177,7 @@ class Loading:
     cache_dir: str | None = None
     allow_download: bool = True
 
-    def load(self, source: Source) -> Any:
+    def load(self, source: Source) -> Area:
         """The site's area."""
         from .source import load_area
 
@@ -408,7 +408,7 @@ def _split_pool(client: Any, sources: Sequence[Source], request: PlanRequest, po
     return {s.site.name: split.get(s.site.name) for s in sources}
 
 
-def officers_text(officers: Any) -> str:
+def officers_text(officers: int | dict[str, int] | None) -> str:
     """"dismissal 5, evening 2" for a window -> officers mapping; the number otherwise."""
     if isinstance(officers, dict):
         return ", ".join(f"{w} {n}" for w, n in officers.items())

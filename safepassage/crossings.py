@@ -50,7 +50,7 @@ from __future__ import annotations
 import json
 import weakref
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,7 +165,7 @@ def node_crosswalk(data: Mapping[str, Any]) -> bool:
     )
 
 
-def signal_nodes(G: nx.MultiDiGraph) -> set[Any]:
+def signal_nodes(G: nx.MultiDiGraph) -> set[Hashable]:
     """Signalised nodes, and nodes within :data:`SIGNAL_REACH_M` of one along a road."""
     signals = {n for n, d in G.nodes(data=True) if node_signal(d)}
     signals |= {v for _, v, d in G.edges(data=True) if d.get("end_control") == "signal"}
@@ -269,9 +269,9 @@ class NetworkArms:
         ``(nodes, edges)`` of the network it was built for.
     """
 
-    edges: list[tuple[Any, Any, Any]]
-    nodes_list: list[Any]
-    node_pos: dict[Any, int]
+    edges: list[tuple[Hashable, Hashable, int]]
+    nodes_list: list[Hashable]
+    node_pos: dict[Hashable, int]
     road: np.ndarray
     rev: np.ndarray
     tail_node: np.ndarray
@@ -683,7 +683,7 @@ class CrossingModel:
             out[name] = np.where(moves, np.where(cw, n_cw, n_all - n_cw), 0).astype(np.int64)
         return out
 
-    def node_arms(self, node: Any) -> NodeArms:
+    def node_arms(self, node: Hashable) -> NodeArms:
         """The road arms of one network node, clockwise."""
         n = self.node_pos[node]
         s, k = int(self.arm_start[n]), int(self.arm_count[n])

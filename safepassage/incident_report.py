@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -26,6 +26,10 @@ from .routing import RoutePlan, route_geometry, safe_routes
 from .safety import RiskZones, edge_risk
 from .source import Area
 
+if TYPE_CHECKING:
+    import networkx as nx
+    from shapely import LineString
+
 #: Incidents and concerns this close to a route (metres) are reported with it.
 NEAR_ROUTE_M = 50.0
 
@@ -36,7 +40,7 @@ EXPOSURE_LEGEND = ("Incid. 50 m / Concern 50 m = incidents used (in the time win
                    "concerns within 50 m of the route")
 
 
-def network_bbox(G: Any, margin_m: float) -> tuple[float, float, float, float]:
+def network_bbox(G: nx.MultiDiGraph, margin_m: float) -> tuple[float, float, float, float]:
     """``(south, west, north, east)`` of the network's nodes, grown by ``margin_m``."""
     lats = [d["lat"] for _, d in G.nodes(data=True)]
     lons = [d["lon"] for _, d in G.nodes(data=True)]
@@ -47,7 +51,7 @@ def network_bbox(G: Any, margin_m: float) -> tuple[float, float, float, float]:
 
 
 
-def route_exposure(area: Area, plan: RoutePlan) -> dict[Any, dict[str, Any]]:
+def route_exposure(area: Area, plan: RoutePlan) -> dict[str | None, dict[str, Any]]:
     """Incidents and concerns within :data:`NEAR_ROUTE_M` of each safe and shortest route.
 
     Returns
@@ -68,7 +72,7 @@ def route_exposure(area: Area, plan: RoutePlan) -> dict[Any, dict[str, Any]]:
     conc = use.concerns.to_crs(crs).geometry.to_numpy() if len(use.concerns) else pts[:0]
     cw = use.concerns["weight"].to_numpy(dtype=float)
     ok = [dr for dr in plan.ok if dr.safest is not None and dr.shortest is not None]
-    out: dict[Any, dict[str, Any]] = {dr.destination.get("dest_id"): {} for dr in ok}
+    out: dict[str | None, dict[str, Any]] = {dr.destination.get("dest_id"): {} for dr in ok}
     for prefix, role in (("", "safest"), ("shortest_", "shortest")):
         lines = [route_geometry(area.G, plan.state_graph, getattr(dr, role).edges) for dr in ok]
         near_inc = count_near(lines, pts, weights, NEAR_ROUTE_M)
@@ -164,7 +168,7 @@ def concern_effect(area: Area, plan: RoutePlan, found: IncidentSet | None,
     geoms = conc.to_crs(crs).geometry
     near_ids = set(risk.incidents.concerns["concern_id"])
 
-    def near(lines: list[Any]) -> list[int]:
+    def near(lines: list[LineString]) -> list[int]:
         tree = shapely.STRtree(lines) if lines else None
         return [0 if tree is None else len(tree.query(g, predicate="dwithin",
                                                       distance=NEAR_ROUTE_M)) for g in geoms]

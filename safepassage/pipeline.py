@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ from .incidents import (
 from .io import write_geojson, write_gpx
 from .request import PlanOptions as PlanOptions  # re-exported: the request lives in request
 from .request import PlanOutputs, PlanRequest, RouteSettings
-from .routing import RoutePlan, route_geometry, safe_routes
+from .routing import Route, RoutePlan, route_geometry, safe_routes
 from .safety import (
     EdgeRisk,
     edge_risk,
@@ -47,14 +47,15 @@ from .source import read_entrances as read_entrances
 
 if TYPE_CHECKING:
     from .beats import BeatPlan
-    from .coverage import ShiftPlan
+    from .coverage import CoveragePlan, ShiftPlan
+    from .progress import Steps
 
 
 def compute_routes(
     area: Area,
     settings: RouteSettings | None = None,
     *,
-    origin_nodes: Sequence[Any] | None = None,
+    origin_nodes: Sequence[Hashable] | None = None,
     risk: EdgeRisk | None = None,
 ) -> RoutePlan:
     """Safe and shortest routes from the area's origin to every destination."""
@@ -89,7 +90,7 @@ def require_routed(plan: RoutePlan, area: Area) -> None:
                            f"({count} of them: {reason})")
 
 
-def directions_for(area: Area, plan: RoutePlan, route: Any, destination: str,
+def directions_for(area: Area, plan: RoutePlan, route: Route, destination: str,
                    lang: str, units: str = "imperial") -> list[str]:
     """Numbered-ready directions for one route, in one language (the place's name in it)."""
     legs = route_legs(area.G, plan.state_graph, route)
@@ -186,7 +187,8 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
-                     coverage: Any = None, beats: Sequence[BeatPlan] = ()) -> Path:
+                     coverage: CoveragePlan | None = None, beats: Sequence[BeatPlan] = ()
+                     ) -> Path:
     """One GeoPackage for GIS: ``routes``, ``destinations``, ``posts``, ``corridor``, ``beats``.
 
     Parameters
@@ -227,8 +229,8 @@ def write_geopackage(path: str | Path, area: Area, frame: gpd.GeoDataFrame,
     return path
 
 
-def summary_rows(plan: RoutePlan, exposure: dict[Any, dict[str, Any]] | None = None
-                 ) -> list[tuple[Any, ...]]:
+def summary_rows(plan: RoutePlan, exposure: dict[str | None, dict[str, Any]] | None = None
+                 ) -> list[tuple[object, ...]]:
     """Rows of the printed summary table (header first); see :func:`unreachable_lines`.
 
     With ``exposure`` (:func:`route_exposure`) the incidents and concerns within 50 m of the
@@ -237,7 +239,7 @@ def summary_rows(plan: RoutePlan, exposure: dict[Any, dict[str, Any]] | None = N
     exposure = exposure or {}
     titles = {"incidents_50m": "Incid. 50 m", "concerns_50m": "Concern 50 m"}
     extra = [k for k in titles if any(k in e for e in exposure.values())]
-    rows: list[tuple[Any, ...]] = [(
+    rows: list[tuple[object, ...]] = [(
         "Destination", "Kind", "Safe m", "Detour", "Risk cut", "Gap", "Unsig. art. X",
         "Arterial m", "Unlit m", "Zone m", *[titles[k] for k in extra], "Status")]
     for dr in plan.routes:
@@ -286,7 +288,7 @@ SUMMARY_LEGEND = ("pairs are safe route / shortest route; Gap = how much less ri
 
 
 def plan_coverage(area: Area, request: PlanRequest,
-                  origins: Sequence[Any] | None = None) -> ShiftPlan:
+                  origins: Sequence[Hashable] | None = None) -> ShiftPlan:
     """Routes and officer posts for every window of the request.
 
     Raises
@@ -313,7 +315,8 @@ def _destination_rows(area: Area) -> list[dict[str, Any]]:
     return [] if len(d) == 0 else json.loads(d[keep].to_json(orient="records"))
 
 
-def _route_rows(plan: RoutePlan, exposure: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
+def _route_rows(plan: RoutePlan, exposure: dict[str | None, dict[str, Any]]
+                ) -> list[dict[str, Any]]:
     rows = []
     for dr in plan.routes:
         d = dr.destination
@@ -330,8 +333,8 @@ def run_plan(
     out_dir: str | Path,
     outputs: PlanOutputs | None = None,
     *,
-    origins: Sequence[Any] | None = None,
-    steps: Any = None,
+    origins: Sequence[Hashable] | None = None,
+    steps: Steps | None = None,
     compare: PlanRequest | None = None,
 ) -> PlanResult:
     """Every step after loading, written into ``out_dir`` as one atomic swap.
@@ -488,7 +491,7 @@ class PlanResult:
     """
 
     doc: dict[str, Any]
-    shifts: Any
+    shifts: ShiftPlan
     route_plan: RoutePlan
     folder: Path
     files: list[str]

@@ -406,7 +406,7 @@ _KEYS: dict[str, Callable[[Any, str, Path], Any]] = {
 }
 
 
-def parse_plan(data: Any, *, where: str = "plan", base: str | Path = ".",
+def parse_plan(data: object, *, where: str = "plan", base: str | Path = ".",
                path: Path | None = None) -> PlanFile:
     """Validate a plan already read into Python objects.
 

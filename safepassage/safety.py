@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -480,18 +480,18 @@ class EdgeRisk:
         The incidents and community concerns that weighed on the edges in this window.
     """
 
-    edges: list[tuple[Any, Any, Any]]
+    edges: list[tuple[Hashable, Hashable, int]]
     table: pd.DataFrame
     profile: Profile
     window: TimeWindow
-    index: dict[tuple[Any, Any, Any], int] = field(default_factory=dict)
+    index: dict[tuple[Hashable, Hashable, int], int] = field(default_factory=dict)
     incidents: IncidentUse | None = None
 
     def __post_init__(self) -> None:
         if not self.index:
             self.index = {e: i for i, e in enumerate(self.edges)}
 
-    def explain(self, u: Any, v: Any, key: Any = 0) -> dict[str, Any]:
+    def explain(self, u: Hashable, v: Hashable, key: int = 0) -> dict[str, Any]:
         """Every factor of one edge and its share of the edge's risk.
 
         The shares split the risk ``length × (factor − 1)`` in proportion to the logarithm of

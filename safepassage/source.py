@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -58,6 +58,9 @@ from .graph import (
 from .io import read_csv_rows, read_geojson_features
 from .progress import Steps
 from .sites import DEMO_SLUG, PLANNED_MARK, Site, find_site, point_site
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 log = logging.getLogger(__name__)
 
@@ -527,7 +530,7 @@ class Entrances:
 
     name: str
     points: list[tuple[float, float]]
-    outlines: list[Any]
+    outlines: list[BaseGeometry]
 
 
 def parse_entrances(path: str | Path) -> Entrances:
@@ -577,7 +580,7 @@ def parse_entrances(path: str | Path) -> Entrances:
     return Entrances(path.name, points, polys)
 
 
-def read_entrances(path: str | Path | Entrances, area: Area) -> list[Any]:
+def read_entrances(path: str | Path | Entrances, area: Area) -> list[Hashable]:
     """Origin nodes from a file of site entrances or the site's outline.
 
     Parameters
@@ -596,7 +599,7 @@ def read_entrances(path: str | Path | Entrances, area: Area) -> list[Any]:
     """
     ent = path if isinstance(path, Entrances) else parse_entrances(path)
     points, polys = ent.points, ent.outlines
-    nodes: list[Any] = []
+    nodes: list[Hashable] = []
     for lat, lon in points:
         nodes.append(nearest_node(area.G, lat, lon, max_m=ENTRANCE_MAX_M * 5)[0])
     if polys:

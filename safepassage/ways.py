@@ -10,7 +10,7 @@ arrays, and caches them per network; a new profile or window then costs only ari
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +104,7 @@ class EdgeAttributes:
     the number of nodes of the network it was read from.
     """
 
-    edges: list[tuple[Any, Any, Any]]
+    edges: list[tuple[Hashable, Hashable, int]]
     length: np.ndarray
     kind: list[str]
     kinds: np.ndarray
@@ -120,7 +120,7 @@ class EdgeAttributes:
     lanes: np.ndarray
     speed: np.ndarray
     geoms: gpd.GeoSeries
-    index: dict[tuple[Any, Any, Any], int]
+    index: dict[tuple[Hashable, Hashable, int], int]
     size: int
 
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from .. import settings
 from ..errors import InputError
 
 if TYPE_CHECKING:  # the command line imports the heavy modules only when a command runs
-    from ..source import Source
+    from ..incidents import IncidentOptions
+    from ..progress import Steps
+    from ..request import PlanRequest, RouteSettings
+    from ..source import Area, Source
 
 EXIT_OK, EXIT_USAGE, EXIT_DATA, EXIT_OUTPUT = 0, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
@@ -59,7 +62,7 @@ def point_arg(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def bounded_number(option: str, *, whole: bool = False) -> Any:
+def bounded_number(option: str, *, whole: bool = False) -> Callable[[str], float | int]:
     """An argparse type for ``option``: a finite number within :data:`BOUNDS`."""
     lo, hi, unit = BOUNDS[option]
 
@@ -144,13 +147,13 @@ def source_from_options(
                      "--osm-file PATH --point LAT,LON, or --demo")
 
 
-def source_of(args: argparse.Namespace) -> Any:
+def source_of(args: argparse.Namespace) -> Source:
     """The :class:`~safepassage.source.Source` the options name (exactly one)."""
     return source_from_options(site=args.site, point=args.point, osm_file=args.osm_file,
                                demo=args.demo)
 
 
-def steps_of(args: argparse.Namespace) -> Any:
+def steps_of(args: argparse.Namespace) -> Steps:
     """Progress on stderr unless ``--quiet``."""
     from ..progress import Steps
 
@@ -162,7 +165,7 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def text_table(rows: Sequence[Sequence[Any]]) -> str:
+def text_table(rows: Sequence[Sequence[object]]) -> str:
     """Rows as an aligned plain-text table (header first), by display width."""
     cells = [[str(c) for c in r] for r in rows]
     widths = [max(text_width(r[i]) for r in cells) for i in range(len(cells[0]))]
@@ -210,7 +213,7 @@ def add_route_options(p: argparse.ArgumentParser) -> None:
                    help="site entrances (CSV lat,lon or GeoJSON points) or outline (polygon)")
 
 
-def route_settings_of(args: argparse.Namespace) -> Any:
+def route_settings_of(args: argparse.Namespace) -> RouteSettings:
     """The route settings the options ask for, checked."""
     from ..pipeline import RouteSettings
 
@@ -221,7 +224,7 @@ def route_settings_of(args: argparse.Namespace) -> Any:
     )
 
 
-def incident_options_of(args: argparse.Namespace) -> Any:
+def incident_options_of(args: argparse.Namespace) -> IncidentOptions:
     """--incidents, --since, --until, --concerns; the period needs an incidents file."""
     from ..incidents import IncidentOptions
 
@@ -230,7 +233,8 @@ def incident_options_of(args: argparse.Namespace) -> Any:
     return IncidentOptions(args.incidents, args.since, args.until, args.concerns)
 
 
-def load_area_of(args: argparse.Namespace, steps: Any, source: Any = None) -> Any:
+def load_area_of(args: argparse.Namespace, steps: Steps | None,
+                 source: Source | None = None) -> Area:
     """Load the area the options name (the cache, or a download unless ``--offline``)."""
     from ..source import load_area
 
@@ -312,7 +316,7 @@ def add_officer_options(p: argparse.ArgumentParser) -> None:
 
 
 def plan_request_of(args: argparse.Namespace, *, single: bool = True, beats: bool = False
-                    ) -> Any:
+                    ) -> PlanRequest:
     """The planner's request from the options and the plan file, checked before slow work.
 
     ``beats``: the request is for the ``beats`` command (footbeats asked for whatever the plan

@@ -109,17 +109,19 @@ def cmd_beats(args: argparse.Namespace) -> int:
     from ..source import parse_entrances, read_entrances
 
     request = plan_request_of(args, beats=True)  # every option and the plan file checked first
+    beats = request.beats
+    assert beats is not None  # beats=True: the request always asks for footbeats
     source = source_of(args)
     entrances = parse_entrances(args.entrances) if args.entrances else None
     out = out_dir_of(args, source.site.slug, "beats")
     steps = steps_of(args)
     area = load_area_of(args, steps, source)
     origins = read_entrances(entrances, area) if entrances else None
-    _check_starts(area, args.start or (), request.beats.snap_limit_m)
+    _check_starts(area, args.start or (), beats.snap_limit_m)
     with steps(f"routes and officer posts ({', '.join(request.windows)})"):
         shifts = plan_coverage(area, request, origins)
-    with steps(f"beats of {request.beats.minutes} min"):
-        plans = list(plan_shift_beats(area.G, shifts, request.beats).values())
+    with steps(f"beats of {beats.minutes} min"):
+        plans = list(plan_shift_beats(area.G, shifts, beats).values())
     with product_dir(out, "beats") as tmp:
         written = write_beats(tmp, plans, units=args.units,
                               title=f"Safe Passages: {area.site.name}")

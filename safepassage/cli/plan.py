@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .. import settings
 from ..errors import DataUnavailableError, InputError
@@ -20,11 +20,15 @@ from .common import (
     text_table,
 )
 
+if TYPE_CHECKING:
+    from ..request import PlanRequest
+    from ..source import Source
+
 # ---------------------------------------------------------------------------------------------
 # plan and demo
 
 
-def many_sites(args: argparse.Namespace) -> list[Any] | None:
+def many_sites(args: argparse.Namespace) -> list[Source] | None:
     """The sites of a multi-site run, or None for a single site."""
     from ..batch import all_sites, sources_from_csv
     from ..source import Source
@@ -42,7 +46,7 @@ def many_sites(args: argparse.Namespace) -> list[Any] | None:
         raise InputError("several sites: use --all-sites, --site repeated or --sites-file")
     if args.entrances or args.destinations:
         raise InputError("--entrances and --destinations are for one site at a time")
-    sources = []
+    sources: list[Source] = []
     if args.all_sites:
         sources += all_sites(include_planned=args.include_planned)
     sources += [Source.from_site(n) for n in names]
@@ -54,7 +58,7 @@ def many_sites(args: argparse.Namespace) -> list[Any] | None:
     return sources
 
 
-def cmd_plan_many(args: argparse.Namespace, sources: list[Any], request: Any,
+def cmd_plan_many(args: argparse.Namespace, sources: list[Source], request: PlanRequest,
                   kinds: list[str]) -> int:
     """Plan several sites on Dask, with an index page over all of them."""
     from ..batch import Cluster, Loading, officers_text, plan_sites

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -61,6 +61,9 @@ from .osm import (
 )
 from .prepare import graph_summary, prepare_graph
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
 log = logging.getLogger(__name__)
 
 
@@ -93,7 +96,8 @@ def nearest_node(
     return int(node), float(dist)
 
 
-def project_points(G: nx.MultiDiGraph, lons: Any, lats: Any) -> tuple[np.ndarray, np.ndarray]:
+def project_points(G: nx.MultiDiGraph, lons: ArrayLike, lats: ArrayLike
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Project WGS84 longitudes/latitudes into the graph's CRS."""
     from pyproj import Transformer
 

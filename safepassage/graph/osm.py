@@ -9,7 +9,7 @@ import math
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -56,6 +56,8 @@ _NOT_WALKABLE = {
     "proposed", "raceway", "razed", "rest_area", "services",
 }
 
+_T = TypeVar("_T")
+
 #: Values that mean "missing" in some extracts.
 MISSING = {"", "nan", "none", "null", "NaN", "None", "NULL"}
 
@@ -63,7 +65,7 @@ MISSING = {"", "nan", "none", "null", "NaN", "None", "NULL"}
 _FILE_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml", ".osm.xml")
 
 
-def clean_value(value: Any) -> Any:
+def clean_value(value: _T) -> _T | None:
     """Return ``None`` for the missing-value markers (``nan``, ``None``, empty), else the value."""
     if value is None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -21,6 +21,9 @@ from .osm import (
     is_walkable,
     mark_data_edges,
 )
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ def _derive_edge_attrs(G: nx.MultiDiGraph) -> None:
             data.pop("busy", None)
 
 
-def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiDiGraph:
+def prepare_graph(G: nx.MultiDiGraph, *, to_crs: str | CRS | None = None) -> nx.MultiDiGraph:
     """Turn a raw osmnx walking graph into the network every later step expects.
 
     Parameters
@@ -122,7 +125,7 @@ def prepare_graph(G: nx.MultiDiGraph, *, to_crs: Any | None = None) -> nx.MultiD
     G : networkx.MultiDiGraph
         Unsimplified, unprojected graph from :func:`raw_graph_from_file` or
         :func:`raw_graph_from_overpass`.
-    to_crs : optional
+    to_crs : str or pyproj.CRS, optional
         Target CRS; default the local UTM zone.
 
     Returns

@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..utils import clean_text
 from .atomic import atomic_write_json, atomic_write_text
 from .read import decode_text, load_json, read_input_bytes
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy as np
+    from numpy.typing import ArrayLike
+    from pyproj import CRS
+    from shapely.geometry.base import BaseGeometry
 
 log = logging.getLogger("safepassage")
 
@@ -19,7 +27,7 @@ log = logging.getLogger("safepassage")
 MAX_FEATURES = 100_000
 
 
-def write_geojson(gdf: Any, path: str | Path) -> Path:
+def write_geojson(gdf: gpd.GeoDataFrame, path: str | Path) -> Path:
     """Write a GeoDataFrame as GeoJSON (WGS84) atomically.
 
     Lists and dictionaries in columns are kept as JSON arrays and objects (geopandas' GeoJSON
@@ -114,7 +122,7 @@ def _to_wgs84(geom: Any, crs: Any) -> Any:
     return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 
-def repair_polygon(geom: Any) -> Any:
+def repair_polygon(geom: BaseGeometry) -> BaseGeometry:
     """An invalid (Multi)Polygon made valid, keeping only its polygon parts.
 
     A self-crossing ring is split where it crosses; what cannot be repaired, even on a 1e-9
@@ -122,7 +130,7 @@ def repair_polygon(geom: Any) -> Any:
     """
     import shapely
 
-    def polygonal(g: Any) -> Any:
+    def polygonal(g: BaseGeometry) -> BaseGeometry:
         parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
         return shapely.union_all(parts) if parts else shapely.Polygon()
 
@@ -138,7 +146,7 @@ def repair_polygon(geom: Any) -> Any:
 def read_geojson_features(
     path: str | Path, kinds: tuple[str, ...], *, what: str = "GeoJSON file",
     expect: str = "", allow_empty: bool = False,
-) -> list[tuple[str, Any, dict[str, Any]]]:
+) -> list[tuple[str, BaseGeometry, dict[str, Any]]]:
     """Read and check the features of a user's GeoJSON file.
 
     A file with a (pre-2016) ``crs`` member naming another coordinate system is converted to
@@ -219,7 +227,8 @@ _ZONE_MARGIN_DEG = 0.01
 _ZONE_STEP_DEG = 0.0005
 
 
-def clip_to_crs(geoms: Any, crs: Any, extent: tuple[float, float, float, float]) -> Any:
+def clip_to_crs(geoms: Sequence[BaseGeometry] | np.ndarray, crs: str | CRS,
+                extent: tuple[float, float, float, float]) -> gpd.GeoSeries:
     """WGS84 geometries of any size in a projected CRS (a GeoSeries), correct where they matter.
 
     A polygon covering the map, a box a hundred degrees wide, or the world with a hole cannot
@@ -239,7 +248,7 @@ def clip_to_crs(geoms: Any, crs: Any, extent: tuple[float, float, float, float])
     return gpd.GeoSeries(dense, crs="EPSG:4326").to_crs(crs)
 
 
-def area_in_crs(geom: Any, crs: Any, around_xy: Any) -> Any:
+def area_in_crs(geom: BaseGeometry, crs: str | CRS, around_xy: ArrayLike) -> BaseGeometry:
     """One WGS84 area (a banned place, say) in a projected CRS, clipped around some points.
 
     Parameters

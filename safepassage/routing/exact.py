@@ -21,8 +21,7 @@ real networks.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -118,7 +117,7 @@ def _to_sink(sg: StateGraph, weights: list[tuple[np.ndarray, np.ndarray]], ends:
 
 
 def exact_safest(
-    sg: StateGraph, origin_nodes: Sequence[Any], node: Any, max_len: float, *,
+    sg: StateGraph, origin_nodes: Sequence[Hashable], node: Hashable, max_len: float, *,
     upper: float = np.inf, lam: float | None = None, max_labels: int = 2_000_000,
 ) -> tuple[float, float, list[int]] | None:
     """The least risky route to ``node`` whose length is at most ``max_len``, exactly.

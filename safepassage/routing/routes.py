@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,7 +196,7 @@ class RoutePlan:
     """
 
     routes: list[DestinationRoutes]
-    origin_nodes: list[Any]
+    origin_nodes: list[Hashable]
     max_detour_pct: float
     state_graph: StateGraph
     walk_speed: float
@@ -554,7 +554,7 @@ def _picks(found: _Found, rows: np.ndarray, n_alt: int) -> list[tuple[int, str, 
 def safe_routes(
     G: nx.MultiDiGraph,
     risk: EdgeRisk,
-    origin_nodes: Sequence[Any],
+    origin_nodes: Sequence[Hashable],
     destinations: pd.DataFrame,
     *,
     max_detour_pct: float | None = None,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -142,7 +142,7 @@ class StateGraph:
     arc_len: np.ndarray
     arc_risk: np.ndarray
     arc_key: np.ndarray
-    node_index: dict[Any, int]
+    node_index: dict[Hashable, int]
     _matrices: dict[Any, csr_matrix] = field(default_factory=dict, repr=False)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _reverse: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -174,7 +174,7 @@ class StateGraph:
         cum = np.concatenate([[0], np.cumsum(ok)])[ptr]
         return np.split(idx[ok], cum[1:-1])
 
-    def node_states(self, nodes: Sequence[Any], *, heads: bool = True) -> np.ndarray:
+    def node_states(self, nodes: Sequence[Hashable], *, heads: bool = True) -> np.ndarray:
         """Padded matrix (nodes × most states) of usable states ending (or starting) at nodes.
 
         Missing entries are -1; nodes not in the network have none.
@@ -200,7 +200,7 @@ class StateGraph:
             )
         return self._matrices[lam]
 
-    def sources(self, origin_nodes: Iterable[Any]) -> np.ndarray:
+    def sources(self, origin_nodes: Iterable[Hashable]) -> np.ndarray:
         """States leaving any of the origin nodes."""
         t = self.topology
         parts = []
@@ -347,7 +347,7 @@ def _topology(G: nx.MultiDiGraph, cm: CrossingModel) -> StateTopology:
     return got[1]
 
 
-def risk_key(risk: EdgeRisk) -> tuple[Any, ...]:
+def risk_key(risk: EdgeRisk) -> tuple[Hashable, ...]:
     """What a state graph depends on: profile, window and the risk table's content."""
     h = hashlib.blake2b(digest_size=16)
     t = risk.table

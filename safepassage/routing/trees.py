@@ -11,15 +11,18 @@ networkx, the reference the tests compare against.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 import networkx as nx
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from .stategraph import StateGraph
+
+#: A network node id (OSM node ids are ints), kept as given.
+_Node = TypeVar("_Node", bound=Hashable)
 
 #: Predecessor of a source or an unreached state.
 NO_PRED = -9999
@@ -250,8 +253,8 @@ def trace_all(sg: StateGraph, pred: np.ndarray, last: np.ndarray) -> Traces:
 
 
 def trees_to_nodes(
-    sg: StateGraph, origins: Sequence[Any], lam: float = 1.0, *, limit: float = np.inf,
-) -> Iterator[tuple[Any, np.ndarray]]:
+    sg: StateGraph, origins: Sequence[_Node], lam: float = 1.0, *, limit: float = np.inf,
+) -> Iterator[tuple[_Node, np.ndarray]]:
     """One tree per origin node, yielding each origin's cost to every network node.
 
     For many origins at once (every school of a division): one bounded multi-source search
@@ -291,7 +294,7 @@ def trees_to_nodes(
         yield origin, cost
 
 
-def arrivals(sg: StateGraph, tree: Tree, node: Any) -> tuple[float, int]:
+def arrivals(sg: StateGraph, tree: Tree, node: Hashable) -> tuple[float, int]:
     """Best cost of arriving at a network node in a tree, and the last state (-1 if none)."""
     pos = sg.node_index.get(node)
     if pos is None:

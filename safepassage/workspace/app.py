@@ -21,7 +21,7 @@ import functools
 import importlib.resources
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import DataUnavailableError, InputError, SafePassageError
 from ..maps.styles import MAP_CSS
@@ -57,9 +58,6 @@ _HEADERS = {
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
 }
-
-ASGIApp = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[Any]],
-                    Callable[[MutableMapping[str, Any]], Awaitable[None]]], Awaitable[None]]
 
 
 def _refusal(status: int, message: str) -> Response:
@@ -107,7 +105,7 @@ class Guard:
             return _refusal(413, f"the request is larger than {self.max_body:,} bytes")
         return None
 
-    async def _bounded(self, receive: Callable[[], Awaitable[Any]]) -> list[Any] | None:
+    async def _bounded(self, receive: Receive) -> list[Message] | None:
         """The request's body messages, or None when they exceed the limit."""
         messages, size = [], 0
         while True:
@@ -119,9 +117,7 @@ class Guard:
             if message["type"] != "http.request" or not message.get("more_body"):
                 return messages
 
-    async def __call__(self, scope: MutableMapping[str, Any],
-                       receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[MutableMapping[str, Any]], Awaitable[None]]) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse what :meth:`_check` refuses; pass the rest on, with the safety headers."""
         if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
@@ -129,7 +125,7 @@ class Guard:
         if scope["type"] != "http":  # no websockets
             return
 
-        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 have = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = [*message.get("headers", []),
@@ -145,7 +141,7 @@ class Guard:
             else:
                 replay = iter(messages)
 
-                async def receive_again() -> Any:
+                async def receive_again() -> Message:
                     return next(replay, {"type": "http.disconnect"})
 
                 receive = receive_again
