@@ -201,6 +201,20 @@ def test_pages_use_plain_words_feet_and_miles(three_run: dict[str, Any]) -> None
         assert not re.search(r"\d+ m (north|south|east|west) of |\d+ m out\b", plain), page.name
 
 
+def test_the_officer_header_says_how_old_the_street_data_is(three_run: dict[str, Any]) -> None:
+    """A file's street data is "read" on a date (osmnx writes one fixed timestamp on every
+    element, so the file cannot say its age); a download is "downloaded" that day."""
+    from safepassage.maps.field import data_date, data_downloaded
+
+    page = (three_run["out"] / "officer_map.html").read_text(encoding="utf-8")
+    meta = re.search(r'<div class="sp-meta">(.*?)</div>', page)
+    assert meta and re.fullmatch(r"Made \w+ \d+, \d{4} · street data from a file, read "
+                                 r"\w+ \d+, \d{4}", meta.group(1)), meta
+    overpass = {"source": "overpass", "retrieved": "2026-11-24T08:00:00+0000"}
+    assert data_downloaded(overpass) and not data_downloaded({"source": "demo"})
+    assert str(data_date(overpass)) == "2026-11-24" and data_date({"retrieved": "?"}) is None
+
+
 def test_the_route_is_the_darkest_widest_line_printed_in_grey() -> None:
     from safepassage.handouts import content
 

@@ -25,7 +25,14 @@ from ..utils import clock_range, date_text
 from .posts import PostPlace
 from .styles import TAP_PX, page_root, post_badge_html
 
-__all__ = ["FIELD_CSS", "FieldWindow", "add_field_header", "data_date", "window_hours_text"]
+__all__ = [
+    "FIELD_CSS",
+    "FieldWindow",
+    "add_field_header",
+    "data_date",
+    "data_downloaded",
+    "window_hours_text",
+]
 
 FIELD_CSS = f"""
 html, body {{ height: 100%; margin: 0; }}
@@ -178,6 +185,7 @@ def add_field_header(
     *,
     made_on: dt.date,
     data_date: dt.date | None,
+    downloaded: bool = True,
     units: str = "imperial",
 ) -> None:
     """Put the field header above the map and wire it (list of posts, window switch).
@@ -194,16 +202,27 @@ def add_field_header(
         When the plan was made.
     data_date : datetime.date or None
         When the street data was read (its age), if known.
+    downloaded : bool, default True
+        Whether it was downloaded then (its age) or read from a file (whose own age the
+        file does not reliably say: osmnx writes one fixed timestamp on every element).
     units : {"imperial", "metric"}, default "imperial"
         Units of the distances in the posts' names.
     """
     root = page_root(m)
     root.header.add_child(RawHTML(f"<style>{FIELD_CSS}</style>"), name="safepassage_field_css")
     made = date_text(made_on)
-    age = date_text(data_date) if data_date else "of unknown date"
+    if data_date is None:
+        age = "of unknown date"
+    else:
+        age = ("downloaded " if downloaded else "from a file, read ") + date_text(data_date)
     root.html.add_child(RawHTML(_header_html(site, windows, made, age, units)),
                         name="safepassage_field_header")
     m.add_child(_FieldScript(windows), name="safepassage_field_script")
+
+
+def data_downloaded(provenance: Mapping[str, object] | None) -> bool:
+    """Whether a network's street data was downloaded (from Overpass), not read from a file."""
+    return str((provenance or {}).get("source") or "") == "overpass"
 
 
 def data_date(provenance: Mapping[str, object] | None) -> dt.date | None:

@@ -36,7 +36,7 @@ from ..source import Area
 from ..utils import check_units, format_distance
 from .basemap import add_base_network
 from .beats import add_beat_layers, beats_legend_rows
-from .field import FieldWindow, add_field_header, data_date
+from .field import FieldWindow, add_field_header, data_date, data_downloaded
 from .geometry import (
     RouteGap,
     add_gap_line,
@@ -266,8 +266,10 @@ def officer_map(
     sections.insert(1 + has_posts, ("Walking beats", beats_legend_rows(beats)))
     add_legend(m, sections, title="Legend", note=(note + " " if note else "") + "Data: " + credits)
     m.add_child(folium.LayerControl(collapsed=True), name="safepassage_layers")
+    provenance = area.G.graph.get("provenance")
     add_field_header(m, site.name, windows, made_on=made_on or dt.date.today(),
-                     data_date=data_date(area.G.graph.get("provenance")), units=units)
+                     data_date=data_date(provenance), downloaded=data_downloaded(provenance),
+                     units=units)
     keep_badges_clear(m)
     # The first view: the routes, the site, the places they lead to and the posts; labels
     # face the middle of it, so they stay on screen.
