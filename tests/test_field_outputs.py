@@ -317,6 +317,43 @@ def test_officer_map_shows_one_window_at_a_time(chromium: str, three_run: dict[s
 
 
 @pytest.mark.browser
+def test_a_street_name_is_not_repeated_side_by_side_near_a_post(
+        chromium: str, three_run: dict[str, Any]) -> None:
+    """At zoom 18 beside each post the streets are named, each name once within 240 px (a
+    street, its sidewalks and neighbouring posts' labels once wrote "W 5th St" three times)."""
+    script = """(key) => {
+      SafePassage.field.choose(key);
+      const map = SafePassage.field.map;
+      const out = [];
+      for (const button of document.querySelectorAll('.sp-post-list li:not([hidden]) button')) {
+        map.setView([+button.dataset.lat, +button.dataset.lon], 18, {animate: false});
+        SafePassage.clearBadges(map);
+        const names = [...document.querySelectorAll('.leaflet-marker-pane .sp-street')]
+          .filter(el => getComputedStyle(el).visibility !== 'hidden' &&
+                        el.getBoundingClientRect().width > 0)
+          .map(el => { const r = el.getBoundingClientRect();
+                       return [el.textContent.trim(), (r.left + r.right) / 2,
+                               (r.top + r.bottom) / 2]; });
+        out.push([button.dataset.post, names]);
+      }
+      return out;
+    }"""
+    windows = {f["properties"]["window"] for f in json.loads(
+        (three_run["out"] / "posts.geojson").read_text())["features"]}
+    posts = 0
+    for window in sorted(windows):
+        for post, names in evaluate(three_run["out"] / "officer_map.html", script, window,
+                                    window_size=SIZES["phone"]):
+            assert names, (window, post)  # streets are named beside every post
+            for i, (text, x, y) in enumerate(names):
+                for other, x2, y2 in names[i + 1:]:
+                    assert not (text == other and abs(x - x2) < 240 and abs(y - y2) < 240), (
+                        window, post, text)
+            posts += 1
+    assert posts >= 10
+
+
+@pytest.mark.browser
 def test_spanish_handouts_speak_spanish(chromium: str, three_run: dict[str, Any]) -> None:
     english = {v for k, v in STRINGS["en"].items() if not k.startswith("window_")}
     script = "() => document.body.innerText"

@@ -175,6 +175,8 @@
   // `transform` Leaflet positions markers with, so Leaflet never undoes them.
 
   var PAD = 2;
+  // the same street name is written at most once within this many pixels
+  var NAME_GAP = 240;
 
   function box(el) {
     var r = el.getBoundingClientRect();
@@ -330,14 +332,32 @@
     placeAll(symbols, obstacles, placed, "move", null, report);
     var labels = all(container, ".leaflet-tooltip-pane .leaflet-tooltip").filter(shown);
     placeAll(labels, obstacles, placed, "label", frame, report);
-    // street names: one of each street's spots (data-street), clear of everything, or none
+    // street names: one of each street's spots (data-street), clear of everything, or none;
+    // and a name already written within NAME_GAP pixels is not written again (a street, its
+    // sidewalks and the labels near several posts would otherwise repeat it side by side)
     var named = {};
+    var written = [];
+    function hide(el) {
+      el.style.visibility = "hidden";
+      L.DomUtil.addClass(el, "sp-hidden");
+    }
+    function centre(el) {
+      var b = el.getBoundingClientRect();
+      return {x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2};
+    }
+    function nearSame(text, at) {
+      return written.some(function (w) {
+        return w.text === text && Math.abs(w.x - at.x) < NAME_GAP &&
+          Math.abs(w.y - at.y) < NAME_GAP;
+      });
+    }
     all(container, ".leaflet-marker-pane .sp-street").forEach(function (el) {
       var icon = iconOf(el);
       var street = el.dataset.street || "";
-      if (icon.style.display === "none" || (street && named[street])) {
-        el.style.visibility = "hidden";
-        L.DomUtil.addClass(el, "sp-hidden");
+      var text = (el.textContent || "").trim();
+      if (icon.style.display === "none" || (street && named[street]) ||
+          nearSame(text, centre(el))) {
+        hide(el);
         return;
       }
       if (place(el, placed.concat(controls), "hide", frame) === "hidden") {
@@ -345,6 +365,8 @@
         return;
       }
       if (street) { named[street] = true; }
+      var at = centre(el);
+      written.push({text: text, x: at.x, y: at.y});
       placed.push(box(el));
     });
     map.fire("sp:cleared", report);
