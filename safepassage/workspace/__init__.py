@@ -26,6 +26,7 @@ from .mapdata import area_json, corridor_json
 from .plan import LIMITS, CheckedPlan, Limits, PlanContext, check_plan, plan_text
 from .server import (
     allowed_hosts,
+    area_solver,
     host_warning,
     is_loopback,
     listen,
@@ -49,6 +50,7 @@ __all__ = [
     "Workspace",
     "allowed_hosts",
     "area_json",
+    "area_solver",
     "check_plan",
     "corridor_json",
     "create_app",
