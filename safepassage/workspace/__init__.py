@@ -14,6 +14,7 @@ Modules, in the order data flows through them:
 - :mod:`.solve` — window problems built once, solves cached, changes against the saved plan;
 - :mod:`.state` — versions, undo and redo, the background solve a newer change supersedes;
 - :mod:`.mapdata` — what the page draws that does not change with each solve;
+- :mod:`.shown` — the words the page reads, in the served units (feet and miles by default);
 - :mod:`.app` — the Starlette app: the page, static files, the JSON API, Host/Origin guard;
 - :mod:`.server` — starting a workspace for an area and serving it with uvicorn.
 
