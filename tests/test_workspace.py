@@ -7,6 +7,7 @@ window problems are built once per module and shared, each test gets its own wor
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -16,10 +17,12 @@ import yaml
 from starlette.testclient import TestClient
 
 from safepassage.cli import main
+from safepassage.coverage import name_in_units
 from safepassage.errors import InputError
 from safepassage.io import MANIFEST, read_manifest
 from safepassage.pipeline import PlanOutputs, PlanRequest
 from safepassage.planfile import load_plan
+from safepassage.utils import format_distance
 from safepassage.workspace import (
     PlanContext,
     Solver,
@@ -40,6 +43,9 @@ from safepassage.workspace.state import Workspace
 HOST = "127.0.0.1:8765"
 ORIGIN = f"http://{HOST}"
 WINDOWS = "dismissal,evening"
+#: A distance in metres or kilometres, and one in feet or miles, as words read them.
+METRIC = re.compile(r"\d\s?k?m\b")
+IMPERIAL = re.compile(r"\d\s?(ft|mi)\b")
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +131,57 @@ def test_get_plan_answers_with_the_documented_fields(client):
     assert doc["solving"] is False and doc["result"]["changes"]["same"] is True
 
 
+def test_the_page_reads_feet_and_miles_beside_the_metres_of_the_data(client):
+    doc = client.get("/api/plan").json()
+    assert doc["units"] == "imperial" and client.get("/api/map").json()["units"] == "imperial"
+    assert doc["shown_plan"] == {"locked": [], "banned": [], "extra_posts": []}
+    words = []
+    for res in doc["result"]["windows"].values():
+        for key in ("covered_length", "corridor_length"):  # beside the numbers, which stay
+            assert res[key] == format_distance(res[f"{key}_m"], "en", "imperial", short=True)
+        for post in res["posts"]:
+            assert post["shown"] == name_in_units(post["name"], "imperial")
+        for gap in res["gaps"]:
+            assert gap["length"] == format_distance(gap["length_m"], "en", "imperial",
+                                                    short=True)
+        words += [res["covered_length"], res["corridor_length"],
+                  *(p["shown"] for p in res["posts"]), *(g["length"] for g in res["gaps"])]
+    # the names are stored in metres (plan files lock posts by them); the page reads feet
+    names = [p["name"] for r in doc["result"]["windows"].values() for p in r["posts"]]
+    assert any(METRIC.search(n) for n in names)
+    assert not any(METRIC.search(w) for w in words) and any(IMPERIAL.search(w) for w in words)
+    corridor = client.get(f"/api/corridor/{res['corridor']}").json()
+    shown = {c["name"]: c["shown"] for c in corridor["candidates"]}
+    assert any(METRIC.search(n) for n in shown)
+    assert all(v == name_in_units(k, "imperial") and not METRIC.search(v)
+               for k, v in shown.items())
+
+
+def test_a_metric_workspace_reads_metres(demo_area, request_, solver, tmp_path, area_doc):
+    ws = _workspace(demo_area, request_, solver, tmp_path, units="metric")
+    try:
+        app = create_app(ws, area_doc, allowed_hosts=[HOST])
+        with TestClient(app, base_url=f"http://{HOST}", headers={"Origin": ORIGIN}) as c:
+            assert c.get("/api/map").json()["units"] == "metric"
+            _, top, r = _ban_top(c)
+            new = r.json()
+            assert new["units"] == "metric"
+            res = new["result"]["windows"]["dismissal"]
+            assert res["corridor_length"].endswith(" km")
+            assert [p["shown"] for p in res["posts"]] == [p["name"] for p in res["posts"]]
+            assert all(g["length"] == format_distance(g["length_m"], "en", "metric", short=True)
+                       for g in res["gaps"])
+            assert new["shown_plan"]["banned"] == [top["name"]]
+            text = " ".join(new["result"]["changes"]["text"])
+            assert METRIC.search(text) and not IMPERIAL.search(text)
+            corridor = c.get(f"/api/corridor/{res['corridor']}").json()
+            assert all(x["shown"] == x["name"] for x in corridor["candidates"])
+    finally:
+        ws.stop()
+    with pytest.raises(InputError, match="unsupported units 'furlongs'"):
+        _workspace(demo_area, request_, solver, tmp_path, units="furlongs")
+
+
 def test_banning_a_post_solves_again_and_says_what_changed(client):
     doc, top, r = _ban_top(client)
     assert r.status_code == 200
@@ -141,6 +198,14 @@ def test_banning_a_post_solves_again_and_says_what_changed(client):
     assert changes["text"][0].startswith("coverage: ")
     mine = changes["windows"]["dismissal"]
     assert mine["posts_removed"] or mine["posts_moved"]
+    # in the served units (feet and miles), beside the numbers in metres
+    words = [*changes["text"], *(p["shown"] for p in mine["posts_removed"]),
+             *(m[k] for m in mine["posts_moved"] for k in ("from_shown", "to_shown", "distance")),
+             *(g["length"] for k in ("gaps_opened", "gaps_closed") for g in mine[k])]
+    assert not any(METRIC.search(w) for w in words), words
+    assert any(IMPERIAL.search(w) for w in words)
+    assert all(isinstance(g["length_m"], float) for g in mine["gaps_opened"])
+    assert new["shown_plan"]["banned"] == [name_in_units(top["name"], "imperial")]
     # the page draws the change: the corridor rows that lost or gained cover
     assert mine["opened_rows"] or mine["closed_rows"]
     assert client.get("/api/plan").json()["version"] == new["version"]
@@ -558,7 +623,7 @@ def test_serve_runs_as_a_process_on_loopback_and_stops_by_pid(demo_cache, tmp_pa
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "safepassage.cli", "serve", "--demo", "--port", "0", "--out",
            str(out), "--cache-dir", str(demo_cache), "--officers", "2", "--time-window",
-           "dismissal", "-q"]
+           "dismissal", "--units", "metric", "-q"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines: list[str] = []
@@ -577,6 +642,8 @@ def test_serve_runs_as_a_process_on_loopback_and_stops_by_pid(demo_cache, tmp_pa
         with httpx.Client(base_url=url, timeout=60) as http:
             doc = http.get("/api/plan").json()
             assert doc["result"]["windows"]["dismissal"]["officers"] == 2
+            assert doc["units"] == "metric" and http.get("/api/map").json()["units"] == "metric"
+            assert doc["result"]["windows"]["dismissal"]["corridor_length"].endswith(" km")
             assert http.get("/api/plan", headers={"Host": "attacker.example"}).status_code == 403
             plan = {**doc["plan"], "officers": {"dismissal": 1}}
             r = http.put("/api/plan", json={"version": doc["version"], "plan": plan},

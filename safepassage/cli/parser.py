@@ -242,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="destination kinds that get handouts when publishing (default school)")
     g.add_argument("--no-pdf", action="store_true", help="publish handouts without PDFs")
     g.add_argument("--units", choices=["imperial", "metric"], default="imperial",
-                   help="distances in directions (default imperial)")
+                   help="distances on the workspace page and in what publish writes: feet "
+                        "and miles (default imperial), or metres and kilometres")
     p.set_defaults(func=cmd_serve)
 
     return parser

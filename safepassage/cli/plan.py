@@ -192,6 +192,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..workspace import (
         LIMITS,
         area_json,
+        area_solver,
         host_warning,
         listen,
         make_publisher,
@@ -225,8 +226,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                               units=args.units)
         publisher = make_publisher(area, out, outputs, route_options=route_options,
                                    origins=origins)
-        ws = open_workspace(area, request, out, time_limit=args.time_limit, origins=origins,
-                            publisher=publisher, steps=steps)
+        ws = open_workspace(area, request, out, time_limit=args.time_limit,
+                            publisher=publisher, steps=steps,
+                            solver=area_solver(area, request, origins), units=args.units)
     except BaseException:
         sock.close()
         raise

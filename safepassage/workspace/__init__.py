@@ -14,6 +14,7 @@ Modules, in the order data flows through them:
 - :mod:`.solve` — window problems built once, solves cached, changes against the saved plan;
 - :mod:`.state` — versions, undo and redo, the background solve a newer change supersedes;
 - :mod:`.mapdata` — what the page draws that does not change with each solve;
+- :mod:`.shown` — the words the page reads, in the served units (feet and miles by default);
 - :mod:`.app` — the Starlette app: the page, static files, the JSON API, Host/Origin guard;
 - :mod:`.server` — starting a workspace for an area and serving it with uvicorn.
 
@@ -26,6 +27,7 @@ from .mapdata import area_json, corridor_json
 from .plan import LIMITS, CheckedPlan, Limits, PlanContext, check_plan, plan_text
 from .server import (
     allowed_hosts,
+    area_solver,
     host_warning,
     is_loopback,
     listen,
@@ -49,6 +51,7 @@ __all__ = [
     "Workspace",
     "allowed_hosts",
     "area_json",
+    "area_solver",
     "check_plan",
     "corridor_json",
     "create_app",

@@ -4,7 +4,7 @@ Routes (the JSON API is documented in the README; its paths and fields are a con
 
 - ``GET /`` the page; ``GET /static/<name>`` its script and style sheets, and Leaflet's, read
   from the installed packages (a fixed list of names; nothing else is served from disk);
-- ``GET /api/map`` the site, base map, destinations and palettes;
+- ``GET /api/map`` the site, base map, destinations, palettes and the page's ``units``;
   ``GET /api/corridor/<token>`` one corridor's segments and candidate posts;
 - ``GET /api/plan`` and ``PUT /api/plan`` the plan, its version and result; ``GET
   /api/plan.yaml`` the plan file; ``POST /api/undo``, ``/api/redo``, ``/api/save``,
@@ -261,7 +261,8 @@ class _Api:
         return _file(str(request.path_params["name"]))
 
     async def get_map(self, request: Request) -> Response:
-        return JSONResponse({**self.area, "windows": self.ws.current.checked.windows})
+        return JSONResponse({**self.area, "windows": self.ws.current.checked.windows,
+                             "units": self.ws.units})
 
     async def get_corridor(self, request: Request) -> Response:
         solver = self.ws.solver
@@ -271,7 +272,7 @@ class _Api:
 
         def build() -> dict[str, Any]:
             assert key is not None
-            return corridor_json(solver.corridor(key), key.token)
+            return corridor_json(solver.corridor(key), key.token, self.ws.units)
 
         return JSONResponse(await run_in_threadpool(build))
 

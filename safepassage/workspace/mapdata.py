@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..coverage import CoverageProblem
+from ..coverage import CoverageProblem, name_in_units
 from ..maps import (
     COORD_DECIMALS,
     DARK_COLOURS,
@@ -37,6 +37,7 @@ from ..maps.styles import (
     GAP_RAMP,
 )
 from ..source import Area
+from ..utils import Units
 
 __all__ = ["area_json", "corridor_json", "demand_bands"]
 
@@ -95,7 +96,8 @@ def area_json(area: Area) -> dict[str, Any]:
     }
 
 
-def corridor_json(problem: CoverageProblem, token: str) -> dict[str, Any]:
+def corridor_json(problem: CoverageProblem, token: str,
+                  units: Units = "imperial") -> dict[str, Any]:
     """One corridor's segments (in the order of a result's ``rows``) and candidate posts.
 
     Parameters
@@ -104,13 +106,16 @@ def corridor_json(problem: CoverageProblem, token: str) -> dict[str, Any]:
         The window's problem (without planner points).
     token : str
         Its corridor token (results name the corridor they are on by it).
+    units : {"imperial", "metric"}
+        Units of the candidates' ``shown`` names (their ``name`` is kept as stored).
 
     Returns
     -------
     dict
         ``segments`` (``name``, ``length_m``, ``band`` 0-3 of demand, ``lines`` as
         ``[[[lat, lon], ...], ...]``), ``bands`` (their words), ``candidates`` (``name``,
-        ``lat``, ``lon``, ``source``), ``radius_m`` and the window.
+        ``shown``: the name in ``units``, ``lat``, ``lon``, ``source``), ``radius_m`` and the
+        window.
     """
     segs = problem.segments.to_crs("EPSG:4326")
     demand = segs["demand"].to_numpy(dtype=float)
@@ -125,7 +130,8 @@ def corridor_json(problem: CoverageProblem, token: str) -> dict[str, Any]:
     ]
     cands = problem.candidates
     candidates = [
-        {"name": str(n), "lat": _round(lat), "lon": _round(lon), "source": str(s)}
+        {"name": str(n), "shown": name_in_units(str(n), units), "lat": _round(lat),
+         "lon": _round(lon), "source": str(s)}
         for n, lat, lon, s in zip(cands["name"], cands["lat"], cands["lon"], cands["source"],
                                   strict=True)
     ]

@@ -28,12 +28,13 @@ from ..pipeline import PlanOutputs, PlanRequest, run_plan
 from ..planfile import load_plan
 from ..progress import Steps
 from ..source import Area
+from ..utils import check_units
 from .app import create_app
 from .plan import check_plan, plan_from_request
 from .solve import ProblemKey, Solver
 from .state import Publisher, Workspace
 
-__all__ = ["LOOPBACK", "allowed_hosts", "host_warning", "is_loopback", "listen",
+__all__ = ["LOOPBACK", "allowed_hosts", "area_solver", "host_warning", "is_loopback", "listen",
            "make_publisher", "open_workspace", "run_server"]
 
 #: Where the workspace listens unless told otherwise.
@@ -141,16 +142,37 @@ def make_publisher(area: Area, out_dir: Path, outputs: PlanOutputs | None = None
     return publish
 
 
+def area_solver(area: Area, request: PlanRequest,
+                origins: Sequence[Hashable] | None = None) -> Solver:
+    """A new solver of ``area`` with the request's zones and incidents.
+
+    Parameters
+    ----------
+    area : Area
+        The loaded area.
+    request : PlanRequest
+        The command line merged with the plan file.
+    origins : sequence, optional
+        Entrance nodes routes start from (default: the area's entrances).
+
+    Returns
+    -------
+    Solver
+    """
+    return Solver(RouteInputs.from_area(area, origins, zones=request.route.zones,
+                                        incidents=request.route.incident_set(area)))
+
+
 def open_workspace(
     area: Area,
     request: PlanRequest,
     out_dir: Path,
     *,
     time_limit: float = 3.0,
-    origins: Sequence[Hashable] | None = None,
     publisher: Publisher | None = None,
     steps: Steps | None = None,
     solver: Solver | None = None,
+    units: str = "imperial",
 ) -> Workspace:
     """A started workspace for ``area``, its first plan solved.
 
@@ -166,21 +188,22 @@ def open_workspace(
         Where "publish" writes the plan's output.
     time_limit : float
         Seconds the exact solver may spend per window and change.
-    origins : sequence, optional
-        Entrance nodes routes start from.
     publisher : callable, optional
         See :class:`~.state.Workspace`.
     steps : Steps, optional
         Progress lines.
     solver : Solver, optional
-        A solver of this area to reuse (its problems and solves stay cached); by default a
-        new one with the request's zones and incidents.
+        A solver of this area to reuse (its problems and solves stay cached); by default
+        :func:`area_solver` of the area and request (routes from every entrance).
+    units : {"imperial", "metric"}
+        Units of the distances and names on the page (the API's numbers stay in metres).
 
     Returns
     -------
     Workspace
     """
     steps = steps or Steps(show=False)
+    system = check_units(units)
     path = Path(request.plan_file) if request.plan_file else None
     plan = load_plan(path) if path is not None else None
     inc = request.route.incidents
@@ -194,14 +217,13 @@ def open_workspace(
                                   since=since, until=until)
     checked = check_plan(data, ctx, default_windows=data["windows"])
     if solver is None:
-        solver = Solver(RouteInputs.from_area(area, origins, zones=request.route.zones,
-                                              incidents=request.route.incident_set(area)))
+        solver = area_solver(area, request)
     for window in checked.windows:
         with steps(f"routes and coverage problem ({window})"):
             solver.problem(ProblemKey.of(checked, window))
     ws = Workspace(solver, checked, ctx, time_limit=time_limit,
                    save_path=path or out_dir / "plan.yaml", out_dir=out_dir,
-                   publisher=publisher)
+                   publisher=publisher, units=system)
     solver.check(checked, ws.time_limit)
     with steps("officer posts"):
         ws.start()

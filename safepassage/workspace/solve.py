@@ -365,7 +365,7 @@ def _rows_changed(saved: WindowJSON, now: WindowJSON) -> dict[str, list[int]]:
 
 
 def plan_changes(saved: Mapping[str, WindowJSON], now: Mapping[str, WindowJSON],
-                 radius_m: float) -> dict[str, Any]:
+                 radius_m: float, units: str = "metric") -> dict[str, Any]:
     """What changed from the saved plan to this one, in words and as places to draw.
 
     Parameters
@@ -374,6 +374,8 @@ def plan_changes(saved: Mapping[str, WindowJSON], now: Mapping[str, WindowJSON],
         Window results (:func:`window_result`) of the saved plan and the current one.
     radius_m : float
         The current post radius (posts moved within it count as moved).
+    units : {"metric", "imperial"}, default "metric"
+        Units of ``text`` (its distances and the posts' names); the numbers stay in metres.
 
     Returns
     -------
@@ -408,5 +410,6 @@ def plan_changes(saved: Mapping[str, WindowJSON], now: Mapping[str, WindowJSON],
     same = not any(diff[k] for k in ("posts_added", "posts_removed", "posts_moved",
                                      "gaps_opened", "gaps_closed")) and all(
         (diff["by_window"][w]["covered_pct"]["change_pp"] or 0) == 0 for w in diff["windows"])
-    return {"text": format_comparison(diff, letters=("", "")).splitlines(), "same": same,
+    return {"text": format_comparison(diff, units=units, letters=("", "")).splitlines(),
+            "same": same,
             "windows": windows}

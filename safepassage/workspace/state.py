@@ -24,7 +24,9 @@ from typing import Any
 
 from ..errors import InputError, SafePassageError
 from ..io import atomic_write_text, record_product_file
+from ..utils import Units, check_units
 from .plan import LIMITS, CheckedPlan, Limits, PlanContext, check_plan, plan_text
+from .shown import shown_changes, shown_plan, shown_windows
 from .solve import Solver, WindowJSON, number_windows, plan_changes
 
 __all__ = ["Publisher", "Snapshot", "StaleVersionError", "Workspace"]
@@ -106,6 +108,9 @@ class Workspace:
         the files it wrote; without one, publishing is an error.
     limits : Limits
         Bounds on requests.
+    units : {"imperial", "metric"}
+        Units of the distances and names the page reads (``--units``); the API's numbers
+        stay in metres.
     """
 
     solver: Solver
@@ -116,6 +121,7 @@ class Workspace:
     out_dir: Path
     publisher: Publisher | None = None
     limits: Limits = LIMITS
+    units: Units = "imperial"
     version: int = field(default=1, init=False)
     saved_version: int = field(default=1, init=False)
     last_saved: str | None = field(default=None, init=False)
@@ -123,6 +129,7 @@ class Workspace:
 
     def __post_init__(self) -> None:
         self.time_limit = self._time_limit(self.time_limit)
+        self.units = check_units(self.units)
         self._history = _History([Snapshot(self.initial, self.time_limit)])
         self._saved = self._history.current
         self._cond = threading.Condition()
@@ -161,21 +168,26 @@ class Workspace:
         ``result`` is None while the version is being solved (``solving`` is then true) or
         when its solve failed (``error`` says why). While a version is being solved,
         ``result`` holds the windows solved so far (``pending`` lists the others) and no
-        ``changes`` yet.
+        ``changes`` yet. Results carry their distances and names in :attr:`units` as words
+        beside the numbers in metres (:mod:`.shown`); ``shown_plan`` names the plan's items.
         """
         with self._cond:
             snap = self._history.current
             res = self._result if self._result and self._result.version == self.version else None
             hist = self._history
             windows = snap.checked.windows
+            units = self.units
             return {
                 "version": self.version,
                 "plan": snap.checked.data,
                 "time_limit": snap.time_limit,
-                "result": {"windows": number_windows(res.windows, windows),
+                "units": units,
+                "result": {"windows": shown_windows(number_windows(res.windows, windows), units),
                            "pending": [w for w in windows if w not in res.windows],
-                           "changes": res.changes, "seconds": round(res.seconds, 3)}
+                           "changes": shown_changes(res.changes, units),
+                           "seconds": round(res.seconds, 3)}
                 if res is not None and res.windows else None,
+                "shown_plan": shown_plan(snap.checked.data, units),
                 "solving": res is None or not res.done,
                 "error": res.error if res is not None else None,
                 "can_undo": hist.index > 0,
@@ -323,7 +335,7 @@ class Workspace:
             if res is not None and res.done and res.version == self.version:
                 # the changes are against the plan just saved: none
                 res.changes = plan_changes(res.windows, res.windows,
-                                           float(snap.checked.data["radius_m"]))
+                                           float(snap.checked.data["radius_m"]), self.units)
             self._cond.notify_all()
         return self.save_path
 
@@ -397,7 +409,7 @@ class Workspace:
                 base = windows if saved == snap else self._solve_windows(
                     version, saved, saved.checked.windows)
                 changes = plan_changes(base, {w: windows[w] for w in snap.checked.windows},
-                                       float(snap.checked.data["radius_m"]))
+                                       float(snap.checked.data["radius_m"]), self.units)
                 error = None
             except _SupersededError:
                 continue

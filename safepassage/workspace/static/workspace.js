@@ -5,6 +5,13 @@
  * the server's own static SVG symbols. Changes go to the server one at a time (a promise
  * chain); each answer names the new version at once, and its solve is awaited separately, so
  * the page stays usable while the server works and a newer change supersedes an older solve.
+ *
+ * Distances are read in the served units (`safepassage serve --units`, feet and miles by
+ * default). The server sends every walking distance and post name as words, made with the
+ * project's one formatter (safepassage.utils.format_distance): `shown`, `length`,
+ * `covered_length`, ...; the page formats none. Only the radii a planner types (post radius,
+ * ban radius) are converted here, exactly, to and from whole feet (or metres): they are
+ * settings, not distances to round. The plan itself stays in metres (radius_m).
  */
 (function () {
   "use strict";
@@ -13,11 +20,14 @@
   const style = (key) => S.area.styles[key];
   const SAME_SPOT_M = 6;      // a lock or ban this close to a post is that post's
   const SNAP_M = 25;          // a dragged post snaps to a candidate this close
+  const FOOT_M = 0.3048;      // the international foot (safepassage.utils.FOOT_M)
+  // the radii a planner types, in the served units: [metres per unit, word, abbreviation, default ban]
+  const INPUT_UNITS = { imperial: [FOOT_M, "feet", "ft", 100], metric: [1, "meters", "m", 30] };
 
   const S = {
     area: null, state: null, version: 0, plan: null, window: null, corridors: {},
     tool: "select", chain: Promise.resolve(), follow: 0, map: null, layers: {}, renderer: null,
-    markers: {}, fitted: false,
+    markers: {}, fitted: false, units: "imperial",
   };
   const $ = (id) => document.getElementById(id);
 
@@ -45,7 +55,10 @@
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
   function clone(x) { return JSON.parse(JSON.stringify(x)); }
   function pct(x) { return x === null || x === undefined ? "–" : `${Number(x).toFixed(1)} %`; }
-  function km(m) { return m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${Math.round(m)} m`; }
+  function unit() { return INPUT_UNITS[S.units] || INPUT_UNITS.imperial; }
+  function toInput(m) { return Math.round(m / unit()[0]); }                  // whole feet or metres
+  function fromInput(v) { return Math.round(v * unit()[0] * 100) / 100; }    // metres, to the cm
+  function radiusText(m) { return `${toInput(m)} ${unit()[2]}`; }
   function share(x) { return x >= 10 ? `${x.toFixed(0)} %` : x >= 0.1 ? `${x.toFixed(1)} %` : "under 0.1 %"; }
 
   function metres(a, b) {
@@ -177,9 +190,10 @@
     plan.banned.push({ name, lat: point.lat, lon: point.lon, radius_m: radius });
   }
 
-  function banRadius() {
-    const r = Number($("ban-radius").value);
-    return Number.isFinite(r) && r > 0 ? Math.min(r, S.state.limits.ban_radius_m) : 30;
+  function banRadius() {  // metres
+    const v = Number($("ban-radius").value);
+    const m = fromInput(Number.isFinite(v) && v > 0 ? v : unit()[3]);
+    return Math.min(m, S.state.limits.ban_radius_m);
   }
 
   function nearestCandidate(point) {
@@ -255,7 +269,7 @@
       .addTo(S.layers.places);
     L.control.layers(null, { "Candidate points": S.layers.candidates, "Destinations": S.layers.places,
       "Changes since saved": S.layers.halo }, { collapsed: true }).addTo(map);
-    L.control.scale({ imperial: false }).addTo(map);
+    L.control.scale(S.units === "metric" ? { imperial: false } : { metric: false }).addTo(map);
     map.on("click", mapClicked);
     const lines = [].concat(base.street || [], base.major || [], base.path || []);
     const bounds = L.latLngBounds(lines.flat());
@@ -318,8 +332,8 @@
     for (const c of corridor.candidates) {
       const m = L.circleMarker([c.lat, c.lon], { radius: 3.5, color: "#fff", weight: 1, fillColor: "#666",
         fillOpacity: 0.75, renderer: S.renderer, bubblingMouseEvents: false });
-      m.bindTooltip(el("span", { text: c.name }));
-      m.on("click", () => popup([c.lat, c.lon], el("strong", { text: c.name }),
+      m.bindTooltip(el("span", { text: c.shown }));
+      m.on("click", () => popup([c.lat, c.lon], el("strong", { text: c.shown }),
         el("p", { text: "A candidate post." }),
         el("div", { className: "ws-actions" },
           button("Post an officer here", () => actions.lockPoint(c, c.name), "lock-candidate"),
@@ -332,19 +346,19 @@
     const dark = S.area.styles.dark.includes(post.colour);
     return el("div", { className: `sp-post-badge${dark ? " sp-dark" : ""}`, text: String(post.post),
       style: { background: post.colour }, dataset: { post: String(post.post), name: post.name },
-      "aria-label": `Post ${post.post}: ${post.name}`, title: small ? null : post.name });
+      "aria-label": `Post ${post.post}: ${post.shown}`, title: small ? null : post.shown });
   }
 
   function postPopup(post) {
     const rows = [
-      el("strong", { text: `Post ${post.post}: ${post.name}` }),
+      el("strong", { text: `Post ${post.post}: ${post.shown}` }),
       el("p", { text: `${share(post.share_pct)} of the walking demand in this window` +
         (post.locked ? "; locked" : "") + (post.source === "extra" ? "; added by a planner" : "") }),
     ];
     const acts = el("div", { className: "ws-actions" },
       post.locked ? button("Unlock", () => actions.unlock(post), "unlock")
         : button("Lock", () => actions.lock(post), "lock"),
-      button(`Ban place (${banRadius()} m)`, () => actions.ban(post), "ban"),
+      button(`Ban place (${radiusText(banRadius())})`, () => actions.ban(post), "ban"),
       button("Remove", () => actions.remove(post), "remove"));
     popup([post.lat, post.lon], ...rows, acts);
   }
@@ -359,7 +373,7 @@
       const cls = `ws-post${post.locked ? " ws-locked" : ""}${added.has(post.name) ? " ws-added" : ""}`;
       const icon = L.divIcon({ html: badge(post), className: `sp-post-icon ${cls}`, iconSize: [26, 26] });
       const m = L.marker([post.lat, post.lon], { icon, draggable: true, riseOnHover: true,
-        title: `Post ${post.post}: ${post.name}`, autoPan: true });
+        title: `Post ${post.post}: ${post.shown}`, autoPan: true });
       m.on("click", () => postPopup(post));
       m.on("dragend", () => { const ll = m.getLatLng(); actions.moved(post, { lat: ll.lat, lon: ll.lng }); });
       m.addTo(S.layers.posts);
@@ -369,13 +383,15 @@
 
   function drawBans() {
     S.layers.bans.clearLayers();
+    const names = S.state.shown_plan.banned;
     S.plan.banned.forEach((b, i) => {
       if (typeof b.lat !== "number") return;
+      const name = names[i] || "a place";
       const c = L.circle([b.lat, b.lon], { radius: Math.max(b.radius_m || 30, 4), color: style("banned"), weight: 2,
         dashArray: "4 3", fillColor: style("banned"), fillOpacity: 0.12, bubblingMouseEvents: false });
-      c.bindTooltip(el("span", { text: `Banned: ${b.name || "a place"}` }));
-      c.on("click", () => popup([b.lat, b.lon], el("strong", { text: `Banned: ${b.name || "a place"}` }),
-        el("p", { text: `No officer is posted within ${b.radius_m || 30} m.` }),
+      c.bindTooltip(el("span", { text: `Banned: ${name}` }));
+      c.on("click", () => popup([b.lat, b.lon], el("strong", { text: `Banned: ${name}` }),
+        el("p", { text: `No officer is posted within ${radiusText(b.radius_m || 30)}.` }),
         el("div", { className: "ws-actions" },
           button("Lift this ban", () => change((p) => { p.banned.splice(i, 1); }), "unban"))));
       c.addTo(S.layers.bans);
@@ -389,7 +405,7 @@
     for (const p of ch.posts_removed) {
       L.marker([p.lat, p.lon], { icon: L.divIcon({ html: el("div", { className: "ws-removed" }),
         className: "", iconSize: [18, 18] }), interactive: true, keyboard: false })
-        .bindTooltip(el("span", { text: `Removed since saved: ${p.name}` })).addTo(S.layers.removed);
+        .bindTooltip(el("span", { text: `Removed since saved: ${p.shown}` })).addTo(S.layers.removed);
     }
     for (const mv of ch.posts_moved) {
       if (!mv.from_at.lat || !mv.to_at.lat) continue;
@@ -397,7 +413,8 @@
         weight: 2, dashArray: "3 4", interactive: false }).addTo(S.layers.removed);
       L.marker([mv.from_at.lat, mv.from_at.lon], { icon: L.divIcon({ html: el("div", { className: "ws-removed" }),
         className: "", iconSize: [18, 18] }), keyboard: false })
-        .bindTooltip(el("span", { text: `Moved from here: ${mv.from} → ${mv.to}` })).addTo(S.layers.removed);
+        .bindTooltip(el("span", { text: `Moved ${mv.distance} from here: ${mv.from_shown} → ${mv.to_shown}` }))
+        .addTo(S.layers.removed);
     }
   }
 
@@ -442,7 +459,7 @@
     const n = p.officers ? p.officers[S.window] : undefined;
     if (document.activeElement !== $("officers")) $("officers").value = n === undefined ? "" : n;
     if (document.activeElement !== $("target")) $("target").value = target ? Math.round(p.target_coverage * 100) : 90;
-    if (document.activeElement !== $("radius")) $("radius").value = Math.round(p.radius_m);
+    if (document.activeElement !== $("radius")) $("radius").value = toInput(p.radius_m);
     $("backup").checked = !!p.backup;
     if (document.activeElement !== $("time-limit")) $("time-limit").value = S.state.time_limit;
     $("undo").disabled = !S.state.can_undo;
@@ -454,7 +471,7 @@
     big.textContent = r ? pct(r.covered_pct) : "–";
     big.dataset.version = r ? String(S.version) : "";
     big.dataset.window = S.window || "";
-    $("covered-km").textContent = r ? `${km(r.covered_length_m)} of ${km(r.corridor_length_m)}` : "–";
+    $("covered-km").textContent = r ? `${r.covered_length} of ${r.corridor_length}` : "–";
     let placed = r ? String(r.officers) : "–";
     if (r && r.officers_requested !== null && r.officers_requested !== r.officers) placed += ` of ${r.officers_requested} on duty`;
     if (r && r.target_coverage) placed += ` (target ${Math.round(r.target_coverage * 100)} %)`;
@@ -470,7 +487,7 @@
     for (const post of r ? r.posts : []) {
       list.append(el("li", { dataset: { post: String(post.post), name: post.name },
         onclick: () => { S.map.panTo([post.lat, post.lon]); postPopup(post); } },
-        badge(post, true), el("span", { text: post.name }),
+        badge(post, true), el("span", { text: post.shown }),
         post.locked ? el("span", { className: "ws-tag", text: "locked" }) : null,
         el("span", { className: "ws-share", text: share(post.share_pct) })));
     }
@@ -481,7 +498,7 @@
     const gaps = r ? r.gaps : [];
     for (const g of gaps.slice(0, 12)) {
       list.append(el("li", {}, el("span", { text: g.street }), " ",
-        el("span", { className: "ws-figs", text: `${km(g.length_m)}, ${share(g.share_pct)} of the demand` })));
+        el("span", { className: "ws-figs", text: `${g.length}, ${share(g.share_pct)} of the demand` })));
     }
     if (gaps.length > 12) list.append(el("li", { text: `… and ${gaps.length - 12} more streets` }));
     if (r && !gaps.length) list.append(el("li", { text: "none: the whole corridor is covered" }));
@@ -500,12 +517,13 @@
     for (const [key, list] of Object.entries(lists)) {
       clear(list);
       const items = S.plan[key] || [];
+      const names = S.state.shown_plan[key] || [];
       if (!items.length) list.append(el("li", { className: "ws-empty", text: "none" }));
       items.forEach((item, i) => {
         const label = typeof item === "string" ? `polygons from ${item}`
           : item.file ? `polygons from ${item.file}`
-          : item.post ? item.post
-          : `${item.name || "a point"}${item.radius_m ? ` (${item.radius_m} m)` : ""}`;
+          : item.post ? names[i] || item.post
+          : `${names[i] || "a point"}${item.radius_m ? ` (${radiusText(item.radius_m)})` : ""}`;
         list.append(el("li", {}, el("span", { text: label }),
           el("button", { type: "button", text: "×", title: "Take it out", "aria-label": `Take out ${label}`,
             onclick: () => change((p) => { p[key].splice(i, 1); }) })));
@@ -588,7 +606,16 @@
     const target = () => change((p) => { p.target_coverage = Math.min(Math.max(Number($("target").value) || 90, 1), 100) / 100; });
     $("mode-target").addEventListener("change", target);
     $("target").addEventListener("change", target);
-    $("radius").addEventListener("change", () => change((p) => { p.radius_m = Number($("radius").value); }));
+    $("radius").addEventListener("change", () => {
+      const v = Number($("radius").value), [low, high] = S.state.limits.radius_m;
+      const m = fromInput(v);
+      if (!Number.isFinite(v) || m < low - 0.01 || m > high + 0.01) {
+        $("radius").value = toInput(S.plan.radius_m);  // back to the plan's radius
+        showError(`The post radius must be between ${Math.ceil(low / unit()[0])} and ${Math.floor(high / unit()[0])} ${unit()[1]}`);
+        return;
+      }
+      change((p) => { p.radius_m = Math.min(Math.max(m, low), high); });
+    });
     $("backup").addEventListener("change", (ev) => change((p) => {
       if (ev.target.checked) p.backup = { factor: 0.5, top_share: 0.2 }; else delete p.backup;
     }));
@@ -623,9 +650,28 @@
     });
   }
 
+  // the inputs' units: the served ones; bounds from the server's limits once the plan arrives
+  function setupUnits(units) {
+    S.units = INPUT_UNITS[units] ? units : "imperial";
+    const [, word, , ban] = unit();
+    for (const id of ["radius-unit", "ban-radius-unit"]) $(id).textContent = word;
+    $("radius").setAttribute("aria-label", `Post radius in ${word} of walking`);
+    $("ban-radius").setAttribute("aria-label", `Ban radius in ${word}`);
+    $("ban-radius").value = ban;
+  }
+
+  function boundInputs(limits) {
+    const per = unit()[0];
+    $("radius").min = Math.ceil(limits.radius_m[0] / per);
+    $("radius").max = Math.floor(limits.radius_m[1] / per);
+    $("ban-radius").min = 5;
+    $("ban-radius").max = Math.floor(limits.ban_radius_m / per);
+  }
+
   async function start() {
     try {
       S.area = await api("GET", "/api/map");
+      setupUnits(S.area.units);
       $("site").textContent = S.area.site.name + (S.area.site.approximate ? " (site point approximate)" : "");
       document.title = `Planner workspace: ${S.area.site.name} · Safe Passages`;
       $("credits").textContent = S.area.credits.join(" · ");
@@ -633,6 +679,7 @@
       setupControls();
       renderKey();
       const st = await api("GET", "/api/plan");
+      boundInputs(st.limits);
       apply(st);
       if (st.solving) follow(st.version);
     } catch (e) {
