@@ -144,6 +144,11 @@ def run_scratch() -> Iterator[Path]:
     _SCRATCH["dir"] = folder
     try:
         yield folder
+    except (KeyboardInterrupt, Interrupted):
+        # An interrupted run's browsers may still be writing their profiles in the folder:
+        # end them before removing it.
+        end_children()
+        raise
     finally:
         _SCRATCH["dir"] = None
         tempfile.tempdir = saved_dir
@@ -151,7 +156,21 @@ def run_scratch() -> Iterator[Path]:
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = saved_env
+        _remove_scratch(folder)
+
+
+#: How long removing a scratch folder waits for programs that were ended but still write.
+SCRATCH_REMOVE_S = 0.3
+
+
+def _remove_scratch(folder: Path) -> None:
+    """Remove a run's scratch folder, again while a just-killed program's last writes land."""
+    deadline = time.monotonic() + SCRATCH_REMOVE_S
+    while True:
         shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists() or time.monotonic() > deadline:
+            return
+        time.sleep(0.02)
 
 
 # ---------------------------------------------------------------------------------------------
