@@ -406,6 +406,11 @@ def test_coverage_json_and_compare(demo_area, tmp_path: Path):
     assert diff["gaps_closed"]
     text = cov.format_comparison(diff)
     assert text.startswith("coverage: ") and "gap closed:" in text
+    closed = len(diff["gaps_closed"])
+    short = cov.format_comparison(diff, top=closed - 1)
+    assert "… 1 more gap closed" in short and "gaps closed" not in short
+    if closed > 2:
+        assert "… 2 more gaps closed" in cov.format_comparison(diff, top=closed - 2)
     same = cov.compare_plans(doc, doc)
     assert same["covered_pct"]["change_pp"] == 0 and not same["gaps_opened"]
     assert "no posts or gaps changed" in cov.format_comparison(same)

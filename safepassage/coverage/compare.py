@@ -381,7 +381,9 @@ def format_comparison(diff: Mapping[str, Any], *, top: int = 10, units: str = "m
             length = format_distance(abs(float(g["length_m"])), "en", units, short=True)
             lines.append(f"{word}: {g['name']} ({length}, {g['window']})")
         if len(rows) > top:
-            lines.append(f"… {len(rows) - top} more {word.split()[0]}s {word.split()[1]}")
+            more = len(rows) - top
+            noun, verb = word.split()
+            lines.append(f"… {more} more {noun if more == 1 else noun + 's'} {verb}")
     if shared and not any(diff[k] for k in ("posts_added", "posts_removed", "posts_moved",
                                             "gaps_opened", "gaps_closed")):
         lines.append("no posts or gaps changed")
