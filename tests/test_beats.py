@@ -482,6 +482,32 @@ def test_beat_cards_print_on_one_page(demo, chromium, tmp_path):
         assert len(pypdf.PdfReader(pdf).pages) == 1, pdf.name
 
 
+def test_every_20_minute_beat_card_prints_on_one_page(demo, chromium, tmp_path):
+    """The map's printed height is chosen in the browser from the text as it prints (the
+    layout's estimate alone let 4 of the demo's 12 cards spill two lines onto a page 2)."""
+    import pypdf
+    from browser import evaluate
+
+    from safepassage.chromium import print_pdfs
+    from safepassage.handouts import write_beat_cards
+    from safepassage.maps import shift_views
+
+    area, cp, rp, shifts = demo
+    plan = plan_beats(area.G, cp, rp, BeatSettings(minutes=20))
+    pages = write_beat_cards(tmp_path, area, [plan], shift_views(shifts))
+    assert len(pages) == 2 * len(plan.beats) >= 8
+    pdfs = print_pdfs([(p, p.with_suffix(".pdf")) for p in pages])
+    assert [len(pypdf.PdfReader(pdf).pages) for pdf in pdfs] == [1] * len(pages)
+    # the start's badge sits in the line of text that names it, not on a line of its own
+    lines = evaluate(pages[0], """() => {
+      const li = document.querySelector('.sp-facts li:nth-child(2)');
+      const badge = li.querySelector('[data-post]').getBoundingClientRect();
+      const label = li.querySelector('strong').getBoundingClientRect();
+      return [badge.top, badge.bottom, label.top, label.bottom];
+    }""")
+    assert lines[0] < lines[3] and lines[2] < lines[1]  # the two boxes share a line
+
+
 def test_beat_graph_edges_are_the_windows_edges(demo):
     area, _, rp, _ = demo
     graph = beat_graph(area.G, rp.state_graph.risk)

@@ -46,6 +46,8 @@ from ..maps.styles import page_root
 from ..offline import (
     RawHTML,
     add_scale,
+    fit_print_page,
+    keep_badges_clear,
     offline_map,
     render_html,
     set_page_lang,
@@ -121,6 +123,9 @@ CARD_STRINGS: dict[str, dict[str, str]] = {
 
 #: Printable height of the page, inches (11 in less the margins, with room to spare).
 _PAGE_IN = 11.0 - 0.8 - 0.15
+
+#: The same without the spare room: the browser measures the text as it prints.
+_SHEET_IN = 11.0 - 0.8
 
 #: How far around the loop the base network is drawn (metres).
 _MARGIN_M = 120.0
@@ -313,8 +318,14 @@ def _card_map(area: Area, plan: BeatPlan, beat: Beat, number: int | None, title:
         html=post_badge_html(label, colour), icon_size=(26, 26), icon_anchor=(13, 13),
         class_name="sp-post-icon"), interactive=False, z_index_offset=1000).add_to(m)
     minx, miny, maxx, maxy = wgs.bounds
-    m.fit_bounds([[round(miny, 6), round(minx, 6)], [round(maxy, 6), round(maxx, 6)]],
-                 padding=(30, 30))
+    bounds = [[round(miny, 6), round(minx, 6)], [round(maxy, 6), round(maxx, 6)]]
+    m.fit_bounds(bounds, padding=(30, 30))
+    # Street names clear of the start's badge and of each other, as on the other pages; and
+    # the map's printed height chosen in the browser from the text as it prints (the layout's
+    # estimate sets the steps' size; a card whose text prints taller gets a smaller map).
+    keep_badges_clear(m)
+    fit_print_page(m, bounds, page_in=_SHEET_IN, min_in=MAP_FLOOR_IN, max_in=height_in,
+                   width_in=_TEXT_WIDTH_IN, padding=(30, 30))
     return m
 
 
