@@ -417,7 +417,8 @@ def test_destination_away_from_the_streets(demo: dict[str, Any], written: dict[s
     _, tail = maps.route_gaps(row.geometry, None,
                               shapely.Point(row["dest_lon"], row["dest_lat"]))
     assert tail is not None and tail.distance_m > maps.DEST_GAP_M
-    feet = format_distance(tail.distance_m, "en", "imperial", short=True)
+    feet = format_distance(tail.distance_m, "en", "imperial")  # in words, as the steps say it
+    assert re.fullmatch(r"[\d.]+ (feet|miles?)", feet)
     way = compass_word(tail.bearing)
     en = _page(written, "en")
     assert '"className": "sp-svg sp-gap-line"' in en
@@ -425,7 +426,7 @@ def test_destination_away_from_the_streets(demo: dict[str, Any], written: dict[s
     assert re.search(rf'<p class="sp-gap-note">[^<]* is about {feet} {way} of the end of the '
                      r"route; the streets there are not mapped\.</p>", en)
     es = _page(written, "es")
-    pies = format_distance(tail.distance_m, "es", "imperial", short=True)
+    pies = format_distance(tail.distance_m, "es", "imperial")
     assert re.search(rf'<p class="sp-gap-note">[^<]* está a unos {pies} al '
                      rf"{compass_word(tail.bearing, 'es')} del final de la ruta; las calles "
                      r"de esa zona no aparecen en el mapa\.</p>", es)

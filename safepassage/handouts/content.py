@@ -234,7 +234,7 @@ def handout_data(
     head, tail = gaps
     gap_note = None
     if tail is not None:
-        distance = format_distance(tail.distance_m, lang, units, short=True)
+        distance = format_distance(tail.distance_m, lang, units)
         gap_note = t["dest_gap"].format(name=name, distance=distance,
                                         way=compass_word(tail.bearing, lang))
     sources = data_sources(area, pd.DataFrame({"dest_id": [row.get("dest_id")]}), lang=lang)
