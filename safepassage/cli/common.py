@@ -182,6 +182,18 @@ def text_table(rows: Sequence[Sequence[object]]) -> str:
 # routes
 
 
+def add_units_option(p: argparse.ArgumentParser | argparse._ArgumentGroup, what: str, *,
+                     default: str = "imperial") -> None:
+    """``--units {imperial,metric}``: feet and miles, or metres and kilometres, in ``what``.
+
+    The systems are :data:`safepassage.utils.UNITS` (written out here: the command line
+    loads numpy only when a command runs).
+    """
+    words = "feet and miles" if default == "imperial" else "metres and kilometres"
+    p.add_argument("--units", choices=["imperial", "metric"], default=default,
+                   help=f"distances {what} (default {default}: {words})")
+
+
 def add_route_options(p: argparse.ArgumentParser) -> None:
     """Add the safety options: profile, time window, zones, incidents, detour cap."""
     g = p.add_argument_group("safety")

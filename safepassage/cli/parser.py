@@ -13,6 +13,7 @@ from .common import (
     add_officer_options,
     add_route_options,
     add_source,
+    add_units_option,
     bounded_number,
     point_arg,
 )
@@ -89,8 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "English and Spanish, routes.geojson and routes.gpx.")
     add_source(p)
     add_route_options(p)
-    p.add_argument("--units", choices=["imperial", "metric"], default="imperial",
-                   help="distances in directions (default imperial: feet and miles)")
+    add_units_option(p, "in directions")
     p.add_argument("--out", metavar="DIR", type=Path, default=None,
                    help="output folder (default maps/<site-slug>/)")
     p.set_defaults(func=cmd_routes)
@@ -111,8 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--compare", nargs=2, metavar=("A", "B"), type=Path, default=None,
                    help="compare two earlier runs (coverage.json files or their folders) and "
                    "exit")
-    g.add_argument("--units", choices=["imperial", "metric"], default="metric",
-                   help="distances in the comparison (default metric)")
+    add_units_option(g, "in the comparison", default="metric")
     p.add_argument("--out", metavar="DIR", type=Path, default=None,
                    help="output folder (default maps/<site-slug>/)")
     p.set_defaults(func=cmd_coverage)
@@ -133,8 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "plan file's, else 20)")
     g.add_argument("--start", metavar="LAT,LON", type=point_arg, action="append", default=None,
                    help="start a beat here instead of at a post; repeat for several officers")
-    p.add_argument("--units", choices=["imperial", "metric"], default="imperial",
-                   help="distances in directions (default imperial: feet and miles)")
+    add_units_option(p, "in directions")
     p.add_argument("--out", metavar="DIR", type=Path, default=None,
                    help="output folder (default maps/<site-slug>/)")
     p.set_defaults(func=cmd_beats)
@@ -203,9 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "plan_b_changes.txt")
         g.add_argument("--no-pdf", action="store_true",
                        help="skip printing handouts to PDF with headless Chromium")
-        g.add_argument("--units", choices=["imperial", "metric"], default="imperial",
-                       help="distances on the maps, handouts and directions (default "
-                       "imperial: feet and miles)")
+        add_units_option(g, "on the maps, handouts and directions")
         g.add_argument("--out", metavar="DIR", type=Path, default=None,
                        help="output folder (default maps/<site-slug>/)")
         p.set_defaults(func=cmd_demo if demo else cmd_plan)
@@ -241,9 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--handouts", metavar="KINDS", default="school",
                    help="destination kinds that get handouts when publishing (default school)")
     g.add_argument("--no-pdf", action="store_true", help="publish handouts without PDFs")
-    g.add_argument("--units", choices=["imperial", "metric"], default="imperial",
-                   help="distances on the workspace page and in what publish writes: feet "
-                        "and miles (default imperial), or metres and kilometres")
+    add_units_option(g, "on the workspace page and in what publish writes")
     p.set_defaults(func=cmd_serve)
 
     return parser
