@@ -59,6 +59,7 @@ from ..sites import slugify
 from ..source import Area
 from ..utils import COMPASS_WORDS, LANGS, check_lang, clean_name, format_distance
 from .content import badge_html
+from .layout import PAGE_IN
 from .routemap import route_street_names
 from .strings import format_date, format_hours, post_name, window_text
 
@@ -121,11 +122,9 @@ CARD_STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
-#: Printable height of the page, inches (11 in less the margins, with room to spare).
-_PAGE_IN = 11.0 - 0.8 - 0.15
-
-#: The same without the spare room: the browser measures the text as it prints.
-_SHEET_IN = 11.0 - 0.8
+#: Printable height of the page (US Letter, the handouts' margins), with room to spare for
+#: the estimate; the browser, measuring the text as it prints, uses all of ``PAGE_IN``.
+_PAGE_IN = PAGE_IN - 0.15
 
 #: How far around the loop the base network is drawn (metres).
 _MARGIN_M = 120.0
@@ -324,7 +323,7 @@ def _card_map(area: Area, plan: BeatPlan, beat: Beat, number: int | None, title:
     # the map's printed height chosen in the browser from the text as it prints (the layout's
     # estimate sets the steps' size; a card whose text prints taller gets a smaller map).
     keep_badges_clear(m)
-    fit_print_page(m, bounds, page_in=_SHEET_IN, min_in=MAP_FLOOR_IN, max_in=height_in,
+    fit_print_page(m, bounds, page_in=PAGE_IN, min_in=MAP_FLOOR_IN, max_in=height_in,
                    width_in=_TEXT_WIDTH_IN, padding=(30, 30))
     return m
 

@@ -248,9 +248,13 @@
         }
       }
     }
+    hide(el);
+    return "hidden";
+  }
+
+  function hide(el) {
     el.style.visibility = "hidden";
     L.DomUtil.addClass(el, "sp-hidden");
-    return "hidden";
   }
 
   function reset(container) {
@@ -337,10 +341,6 @@
     // sidewalks and the labels near several posts would otherwise repeat it side by side)
     var named = {};
     var written = [];
-    function hide(el) {
-      el.style.visibility = "hidden";
-      L.DomUtil.addClass(el, "sp-hidden");
-    }
     function centre(el) {
       var b = el.getBoundingClientRect();
       return {x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2};
@@ -367,7 +367,7 @@
       if (street) { named[street] = true; }
       var at = centre(el);
       written.push({text: text, x: at.x, y: at.y});
-      placed.push(box(el));
+      placed.push(box(el));  // place() kept it in a copy (placed with the controls)
     });
     map.fire("sp:cleared", report);
     return report;
