@@ -52,7 +52,7 @@ def as_flags(exc: SafePassageError, message: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    from ..io import end_children, error_line, silence_stdout, stdout_failed
+    from ..io import error_line, silence_stdout, stdout_failed
 
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     parser = build_parser()
@@ -64,8 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except SafePassageError as exc:
         code, message = exc.exit_code, as_flags(exc, error_line(exc))
-    except (KeyboardInterrupt, Interrupted) as exc:
-        end_children()
+    except (KeyboardInterrupt, Interrupted) as exc:  # its programs ended by run_scratch
         code = EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
         message = "interrupted" if code == EXIT_INTERRUPTED else "terminated"
     except BrokenPipeError:  # output piped into `head`: not an error

@@ -167,7 +167,7 @@ def _remove_scratch(folder: Path) -> None:
     """Remove a run's scratch folder, again while a just-killed program's last writes land."""
     deadline = time.monotonic() + SCRATCH_REMOVE_S
     while True:
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_path(folder)
         if not folder.exists() or time.monotonic() > deadline:
             return
         time.sleep(0.02)
